@@ -1,0 +1,272 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
+import { writeFileDurably } from '../shared/fsync.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { channelOptions, services } from '../shared/proto.js';
+import { VERSION } from '../shared/version.js';
+import type { AgentMessage, Directive, Report, ReportKind, StagingStats } from '../shared/wire.js';
+import { Backoff } from './backoff.js';
+import { coordinatorSource } from './coordinator-source.js';
+import { probeHealth, runReload } from './health.js';
+import { Layout } from './layout.js';
+import { Slots } from './slots.js';
+import { Stager, type ContentSource } from './stager.js';
+import { switchLive } from './swap.js';
+
+export interface AgentOptions {
+  id: string;
+  root: string;
+  /** host:port of the coordinator. */
+  coordinator: string;
+  /** @default 5 */
+  slots?: number;
+  tags?: Record<string, string>;
+  /** Run after every switch (apps that cache real paths need a reload). */
+  reloadCmd?: string;
+  /** Probed after every switch; a failure switches straight back. */
+  healthUrl?: string;
+  /** @default 10000 */
+  healthTimeoutMs?: number;
+  /** @default 60000 */
+  reloadTimeoutMs?: number;
+  now?: () => number;
+  log?: Logger;
+  /** Replaces the coordinator as the source of manifests and blobs. */
+  source?: ContentSource;
+  /** Reconnect backoff. @default { baseMs: 500, maxMs: 30000 } */
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+type State = 'created' | 'running' | 'stopped';
+
+interface Persisted {
+  last_generation: number;
+}
+
+type ConnectStream = grpc.ClientDuplexStream<AgentMessage, Directive>;
+
+/**
+ * Agent keeps one host's live code equal to what the coordinator directs.
+ * It is a plain class, with its root, id, clock and content source injected,
+ * so that a thousand can run in one process for the fleet simulator.
+ */
+export class Agent {
+  readonly layout: Layout;
+  readonly slots: Slots;
+  private readonly stager: Stager;
+  private readonly log: Logger;
+  private readonly client: grpc.Client;
+  private readonly backoff: Backoff;
+  private state: State = 'created';
+  private persisted: Persisted = { last_generation: 0 };
+  private stream: ConnectStream | undefined;
+  private queued: Directive | undefined;
+  private running: { directive: Directive; abort: AbortController } | undefined;
+  private lastReport: Report | undefined;
+  private sleepTimer: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  private loop: Promise<void> | undefined;
+  private work: Promise<void> = Promise.resolve();
+  /** Resolves each time a directive has been handled; for tests and the simulator. */
+  onDirectiveDone: ((r: Report) => void) | undefined;
+
+  constructor(readonly opts: AgentOptions) {
+    const now = opts.now ?? Date.now;
+    this.layout = new Layout(opts.root);
+    this.slots = new Slots(this.layout, opts.slots ?? 5, now);
+    this.log = (opts.log ?? createLogger('agent')).child({ host: opts.id });
+    this.client = new (services().agent)(opts.coordinator, grpc.credentials.createInsecure(), channelOptions);
+    this.stager = new Stager(this.layout, this.slots, opts.source ?? coordinatorSource(this.client, opts.coordinator));
+    this.backoff = new Backoff(opts.backoff?.baseMs, opts.backoff?.maxMs);
+  }
+
+  /** start rebuilds local state from disk, then connects (and keeps reconnecting) in the background. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`agent ${this.opts.id} cannot start from state ${this.state}`);
+    await mkdir(this.layout.own, { recursive: true });
+    // Temp trees are never part of a slot; whatever a crash left there goes.
+    await rm(this.layout.tmp, { recursive: true, force: true });
+    await mkdir(this.layout.tmp, { recursive: true });
+    await this.slots.load();
+    this.persisted = await readFile(this.layout.state, 'utf8')
+      .then((t) => JSON.parse(t) as Persisted)
+      .catch(() => ({ last_generation: 0 }));
+    this.state = 'running';
+    this.log.info({ release: this.slots.liveRelease(), slots: this.slots.info().length, generation: this.persisted.last_generation }, 'agent started');
+    this.loop = this.connectLoop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopped';
+    this.running?.abort.abort();
+    this.stream?.cancel();
+    if (this.sleepTimer) {
+      clearTimeout(this.sleepTimer.timer);
+      this.sleepTimer.wake();
+    }
+    await this.loop;
+    await this.work.catch(() => undefined);
+    this.client.close();
+  }
+
+  liveRelease(): string {
+    return this.slots.liveRelease();
+  }
+
+  lastGeneration(): number {
+    return this.persisted.last_generation;
+  }
+
+  // ---- connection ----
+
+  private async connectLoop(): Promise<void> {
+    while (this.state === 'running') {
+      await this.runStream();
+      if (this.state !== 'running') break;
+      const delay = this.backoff.next();
+      this.log.info({ delay_ms: delay }, 'coordinator stream closed; reconnecting');
+      await new Promise<void>((wake) => {
+        this.sleepTimer = { timer: setTimeout(wake, delay), wake };
+      });
+      this.sleepTimer = undefined;
+    }
+  }
+
+  private runStream(): Promise<void> {
+    return new Promise((resolve) => {
+      const call = (this.client as grpc.Client & { Connect(): ConnectStream }).Connect();
+      this.stream = call;
+      call.on('metadata', () => this.backoff.reset());
+      call.on('data', (d: Directive) => this.receive(d));
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        if (this.stream === call) this.stream = undefined;
+        resolve();
+      };
+      call.on('error', (err: grpc.ServiceError) => {
+        if (err.code !== grpc.status.CANCELLED) this.log.warn({ err: err.details || err.message }, 'coordinator stream failed');
+        finish();
+      });
+      call.on('end', finish);
+      call.on('close', finish);
+      call.write({
+        hello: {
+          host_id: this.opts.id,
+          tags: this.opts.tags ?? {},
+          slot_count: this.slots.count,
+          slots: this.slots.info(),
+          live_release: this.slots.liveRelease(),
+          last_generation: this.persisted.last_generation,
+          agent_version: VERSION,
+        },
+      });
+    });
+  }
+
+  private send(report: Report): void {
+    this.lastReport = report;
+    this.stream?.write({ report });
+    this.onDirectiveDone?.(report);
+  }
+
+  // ---- directives ----
+
+  /**
+   * receive queues a directive. Only the newest matters: one that arrives
+   * while a staging runs aborts it, so a rollback never waits behind a
+   * download it has made pointless.
+   */
+  private receive(d: Directive): void {
+    if (d.generation <= this.persisted.last_generation) {
+      // Applied already (a resend after reconnect): say again how it ended.
+      if (this.lastReport?.generation === d.generation) this.stream?.write({ report: this.lastReport });
+      return;
+    }
+    if (this.running && d.generation <= this.running.directive.generation) return;
+    if (this.queued && d.generation <= this.queued.generation) return;
+    this.queued = d;
+    if (this.running) this.running.abort.abort();
+    this.work = this.work.then(() => this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queued && this.state === 'running') {
+      const directive = this.queued;
+      this.queued = undefined;
+      const abort = new AbortController();
+      this.running = { directive, abort };
+      const report = await this.apply(directive, abort.signal);
+      this.running = undefined;
+      if (abort.signal.aborted && this.queued) continue;
+      if (abort.signal.aborted && this.state !== 'running') return;
+      this.persisted = { last_generation: directive.generation };
+      await writeFileDurably(this.layout.state, JSON.stringify(this.persisted));
+      this.send(report);
+    }
+  }
+
+  private async apply(d: Directive, signal: AbortSignal): Promise<Report> {
+    const log = this.log.child({ release: d.release_id, generation: d.generation });
+    let stats: StagingStats | null = null;
+    try {
+      // Stats describe real staging work; an ACTIVATE of an already staged release reports none.
+      const held = this.slots.find(d.release_id) !== undefined;
+      const staged = await this.stager.stage(d.release_id, signal);
+      if (!held) {
+        stats = staged;
+        log.info({ ...stats }, 'release staged');
+      }
+      if (d.kind === 'STAGE') return this.report(d, 'STAGED', stats);
+      await this.activate(d.release_id, log);
+      return this.report(d, 'ACTIVATED', stats);
+    } catch (err) {
+      const code = isFleetswapError(err) ? err.code : (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'NO_SPACE' : 'STAGING_FAILED';
+      const kind: ReportKind = isFleetswapError(err) && err.code === 'HEALTH_CHECK_FAILED' ? 'REVERTED' : 'FAILED';
+      log.error({ code, err: errorMessage(err) }, kind === 'REVERTED' ? 'switched back after a failed health check' : 'directive failed');
+      return this.report(d, kind, stats, code, errorMessage(err));
+    }
+  }
+
+  /** activate switches to the release's slot; a failed reload or health check switches straight back. */
+  private async activate(releaseId: string, log: Logger): Promise<void> {
+    const index = this.slots.find(releaseId);
+    if (index === undefined) throw new FleetswapError('STAGING_FAILED', 'release vanished from its slot before the switch');
+    const previous = this.slots.liveIndex();
+    if (previous === index) return;
+    await switchLive(this.layout, index);
+    await this.slots.markLive(index);
+    log.info({ slot: index }, 'switched live');
+    try {
+      await this.checkAfterSwitch(releaseId);
+    } catch (err) {
+      if (previous === undefined) throw err;
+      await switchLive(this.layout, previous);
+      await this.slots.markLive(previous);
+      await this.checkAfterSwitch(this.slots.liveRelease()).catch(() => undefined);
+      throw new FleetswapError('HEALTH_CHECK_FAILED', `${errorMessage(err)}; switched back to slot ${previous}`);
+    }
+  }
+
+  private async checkAfterSwitch(releaseId: string): Promise<void> {
+    if (this.opts.reloadCmd) {
+      await runReload(this.opts.reloadCmd, { FLEETSWAP_RELEASE: releaseId, FLEETSWAP_ROOT: this.opts.root }, this.opts.reloadTimeoutMs ?? 60_000);
+    }
+    if (this.opts.healthUrl) await probeHealth(this.opts.healthUrl, this.opts.healthTimeoutMs ?? 10_000);
+  }
+
+  private report(d: Directive, kind: ReportKind, stats: StagingStats | null, code = '', error = ''): Report {
+    return {
+      generation: d.generation,
+      kind,
+      release_id: d.release_id,
+      error_code: code,
+      error,
+      stats,
+      live_release: this.slots.liveRelease(),
+      slots: this.slots.info(),
+    };
+  }
+}

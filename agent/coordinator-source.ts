@@ -1,0 +1,34 @@
+import type * as grpc from '@grpc/grpc-js';
+import { fromServiceError } from '../shared/rpc-errors.js';
+import type { BlobChunk } from '../shared/wire.js';
+import type { ContentSource } from './stager.js';
+
+type AgentClient = grpc.Client & {
+  GetManifest(req: { release_id: string }, cb: (err: grpc.ServiceError | null, res?: { manifest: Buffer }) => void): void;
+  FetchBlobs(req: { hashes: string[] }): grpc.ClientReadableStream<BlobChunk>;
+};
+
+/** coordinatorSource fetches manifests and blobs from the coordinator over the agent's one channel. */
+export function coordinatorSource(client: grpc.Client, target: string): ContentSource {
+  const c = client as AgentClient;
+  return {
+    manifest: (releaseId) =>
+      new Promise((resolve, reject) =>
+        c.GetManifest({ release_id: releaseId }, (err, res) => (err ? reject(fromServiceError(err, target)) : resolve(res!.manifest))),
+      ),
+    async *blobs(hashes, signal) {
+      const call = c.FetchBlobs({ hashes });
+      const cancel = () => call.cancel();
+      signal.addEventListener('abort', cancel, { once: true });
+      try {
+        for await (const chunk of call as AsyncIterable<BlobChunk>) yield chunk;
+      } catch (err) {
+        signal.throwIfAborted();
+        throw fromServiceError(err, target);
+      } finally {
+        signal.removeEventListener('abort', cancel);
+        call.cancel();
+      }
+    },
+  };
+}

@@ -1,0 +1,238 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rm, symlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { FleetswapError } from '../shared/errors.js';
+import { fsyncPath, writeFileDurably } from '../shared/fsync.js';
+import { fileEntries, parseManifest, type FileEntry, type Manifest } from '../shared/manifest.js';
+import { parentDirs } from '../shared/paths.js';
+import type { StagingStats } from '../shared/wire.js';
+import { failpoint } from './failpoints.js';
+import type { Layout } from './layout.js';
+import type { Slots } from './slots.js';
+
+/**
+ * ContentSource is where an agent gets what it lacks. The coordinator serves
+ * it today; peers or an object store can later, behind the same interface.
+ */
+export interface ContentSource {
+  manifest(releaseId: string): Promise<Buffer>;
+  /** blobs yields chunks of the named blobs, each blob's chunks contiguous and in request order. */
+  blobs(hashes: string[], signal: AbortSignal): AsyncIterable<{ hash: string; data: Buffer; last: boolean }>;
+}
+
+const COPY_BUF = 256 * 1024;
+const FETCH_BATCH = 2000;
+const FETCH_ATTEMPTS = 3;
+
+/**
+ * Stager builds a release into a slot. Every file is written into a temp
+ * directory inside ROOT, hashed as it is written and compared with the
+ * manifest (DESIGN invariant 4), fsynced, and only then the directory
+ * becomes a slot; the live slot and the previous release's slot are never
+ * touched (invariant 3).
+ */
+export class Stager {
+  constructor(
+    private readonly layout: Layout,
+    private readonly slots: Slots,
+    private readonly source: ContentSource,
+  ) {}
+
+  async stage(releaseId: string, signal: AbortSignal): Promise<StagingStats> {
+    const started = Date.now();
+    const manifestBytes = await this.loadManifest(releaseId);
+    const manifest = parseManifest(manifestBytes, releaseId);
+    const files = fileEntries(manifest);
+    const stats: StagingStats = {
+      bytes_fetched: 0,
+      blobs_fetched: 0,
+      blobs_reused: 0,
+      duration_ms: 0,
+      files: files.length,
+      bytes_total: files.reduce((n, f) => n + f.size, 0),
+      manifest_bytes: manifestBytes.length,
+    };
+    if (this.slots.find(releaseId) !== undefined) {
+      stats.blobs_reused = new Set(files.map((f) => f.sha256)).size;
+      stats.duration_ms = Date.now() - started;
+      return stats;
+    }
+
+    const dir = join(this.layout.tmp, `stage-${randomBytes(6).toString('hex')}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      const dirs = await this.makeDirs(dir, manifest);
+      const byHash = groupByHash(files);
+      const placed = new Map<string, string>();
+      const local = await this.localIndex();
+
+      // Reuse what any complete slot holds; a copy that does not hash right
+      // (say a hand-edited live file) is simply fetched instead.
+      for (const [hash, entries] of byHash) {
+        signal.throwIfAborted();
+        const src = local.get(hash);
+        const dest = join(dir, (entries[0] as FileEntry).path);
+        if (src && (await copyVerified(src, dest, hash))) {
+          placed.set(hash, dest);
+          stats.blobs_reused++;
+        }
+      }
+
+      const missing = [...byHash.keys()].filter((h) => !placed.has(h));
+      for (let attempt = 1; missing.length > 0; attempt++) {
+        const bad = await this.fetch(missing, byHash, dir, placed, stats, signal);
+        if (bad.length === 0) break;
+        if (attempt >= FETCH_ATTEMPTS) {
+          throw new FleetswapError('HASH_MISMATCH', `blob ${bad[0]?.slice(0, 12)} did not match its hash in ${FETCH_ATTEMPTS} fetches`);
+        }
+        missing.splice(0, missing.length, ...bad);
+      }
+
+      for (const [hash, entries] of byHash) {
+        const first = placed.get(hash) as string;
+        for (const e of entries.slice(1)) {
+          signal.throwIfAborted();
+          if (!(await copyVerified(first, join(dir, e.path), hash))) {
+            throw new FleetswapError('HASH_MISMATCH', `copy of ${e.path} did not match its hash`);
+          }
+        }
+        for (const e of entries) await chmod(join(dir, e.path), e.mode);
+        failpoint('stage-after-file');
+      }
+      for (const e of manifest.entries) if (e.type === 'symlink') await symlink(e.target, join(dir, e.path));
+      // Directories deepest first, so each fsync covers entries already durable.
+      for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fsyncPath(d);
+      await fsyncPath(dir);
+
+      signal.throwIfAborted();
+      failpoint('stage-before-commit');
+      await this.slots.commit(this.slots.pickVictim(), dir, releaseId);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    stats.duration_ms = Date.now() - started;
+    return stats;
+  }
+
+  /** loadManifest prefers the copy kept from an earlier staging; either way it is checked against the id. */
+  private async loadManifest(releaseId: string): Promise<Buffer> {
+    const kept = await readFile(this.layout.manifest(releaseId)).catch(() => undefined);
+    if (kept) return kept;
+    const bytes = await this.source.manifest(releaseId);
+    parseManifest(bytes, releaseId);
+    await writeFileDurably(this.layout.manifest(releaseId), bytes);
+    return bytes;
+  }
+
+  private async makeDirs(root: string, m: Manifest): Promise<Set<string>> {
+    const dirs = new Set<string>();
+    for (const e of m.entries) {
+      for (const d of parentDirs(e.path)) dirs.add(join(root, d));
+      if (e.type === 'dir') dirs.add(join(root, e.path));
+    }
+    for (const d of [...dirs].sort((a, b) => a.length - b.length)) await mkdir(d, { recursive: true, mode: 0o755 });
+    return dirs;
+  }
+
+  /** localIndex maps every blob hash held in a complete slot to a path holding it. */
+  private async localIndex(): Promise<Map<string, string>> {
+    const index = new Map<string, string>();
+    for (const { index: slot, release_id } of this.slots.info()) {
+      const bytes = await readFile(this.layout.manifest(release_id)).catch(() => undefined);
+      if (!bytes) continue;
+      for (const f of fileEntries(parseManifest(bytes, release_id))) {
+        if (!index.has(f.sha256)) index.set(f.sha256, join(this.layout.slot(slot), f.path));
+      }
+    }
+    return index;
+  }
+
+  /** fetch streams blobs into their first path, hashing as they land; it returns the hashes that arrived wrong. */
+  private async fetch(
+    hashes: string[],
+    byHash: Map<string, FileEntry[]>,
+    dir: string,
+    placed: Map<string, string>,
+    stats: StagingStats,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    const bad: string[] = [];
+    for (let i = 0; i < hashes.length; i += FETCH_BATCH) {
+      const batch = hashes.slice(i, i + FETCH_BATCH);
+      let cur: { hash: string; fh: FileHandle; sha: ReturnType<typeof createHash>; dest: string } | undefined;
+      try {
+        for await (const chunk of this.source.blobs(batch, signal)) {
+          if (!cur) {
+            const entry = byHash.get(chunk.hash)?.[0];
+            if (!entry) throw new FleetswapError('HASH_MISMATCH', `coordinator sent blob ${chunk.hash.slice(0, 12)}, which was not asked for`);
+            const dest = join(dir, entry.path);
+            cur = { hash: chunk.hash, fh: await open(dest, 'w', 0o600), sha: createHash('sha256'), dest };
+          } else if (cur.hash !== chunk.hash) {
+            throw new FleetswapError('HASH_MISMATCH', `blob ${cur.hash.slice(0, 12)} was cut short`);
+          }
+          cur.sha.update(chunk.data);
+          await cur.fh.write(chunk.data);
+          stats.bytes_fetched += chunk.data.length;
+          if (!chunk.last) continue;
+          await cur.fh.sync();
+          await cur.fh.close();
+          if (cur.sha.digest('hex') === cur.hash) {
+            placed.set(cur.hash, cur.dest);
+            stats.blobs_fetched++;
+          } else {
+            await rm(cur.dest, { force: true });
+            bad.push(cur.hash);
+          }
+          cur = undefined;
+        }
+      } finally {
+        await cur?.fh.close().catch(() => undefined);
+      }
+      if (cur) throw new FleetswapError('HASH_MISMATCH', 'blob stream ended in the middle of a blob');
+    }
+    const lost = hashes.filter((h) => !placed.has(h) && !bad.includes(h));
+    if (lost.length > 0) throw new FleetswapError('MISSING_BLOB', `coordinator did not send ${lost.length} blob(s), e.g. ${lost[0]?.slice(0, 12)}`);
+    return bad;
+  }
+}
+
+function groupByHash(files: FileEntry[]): Map<string, FileEntry[]> {
+  const m = new Map<string, FileEntry[]>();
+  for (const f of files) {
+    const list = m.get(f.sha256);
+    if (list) list.push(f);
+    else m.set(f.sha256, [f]);
+  }
+  return m;
+}
+
+/** copyVerified copies src to dest, hashing what it writes; on a mismatch it removes dest and returns false. */
+async function copyVerified(src: string, dest: string, hash: string): Promise<boolean> {
+  let input: FileHandle;
+  try {
+    input = await open(src, 'r');
+  } catch {
+    return false;
+  }
+  await mkdir(dirname(dest), { recursive: true });
+  const output = await open(dest, 'w', 0o600);
+  const sha = createHash('sha256');
+  try {
+    const buf = Buffer.allocUnsafe(COPY_BUF);
+    for (;;) {
+      const { bytesRead } = await input.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      const part = buf.subarray(0, bytesRead);
+      sha.update(part);
+      await output.write(part);
+    }
+    await output.sync();
+  } finally {
+    await input.close();
+    await output.close();
+  }
+  if (sha.digest('hex') === hash) return true;
+  await rm(dest, { force: true });
+  return false;
+}

@@ -1,0 +1,74 @@
+import * as grpc from '@grpc/grpc-js';
+import { channelOptions, services } from '../shared/proto.js';
+import { fromServiceError } from '../shared/rpc-errors.js';
+import type {
+  BlobChunk,
+  DeployRequest,
+  DesiredChange,
+  Host,
+  Release,
+  RollbackRequest,
+  Rollout,
+  StatusReply,
+} from '../shared/wire.js';
+
+export const DEFAULT_COORDINATOR = '127.0.0.1:7400';
+
+interface Methods {
+  MissingBlobs: [{ hashes: string[] }, { missing: string[] }];
+  RegisterRelease: [{ manifest: Buffer; pushed_by: string; dry_run: boolean }, { release: Release; created: boolean }];
+  ListReleases: [Record<string, never>, { releases: Release[] }];
+  Deploy: [DeployRequest, { rollout: Rollout }];
+  Rollback: [RollbackRequest, { rollout: Rollout }];
+  Status: [{ rollout_id: number }, StatusReply];
+  ListHosts: [Record<string, never>, { hosts: Host[]; labels: Record<string, string> }];
+  History: [Record<string, never>, { changes: DesiredChange[]; labels: Record<string, string> }];
+}
+
+type UnaryFn = (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+
+/** AdminClient is the CLI's typed view of AdminService; every failure comes back as a FleetswapError. */
+export class AdminClient {
+  private readonly client: grpc.Client;
+
+  constructor(readonly target: string) {
+    this.client = new (services().admin)(target, grpc.credentials.createInsecure(), channelOptions);
+  }
+
+  call<M extends keyof Methods>(method: M, req: Methods[M][0], timeoutMs = 30_000): Promise<Methods[M][1]> {
+    const fn = (this.client as unknown as Record<string, UnaryFn>)[method] as UnaryFn;
+    return new Promise((resolve, reject) => {
+      fn.call(this.client, req, { deadline: Date.now() + timeoutMs }, (err, res) =>
+        err ? reject(fromServiceError(err, this.target)) : resolve(res as Methods[M][1]),
+      );
+    });
+  }
+
+  /** upload streams blob chunks with backpressure; the coordinator stores them only if all verify. */
+  async upload(chunks: AsyncIterable<BlobChunk>): Promise<{ blobs: number; bytes: number }> {
+    let result: Promise<{ blobs: number; bytes: number }>;
+    const call = await new Promise<grpc.ClientWritableStream<BlobChunk>>((ready) => {
+      result = new Promise((resolve, reject) => {
+        const c = (this.client as unknown as { UploadBlobs: (cb: (e: grpc.ServiceError | null, r: unknown) => void) => grpc.ClientWritableStream<BlobChunk> }).UploadBlobs(
+          (err, res) => (err ? reject(fromServiceError(err, this.target)) : resolve(res as { blobs: number; bytes: number })),
+        );
+        ready(c);
+      });
+    });
+    try {
+      for await (const chunk of chunks) {
+        if (!call.write(chunk)) await new Promise((r) => call.once('drain', r));
+      }
+      call.end();
+    } catch (err) {
+      call.cancel();
+      await result!.catch(() => undefined);
+      throw err;
+    }
+    return result!;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,110 @@
+import type * as grpc from '@grpc/grpc-js';
+import { FleetswapError } from '../shared/errors.js';
+import { SHA256_RE } from '../shared/hash.js';
+import type { Logger } from '../shared/log.js';
+import { toServiceError } from '../shared/rpc-errors.js';
+import type { BlobChunk, DeployRequest, Host, RollbackRequest, StatusReply } from '../shared/wire.js';
+import type { BlobStore } from './blob-store.js';
+import type { Fleet } from './fleet.js';
+import { registerRelease } from './releases.js';
+import type { Clock, RolloutEngine } from './rollout.js';
+import type { Store } from './store.js';
+
+export interface AdminServiceDeps {
+  store: Store;
+  blobs: BlobStore;
+  fleet: Fleet;
+  engine: RolloutEngine;
+  now: Clock;
+  log: Logger;
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
+
+/** unary adapts a plain (possibly async) handler, turning thrown errors into one-line statuses. */
+function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> {
+  return (call, cb) => {
+    Promise.resolve()
+      .then(() => fn(call.request))
+      .then(
+        (res) => cb(null, res),
+        (err: unknown) => cb(toServiceError(err)),
+      );
+  };
+}
+
+/** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls. */
+export function adminService(deps: AdminServiceDeps): grpc.UntypedServiceImplementation {
+  const { store, blobs, fleet, engine, now, log } = deps;
+  const iso = () => new Date(now()).toISOString();
+
+  return {
+    MissingBlobs: unary((req: { hashes: string[] }) => {
+      for (const h of req.hashes) if (!SHA256_RE.test(h)) throw new FleetswapError('BAD_MANIFEST', `${JSON.stringify(h.slice(0, 80))} is not a sha256`);
+      return { missing: [...new Set(req.hashes)].filter((h) => !blobs.has(h)) };
+    }),
+
+    UploadBlobs(call: grpc.ServerReadableStream<BlobChunk, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      void (async () => {
+        const batch = await blobs.beginUpload();
+        try {
+          for await (const chunk of call as AsyncIterable<BlobChunk>) await batch.write(chunk.hash, chunk.data, chunk.last);
+          const res = await batch.commit();
+          log.info(res, 'blobs uploaded');
+          cb(null, res);
+        } catch (err) {
+          await batch.abort();
+          log.warn({ err: (err as Error).message }, 'upload refused');
+          cb(toServiceError(err));
+        }
+      })();
+    },
+
+    RegisterRelease: unary(async (req: { manifest: Buffer; pushed_by: string; dry_run: boolean }) => {
+      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', iso(), req.dry_run);
+      if (res.created) log.info({ release: res.release.id, label: res.release.label, pushed_by: res.release.pushed_by }, 'release registered');
+      return res;
+    }),
+
+    ListReleases: unary(() => ({ releases: store.listReleases() })),
+
+    Deploy: unary((req: DeployRequest) => ({ rollout: engine.deploy(req) })),
+
+    Rollback: unary((req: RollbackRequest) => ({ rollout: engine.rollback(req) })),
+
+    Status: unary((req: { rollout_id: number }): StatusReply => {
+      const latest = req.rollout_id ? store.rollout(req.rollout_id) : store.latestRollout();
+      if (req.rollout_id && !latest) throw new FleetswapError('BAD_USAGE', `no rollout #${req.rollout_id}`);
+      const hosts = store.hosts();
+      const live_counts: Record<string, number> = {};
+      for (const h of hosts) live_counts[h.live_release] = (live_counts[h.live_release] ?? 0) + 1;
+      return {
+        rollout: latest ? engine.view(latest.id) : null,
+        live_counts,
+        hosts: hosts.length,
+        connected: hosts.filter((h) => fleet.isConnected(h.id)).length,
+        labels: store.releaseLabels(),
+      };
+    }),
+
+    ListHosts: unary(() => ({
+      hosts: store.hosts().map(
+        (h): Host => ({
+          id: h.id,
+          tags: h.tags,
+          connected: fleet.isConnected(h.id),
+          last_seen: h.last_seen,
+          live_release: h.live_release,
+          desired_release: h.desired_release,
+          slot_count: h.slot_count,
+          slots: h.slots,
+          last_staging: h.last_staging,
+          last_error: h.last_error,
+        }),
+      ),
+      labels: store.releaseLabels(),
+    })),
+
+    History: unary(() => ({ changes: store.desiredChanges(), labels: store.releaseLabels() })),
+  };
+}

@@ -1,0 +1,119 @@
+import * as grpc from '@grpc/grpc-js';
+import { FleetswapError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { toServiceError } from '../shared/rpc-errors.js';
+import { SHA256_RE } from '../shared/hash.js';
+import type { AgentMessage, BlobChunk, Hello } from '../shared/wire.js';
+import type { BlobStore } from './blob-store.js';
+import type { AgentCall, Fleet } from './fleet.js';
+import type { Clock, RolloutEngine } from './rollout.js';
+import type { Store } from './store.js';
+
+import { HOST_ID_RE } from '../shared/ids.js';
+const MAX_FETCH_HASHES = 200_000;
+
+export interface AgentServiceDeps {
+  store: Store;
+  blobs: BlobStore;
+  fleet: Fleet;
+  engine: RolloutEngine;
+  now: Clock;
+  log: Logger;
+}
+
+/** agentService implements AgentService from proto/fleetswap.proto. */
+export function agentService(deps: AgentServiceDeps): grpc.UntypedServiceImplementation {
+  const { store, blobs, fleet, engine, now, log } = deps;
+  const iso = () => new Date(now()).toISOString();
+
+  const onHello = (call: AgentCall, hello: Hello): string => {
+    if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
+    store.upsertHostSeen({
+      id: hello.host_id,
+      tags: hello.tags,
+      slot_count: hello.slot_count,
+      slots: hello.slots,
+      live_release: hello.live_release,
+      last_generation: hello.last_generation,
+      at: iso(),
+    });
+    fleet.attach(hello.host_id, call);
+    // Headers tell the agent its hello was accepted, so it resets its backoff.
+    call.sendMetadata(new grpc.Metadata());
+    log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
+    engine.onHello(store.host(hello.host_id)!, hello);
+    return hello.host_id;
+  };
+
+  return {
+    Connect(call: AgentCall) {
+      let hostId: string | undefined;
+      call.on('data', (msg: AgentMessage) => {
+        try {
+          if (msg.hello) {
+            if (hostId) throw new FleetswapError('BAD_USAGE', 'hello sent twice on one stream');
+            hostId = onHello(call, msg.hello);
+          } else if (msg.report) {
+            if (!hostId) throw new FleetswapError('BAD_USAGE', 'report before hello');
+            const r = msg.report;
+            store.updateHostReport({
+              id: hostId,
+              slots: r.slots,
+              live_release: r.live_release,
+              generation: r.kind === 'FAILED' ? 0 : r.generation,
+              at: iso(),
+              last_staging: r.stats,
+              last_error: r.error ? `${r.error_code}: ${r.error}` : '',
+            });
+            log.info({ host: hostId, release: r.release_id, generation: r.generation, kind: r.kind, error: r.error || undefined }, 'report');
+            engine.onReport(hostId, r);
+          }
+        } catch (err) {
+          log.warn({ host: hostId, err: (err as Error).message }, 'agent stream refused');
+          call.destroy(toServiceError(err));
+        }
+      });
+      const gone = () => {
+        if (hostId && fleet.detach(hostId, call)) {
+          store.touchHost(hostId, iso());
+          log.info({ host: hostId }, 'agent disconnected');
+        }
+      };
+      call.on('end', () => {
+        gone();
+        call.end();
+      });
+      call.on('cancelled', gone);
+      call.on('error', gone);
+      call.on('close', gone);
+    },
+
+    GetManifest(call: grpc.ServerUnaryCall<{ release_id: string }, { manifest: Buffer }>, cb: grpc.sendUnaryData<{ manifest: Buffer }>) {
+      const r = store.releaseById(call.request.release_id);
+      if (!r) return cb(toServiceError(new FleetswapError('UNKNOWN_RELEASE', `no release ${call.request.release_id.slice(0, 12)}`)));
+      cb(null, { manifest: r.manifest });
+    },
+
+    async FetchBlobs(call: grpc.ServerWritableStream<{ hashes: string[] }, BlobChunk>) {
+      const hashes = call.request.hashes;
+      try {
+        if (hashes.length > MAX_FETCH_HASHES) throw new FleetswapError('BAD_USAGE', `too many blobs in one fetch (${hashes.length})`);
+        for (const hash of hashes) {
+          if (!SHA256_RE.test(hash) || !blobs.has(hash)) throw new FleetswapError('MISSING_BLOB', `no blob ${hash.slice(0, 64)}`);
+        }
+        for (const hash of hashes) {
+          if (call.cancelled) return;
+          for await (const data of blobs.read(hash)) {
+            // Backpressure: stop reading the disk while the agent is behind.
+            if (!call.write({ hash, data: data as Buffer, last: false })) await new Promise((r) => call.once('drain', r));
+          }
+          call.write({ hash, data: Buffer.alloc(0), last: true });
+        }
+        call.end();
+      } catch (err) {
+        call.destroy(toServiceError(err));
+      }
+    },
+  };
+}
+

@@ -1,0 +1,79 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { FleetswapError } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { serverOptions, services } from '../shared/proto.js';
+import { adminService } from './admin-service.js';
+import { agentService } from './agent-service.js';
+import { BlobStore } from './blob-store.js';
+import { Fleet } from './fleet.js';
+import { RolloutEngine, type Clock } from './rollout.js';
+import { Store } from './store.js';
+
+export interface CoordinatorOptions {
+  dataDir: string;
+  /** host:port; port 0 picks a free one (see `address` after start). */
+  listen: string;
+  now?: Clock;
+  log?: Logger;
+  /** How often deadlines are checked. @default 250 */
+  tickMs?: number;
+}
+
+/** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
+export class Coordinator {
+  readonly store: Store;
+  readonly blobs: BlobStore;
+  readonly fleet = new Fleet();
+  readonly engine: RolloutEngine;
+  private readonly server: grpc.Server;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  address = '';
+
+  private constructor(private readonly opts: CoordinatorOptions) {
+    const now = opts.now ?? Date.now;
+    this.log = opts.log ?? createLogger('coordinator');
+    this.store = new Store(join(opts.dataDir, 'state.db'));
+    this.blobs = new BlobStore(opts.dataDir);
+    this.engine = new RolloutEngine(this.store, this.fleet, now, this.log);
+    this.server = new grpc.Server(serverOptions);
+    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, now, log: this.log };
+    const svc = services();
+    this.server.addService(svc.agent.service, agentService(deps));
+    this.server.addService(svc.admin.service, adminService(deps));
+  }
+
+  static async start(opts: CoordinatorOptions): Promise<Coordinator> {
+    await mkdir(opts.dataDir, { recursive: true });
+    const c = new Coordinator(opts);
+    await c.blobs.init();
+    const port = await new Promise<number>((resolve, reject) =>
+      c.server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    ).catch((err: Error) => {
+      c.store.close();
+      throw new FleetswapError('BAD_USAGE', `cannot listen on ${opts.listen}: ${err.message}`);
+    });
+    c.address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
+    c.timer = setInterval(() => c.engine.tick(), opts.tickMs ?? 250);
+    c.log.info({ address: c.address, data: opts.dataDir, schema: c.store.schemaVersion() }, 'coordinator listening');
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.fleet.closeAll();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    this.store.close();
+  }
+}

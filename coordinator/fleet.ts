@@ -1,0 +1,47 @@
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { AgentMessage, Directive } from '../shared/wire.js';
+
+export type AgentCall = ServerDuplexStream<AgentMessage, Directive>;
+
+/**
+ * Fleet knows which hosts have a live stream and sends them directives. It
+ * holds no durable state: what a host should do is in the store, and is
+ * sent again whenever the host says hello.
+ */
+export class Fleet {
+  private readonly sessions = new Map<string, AgentCall>();
+
+  /** attach makes `call` the host's stream; an older stream for the same id is closed. */
+  attach(hostId: string, call: AgentCall): void {
+    const old = this.sessions.get(hostId);
+    this.sessions.set(hostId, call);
+    if (old && old !== call) old.end();
+  }
+
+  /** detach forgets `call` if it is still the host's current stream. */
+  detach(hostId: string, call: AgentCall): boolean {
+    if (this.sessions.get(hostId) !== call) return false;
+    this.sessions.delete(hostId);
+    return true;
+  }
+
+  isConnected(hostId: string): boolean {
+    return this.sessions.has(hostId);
+  }
+
+  connectedCount(): number {
+    return this.sessions.size;
+  }
+
+  send(hostId: string, d: Directive): boolean {
+    const call = this.sessions.get(hostId);
+    if (!call) return false;
+    call.write(d);
+    return true;
+  }
+
+  closeAll(): void {
+    for (const call of this.sessions.values()) call.end();
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,70 @@
+// Schema migrations, applied in order by store.ts; PRAGMA user_version holds
+// how many have run. Never edit a migration that has shipped: add one.
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE releases (
+    id TEXT PRIMARY KEY,
+    label TEXT NOT NULL UNIQUE,
+    manifest BLOB NOT NULL,
+    owner TEXT NOT NULL,
+    notes TEXT NOT NULL,
+    irreversible TEXT NOT NULL,
+    pushed_by TEXT NOT NULL,
+    pushed_at TEXT NOT NULL,
+    files INTEGER NOT NULL,
+    bytes INTEGER NOT NULL
+  );
+  CREATE TABLE hosts (
+    id TEXT PRIMARY KEY,
+    tags TEXT NOT NULL,
+    slot_count INTEGER NOT NULL,
+    slots TEXT NOT NULL,
+    live_release TEXT NOT NULL,
+    last_generation INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_staging TEXT,
+    last_error TEXT NOT NULL DEFAULT '',
+    desired_release TEXT NOT NULL DEFAULT '',
+    directive_generation INTEGER NOT NULL DEFAULT 0,
+    directive_kind TEXT NOT NULL DEFAULT '',
+    directive_release TEXT NOT NULL DEFAULT ''
+  );
+  CREATE TABLE desired_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    action TEXT NOT NULL,
+    from_release TEXT NOT NULL,
+    to_release TEXT NOT NULL,
+    hosts TEXT NOT NULL
+  );
+  CREATE TABLE rollouts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    release_id TEXT NOT NULL,
+    from_release TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    selector TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deadline_at INTEGER NOT NULL,
+    switch_timeout_ms INTEGER NOT NULL
+  );
+  CREATE INDEX rollouts_state ON rollouts(state);
+  CREATE TABLE rollout_hosts (
+    rollout_id INTEGER NOT NULL REFERENCES rollouts(id),
+    host_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    switch TEXT NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    stats TEXT,
+    PRIMARY KEY (rollout_id, host_id)
+  );
+  `,
+];

@@ -1,0 +1,328 @@
+import Database from 'better-sqlite3';
+import type { Database as DB } from 'better-sqlite3';
+import type {
+  DesiredChange,
+  DirectiveKind,
+  Release,
+  RolloutKind,
+  RolloutState,
+  SlotInfo,
+  StageState,
+  StagingStats,
+  SwitchState,
+} from '../shared/wire.js';
+import { MIGRATIONS } from './migrations.js';
+
+// store.ts is the only module that speaks SQL. Everything durable (releases,
+// hosts, desired state and its history, rollouts) goes through it, so a
+// shared database could replace SQLite behind the same methods (DESIGN:
+// "the coordinator's storage is behind one module").
+
+export interface HostRow {
+  id: string;
+  tags: Record<string, string>;
+  slot_count: number;
+  slots: SlotInfo[];
+  live_release: string;
+  last_generation: number;
+  first_seen: string;
+  last_seen: string;
+  last_staging: StagingStats | null;
+  last_error: string;
+  desired_release: string;
+  directive_generation: number;
+  directive_kind: DirectiveKind | '';
+  directive_release: string;
+}
+
+export interface RolloutRow {
+  id: number;
+  kind: RolloutKind;
+  state: RolloutState;
+  release_id: string;
+  from_release: string;
+  actor: string;
+  reason: string;
+  selector: Record<string, string>;
+  message: string;
+  created_at: string;
+  updated_at: string;
+  deadline_at: number;
+  switch_timeout_ms: number;
+}
+
+export interface RolloutHostRow {
+  rollout_id: number;
+  host_id: string;
+  stage: StageState;
+  switch: SwitchState;
+  error: string;
+  stats: StagingStats | null;
+}
+
+export interface StoredRelease extends Release {
+  manifest: Buffer;
+}
+
+type Raw = Record<string, unknown>;
+
+const json = <T>(text: unknown, fallback: T): T => (typeof text === 'string' ? (JSON.parse(text) as T) : fallback);
+
+export class Store {
+  private readonly db: DB;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    const have = this.schemaVersion();
+    if (have > MIGRATIONS.length) {
+      throw new Error(`database schema ${have} is newer than this fleetswap (${MIGRATIONS.length}); upgrade fleetswap`);
+    }
+    for (let v = have; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  /** tx runs fn in one transaction: all of its writes land, or none. */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- generations ----
+
+  /** nextGeneration hands out directive generations; they only grow, across restarts too. */
+  nextGeneration(): number {
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as Raw | undefined;
+    const next = (row ? Number(row.value) : 0) + 1;
+    this.db.prepare(`INSERT INTO meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(next));
+    return next;
+  }
+
+  // ---- releases ----
+
+  insertRelease(r: StoredRelease): void {
+    this.db
+      .prepare(
+        `INSERT INTO releases(id, label, manifest, owner, notes, irreversible, pushed_by, pushed_at, files, bytes)
+         VALUES (@id, @label, @manifest, @owner, @notes, @irreversible, @pushed_by, @pushed_at, @files, @bytes)`,
+      )
+      .run(r);
+  }
+
+  releaseById(id: string): StoredRelease | undefined {
+    return this.db.prepare(`SELECT * FROM releases WHERE id = ?`).get(id) as StoredRelease | undefined;
+  }
+
+  releaseByLabel(label: string): StoredRelease | undefined {
+    return this.db.prepare(`SELECT * FROM releases WHERE label = ?`).get(label) as StoredRelease | undefined;
+  }
+
+  releasesByIdPrefix(prefix: string): StoredRelease[] {
+    return this.db.prepare(`SELECT * FROM releases WHERE id >= ? AND id < ? LIMIT 2`).all(prefix, `${prefix}g`) as StoredRelease[];
+  }
+
+  listReleases(): Release[] {
+    return this.db
+      .prepare(`SELECT id, label, owner, notes, irreversible, pushed_by, pushed_at, files, bytes FROM releases ORDER BY pushed_at, rowid`)
+      .all() as Release[];
+  }
+
+  releaseLabels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const r of this.db.prepare(`SELECT id, label FROM releases`).all() as Raw[]) out[r.id as string] = r.label as string;
+    return out;
+  }
+
+  // ---- hosts ----
+
+  private hostFrom(r: Raw): HostRow {
+    return {
+      ...(r as unknown as HostRow),
+      tags: json(r.tags, {}),
+      slots: json(r.slots, []),
+      last_staging: json(r.last_staging, null),
+    };
+  }
+
+  host(id: string): HostRow | undefined {
+    const r = this.db.prepare(`SELECT * FROM hosts WHERE id = ?`).get(id) as Raw | undefined;
+    return r ? this.hostFrom(r) : undefined;
+  }
+
+  hosts(): HostRow[] {
+    return (this.db.prepare(`SELECT * FROM hosts ORDER BY id`).all() as Raw[]).map((r) => this.hostFrom(r));
+  }
+
+  /** upsertHostSeen records what a host says about itself; desired state is untouched. */
+  upsertHostSeen(h: {
+    id: string;
+    tags: Record<string, string>;
+    slot_count: number;
+    slots: SlotInfo[];
+    live_release: string;
+    last_generation: number;
+    at: string;
+  }): void {
+    this.db
+      .prepare(
+        `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen, last_seen)
+         VALUES (@id, @tags, @slot_count, @slots, @live_release, @last_generation, @at, @at)
+         ON CONFLICT(id) DO UPDATE SET tags = excluded.tags, slot_count = excluded.slot_count, slots = excluded.slots,
+           live_release = excluded.live_release,
+           last_generation = max(hosts.last_generation, excluded.last_generation), last_seen = excluded.last_seen`,
+      )
+      .run({ ...h, tags: JSON.stringify(h.tags), slots: JSON.stringify(h.slots) });
+  }
+
+  updateHostReport(h: {
+    id: string;
+    slots: SlotInfo[];
+    live_release: string;
+    generation: number;
+    at: string;
+    last_staging?: StagingStats | null;
+    last_error: string;
+  }): void {
+    this.db
+      .prepare(
+        `UPDATE hosts SET slots = @slots, live_release = @live_release, last_generation = max(last_generation, @generation),
+           last_seen = @at, last_error = @last_error, last_staging = coalesce(@last_staging, last_staging) WHERE id = @id`,
+      )
+      .run({
+        ...h,
+        slots: JSON.stringify(h.slots),
+        last_staging: h.last_staging ? JSON.stringify(h.last_staging) : null,
+      });
+  }
+
+  touchHost(id: string, at: string): void {
+    this.db.prepare(`UPDATE hosts SET last_seen = ? WHERE id = ?`).run(at, id);
+  }
+
+  setDirective(hostId: string, d: { generation: number; kind: DirectiveKind; release_id: string }, desired?: string): void {
+    this.db
+      .prepare(
+        `UPDATE hosts SET directive_generation = @generation, directive_kind = @kind, directive_release = @release_id,
+           desired_release = coalesce(@desired, desired_release) WHERE id = @hostId`,
+      )
+      .run({ ...d, hostId, desired: desired ?? null });
+  }
+
+  // ---- desired-state history ----
+
+  recordDesiredChange(c: Omit<DesiredChange, 'id'>): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO desired_changes(at, actor, reason, action, from_release, to_release, hosts)
+         VALUES (@at, @actor, @reason, @action, @from_release, @to_release, @hosts)`,
+      )
+      .run({ ...c, hosts: JSON.stringify(c.hosts) });
+    return Number(info.lastInsertRowid);
+  }
+
+  desiredChanges(): DesiredChange[] {
+    return (this.db.prepare(`SELECT * FROM desired_changes ORDER BY id`).all() as Raw[]).map((r) => ({
+      ...(r as unknown as DesiredChange),
+      hosts: json(r.hosts, []),
+    }));
+  }
+
+  // ---- rollouts ----
+
+  private rolloutFrom(r: Raw): RolloutRow {
+    return { ...(r as unknown as RolloutRow), selector: json(r.selector, {}) };
+  }
+
+  insertRollout(r: Omit<RolloutRow, 'id'>): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at, updated_at, deadline_at, switch_timeout_ms)
+         VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at, @updated_at, @deadline_at, @switch_timeout_ms)`,
+      )
+      .run({ ...r, selector: JSON.stringify(r.selector) });
+    return Number(info.lastInsertRowid);
+  }
+
+  updateRollout(id: number, change: { state?: RolloutState; message?: string; deadline_at?: number; updated_at: string }): void {
+    this.db
+      .prepare(
+        `UPDATE rollouts SET state = coalesce(@state, state), message = coalesce(@message, message),
+           deadline_at = coalesce(@deadline_at, deadline_at), updated_at = @updated_at WHERE id = @id`,
+      )
+      .run({ state: null, message: null, deadline_at: null, ...change, id });
+  }
+
+  rollout(id: number): RolloutRow | undefined {
+    const r = this.db.prepare(`SELECT * FROM rollouts WHERE id = ?`).get(id) as Raw | undefined;
+    return r ? this.rolloutFrom(r) : undefined;
+  }
+
+  latestRollout(): RolloutRow | undefined {
+    const r = this.db.prepare(`SELECT * FROM rollouts ORDER BY id DESC LIMIT 1`).get() as Raw | undefined;
+    return r ? this.rolloutFrom(r) : undefined;
+  }
+
+  activeRollout(): RolloutRow | undefined {
+    const r = this.db.prepare(`SELECT * FROM rollouts WHERE state IN ('staging', 'switching') ORDER BY id DESC LIMIT 1`).get() as
+      | Raw
+      | undefined;
+    return r ? this.rolloutFrom(r) : undefined;
+  }
+
+  /** lastDeployOf finds the newest deploy that put `releaseId` out, for "roll back to the previous release". */
+  lastDeployOf(releaseId: string): RolloutRow | undefined {
+    const r = this.db
+      .prepare(`SELECT * FROM rollouts WHERE kind = 'deploy' AND release_id = ? AND state IN ('switching', 'complete', 'failed', 'superseded') AND from_release != '' ORDER BY id DESC LIMIT 1`)
+      .get(releaseId) as Raw | undefined;
+    return r ? this.rolloutFrom(r) : undefined;
+  }
+
+  insertRolloutHost(h: RolloutHostRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats) VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats)`,
+      )
+      .run({ ...h, stats: h.stats ? JSON.stringify(h.stats) : null });
+  }
+
+  updateRolloutHost(rolloutId: number, hostId: string, change: Partial<Pick<RolloutHostRow, 'stage' | 'switch' | 'error' | 'stats'>>): void {
+    this.db
+      .prepare(
+        `UPDATE rollout_hosts SET stage = coalesce(@stage, stage), switch = coalesce(@switch, switch),
+           error = coalesce(@error, error), stats = coalesce(@stats, stats) WHERE rollout_id = @rolloutId AND host_id = @hostId`,
+      )
+      .run({
+        stage: change.stage ?? null,
+        switch: change.switch ?? null,
+        error: change.error ?? null,
+        stats: change.stats ? JSON.stringify(change.stats) : null,
+        rolloutId,
+        hostId,
+      });
+  }
+
+  rolloutHosts(rolloutId: number): RolloutHostRow[] {
+    return (this.db.prepare(`SELECT * FROM rollout_hosts WHERE rollout_id = ? ORDER BY host_id`).all(rolloutId) as Raw[]).map((r) => ({
+      ...(r as unknown as RolloutHostRow),
+      stats: json(r.stats, null),
+    }));
+  }
+}

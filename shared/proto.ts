@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+// Messages carry manifests of up to MAX_ENTRIES entries; gRPC's 4 MB default
+// would refuse a large but legitimate tree.
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+export const BLOB_CHUNK_BYTES = 256 * 1024;
+
+/** protoDir finds proto/ from both the TypeScript sources and dist/. */
+function protoDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'proto', 'fleetswap.proto'))) return join(dir, 'proto');
+    dir = dirname(dir);
+  }
+  throw new Error('proto/fleetswap.proto not found beside the installation');
+}
+
+let cached: { agent: grpc.ServiceClientConstructor; admin: grpc.ServiceClientConstructor } | undefined;
+
+export function services(): { agent: grpc.ServiceClientConstructor; admin: grpc.ServiceClientConstructor } {
+  if (cached) return cached;
+  const def = protoLoader.loadSync(join(protoDir(), 'fleetswap.proto'), {
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    fleetswap: { v1: { AgentService: grpc.ServiceClientConstructor; AdminService: grpc.ServiceClientConstructor } };
+  };
+  cached = { agent: pkg.fleetswap.v1.AgentService, admin: pkg.fleetswap.v1.AdminService };
+  return cached;
+}
+
+/** channelOptions: keepalive on, so that a dead peer's stream does not linger. */
+export const channelOptions: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+};
+
+export const serverOptions: grpc.ChannelOptions = {
+  ...channelOptions,
+  'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  'grpc.http2.max_ping_strikes': 0,
+};

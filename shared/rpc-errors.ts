@@ -1,0 +1,43 @@
+import * as grpc from '@grpc/grpc-js';
+import { FleetswapError, type ErrorCode } from './errors.js';
+
+// How a FleetswapError crosses the wire: the gRPC status says the class of
+// failure, metadata `fleetswap-code` carries our stable code, and the details
+// carry the one-line message. Anything else becomes INTERNAL with no detail.
+
+const STATUS: Partial<Record<ErrorCode, grpc.status>> = {
+  UNKNOWN_RELEASE: grpc.status.NOT_FOUND,
+  MISSING_BLOB: grpc.status.FAILED_PRECONDITION,
+  NO_HOSTS: grpc.status.FAILED_PRECONDITION,
+  HOSTS_OFFLINE: grpc.status.FAILED_PRECONDITION,
+  ROLLOUT_ACTIVE: grpc.status.FAILED_PRECONDITION,
+  NOTHING_TO_ROLL_BACK: grpc.status.FAILED_PRECONDITION,
+  IRREVERSIBLE: grpc.status.FAILED_PRECONDITION,
+  LABEL_TAKEN: grpc.status.ALREADY_EXISTS,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+export function toServiceError(err: unknown): grpc.ServiceError {
+  const md = new grpc.Metadata();
+  if (err instanceof FleetswapError) {
+    md.set('fleetswap-code', err.code);
+    return Object.assign(new Error(err.message), {
+      code: STATUS[err.code] ?? grpc.status.INVALID_ARGUMENT,
+      details: err.message,
+      metadata: md,
+    });
+  }
+  md.set('fleetswap-code', 'INTERNAL');
+  return Object.assign(new Error('internal error'), { code: grpc.status.INTERNAL, details: 'internal error', metadata: md });
+}
+
+/** fromServiceError turns a failed call back into a FleetswapError with a one-line message. */
+export function fromServiceError(err: unknown, target: string): FleetswapError {
+  const e = err as Partial<grpc.ServiceError>;
+  const code = e.metadata?.get('fleetswap-code')[0];
+  if (typeof code === 'string') return new FleetswapError(code as ErrorCode, e.details ?? 'failed');
+  if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {
+    return new FleetswapError('UNAVAILABLE', `cannot reach the coordinator at ${target}: is it running? (set --coordinator or FLEETSWAP_COORDINATOR)`);
+  }
+  return new FleetswapError('INTERNAL', `coordinator call failed: ${e.details ?? e.message ?? String(err)}`);
+}
