@@ -161,6 +161,7 @@ export class Agent {
           live_release: this.slots.liveRelease(),
           last_generation: this.persisted.last_generation,
           agent_version: VERSION,
+          last_report: this.lastReport ?? null,
         },
       });
     });
@@ -202,6 +203,9 @@ export class Agent {
       this.running = undefined;
       if (abort.signal.aborted && this.queued) continue;
       if (abort.signal.aborted && this.state !== 'running') return;
+      // Losing the coordinator mid-fetch is no verdict on the directive: leave
+      // it unapplied, and the coordinator sends it again after our hello.
+      if (report.error_code === 'UNAVAILABLE') continue;
       this.persisted = { last_generation: directive.generation };
       await writeFileDurably(this.layout.state, JSON.stringify(this.persisted));
       this.send(report);

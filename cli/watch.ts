@@ -1,5 +1,8 @@
 import { TERMINAL_ROLLOUT_STATES, type Rollout } from '../shared/wire.js';
+import { isFleetswapError } from '../shared/errors.js';
 import type { AdminClient } from './admin-client.js';
+
+const UNREACHABLE_LIMIT_MS = 60_000;
 import { countHosts, rolloutLines } from './format.js';
 
 /**
@@ -9,8 +12,23 @@ import { countHosts, rolloutLines } from './format.js';
  */
 export async function watchRollout(client: AdminClient, id: number, out: (line: string) => void, intervalMs = 200): Promise<Rollout> {
   let last = '';
+  let unreachableSince: number | undefined;
   for (;;) {
-    const s = await client.call('Status', { rollout_id: id });
+    let s;
+    try {
+      s = await client.call('Status', { rollout_id: id }, 5_000);
+      unreachableSince = undefined;
+    } catch (err) {
+      // The rollout lives in the coordinator's database, not in this watch:
+      // ride out a coordinator restart instead of reporting a failure.
+      if (!isFleetswapError(err) || err.code !== 'UNAVAILABLE') throw err;
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince > UNREACHABLE_LIMIT_MS) throw err;
+      if (last !== 'unreachable') out(`coordinator unreachable; still watching rollout #${id}`);
+      last = 'unreachable';
+      await new Promise((res) => setTimeout(res, 500));
+      continue;
+    }
     const r = s.rollout as Rollout;
     const line = `rollout #${r.id} ${r.state}: ${countHosts(r)}`;
     if (line !== last) {

@@ -204,6 +204,8 @@ export class RolloutEngine {
       this.store.updateRolloutHost(active.id, host.id, { switch: 'done', error: '' });
     }
     this.evaluate(active.id);
+    // A report whose stream died before it arrived comes again with the hello.
+    if (hello.last_report && hello.last_report.generation === host.directive_generation) this.onReport(host.id, hello.last_report);
   }
 
   onReport(hostId: string, report: Report): void {

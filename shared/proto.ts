@@ -37,8 +37,15 @@ export function services(): { agent: grpc.ServiceClientConstructor; admin: grpc.
   return cached;
 }
 
-/** channelOptions: keepalive on, so that a dead peer's stream does not linger. */
+/**
+ * channelOptions: keepalive on, so that a dead peer's stream does not
+ * linger; and a channel-local subchannel pool, because grpc-js otherwise
+ * shares one connection among every client in the process with the same
+ * options, so agents simulated in one process would not be separate hosts
+ * and a fresh client would inherit another's reconnect backoff.
+ */
 export const channelOptions: grpc.ChannelOptions = {
+  'grpc.use_local_subchannel_pool': 1,
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,

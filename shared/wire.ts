@@ -17,6 +17,7 @@ export interface Hello {
   live_release: string;
   last_generation: number;
   agent_version: string;
+  last_report?: Report | null;
 }
 
 export interface StagingStats {

@@ -1,0 +1,133 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Host, Rollout } from '../shared/wire.js';
+import {
+  InvariantSampler,
+  aCoordinatorProcess,
+  aTree,
+  anAgentProcess,
+  checkLive,
+  cleanup,
+  freePort,
+  runCli,
+  tempDir,
+  waitFor,
+  type AgentProcess,
+} from './fixtures.js';
+
+// The whole product as an operator uses it: a coordinator process, three
+// agent processes, and the CLI, all on 127.0.0.1.
+
+describe('end to end: push, two-phase deploy, rollback, a host that was away', () => {
+  let dir: string;
+  let address: string;
+  let coordinator: AgentProcess;
+  const agents = new Map<string, AgentProcess>();
+  let sampler: InvariantSampler;
+  const ids = ['web-1', 'web-2', 'web-3'];
+  const root = (id: string) => join(dir, 'hosts', id);
+  const cli = (...args: string[]) => runCli([...args, '--coordinator', address]);
+  const ids_ = new Map<string, string>();
+
+  const startAgent = (id: string, i: number) =>
+    agents.set(id, anAgentProcess({ coordinator: address, id, root: root(id), tags: ['role=web', `dc=${i % 2 ? 'east' : 'west'}`] }));
+
+  const hosts = async (): Promise<Host[]> => JSON.parse((await cli('hosts', '--json')).stdout) as Host[];
+
+  const pushVersion = async (label: string, files: Record<string, string>): Promise<string> => {
+    const build = await aTree(join(dir, 'builds', label), files);
+    const res = await cli('push', build, '--version', label, '--owner', 'team-shop', '--json');
+    expect(res.code, res.stderr).toBe(0);
+    const id = (JSON.parse(res.stdout) as { release: { id: string } }).release.id;
+    ids_.set(label, id);
+    return id;
+  };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    address = `127.0.0.1:${await freePort()}`;
+    coordinator = await aCoordinatorProcess(join(dir, 'data'), address);
+    ids.forEach((id, i) => startAgent(id, i));
+    sampler = new InvariantSampler(ids.map(root)).start();
+    await waitFor('3 hosts connected', async () => (await hosts()).filter((h) => h.connected).length === 3);
+  });
+
+  afterAll(async () => {
+    for (const a of agents.values()) a.child.kill('SIGKILL');
+    coordinator.child.kill('SIGKILL');
+    await cleanup(dir);
+  });
+
+  it('deploys v1 then v2 to every host, each in two phases', async () => {
+    const v1 = await pushVersion('v1', { 'index.html': 'v1', 'config/app.json': '{"v":1}', 'lib/a.js': 'a' });
+    const d1 = await cli('deploy', 'v1', '--watch');
+    expect(d1.code, d1.stderr + d1.stdout).toBe(0);
+    expect(d1.stdout).toMatch(/complete/);
+    for (const id of ids) expect(await checkLive(root(id))).toBe(v1);
+
+    const v2 = await pushVersion('v2', { 'index.html': 'v2', 'config/app.json': '{"v":2}', 'lib/a.js': 'a' });
+    const d2 = await cli('deploy', 'v2', '--watch', '--reason', 'ship v2');
+    expect(d2.code, d2.stderr + d2.stdout).toBe(0);
+    for (const id of ids) expect(await checkLive(root(id))).toBe(v2);
+
+    const status = JSON.parse((await cli('status', '--json')).stdout) as { rollout: Rollout; live_counts: Record<string, number> };
+    expect(status.rollout.state).toBe('complete');
+    expect(status.rollout.hosts.every((h) => h.stage === 'staged' && h.switch === 'done')).toBe(true);
+    expect(status.live_counts[v2]).toBe(3);
+  });
+
+  it('rolls every host back to the previous release without a download', async () => {
+    const res = await cli('rollback', '--reason', 'checkout broken');
+    expect(res.code, res.stderr).toBe(0);
+    const v1 = ids_.get('v1') as string;
+    for (const id of ids) expect(await checkLive(root(id))).toBe(v1);
+    const hs = await hosts();
+    expect(hs.map((h) => h.live_release)).toEqual([v1, v1, v1]);
+    expect(hs.every((h) => h.desired_release === v1)).toBe(true);
+
+    const history = JSON.parse((await cli('history', '--json')).stdout) as { action: string; reason: string; hosts: string[] }[];
+    expect(history.map((h) => h.action)).toEqual(['deploy', 'deploy', 'rollback']);
+    expect(history[2]).toMatchObject({ reason: 'checkout broken', hosts: ids });
+  });
+
+  it('refuses to deploy while a host is offline, unless told to skip it; the host converges when it returns', async () => {
+    const away = agents.get('web-3') as AgentProcess;
+    away.child.kill('SIGTERM');
+    await away.exited;
+    await waitFor('web-3 offline', async () => (await hosts()).find((h) => h.id === 'web-3')?.connected === false);
+
+    const v3 = await pushVersion('v3', { 'index.html': 'v3', 'config/app.json': '{"v":3}', 'lib/a.js': 'a' });
+    const refused = await cli('deploy', 'v3');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/web-3.*--skip-offline/);
+
+    const d3 = await cli('deploy', 'v3', '--skip-offline', '--watch');
+    expect(d3.code, d3.stderr + d3.stdout).toBe(0);
+    expect(await checkLive(root('web-1'))).toBe(v3);
+    expect(await checkLive(root('web-3'))).toBe(ids_.get('v1'));
+
+    startAgent('web-3', 2);
+    await waitFor('web-3 converged to v3', async () => (await checkLive(root('web-3'))) === v3);
+  });
+
+  it('switches nothing when one host fails staging, and says which host and why', async () => {
+    const before = await Promise.all(ids.map((id) => checkLive(root(id))));
+    // Break web-2's private store so that staging fails there (and only there).
+    const store = join(root('web-2'), '.fleetswap', 'manifests');
+    await rename(store, `${store}.aside`);
+    await writeFile(store, 'not a directory');
+    await pushVersion('v4', { 'index.html': 'v4', 'config/app.json': '{"v":4}', 'lib/a.js': 'a' });
+    const res = await cli('deploy', 'v4', '--watch');
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/staging failed on 1 host.*web-2/);
+    await rm(store);
+    await rename(`${store}.aside`, store);
+    expect(await Promise.all(ids.map((id) => checkLive(root(id))))).toEqual(before);
+  });
+
+  it('never let any host serve a missing or incomplete slot', () => {
+    expect(sampler.stop()).toEqual([]);
+  });
+});
