@@ -5,6 +5,26 @@ import { writeFileDurably } from '../shared/fsync.js';
 import { HOST_ID_RE } from '../shared/ids.js';
 import { parseTags } from './config.js';
 
+// systemd lexes unit values itself (systemd.syntax(7)): whitespace splits
+// words, "%" starts a specifier, and in command-line arguments "$" starts a
+// variable. Written bare, ReadWritePaths=/srv/my app is two paths, the second
+// relative and ignored with only a warning, so the daemon would find its own
+// ROOT read-only; and a newline would start a directive of its own. So each
+// value goes in as one word, quoted when it needs to be. What no quoting can
+// carry is refused here rather than left for systemd to reject at start:
+// control characters anywhere, and quotes or backslashes in the executable.
+type WordKind = 'executable' | 'argument' | 'path';
+
+function unitWord(what: string, value: string, kind: WordKind): string {
+  if (/[\x00-\x1f\x7f]/.test(value) || (kind === 'executable' && /["'\\]/.test(value))) {
+    throw new FleetswapError('BAD_USAGE', `${what} ${JSON.stringify(value)} cannot go in a systemd unit`);
+  }
+  let v = value.replaceAll('%', '%%');
+  if (kind === 'argument') v = v.replaceAll('$', () => '$$');
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(v)) return v;
+  return `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
 // Units run the daemon as a dedicated user with the file system read-only
 // except the one directory the daemon owns: an agent compromised through
 // its input can at worst change its own ROOT.
@@ -24,20 +44,40 @@ ProtectControlGroups=yes
 RestrictSUIDSGID=yes
 LockPersonality=yes
 Restart=always
+# Exit 2 is bad configuration: restarting cannot fix it, so do not loop on it.
+RestartPreventExitStatus=2
 RestartSec=2`;
 }
 
-function unit(description: string, exec: string, configFile: string, sub: string, writable: string, user: string): string {
+interface UnitSpec {
+  description: string;
+  sub: 'agent' | 'coordinator';
+  exec: string;
+  configFile: string;
+  /** the flag that named the writable directory, for error messages */
+  writableFlag: string;
+  writable: string;
+  user: string;
+}
+
+function unit(u: UnitSpec): string {
+  const execStart = [
+    unitWord("node's path", process.execPath, 'executable'),
+    unitWord('--exec', u.exec, 'argument'),
+    u.sub,
+    '--config',
+    unitWord('--config-dir', u.configFile, 'argument'),
+  ].join(' ');
   return `[Unit]
-Description=${description}
+Description=${u.description}
 Documentation=https://example.invalid/fleetswap/README.md
 After=network-online.target
 Wants=network-online.target
 
 [Service]
 Type=simple
-ExecStart=${process.execPath} ${exec} ${sub} --config ${configFile}
-${hardening(writable, user)}
+ExecStart=${execStart}
+${hardening(unitWord(u.writableFlag, u.writable, 'path'), u.user)}
 
 [Install]
 WantedBy=multi-user.target
@@ -78,10 +118,12 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
   };
   const configFile = join(resolve(o.configDir), 'agent.json');
   const unitFile = join(resolve(o.unitDir), 'fleetswap-agent.service');
+  // Rendered before anything is written, so a path the unit cannot hold leaves nothing behind.
+  const text = unit({ description: `fleetswap agent (host ${o.id})`, sub: 'agent', exec: resolve(o.exec), configFile, writableFlag: '--root', writable: root, user: o.user });
   await mkdir(resolve(o.configDir), { recursive: true });
   await mkdir(resolve(o.unitDir), { recursive: true });
   await writeFileDurably(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  await writeFileDurably(unitFile, unit(`fleetswap agent (host ${o.id})`, resolve(o.exec), configFile, 'agent', root, o.user));
+  await writeFileDurably(unitFile, text);
   return [
     `wrote ${unitFile}`,
     `wrote ${configFile}`,
@@ -104,10 +146,11 @@ export async function installCoordinator(o: InstallCoordinatorOptions): Promise<
   const data = resolve(o.data);
   const configFile = join(resolve(o.configDir), 'coordinator.json');
   const unitFile = join(resolve(o.unitDir), 'fleetswap-coordinator.service');
+  const text = unit({ description: 'fleetswap coordinator', sub: 'coordinator', exec: resolve(o.exec), configFile, writableFlag: '--data', writable: data, user: o.user });
   await mkdir(resolve(o.configDir), { recursive: true });
   await mkdir(resolve(o.unitDir), { recursive: true });
   await writeFileDurably(configFile, `${JSON.stringify({ data, listen: o.listen }, null, 2)}\n`);
-  await writeFileDurably(unitFile, unit('fleetswap coordinator', resolve(o.exec), configFile, 'coordinator', data, o.user));
+  await writeFileDurably(unitFile, text);
   return [
     `wrote ${unitFile}`,
     `wrote ${configFile}`,
