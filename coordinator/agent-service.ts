@@ -28,6 +28,7 @@ export function agentService(deps: AgentServiceDeps): grpc.UntypedServiceImpleme
 
   const onHello = (call: AgentCall, hello: Hello): string => {
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
+    store.raiseGeneration(hello.last_generation);
     store.upsertHostSeen({
       id: hello.host_id,
       tags: hello.tags,

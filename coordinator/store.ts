@@ -11,6 +11,7 @@ import type {
   StagingStats,
   SwitchState,
 } from '../shared/wire.js';
+import { FleetswapError } from '../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 // store.ts is the only module that speaks SQL. Everything durable (releases,
@@ -91,7 +92,7 @@ export class Store {
   private migrate(): void {
     const have = this.schemaVersion();
     if (have > MIGRATIONS.length) {
-      throw new Error(`database schema ${have} is newer than this fleetswap (${MIGRATIONS.length}); upgrade fleetswap`);
+      throw new FleetswapError('BAD_USAGE', `database schema ${have} is newer than this fleetswap knows (${MIGRATIONS.length}): upgrade fleetswap`);
     }
     for (let v = have; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
@@ -114,6 +115,17 @@ export class Store {
     const next = (row ? Number(row.value) : 0) + 1;
     this.db.prepare(`INSERT INTO meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(next));
     return next;
+  }
+
+  /**
+   * raiseGeneration keeps the counter above what any host has applied: after
+   * a restore from an older backup, new directives must still be newer than
+   * the ones agents remember, or they would be ignored as replays.
+   */
+  raiseGeneration(seen: number): void {
+    this.db
+      .prepare(`INSERT INTO meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`)
+      .run(String(seen));
   }
 
   // ---- releases ----
