@@ -55,9 +55,18 @@ export class AdminClient {
         ready(c);
       });
     });
+    // The coordinator may refuse a blob while later ones are still being
+    // sent: that answer must stop the sending (a refused stream never drains)
+    // and is awaited below, so it must not count as an unhandled rejection.
+    let answered = false;
+    const answer = result!.then(
+      () => void (answered = true),
+      () => void (answered = true),
+    );
     try {
       for await (const chunk of chunks) {
-        if (!call.write(chunk)) await new Promise((r) => call.once('drain', r));
+        if (answered) break;
+        if (!call.write(chunk)) await Promise.race([new Promise((r) => call.once('drain', r)), answer]);
       }
       call.end();
     } catch (err) {

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { userInfo, hostname } from 'node:os';
 import cliProgress from 'cli-progress';
+import { FleetswapError, isFleetswapError } from '../shared/errors.js';
 import { buildManifest, checkLabel, type ReleaseMeta } from '../shared/manifest.js';
 import { BLOB_CHUNK_BYTES } from '../shared/proto.js';
 import { walkTree } from '../shared/tree.js';
@@ -64,6 +65,13 @@ export async function push(client: AdminClient, dir: string, meta: ReleaseMeta, 
     }
     try {
       uploaded = await client.upload(chunks());
+    } catch (err) {
+      // The file was hashed when the walk began; different bytes now mean the
+      // build is still being written.
+      const bad = isFleetswapError(err) && err.code === 'HASH_MISMATCH' ? missing.find((h) => err.message.includes(h.slice(0, 12))) : undefined;
+      if (bad === undefined) throw err;
+      const where = manifest.entries.find((e) => e.type === 'file' && e.sha256 === bad)?.path ?? bad.slice(0, 12);
+      throw new FleetswapError('HASH_MISMATCH', `${JSON.stringify(where)} changed while it was being pushed; push again once the build has finished`);
     } finally {
       bar?.stop();
     }

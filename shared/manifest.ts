@@ -90,6 +90,9 @@ export function buildManifest(meta: ReleaseMeta, entries: Entry[]): { manifest: 
     irreversible: meta.irreversible,
     entries: [...entries].sort((a, b) => compareUtf8(a.path, b.path)),
   };
+  // The same field limits the coordinator applies in parseManifest, so that
+  // nothing is hashed and sent only to be refused there.
+  checkSchema(manifest);
   checkManifest(manifest);
   const bytes = encodeManifest(manifest);
   return { manifest, bytes, id: sha256(bytes) };
@@ -134,18 +137,23 @@ export function parseManifest(bytes: Uint8Array, expectedId?: string): Manifest 
   } catch {
     throw new FleetswapError('BAD_MANIFEST', 'manifest is not valid JSON');
   }
+  const manifest = checkSchema(raw);
+  checkManifest(manifest);
+  if (!encodeManifest(manifest).equals(Buffer.from(bytes))) {
+    throw new FleetswapError('BAD_MANIFEST', 'manifest is not in canonical form');
+  }
+  return manifest;
+}
+
+/** checkSchema enforces field types and limits (label, owner and notes lengths, modes, sizes, hashes). */
+function checkSchema(raw: unknown): Manifest {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join('.') : '';
     throw new FleetswapError('BAD_MANIFEST', `manifest is malformed at ${where || 'top level'}: ${issue?.message ?? 'invalid'}`);
   }
-  const manifest = parsed.data as Manifest;
-  checkManifest(manifest);
-  if (!encodeManifest(manifest).equals(Buffer.from(bytes))) {
-    throw new FleetswapError('BAD_MANIFEST', 'manifest is not in canonical form');
-  }
-  return manifest;
+  return parsed.data as Manifest;
 }
 
 /** checkManifest enforces the tree rules of DESIGN invariant 4. */
@@ -168,13 +176,16 @@ export function checkManifest(m: Manifest): void {
     }
     prev = e.path;
     // Two paths that differ only in case would collide on a case-insensitive
-    // file system and are almost always a mistake: refuse them everywhere.
-    const lower = e.path.toLowerCase();
-    const other = folded.get(lower);
-    if (other !== undefined) {
-      throw new FleetswapError('BAD_PATH', `paths ${JSON.stringify(other)} and ${JSON.stringify(e.path)} differ only in case`);
+    // file system and are almost always a mistake: refuse them everywhere,
+    // implied directories included (a file "A" beside "a/b").
+    for (const name of [...parentDirs(e.path), e.path]) {
+      const lower = name.toLowerCase();
+      const other = folded.get(lower);
+      if (other !== undefined && other !== name) {
+        throw new FleetswapError('BAD_PATH', `paths ${JSON.stringify(other)} and ${JSON.stringify(name)} differ only in case`);
+      }
+      folded.set(lower, name);
     }
-    folded.set(lower, e.path);
     byPath.set(e.path, e);
     if (e.type === 'symlink') {
       if (e.target.includes('\0') || !e.target.isWellFormed()) {

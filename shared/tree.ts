@@ -30,7 +30,7 @@ export async function walkTree(root: string): Promise<WalkedTree> {
     try {
       rawNames = await readdir(absDir, { encoding: 'buffer' });
     } catch (err) {
-      throw new FleetswapError('UNREADABLE', `cannot read directory ${absDir}: ${(err as NodeJS.ErrnoException).code ?? err}; fix its permissions`);
+      throw new FleetswapError('UNREADABLE', `cannot read directory ${JSON.stringify(absDir)}: ${(err as NodeJS.ErrnoException).code ?? err}; fix its permissions`);
     }
     for (const rawName of rawNames) {
       let name: string;
@@ -47,10 +47,19 @@ export async function walkTree(root: string): Promise<WalkedTree> {
       } else if (ls.isFile()) {
         files.push({ rel, abs, mode: ls.mode & 0o777 });
       } else if (ls.isSymbolicLink()) {
-        entries.push({ path: rel, type: 'symlink', target: await readlink(abs) });
+        // Read the target as bytes: the default utf8 decoding would silently
+        // turn a non-UTF-8 target into U+FFFD, a different link from the one built.
+        const rawTarget = await readlink(abs, { encoding: 'buffer' });
+        let target: string;
+        try {
+          target = decoder.decode(rawTarget);
+        } catch {
+          throw new FleetswapError('BAD_SYMLINK', `symlink ${JSON.stringify(rel)} has a target that is not valid UTF-8; recreate it`);
+        }
+        entries.push({ path: rel, type: 'symlink', target });
       } else {
         const kind = ls.isFIFO() ? 'a fifo' : ls.isSocket() ? 'a socket' : 'a device file';
-        throw new FleetswapError('BAD_FILE_TYPE', `${rel} is ${kind}; a release holds only files, symlinks and directories`);
+        throw new FleetswapError('BAD_FILE_TYPE', `${JSON.stringify(rel)} is ${kind}; a release holds only files, symlinks and directories`);
       }
     }
     if (rawNames.length === 0 && relDir !== '') entries.push({ path: relDir, type: 'dir' });
@@ -66,7 +75,7 @@ export async function walkTree(root: string): Promise<WalkedTree> {
       try {
         digest = await hashFile(f.abs);
       } catch (err) {
-        throw new FleetswapError('UNREADABLE', `cannot read ${f.rel}: ${(err as NodeJS.ErrnoException).code ?? err}; fix its permissions`);
+        throw new FleetswapError('UNREADABLE', `cannot read ${JSON.stringify(f.rel)}: ${(err as NodeJS.ErrnoException).code ?? err}; fix its permissions`);
       }
       entries.push({ path: f.rel, type: 'file', mode: f.mode, size: digest.size, sha256: digest.sha256 });
       sources.set(digest.sha256, f.abs);
