@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { bytes } from './format.js';
+import { machine } from './machine.js';
+import { writeResults } from './results.js';
+import { SCENARIOS } from './scenarios/index.js';
+import type { Target } from './scenarios/scenario.js';
+
+const MAX_AGENTS = 5000;
+
+const USAGE = `usage: npm run bench -- [--agents N] [--scenario NAME] [--json]
+  --agents N       in-process agents (default: the scenario's, 50 for switch)
+  --scenario NAME  one of: ${[...SCENARIOS.keys()].join(', ')} (default switch)
+  --json           print one JSON document on stdout and nothing else there
+                   (run npm with -s, as in npm run -s bench -- --json: npm itself prints a banner on stdout)
+Each run also writes bench/results/<scenario>-<YYYY-MM-DD>.json.`;
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      agents: { type: 'string' },
+      scenario: { type: 'string', default: 'switch' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const scenario = SCENARIOS.get(values.scenario);
+  if (!scenario) throw new Error(`unknown scenario ${JSON.stringify(values.scenario)}: use one of ${[...SCENARIOS.keys()].join(', ')}`);
+  const agents = values.agents === undefined ? scenario.defaultAgents : Number(values.agents);
+  if (!Number.isInteger(agents) || agents < 1 || agents > MAX_AGENTS) {
+    throw new Error(`--agents must be a whole number from 1 to ${MAX_AGENTS}, not ${JSON.stringify(values.agents)}`);
+  }
+  return { scenario, agents, json: values.json, help: values.help };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let opts: ReturnType<typeof parse>;
+  try {
+    opts = parse(argv);
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const date = new Date();
+  const host = machine();
+  // Progress is for a person watching; a log file or a pipe gets only the results.
+  const progress = (line: string) => {
+    if (process.stderr.isTTY) process.stderr.write(`bench: ${line}\n`);
+  };
+  const result = await opts.scenario.run({ agents: opts.agents, progress });
+  const doc = { scenario: opts.scenario.name, date: date.toISOString(), machine: host, figures: result.figures, targets: result.targets };
+  const file = await writeResults(opts.scenario.name, date, doc);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return 0;
+  }
+  const out = [
+    `fleetswap bench: scenario ${opts.scenario.name}, ${opts.agents} agents and the coordinator in one process (${opts.scenario.description})`,
+    `machine: nproc ${host.nproc} (${host.cpu_model}), ${bytes(host.total_memory_bytes)} memory, ${host.os}, node ${host.node}; ${doc.date}`,
+    '',
+    ...result.summary,
+    '',
+    'targets:',
+    ...result.targets.map(targetLine),
+    '',
+    `results: ${file}`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+function targetLine(t: Target): string {
+  const value = t.unit === 'ms' ? `${t.value} ms` : t.value.toFixed(3);
+  const limit = t.unit === 'ms' ? `${t.limit} ms` : String(t.limit);
+  return `  ${t.met ? 'met   ' : 'MISSED'}  ${t.name}: ${value} (target ${t.rule} ${limit})`;
+}
+
+// No process.exit: the run must end on its own once the fleet is stopped, which shows nothing was left running.
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
