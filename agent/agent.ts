@@ -216,11 +216,10 @@ export class Agent {
     const log = this.log.child({ release: d.release_id, generation: d.generation });
     let stats: StagingStats | null = null;
     try {
-      // Stats describe real staging work; an ACTIVATE of an already staged release reports none.
-      const held = this.slots.find(d.release_id) !== undefined;
-      const staged = await this.stager.stage(d.release_id, signal);
-      if (!held) {
-        stats = staged;
+      // A release already in a slot was verified when it was staged: an
+      // ACTIVATE of it goes straight to the switch, with no staging stats.
+      if (this.slots.find(d.release_id) === undefined) {
+        stats = await this.stager.stage(d.release_id, signal);
         log.info({ ...stats }, 'release staged');
       }
       if (d.kind === 'STAGE') return this.report(d, 'STAGED', stats);

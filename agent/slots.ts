@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readlink, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
-import { fsyncPath, writeFileDurably } from '../shared/fsync.js';
+import { fsyncPath, writeFileDurably, writeFilesDurably } from '../shared/fsync.js';
 import { SHA256_RE } from '../shared/hash.js';
 import type { SlotInfo } from '../shared/wire.js';
 import { failpoint } from './failpoints.js';
@@ -155,10 +155,10 @@ export class Slots {
     const seq = Math.max(0, ...[...this.metas.values()].map((m) => m.live_seq)) + 1;
     const touched = [this.live, index].filter((i): i is number => i !== undefined && this.metas.has(i));
     this.live = index;
-    for (const i of touched) {
-      const m = this.metas.get(i) as SlotMeta;
-      m.live_seq = seq;
-      await writeFileDurably(this.layout.meta(i), JSON.stringify(m));
-    }
+    for (const i of touched) (this.metas.get(i) as SlotMeta).live_seq = seq;
+    await writeFilesDurably(
+      this.layout.metaDir,
+      touched.map((i) => ({ name: `${i}.json`, data: JSON.stringify(this.metas.get(i)) })),
+    );
   }
 }

@@ -21,6 +21,7 @@ export interface ContentSource {
 }
 
 const COPY_BUF = 256 * 1024;
+const COPY_WORKERS = 8;
 const FETCH_BATCH = 2000;
 const FETCH_ATTEMPTS = 3;
 
@@ -38,6 +39,7 @@ export class Stager {
     private readonly source: ContentSource,
   ) {}
 
+  /** stage builds a release that no slot holds yet into a slot, and says what it cost. */
   async stage(releaseId: string, signal: AbortSignal): Promise<StagingStats> {
     const started = Date.now();
     const manifestBytes = await this.loadManifest(releaseId);
@@ -52,12 +54,6 @@ export class Stager {
       bytes_total: files.reduce((n, f) => n + f.size, 0),
       manifest_bytes: manifestBytes.length,
     };
-    if (this.slots.find(releaseId) !== undefined) {
-      stats.blobs_reused = new Set(files.map((f) => f.sha256)).size;
-      stats.duration_ms = Date.now() - started;
-      return stats;
-    }
-
     const dir = join(this.layout.tmp, `stage-${randomBytes(6).toString('hex')}`);
     await mkdir(dir, { recursive: true });
     try {
@@ -68,15 +64,15 @@ export class Stager {
 
       // Reuse what any complete slot holds; a copy that does not hash right
       // (say a hand-edited live file) is simply fetched instead.
-      for (const [hash, entries] of byHash) {
+      await inParallel([...byHash], async ([hash, entries], buf) => {
         signal.throwIfAborted();
         const src = local.get(hash);
         const dest = join(dir, (entries[0] as FileEntry).path);
-        if (src && (await copyVerified(src, dest, hash))) {
+        if (src && (await copyVerified(src, dest, hash, buf))) {
           placed.set(hash, dest);
           stats.blobs_reused++;
         }
-      }
+      });
 
       const missing = [...byHash.keys()].filter((h) => !placed.has(h));
       for (let attempt = 1; missing.length > 0; attempt++) {
@@ -88,17 +84,17 @@ export class Stager {
         missing.splice(0, missing.length, ...bad);
       }
 
-      for (const [hash, entries] of byHash) {
+      await inParallel([...byHash], async ([hash, entries], buf) => {
         const first = placed.get(hash) as string;
         for (const e of entries.slice(1)) {
           signal.throwIfAborted();
-          if (!(await copyVerified(first, join(dir, e.path), hash))) {
+          if (!(await copyVerified(first, join(dir, e.path), hash, buf))) {
             throw new FleetswapError('HASH_MISMATCH', `copy of ${e.path} did not match its hash`);
           }
         }
         for (const e of entries) await chmod(join(dir, e.path), e.mode);
         failpoint('stage-after-file');
-      }
+      });
       for (const e of manifest.entries) if (e.type === 'symlink') await symlink(e.target, join(dir, e.path));
       // Directories deepest first, so each fsync covers entries already durable.
       for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fsyncPath(d);
@@ -207,8 +203,31 @@ function groupByHash(files: FileEntry[]): Map<string, FileEntry[]> {
   return m;
 }
 
+/**
+ * inParallel runs fn over items with a few workers, each with its own copy
+ * buffer: per-file fsyncs dominate staging, and the thread pool can overlap
+ * them where one-at-a-time cannot.
+ */
+async function inParallel<T>(items: T[], fn: (item: T, buf: Buffer) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    const buf = Buffer.allocUnsafe(COPY_BUF);
+    try {
+      while (next < items.length && !failed) await fn(items[next++] as T, buf);
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  };
+  // Settle every worker before failing, so the caller's clean-up does not race a write.
+  const results = await Promise.allSettled(Array.from({ length: Math.min(COPY_WORKERS, items.length) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
 /** copyVerified copies src to dest, hashing what it writes; on a mismatch it removes dest and returns false. */
-async function copyVerified(src: string, dest: string, hash: string): Promise<boolean> {
+async function copyVerified(src: string, dest: string, hash: string, buf: Buffer): Promise<boolean> {
   let input: FileHandle;
   try {
     input = await open(src, 'r');
@@ -219,7 +238,6 @@ async function copyVerified(src: string, dest: string, hash: string): Promise<bo
   const output = await open(dest, 'w', 0o600);
   const sha = createHash('sha256');
   try {
-    const buf = Buffer.allocUnsafe(COPY_BUF);
     for (;;) {
       const { bytesRead } = await input.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;

@@ -195,7 +195,7 @@ export class RolloutEngine {
     }
     const active = this.store.activeRollout();
     if (!active) return;
-    const rh = this.store.rolloutHosts(active.id).find((r) => r.host_id === host.id);
+    const rh = this.store.rolloutHost(active.id, host.id);
     if (!rh) return;
     if (active.state === 'staging' && rh.stage === 'pending' && hello.slots.some((s) => s.release_id === active.release_id)) {
       this.store.updateRolloutHost(active.id, host.id, { stage: 'staged' });
@@ -211,7 +211,7 @@ export class RolloutEngine {
   onReport(hostId: string, report: Report): void {
     const active = this.store.activeRollout();
     if (!active || report.release_id !== active.release_id) return;
-    const rh = this.store.rolloutHosts(active.id).find((r) => r.host_id === hostId);
+    const rh = this.store.rolloutHost(active.id, hostId);
     if (!rh) return;
     const error = report.error ? `${report.error_code}: ${report.error}` : '';
     if (active.state === 'staging' && rh.stage !== 'staged') {
@@ -251,26 +251,25 @@ export class RolloutEngine {
   private evaluate(rolloutId: number): void {
     const r = this.store.rollout(rolloutId);
     if (!r || TERMINAL_ROLLOUT_STATES.has(r.state)) return;
-    const hosts = this.store.rolloutHosts(r.id).filter((h) => h.stage !== 'skipped');
+    // Counts, not rows: this runs on every report, and must stay cheap for thousands of hosts.
+    const counts = this.store.rolloutCounts(r.id);
+    const failedRows = () => this.store.rolloutHosts(r.id).filter((h) => h.stage === 'failed' || h.switch === 'failed');
     if (r.state === 'staging') {
-      const failed = hosts.filter((h) => h.stage === 'failed');
-      if (failed.length > 0) {
-        this.transition(r, 'failed', `staging failed on ${failed.length} host(s), nothing was switched: ${describe(failed)}`);
+      if (counts.stage.failed) {
+        this.transition(r, 'failed', `staging failed on ${counts.stage.failed} host(s), nothing was switched: ${describe(failedRows())}`);
         return;
       }
-      if (hosts.every((h) => h.stage === 'staged')) this.beginSwitch(r);
+      if (counts.stage.staged === counts.total) this.beginSwitch(r);
       return;
     }
-    const pending = hosts.filter((h) => h.switch === 'pending');
-    if (pending.length > 0) return;
-    const failed = hosts.filter((h) => h.switch === 'failed');
-    if (failed.length === 0) {
-      this.transition(r, 'complete', `${hosts.length} host(s) live on ${this.label(r.release_id)}`);
+    if (counts.switch.pending) return;
+    if (!counts.switch.failed) {
+      this.transition(r, 'complete', `${counts.total} host(s) live on ${this.label(r.release_id)}`);
     } else {
       this.transition(
         r,
         'failed',
-        `switch failed on ${failed.length} of ${hosts.length} host(s): ${describe(failed)}; run fleetswap rollback to put every host back`,
+        `switch failed on ${counts.switch.failed} of ${counts.total} host(s): ${describe(failedRows())}; run fleetswap rollback to put every host back`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Database as DB } from 'better-sqlite3';
+import type { Database as DB, Statement } from 'better-sqlite3';
 import type {
   DesiredChange,
   DirectiveKind,
@@ -71,6 +71,9 @@ const json = <T>(text: unknown, fallback: T): T => (typeof text === 'string' ? (
 
 export class Store {
   private readonly db: DB;
+  // better-sqlite3 does not cache statements; preparing once matters when
+  // every host's report runs several queries.
+  private readonly statements = new Map<string, Statement>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -83,6 +86,15 @@ export class Store {
 
   close(): void {
     this.db.close();
+  }
+
+  private stmt(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   schemaVersion(): number {
@@ -111,9 +123,9 @@ export class Store {
 
   /** nextGeneration hands out directive generations; they only grow, across restarts too. */
   nextGeneration(): number {
-    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as Raw | undefined;
+    const row = this.stmt(`SELECT value FROM meta WHERE key = 'generation'`).get() as Raw | undefined;
     const next = (row ? Number(row.value) : 0) + 1;
-    this.db.prepare(`INSERT INTO meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(next));
+    this.stmt(`INSERT INTO meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(next));
     return next;
   }
 
@@ -140,15 +152,15 @@ export class Store {
   }
 
   releaseById(id: string): StoredRelease | undefined {
-    return this.db.prepare(`SELECT * FROM releases WHERE id = ?`).get(id) as StoredRelease | undefined;
+    return this.stmt(`SELECT * FROM releases WHERE id = ?`).get(id) as StoredRelease | undefined;
   }
 
   releaseByLabel(label: string): StoredRelease | undefined {
-    return this.db.prepare(`SELECT * FROM releases WHERE label = ?`).get(label) as StoredRelease | undefined;
+    return this.stmt(`SELECT * FROM releases WHERE label = ?`).get(label) as StoredRelease | undefined;
   }
 
   releasesByIdPrefix(prefix: string): StoredRelease[] {
-    return this.db.prepare(`SELECT * FROM releases WHERE id >= ? AND id < ? LIMIT 2`).all(prefix, `${prefix}g`) as StoredRelease[];
+    return this.stmt(`SELECT * FROM releases WHERE id >= ? AND id < ? LIMIT 2`).all(prefix, `${prefix}g`) as StoredRelease[];
   }
 
   listReleases(): Release[] {
@@ -159,7 +171,7 @@ export class Store {
 
   releaseLabels(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const r of this.db.prepare(`SELECT id, label FROM releases`).all() as Raw[]) out[r.id as string] = r.label as string;
+    for (const r of this.stmt(`SELECT id, label FROM releases`).all() as Raw[]) out[r.id as string] = r.label as string;
     return out;
   }
 
@@ -175,12 +187,12 @@ export class Store {
   }
 
   host(id: string): HostRow | undefined {
-    const r = this.db.prepare(`SELECT * FROM hosts WHERE id = ?`).get(id) as Raw | undefined;
+    const r = this.stmt(`SELECT * FROM hosts WHERE id = ?`).get(id) as Raw | undefined;
     return r ? this.hostFrom(r) : undefined;
   }
 
   hosts(): HostRow[] {
-    return (this.db.prepare(`SELECT * FROM hosts ORDER BY id`).all() as Raw[]).map((r) => this.hostFrom(r));
+    return (this.stmt(`SELECT * FROM hosts ORDER BY id`).all() as Raw[]).map((r) => this.hostFrom(r));
   }
 
   /** upsertHostSeen records what a host says about itself; desired state is untouched. */
@@ -226,7 +238,7 @@ export class Store {
   }
 
   touchHost(id: string, at: string): void {
-    this.db.prepare(`UPDATE hosts SET last_seen = ? WHERE id = ?`).run(at, id);
+    this.stmt(`UPDATE hosts SET last_seen = ? WHERE id = ?`).run(at, id);
   }
 
   setDirective(hostId: string, d: { generation: number; kind: DirectiveKind; release_id: string }, desired?: string): void {
@@ -251,7 +263,7 @@ export class Store {
   }
 
   desiredChanges(): DesiredChange[] {
-    return (this.db.prepare(`SELECT * FROM desired_changes ORDER BY id`).all() as Raw[]).map((r) => ({
+    return (this.stmt(`SELECT * FROM desired_changes ORDER BY id`).all() as Raw[]).map((r) => ({
       ...(r as unknown as DesiredChange),
       hosts: json(r.hosts, []),
     }));
@@ -283,17 +295,17 @@ export class Store {
   }
 
   rollout(id: number): RolloutRow | undefined {
-    const r = this.db.prepare(`SELECT * FROM rollouts WHERE id = ?`).get(id) as Raw | undefined;
+    const r = this.stmt(`SELECT * FROM rollouts WHERE id = ?`).get(id) as Raw | undefined;
     return r ? this.rolloutFrom(r) : undefined;
   }
 
   latestRollout(): RolloutRow | undefined {
-    const r = this.db.prepare(`SELECT * FROM rollouts ORDER BY id DESC LIMIT 1`).get() as Raw | undefined;
+    const r = this.stmt(`SELECT * FROM rollouts ORDER BY id DESC LIMIT 1`).get() as Raw | undefined;
     return r ? this.rolloutFrom(r) : undefined;
   }
 
   activeRollout(): RolloutRow | undefined {
-    const r = this.db.prepare(`SELECT * FROM rollouts WHERE state IN ('staging', 'switching') ORDER BY id DESC LIMIT 1`).get() as
+    const r = this.stmt(`SELECT * FROM rollouts WHERE state IN ('staging', 'switching') ORDER BY id DESC LIMIT 1`).get() as
       | Raw
       | undefined;
     return r ? this.rolloutFrom(r) : undefined;
@@ -331,8 +343,27 @@ export class Store {
       });
   }
 
+  rolloutHost(rolloutId: number, hostId: string): RolloutHostRow | undefined {
+    const r = this.stmt(`SELECT * FROM rollout_hosts WHERE rollout_id = ? AND host_id = ?`).get(rolloutId, hostId) as Raw | undefined;
+    return r ? { ...(r as unknown as RolloutHostRow), stats: json(r.stats, null) } : undefined;
+  }
+
+  /** rolloutCounts counts the hosts taking part (not skipped) by stage and by switch state. */
+  rolloutCounts(rolloutId: number): { total: number; stage: Partial<Record<StageState, number>>; switch: Partial<Record<SwitchState, number>> } {
+    const rows = this.stmt(
+      `SELECT stage, switch, count(*) AS n FROM rollout_hosts WHERE rollout_id = ? AND stage != 'skipped' GROUP BY stage, switch`,
+    ).all(rolloutId) as { stage: StageState; switch: SwitchState; n: number }[];
+    const out = { total: 0, stage: {} as Partial<Record<StageState, number>>, switch: {} as Partial<Record<SwitchState, number>> };
+    for (const r of rows) {
+      out.total += r.n;
+      out.stage[r.stage] = (out.stage[r.stage] ?? 0) + r.n;
+      out.switch[r.switch] = (out.switch[r.switch] ?? 0) + r.n;
+    }
+    return out;
+  }
+
   rolloutHosts(rolloutId: number): RolloutHostRow[] {
-    return (this.db.prepare(`SELECT * FROM rollout_hosts WHERE rollout_id = ? ORDER BY host_id`).all(rolloutId) as Raw[]).map((r) => ({
+    return (this.stmt(`SELECT * FROM rollout_hosts WHERE rollout_id = ? ORDER BY host_id`).all(rolloutId) as Raw[]).map((r) => ({
       ...(r as unknown as RolloutHostRow),
       stats: json(r.stats, null),
     }));

@@ -1,5 +1,5 @@
 import { open, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** fsyncPath makes a file's or directory's own entry durable. */
 export async function fsyncPath(path: string): Promise<void> {
@@ -17,8 +17,8 @@ export async function renameDurably(from: string, to: string): Promise<void> {
   await fsyncPath(dirname(to));
 }
 
-/** writeFileDurably writes to a temp name, fsyncs, and renames over `path`: readers see the old or the new file, never a part. */
-export async function writeFileDurably(path: string, data: string | Uint8Array): Promise<void> {
+/** writeTemp writes and fsyncs data beside `path` under a temp name, and returns that name. */
+async function writeTemp(path: string, data: string | Uint8Array): Promise<string> {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const fh = await open(tmp, 'w', 0o644);
   try {
@@ -27,5 +27,24 @@ export async function writeFileDurably(path: string, data: string | Uint8Array):
   } finally {
     await fh.close();
   }
-  await renameDurably(tmp, path);
+  return tmp;
+}
+
+/** writeFileDurably writes to a temp name, fsyncs, and renames over `path`: readers see the old or the new file, never a part. */
+export async function writeFileDurably(path: string, data: string | Uint8Array): Promise<void> {
+  await writeFilesDurably(dirname(path), [{ name: basename(path), data }]);
+}
+
+/**
+ * writeFilesDurably replaces several files in one directory the same way,
+ * with one fsync of the directory for all of them instead of one each.
+ */
+export async function writeFilesDurably(dir: string, files: { name: string; data: string | Uint8Array }[]): Promise<void> {
+  const renames: [string, string][] = [];
+  for (const f of files) {
+    const path = join(dir, f.name);
+    renames.push([await writeTemp(path, f.data), path]);
+  }
+  for (const [tmp, path] of renames) await rename(tmp, path);
+  await fsyncPath(dir);
 }
