@@ -66,7 +66,7 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
         switch_timeout_ms: 0,
       });
       out(`   deploy: phase one stages ${label} on every host; phase two switches them all with one rename(2) each`);
-      await watchRollout(client, rollout.id, (l) => out(`   ${l.replace(/\n/g, '\n   ')}`));
+      await watchRollout(client, rollout.id, (l) => out(`   ${l.replace(/\n/g, '\n   ')}`), { tty: false });
     };
 
     await deploy('v1', '3');
@@ -77,7 +77,7 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
 
     const started = Date.now();
     const { rollout } = await client.call('Rollback', { to: '', select: {}, actor: 'demo', reason: 'demo: pretend v2 is bad' });
-    const final = await watchRollout(client, rollout.id, () => undefined);
+    const final = await watchRollout(client, rollout.id, () => undefined, { tty: false });
     out(`5. rollback to ${final.release_label}: ${final.state} in ${Date.now() - started} ms, no download (v1 was still in a slot)`);
     out(`   every host now serves ${final.release_label}: ${agents.every((a) => a.liveRelease() === final.release_id) ? 'yes' : 'NO'}`);
     out('6. try it yourself: fleetswap --help; README.md has a quick-start for real hosts');

@@ -1,41 +1,78 @@
-import { TERMINAL_ROLLOUT_STATES, type Rollout } from '../shared/wire.js';
+import cliProgress from 'cli-progress';
 import { isFleetswapError } from '../shared/errors.js';
+import { TERMINAL_ROLLOUT_STATES, type Rollout } from '../shared/wire.js';
 import type { AdminClient } from './admin-client.js';
-
-const UNREACHABLE_LIMIT_MS = 60_000;
 import { countHosts, rolloutLines } from './format.js';
 
+const UNREACHABLE_LIMIT_MS = 60_000;
+// Off a terminal, a progress line at most this often: a log of an 800-host
+// rollout should read as phases, not as 1,600 count updates.
+const QUIET_LINE_MS = 5_000;
+
 /**
- * watchRollout follows one rollout until it ends, printing a line whenever
- * its state or host counts change (quiet and line-oriented, fine for logs
- * and pipes). It resolves with the final rollout.
+ * watchRollout follows one rollout until it ends and resolves with the final
+ * rollout. On a terminal it draws one progress bar per phase; otherwise it
+ * prints a line when the phase changes and a count line now and then.
  */
-export async function watchRollout(client: AdminClient, id: number, out: (line: string) => void, intervalMs = 200): Promise<Rollout> {
-  let last = '';
+export async function watchRollout(
+  client: AdminClient,
+  id: number,
+  out: (line: string) => void,
+  opts: { intervalMs?: number; tty?: boolean } = {},
+): Promise<Rollout> {
+  const tty = opts.tty ?? process.stdout.isTTY === true;
+  let phase = '';
+  let lastLine = 0;
+  let bar: cliProgress.SingleBar | undefined;
   let unreachableSince: number | undefined;
-  for (;;) {
-    let s;
-    try {
-      s = await client.call('Status', { rollout_id: id }, 5_000);
-      unreachableSince = undefined;
-    } catch (err) {
-      // The rollout lives in the coordinator's database, not in this watch:
-      // ride out a coordinator restart instead of reporting a failure.
-      if (!isFleetswapError(err) || err.code !== 'UNAVAILABLE') throw err;
-      unreachableSince ??= Date.now();
-      if (Date.now() - unreachableSince > UNREACHABLE_LIMIT_MS) throw err;
-      if (last !== 'unreachable') out(`coordinator unreachable; still watching rollout #${id}`);
-      last = 'unreachable';
-      await new Promise((res) => setTimeout(res, 500));
-      continue;
+  try {
+    for (;;) {
+      let s;
+      try {
+        s = await client.call('Status', { rollout_id: id }, 5_000);
+        unreachableSince = undefined;
+      } catch (err) {
+        // The rollout lives in the coordinator's database, not in this watch:
+        // ride out a coordinator restart instead of reporting a failure.
+        if (!isFleetswapError(err) || err.code !== 'UNAVAILABLE') throw err;
+        if (unreachableSince === undefined) out(`coordinator unreachable; still watching rollout #${id}`);
+        unreachableSince ??= Date.now();
+        if (Date.now() - unreachableSince > UNREACHABLE_LIMIT_MS) throw err;
+        await new Promise((res) => setTimeout(res, 500));
+        continue;
+      }
+      const r = s.rollout as Rollout;
+      const done = progress(r);
+      if (r.state !== phase) {
+        bar?.stop();
+        bar = undefined;
+        phase = r.state;
+        if (TERMINAL_ROLLOUT_STATES.has(r.state)) {
+          out(rolloutLines(r, s.labels).join('\n'));
+          return r;
+        }
+        out(`rollout #${r.id} ${r.state}: ${r.message}`);
+        lastLine = Date.now();
+        if (tty) {
+          bar = new cliProgress.SingleBar({ format: `  ${r.state} [{bar}] {value}/{total} hosts`, stream: process.stdout }, cliProgress.Presets.shades_classic);
+          bar.start(done.total, done.value);
+        }
+      } else if (bar) {
+        bar.update(done.value);
+      } else if (Date.now() - lastLine >= QUIET_LINE_MS) {
+        out(`rollout #${r.id} ${r.state}: ${countHosts(r)}`);
+        lastLine = Date.now();
+      }
+      await new Promise((res) => setTimeout(res, opts.intervalMs ?? 200));
     }
-    const r = s.rollout as Rollout;
-    const line = `rollout #${r.id} ${r.state}: ${countHosts(r)}`;
-    if (line !== last) {
-      out(TERMINAL_ROLLOUT_STATES.has(r.state) ? rolloutLines(r, s.labels).join('\n') : line);
-      last = line;
-    }
-    if (TERMINAL_ROLLOUT_STATES.has(r.state)) return r;
-    await new Promise((res) => setTimeout(res, intervalMs));
+  } finally {
+    bar?.stop();
   }
+}
+
+/** progress is how far the current phase is: hosts staged while staging, switched while switching. */
+function progress(r: Rollout): { value: number; total: number } {
+  const active = r.hosts.filter((h) => h.stage !== 'skipped');
+  const value = active.filter((h) => (r.state === 'staging' ? h.stage === 'staged' : h.switch === 'done')).length;
+  return { value, total: active.length };
 }
