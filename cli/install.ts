@@ -88,23 +88,30 @@ function checkUser(user: string): void {
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) throw new FleetswapError('BAD_USAGE', `bad --user "${user}": a system user name`);
 }
 
-export interface InstallAgentOptions {
-  coordinator: string;
-  id: string;
-  root: string;
-  slots: string;
-  tag?: string[];
-  reloadCmd?: string;
-  healthUrl?: string;
+/** UnitPlacement: where the unit and config go, and who and what the unit runs. */
+export interface UnitPlacement {
   user: string;
   unitDir: string;
   configDir: string;
   exec: string;
 }
 
+export interface InstallAgentOptions extends UnitPlacement {
+  coordinator: string;
+  id?: string;
+  root?: string;
+  slots: string;
+  tag?: string[];
+  reloadCmd?: string;
+  healthUrl?: string;
+  healthTimeout: string;
+}
+
 /** installAgent writes fleetswap-agent.service and its config; it returns what it did and what to run next. */
 export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
-  if (!HOST_ID_RE.test(o.id)) throw new FleetswapError('BAD_USAGE', `bad --id "${o.id}": letters, digits, ".", "_" or "-"`);
+  if (!o.id) throw new FleetswapError('BAD_USAGE', '--id is required: this host\'s id');
+  if (!HOST_ID_RE.test(o.id)) throw new FleetswapError('BAD_USAGE', `bad --id ${JSON.stringify(o.id)}: letters, digits, ".", "_" or "-"`);
+  if (!o.root) throw new FleetswapError('BAD_USAGE', '--root is required: the directory that holds current and slots/');
   checkUser(o.user);
   const root = resolve(o.root);
   const config = {
@@ -114,47 +121,40 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
     slots: o.slots,
     tag: parseTags(o.tag),
     ...(o.reloadCmd ? { reloadCmd: o.reloadCmd } : {}),
-    ...(o.healthUrl ? { healthUrl: o.healthUrl } : {}),
+    ...(o.healthUrl ? { healthUrl: o.healthUrl, healthTimeout: o.healthTimeout } : {}),
   };
-  const configFile = join(resolve(o.configDir), 'agent.json');
-  const unitFile = join(resolve(o.unitDir), 'fleetswap-agent.service');
-  // Rendered before anything is written, so a path the unit cannot hold leaves nothing behind.
-  const text = unit({ description: `fleetswap agent (host ${o.id})`, sub: 'agent', exec: resolve(o.exec), configFile, writableFlag: '--root', writable: root, user: o.user });
-  await mkdir(resolve(o.configDir), { recursive: true });
-  await mkdir(resolve(o.unitDir), { recursive: true });
-  await writeFileDurably(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  await writeFileDurably(unitFile, text);
-  return [
-    `wrote ${unitFile}`,
-    `wrote ${configFile}`,
-    `next: useradd --system --no-create-home ${o.user}; mkdir -p ${root}; chown ${o.user}: ${root}`,
-    'then: systemctl daemon-reload && systemctl enable --now fleetswap-agent',
-  ];
+  return install(o, { role: 'agent', description: `fleetswap agent (host ${o.id})`, writableFlag: '--root', writable: root, config });
 }
 
-export interface InstallCoordinatorOptions {
+export interface InstallCoordinatorOptions extends UnitPlacement {
   data: string;
   listen: string;
-  user: string;
-  unitDir: string;
-  configDir: string;
-  exec: string;
 }
 
+/** installCoordinator writes fleetswap-coordinator.service and its config. */
 export async function installCoordinator(o: InstallCoordinatorOptions): Promise<string[]> {
   checkUser(o.user);
   const data = resolve(o.data);
-  const configFile = join(resolve(o.configDir), 'coordinator.json');
-  const unitFile = join(resolve(o.unitDir), 'fleetswap-coordinator.service');
-  const text = unit({ description: 'fleetswap coordinator', sub: 'coordinator', exec: resolve(o.exec), configFile, writableFlag: '--data', writable: data, user: o.user });
+  return install(o, { role: 'coordinator', description: 'fleetswap coordinator', writableFlag: '--data', writable: data, config: { data, listen: o.listen } });
+}
+
+/** install writes ROLE.json and fleetswap-ROLE.service and says what to run next. */
+async function install(
+  o: UnitPlacement,
+  u: { role: 'agent' | 'coordinator'; description: string; writableFlag: string; writable: string; config: Record<string, unknown> },
+): Promise<string[]> {
+  const configFile = join(resolve(o.configDir), `${u.role}.json`);
+  const unitFile = join(resolve(o.unitDir), `fleetswap-${u.role}.service`);
+  // Rendered before anything is written, so a path the unit cannot hold leaves nothing behind.
+  const text = unit({ description: u.description, sub: u.role, exec: resolve(o.exec), configFile, writableFlag: u.writableFlag, writable: u.writable, user: o.user });
   await mkdir(resolve(o.configDir), { recursive: true });
   await mkdir(resolve(o.unitDir), { recursive: true });
-  await writeFileDurably(configFile, `${JSON.stringify({ data, listen: o.listen }, null, 2)}\n`);
+  await writeFileDurably(configFile, `${JSON.stringify(u.config, null, 2)}\n`);
   await writeFileDurably(unitFile, text);
   return [
     `wrote ${unitFile}`,
     `wrote ${configFile}`,
-    `next: useradd --system --no-create-home ${o.user}; mkdir -p ${data}; chown ${o.user}: ${data}`,
-    'then: systemctl daemon-reload && systemctl enable --now fleetswap-coordinator',
+    `next: useradd --system --no-create-home ${o.user}; mkdir -p ${u.writable}; chown ${o.user}: ${u.writable}`,
+    `then: systemctl daemon-reload && systemctl enable --now fleetswap-${u.role}`,
   ];
 }

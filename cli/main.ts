@@ -8,7 +8,7 @@ import { applyConfigFile, collect, parseTags } from './config.js';
 import { runAgent, runCoordinator, type AgentFlags } from './daemons.js';
 import { runDemo } from './demo.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
-import { bytes, hostsTable, named, releasesTable, rolloutLines, short, statusText } from './format.js';
+import { bytes, hostsTable, named, releasesTable, short, statusText } from './format.js';
 import { installAgent, installCoordinator } from './install.js';
 import { actor, push } from './push.js';
 import { watchRollout } from './watch.js';
@@ -50,17 +50,20 @@ const coordinatorCmd = program
     await runCoordinator({ data: o.data, listen: o.listen });
   });
 
-const agentCmd = program
-  .command('agent')
-  .description('run the agent on this host (see also: agent install)')
-  .addOption(coordinatorOption())
-  .option('--id <host-id>', 'this host\'s id')
-  .option('--root <dir>', 'directory holding current and slots/')
-  .option('--slots <n>', 'number of slot directories', '5')
-  .option('--tag <k=v>', 'a tag, repeatable (role=web, dc=east)', collect)
-  .option('--reload-cmd <cmd>', 'command run after every switch')
-  .option('--health-url <url>', 'probed after every switch; failure switches back')
-  .option('--health-timeout <duration>', 'how long the health probe may take', '10s')
+/** withAgentSettings adds the agent's settings, shared by `agent` and `agent install`. */
+function withAgentSettings(cmd: Command): Command {
+  return cmd
+    .addOption(coordinatorOption())
+    .option('--id <host-id>', 'this host\'s id')
+    .option('--root <dir>', 'directory holding current and slots/')
+    .option('--slots <n>', 'number of slot directories', '5')
+    .option('--tag <k=v>', 'a tag, repeatable (role=web, dc=east)', collect)
+    .option('--reload-cmd <cmd>', 'command run after every switch')
+    .option('--health-url <url>', 'probed after every switch; failure switches back')
+    .option('--health-timeout <duration>', 'how long the health probe may take', '10s');
+}
+
+const agentCmd = withAgentSettings(program.command('agent').description('run the agent on this host (see also: agent install)'))
   .option('--config <file>', 'JSON file with any of these settings (flags win)')
   .action(async (_opts: unknown, cmd: Command) => {
     applyConfigFile(cmd, cmd.opts<{ config?: string }>().config);
@@ -68,36 +71,31 @@ const agentCmd = program
     await runAgent(flags, parseTags(flags.tag));
   });
 
-agentCmd
-  .command('install')
-  .description('write a systemd unit and config file for the agent')
-  .addOption(coordinatorOption())
-  .requiredOption('--id <host-id>', 'this host\'s id')
-  .requiredOption('--root <dir>', 'directory holding current and slots/')
-  .option('--slots <n>', 'number of slot directories', '5')
-  .option('--tag <k=v>', 'a tag, repeatable', collect)
-  .option('--reload-cmd <cmd>', 'command run after every switch')
-  .option('--health-url <url>', 'probed after every switch')
-  .option('--user <name>', 'the dedicated user the agent runs as', 'fleetswap')
-  .option('--unit-dir <dir>', 'where to write the unit', '/etc/systemd/system')
-  .option('--config-dir <dir>', 'where to write the config file', '/etc/fleetswap')
-  .option('--exec <path>', 'path of the fleetswap executable', process.argv[1])
-  .action(async (opts: Parameters<typeof installAgent>[0]) => {
-    for (const line of await installAgent(opts)) out(line);
-  });
+/** withUnitOptions adds what both `install` sub-commands take. */
+function withUnitOptions(cmd: Command, role: string): Command {
+  return cmd
+    .option('--user <name>', `the dedicated user the ${role} runs as`, 'fleetswap')
+    .option('--unit-dir <dir>', 'where to write the unit', '/etc/systemd/system')
+    .option('--config-dir <dir>', 'where to write the config file', '/etc/fleetswap')
+    .option('--exec <path>', 'path of the fleetswap executable', process.argv[1]);
+}
 
-coordinatorCmd
-  .command('install')
-  .description('write a systemd unit and config file for the coordinator')
-  .requiredOption('--data <dir>', 'state directory')
-  .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400')
-  .option('--user <name>', 'the dedicated user the coordinator runs as', 'fleetswap')
-  .option('--unit-dir <dir>', 'where to write the unit', '/etc/systemd/system')
-  .option('--config-dir <dir>', 'where to write the config file', '/etc/fleetswap')
-  .option('--exec <path>', 'path of the fleetswap executable', process.argv[1])
-  .action(async (opts: Parameters<typeof installCoordinator>[0]) => {
-    for (const line of await installCoordinator(opts)) out(line);
-  });
+withUnitOptions(withAgentSettings(agentCmd.command('install').description('write a systemd unit and config file for the agent')), 'agent').action(
+  async (opts: Parameters<typeof installAgent>[0]) => {
+    for (const line of await installAgent(opts)) out(line);
+  },
+);
+
+withUnitOptions(
+  coordinatorCmd
+    .command('install')
+    .description('write a systemd unit and config file for the coordinator')
+    .requiredOption('--data <dir>', 'state directory')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400'),
+  'coordinator',
+).action(async (opts: Parameters<typeof installCoordinator>[0]) => {
+  for (const line of await installCoordinator(opts)) out(line);
+});
 
 program
   .command('push')

@@ -1,23 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
 import { SHA256_RE } from '../shared/hash.js';
-import type { Logger } from '../shared/log.js';
 import { toServiceError } from '../shared/rpc-errors.js';
 import type { BlobChunk, DeployRequest, Host, RollbackRequest, StatusReply } from '../shared/wire.js';
-import type { BlobStore } from './blob-store.js';
-import type { Fleet } from './fleet.js';
+import type { ServiceDeps } from './deps.js';
 import { registerRelease } from './releases.js';
-import type { Clock, RolloutEngine } from './rollout.js';
-import type { Store } from './store.js';
-
-export interface AdminServiceDeps {
-  store: Store;
-  blobs: BlobStore;
-  fleet: Fleet;
-  engine: RolloutEngine;
-  now: Clock;
-  log: Logger;
-}
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
 
@@ -34,7 +21,7 @@ function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> 
 }
 
 /** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls. */
-export function adminService(deps: AdminServiceDeps): grpc.UntypedServiceImplementation {
+export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
   const { store, blobs, fleet, engine, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
 

@@ -1,28 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
-import type { Logger } from '../shared/log.js';
 import { toServiceError } from '../shared/rpc-errors.js';
 import { SHA256_RE } from '../shared/hash.js';
 import type { AgentMessage, BlobChunk, Hello } from '../shared/wire.js';
-import type { BlobStore } from './blob-store.js';
-import type { AgentCall, Fleet } from './fleet.js';
-import type { Clock, RolloutEngine } from './rollout.js';
-import type { Store } from './store.js';
+import type { ServiceDeps } from './deps.js';
+import type { AgentCall } from './fleet.js';
 
 import { HOST_ID_RE } from '../shared/ids.js';
 const MAX_FETCH_HASHES = 200_000;
 
-export interface AgentServiceDeps {
-  store: Store;
-  blobs: BlobStore;
-  fleet: Fleet;
-  engine: RolloutEngine;
-  now: Clock;
-  log: Logger;
-}
-
 /** agentService implements AgentService from proto/fleetswap.proto. */
-export function agentService(deps: AgentServiceDeps): grpc.UntypedServiceImplementation {
+export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
   const { store, blobs, fleet, engine, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
 

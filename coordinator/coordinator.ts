@@ -32,7 +32,7 @@ export class Coordinator {
   private timer: NodeJS.Timeout | undefined;
   address = '';
 
-  private constructor(private readonly opts: CoordinatorOptions) {
+  private constructor(opts: CoordinatorOptions) {
     const now = opts.now ?? Date.now;
     this.log = opts.log ?? createLogger('coordinator');
     this.store = new Store(join(opts.dataDir, 'state.db'));

@@ -196,15 +196,7 @@ export class Store {
   }
 
   /** upsertHostSeen records what a host says about itself; desired state is untouched. */
-  upsertHostSeen(h: {
-    id: string;
-    tags: Record<string, string>;
-    slot_count: number;
-    slots: SlotInfo[];
-    live_release: string;
-    last_generation: number;
-    at: string;
-  }): void {
+  upsertHostSeen(h: Pick<HostRow, 'id' | 'tags' | 'slot_count' | 'slots' | 'live_release' | 'last_generation'> & { at: string }): void {
     this.db
       .prepare(
         `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen, last_seen)

@@ -3,8 +3,8 @@ import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, aTree, cleanup, tempDir } from '../test/fixtures.js';
-import { FleetswapError, type ErrorCode } from './errors.js';
+import { BIN, aTree, cleanup, refusalOf, tempDir } from '../test/fixtures.js';
+import type { ErrorCode } from './errors.js';
 import { sha256 } from './hash.js';
 import { buildManifest, type Entry } from './manifest.js';
 import { walkTree } from './tree.js';
@@ -16,15 +16,6 @@ import { walkTree } from './tree.js';
 const meta = { label: 'v1', owner: '', notes: '', irreversible: '' };
 const byPath = (entries: Entry[]) => [...entries].sort((a, b) => (a.path < b.path ? -1 : 1));
 
-async function refusal(p: Promise<unknown>): Promise<FleetswapError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof FleetswapError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal, got none');
-}
 
 const dirs: string[] = [];
 async function aDir(): Promise<string> {
@@ -112,7 +103,7 @@ describe('walkTree on a real build directory', () => {
     const dir = await aTree(await aDir(), { 'd/f': 'f' });
     for (const [path, target] of Object.entries(links)) await symlink(target, join(dir, path));
     const { entries } = await walkTree(dir);
-    const err = await refusal(Promise.resolve().then(() => buildManifest(meta, entries)));
+    const err = await refusalOf(Promise.resolve().then(() => buildManifest(meta, entries)));
     expect(err.code).toBe('BAD_SYMLINK');
     expect(err.message).toMatch(message);
   });
@@ -120,7 +111,7 @@ describe('walkTree on a real build directory', () => {
   it('refuses a symlink whose target is not UTF-8, rather than pushing a different target', async () => {
     const dir = await aTree(await aDir(), { f: 'f' });
     await symlink(Buffer.from([0x66, 0xff]), join(dir, 'latin1-link'));
-    const err = await refusal(walkTree(dir).then((t) => buildManifest(meta, t.entries)));
+    const err = await refusalOf(walkTree(dir).then((t) => buildManifest(meta, t.entries)));
     expect(err.code).toBe('BAD_SYMLINK');
     expect(err.message).toContain('latin1-link');
   });
@@ -150,7 +141,7 @@ describe('walkTree refuses what a release cannot hold', () => {
     const dir = await aTree(await aDir(), { 'index.html': 'x' });
     await mkdir(join(dir, 'run'));
     await make(join(dir, 'run', 'thing'));
-    const err = await refusal(walkTree(dir));
+    const err = await refusalOf(walkTree(dir));
     expect(err.code).toBe(code);
     expect(err.message).toMatch(message);
     expect(err.message).toContain('run/thing');
@@ -159,7 +150,7 @@ describe('walkTree refuses what a release cannot hold', () => {
   it('keeps the error to one line even when the odd file name holds a newline', async () => {
     const dir = await aDir();
     execFileSync('mkfifo', [join(dir, 'evil\nname')]);
-    const err = await refusal(walkTree(dir));
+    const err = await refusalOf(walkTree(dir));
     expect(err.code).toBe('BAD_FILE_TYPE');
     expect(err.message).not.toContain('\n');
     expect(err.message).toContain('evil\\nname');
@@ -169,7 +160,7 @@ describe('walkTree refuses what a release cannot hold', () => {
     const dir = await aTree(await aDir(), { 'ok.txt': 'x' });
     // Linux names are bytes; 0xE9 is "é" in Latin-1, which is how such names usually arrive.
     await writeFile(Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'x');
-    const err = await refusal(walkTree(dir));
+    const err = await refusalOf(walkTree(dir));
     expect(err.code).toBe('BAD_PATH');
     expect(err.message).toMatch(/not valid UTF-8; rename it/);
     expect(err.message).toContain('caf');
@@ -178,7 +169,7 @@ describe('walkTree refuses what a release cannot hold', () => {
   it('refuses something that is not a directory with BAD_USAGE', async () => {
     const dir = await aTree(await aDir(), { 'file.txt': 'x' });
     for (const p of [join(dir, 'file.txt'), join(dir, 'missing')]) {
-      const err = await refusal(walkTree(p));
+      const err = await refusalOf(walkTree(p));
       expect(err.code).toBe('BAD_USAGE');
       expect(err.message).toMatch(/is not a directory/);
     }

@@ -14,6 +14,7 @@ import {
   runCli,
   tempDir,
   waitFor,
+  startDeploy,
   waitRollout,
   type AgentProcess,
 } from './fixtures.js';
@@ -63,16 +64,7 @@ describe('coordinator SIGKILLed and restarted', () => {
 
     // Kill it again right after it accepted a deploy: the rollout is durable.
     const v2 = await aRelease(client, await aTree(join(dir, 'b2'), { 'index.html': 'two' }), 'v2');
-    const { rollout } = await client.call('Deploy', {
-      release: 'v2',
-      select: {},
-      canary: 0,
-      skip_offline: false,
-      actor: 'tests',
-      reason: '',
-      stage_timeout_ms: 60_000,
-      switch_timeout_ms: 60_000,
-    });
+    const rollout = await startDeploy(client, 'v2', { timeout_ms: 60_000 });
     coordinator.child.kill('SIGKILL');
     await coordinator.exited;
     coordinator = await aCoordinatorProcess(data, address);

@@ -14,6 +14,7 @@ import {
   deployAndWait,
   tempDir,
   waitFor,
+  startDeploy,
   waitRollout,
 } from './fixtures.js';
 
@@ -66,16 +67,7 @@ describe('agent SIGKILLed while staging and while switching', () => {
     agent = anAgentProcess({ ...agentArgs, env: { FLEETSWAP_FAILPOINT: `${point}:${nth}` } });
     await waitFor('agent connected', () => coordinator!.fleet.connectedCount() === 1);
     const v4 = await aRelease(client, await aTree(join(dir, 'v4'), build('v4')), 'v4');
-    const { rollout } = await client.call('Deploy', {
-      release: 'v4',
-      select: {},
-      canary: 0,
-      skip_offline: false,
-      actor: 'tests',
-      reason: '',
-      stage_timeout_ms: 60_000,
-      switch_timeout_ms: 60_000,
-    });
+    const rollout = await startDeploy(client, 'v4', { timeout_ms: 60_000 });
     const died = await agent.exited;
     expect(died.signal).toBe('SIGKILL');
 

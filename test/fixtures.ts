@@ -8,6 +8,7 @@ import { Agent, type AgentOptions } from '../agent/agent.js';
 import { AdminClient } from '../cli/admin-client.js';
 import { push } from '../cli/push.js';
 import { Coordinator } from '../coordinator/coordinator.js';
+import { FleetswapError } from '../shared/errors.js';
 import { hashFile } from '../shared/hash.js';
 import { silentLogger } from '../shared/log.js';
 import { fileEntries, parseManifest } from '../shared/manifest.js';
@@ -63,8 +64,10 @@ export async function waitConnected(c: Coordinator, n: number): Promise<void> {
   await waitFor(`${n} agents connected`, () => c.fleet.connectedCount() >= n);
 }
 
-/** deployAndWait deploys with --canary 0 and waits until the rollout ends. */
-export async function deployAndWait(client: AdminClient, release: string, extra: Partial<{ skip_offline: boolean; select: Record<string, string> }> = {}): Promise<Rollout> {
+type DeployExtra = Partial<{ skip_offline: boolean; select: Record<string, string>; timeout_ms: number }>;
+
+/** startDeploy deploys with --canary 0 and returns the rollout as it starts. */
+export async function startDeploy(client: AdminClient, release: string, extra: DeployExtra = {}): Promise<Rollout> {
   const { rollout } = await client.call('Deploy', {
     release,
     select: extra.select ?? {},
@@ -72,10 +75,26 @@ export async function deployAndWait(client: AdminClient, release: string, extra:
     skip_offline: extra.skip_offline ?? false,
     actor: 'tests',
     reason: '',
-    stage_timeout_ms: 30_000,
-    switch_timeout_ms: 30_000,
+    stage_timeout_ms: extra.timeout_ms ?? 30_000,
+    switch_timeout_ms: extra.timeout_ms ?? 30_000,
   });
-  return waitRollout(client, rollout.id);
+  return rollout;
+}
+
+/** deployAndWait deploys with --canary 0 and waits until the rollout ends. */
+export async function deployAndWait(client: AdminClient, release: string, extra: DeployExtra = {}): Promise<Rollout> {
+  return waitRollout(client, (await startDeploy(client, release, extra)).id);
+}
+
+/** refusalOf resolves with the FleetswapError a call was refused with, and fails if it was not. */
+export async function refusalOf(p: Promise<unknown>): Promise<FleetswapError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof FleetswapError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal, got none');
 }
 
 export async function waitRollout(client: AdminClient, id: number): Promise<Rollout> {

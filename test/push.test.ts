@@ -4,10 +4,9 @@ import { readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Coordinator } from '../coordinator/coordinator.js';
-import { FleetswapError } from '../shared/errors.js';
 import { buildManifest, type Entry } from '../shared/manifest.js';
 import type { BlobChunk, Release } from '../shared/wire.js';
-import { AdminClient, aCoordinator, aRelease, aTree, cleanup, runCli, tempDir } from './fixtures.js';
+import { AdminClient, aCoordinator, aRelease, aTree, cleanup, refusalOf, runCli, tempDir } from './fixtures.js';
 
 // `fleetswap push` against a real coordinator, as an operator runs it. The
 // promise under test: a release is pushed whole or not at all, a label names
@@ -61,15 +60,6 @@ function oneLine(stderr: string): string {
   return lines[0] as string;
 }
 
-async function refusal(p: Promise<unknown>): Promise<FleetswapError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof FleetswapError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal, got none');
-}
 
 describe('push', () => {
   it('registers the release with its label, owner, notes and who pushed it', async () => {
@@ -193,7 +183,7 @@ describe('the coordinator checks what it is sent, whoever sends it', () => {
   it('refuses a blob whose bytes do not match its hash, and keeps none of the stream', async () => {
     const before = await coordinatorState();
     const good = ['good blob one', 'good blob two'];
-    const err = await refusal(client.upload(stream(blob(good[0] as string), blob(good[1] as string), blob('actual bytes', sha('claimed bytes')))));
+    const err = await refusalOf(client.upload(stream(blob(good[0] as string), blob(good[1] as string), blob('actual bytes', sha('claimed bytes')))));
     expect(err.code).toBe('HASH_MISMATCH');
     expect(err.message).toMatch(new RegExp(`^blob ${sha('claimed bytes').slice(0, 12)} does not match its hash`));
     expect(await coordinatorState()).toEqual(before);
@@ -204,7 +194,7 @@ describe('the coordinator checks what it is sent, whoever sends it', () => {
   it('refuses a stream that ends in the middle of a blob', async () => {
     const before = await coordinatorState();
     const cut = blob('cut short').slice(0, 1);
-    const err = await refusal(client.upload(stream(blob('whole one'), cut)));
+    const err = await refusalOf(client.upload(stream(blob('whole one'), cut)));
     expect(err.code).toBe('HASH_MISMATCH');
     expect(err.message).toMatch(/upload ended in the middle of blob/);
     expect(await coordinatorState()).toEqual(before);
@@ -222,7 +212,7 @@ describe('the coordinator checks what it is sent, whoever sends it', () => {
       yield { hash: sha('large'), data: Buffer.alloc(0), last: true };
     }
     const hung = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('upload still pending 5 s after the refusal')), 5_000).unref());
-    const err = await refusal(Promise.race([client.upload(bigAfterBad()), hung]));
+    const err = await refusalOf(Promise.race([client.upload(bigAfterBad()), hung]));
     expect(err.code).toBe('HASH_MISMATCH');
     expect(await coordinatorState()).toEqual(before);
   });
@@ -232,7 +222,7 @@ describe('the coordinator checks what it is sent, whoever sends it', () => {
     const { bytes } = buildManifest({ label: 'v-no-blobs', owner: '', notes: '', irreversible: '' }, [
       { path: 'index.html', type: 'file', mode: 0o644, size: 5, sha256: sha('never') },
     ]);
-    const err = await refusal(client.call('RegisterRelease', { manifest: bytes, pushed_by: ACTOR, dry_run: false }));
+    const err = await refusalOf(client.call('RegisterRelease', { manifest: bytes, pushed_by: ACTOR, dry_run: false }));
     expect(err.code).toBe('MISSING_BLOB');
     expect(err.message).toMatch(/^blob for index\.html \([0-9a-f]{12}\) was not uploaded; push again$/);
     expect(await coordinatorState()).toEqual(before);
@@ -270,7 +260,7 @@ describe('the coordinator checks what it is sent, whoever sends it', () => {
     it.each(cases)('%s', async (_why, make, code, message) => {
       const before = await coordinatorState();
       for (const dryRun of [true, false]) {
-        const err = await refusal(client.call('RegisterRelease', { manifest: make(), pushed_by: ACTOR, dry_run: dryRun }));
+        const err = await refusalOf(client.call('RegisterRelease', { manifest: make(), pushed_by: ACTOR, dry_run: dryRun }));
         expect(err.code).toBe(code);
         expect(err.message).toMatch(message);
       }

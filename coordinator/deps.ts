@@ -1,0 +1,15 @@
+import type { Logger } from '../shared/log.js';
+import type { BlobStore } from './blob-store.js';
+import type { Fleet } from './fleet.js';
+import type { Clock, RolloutEngine } from './rollout.js';
+import type { Store } from './store.js';
+
+/** ServiceDeps is what the gRPC handlers are built from (coordinator.ts wires them). */
+export interface ServiceDeps {
+  store: Store;
+  blobs: BlobStore;
+  fleet: Fleet;
+  engine: RolloutEngine;
+  now: Clock;
+  log: Logger;
+}
