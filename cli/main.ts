@@ -170,7 +170,6 @@ program
           else out(`rollout #${rollout.id} started: ${rollout.message}; follow it with fleetswap status --watch`);
           return EXIT_OK;
         }
-        if (!opts.json) out(`rollout #${rollout.id} started: ${rollout.message}`);
         const final = await watchRollout(c, rollout.id, opts.json ? () => undefined : out, { tty: !opts.json && process.stdout.isTTY === true });
         if (opts.json) json(final);
         return final.state === 'complete' ? EXIT_OK : EXIT_FAILED;
@@ -191,7 +190,7 @@ program
   .action(async (opts: { to?: string; select?: string[]; reason: string; wait: boolean; json?: boolean; coordinator: string }) => {
     const code = await withClient(opts, async (c) => {
       const { rollout } = await c.call('Rollback', { to: opts.to ?? '', select: parseTags(opts.select), actor: actor(), reason: opts.reason });
-      if (!opts.json) out(`rollout #${rollout.id}: ${rollout.message}`);
+      if (!opts.json && !opts.wait) out(`rollout #${rollout.id}: ${rollout.message}`);
       const final = opts.wait && !TERMINAL_ROLLOUT_STATES.has(rollout.state) ? await watchRollout(c, rollout.id, opts.json ? () => undefined : out, { tty: !opts.json && process.stdout.isTTY === true }) : rollout;
       if (opts.json) json(final);
       return final.state === 'complete' || !opts.wait ? EXIT_OK : EXIT_FAILED;

@@ -7,6 +7,7 @@ import { BLOB_CHUNK_BYTES } from '../shared/proto.js';
 import { walkTree } from '../shared/tree.js';
 import type { BlobChunk, Release } from '../shared/wire.js';
 import type { AdminClient } from './admin-client.js';
+import { bytes as humanBytes } from './format.js';
 
 export interface PushResult {
   release: Release;
@@ -39,7 +40,11 @@ export async function push(client: AdminClient, dir: string, meta: ReleaseMeta, 
   if (missing.length > 0) {
     const bar = progress
       ? new cliProgress.SingleBar(
-          { format: 'uploading [{bar}] {percentage}% | {value}/{total} bytes | {blobs} blobs', stream: process.stderr },
+          {
+            format: 'uploading [{bar}] {percentage}% | {value}/{total} | {blobs} blobs',
+            stream: process.stderr,
+            formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? humanBytes(v) : String(v)),
+          },
           cliProgress.Presets.shades_classic,
         )
       : undefined;

@@ -42,8 +42,10 @@ export async function watchRollout(
         continue;
       }
       const r = s.rollout as Rollout;
-      const done = progress(r);
+      const done = progress(r, r.state);
       if (r.state !== phase) {
+        // The phase may have ended between two polls: show where it got to.
+        bar?.update(progress(r, phase).value);
         bar?.stop();
         bar = undefined;
         phase = r.state;
@@ -70,9 +72,9 @@ export async function watchRollout(
   }
 }
 
-/** progress is how far the current phase is: hosts staged while staging, switched while switching. */
-function progress(r: Rollout): { value: number; total: number } {
+/** progress is how far a phase got: hosts staged for staging, hosts switched after that. */
+function progress(r: Rollout, phase: string): { value: number; total: number } {
   const active = r.hosts.filter((h) => h.stage !== 'skipped');
-  const value = active.filter((h) => (r.state === 'staging' ? h.stage === 'staged' : h.switch === 'done')).length;
+  const value = active.filter((h) => (phase === 'staging' ? h.stage === 'staged' : h.switch === 'done')).length;
   return { value, total: active.length };
 }
