@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
+import { failpoint } from '../shared/failpoints.js';
 import { writeFileDurably } from '../shared/fsync.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { channelOptions, services } from '../shared/proto.js';
@@ -11,7 +12,7 @@ import { coordinatorSource } from './coordinator-source.js';
 import { probeHealth, runReload } from './health.js';
 import { Layout } from './layout.js';
 import { Slots } from './slots.js';
-import { Stager, type ContentSource } from './stager.js';
+import { Stager, isNoSpace, noSpaceError, type ContentSource } from './stager.js';
 import { switchLive } from './swap.js';
 
 export interface AgentOptions {
@@ -67,8 +68,10 @@ export class Agent {
   private sleepTimer: { timer: NodeJS.Timeout; wake: () => void } | undefined;
   private loop: Promise<void> | undefined;
   private work: Promise<void> = Promise.resolve();
-  /** Resolves each time a directive has been handled; for tests and the simulator. */
+  /** Called each time a directive has been handled; for tests and the simulator. */
   onDirectiveDone: ((r: Report) => void) | undefined;
+  /** Called each time the coordinator accepts this agent's hello; for the simulator's reconnect figures. */
+  onConnected: (() => void) | undefined;
 
   constructor(readonly opts: AgentOptions) {
     const now = opts.now ?? Date.now;
@@ -137,7 +140,10 @@ export class Agent {
     return new Promise((resolve) => {
       const call = (this.client as grpc.Client & { Connect(): ConnectStream }).Connect();
       this.stream = call;
-      call.on('metadata', () => this.backoff.reset());
+      call.on('metadata', () => {
+        this.backoff.reset();
+        this.onConnected?.();
+      });
       call.on('data', (d: Directive) => this.receive(d));
       let done = false;
       const finish = () => {
@@ -207,8 +213,24 @@ export class Agent {
       // it unapplied, and the coordinator sends it again after our hello.
       if (report.error_code === 'UNAVAILABLE') continue;
       this.persisted = { last_generation: directive.generation };
-      await writeFileDurably(this.layout.state, JSON.stringify(this.persisted));
+      await this.persist();
+      failpoint('agent-after-persist');
       this.send(report);
+    }
+  }
+
+  /**
+   * persist records the applied generation. A full disk can refuse even this
+   * small write; the report must go out all the same (or the rollout waits
+   * for its deadline), and the queue must keep running (a rejected drain
+   * would ignore every later directive). Not recorded, the directive is
+   * applied once more after a restart, which changes nothing.
+   */
+  private async persist(): Promise<void> {
+    try {
+      await writeFileDurably(this.layout.state, JSON.stringify(this.persisted));
+    } catch (err) {
+      this.log.error({ err: errorMessage(err), generation: this.persisted.last_generation }, 'could not record the applied generation; it is applied again after a restart');
     }
   }
 
@@ -225,8 +247,10 @@ export class Agent {
       if (d.kind === 'STAGE') return this.report(d, 'STAGED', stats);
       await this.activate(d.release_id, log);
       return this.report(d, 'ACTIVATED', stats);
-    } catch (err) {
-      const code = isFleetswapError(err) ? err.code : (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'NO_SPACE' : 'STAGING_FAILED';
+    } catch (caught) {
+      // ENOSPC outside the staging proper (a kept manifest, the switch's temp link) still says where and what to do.
+      const err = isNoSpace(caught) ? noSpaceError(this.opts.root, `to ${d.kind.toLowerCase()} release ${d.release_id.slice(0, 12)}`, caught) : caught;
+      const code = isFleetswapError(err) ? err.code : 'STAGING_FAILED';
       const kind: ReportKind = isFleetswapError(err) && err.code === 'HEALTH_CHECK_FAILED' ? 'REVERTED' : 'FAILED';
       log.error({ code, err: errorMessage(err) }, kind === 'REVERTED' ? 'switched back after a failed health check' : 'directive failed');
       return this.report(d, kind, stats, code, errorMessage(err));

@@ -5,7 +5,7 @@ import { FleetswapError } from '../shared/errors.js';
 import { fsyncPath, writeFileDurably, writeFilesDurably } from '../shared/fsync.js';
 import { SHA256_RE } from '../shared/hash.js';
 import type { SlotInfo } from '../shared/wire.js';
-import { failpoint } from './failpoints.js';
+import { failpoint } from '../shared/failpoints.js';
 import type { Layout } from './layout.js';
 
 export const MIN_SLOTS = 3;
@@ -56,6 +56,16 @@ export class Slots {
       } else if (i !== this.live) {
         await rm(this.layout.slot(i), { recursive: true, force: true });
       }
+    }
+    // A crash between the rename of `current` and markLive left the switch
+    // unrecorded: the live slot's number is not the highest. Record it now, or
+    // after a second such crash the slot live before would rank below an
+    // older one, lose its protection as "previous", and be staged over.
+    const live = this.live === undefined ? undefined : this.metas.get(this.live);
+    const top = Math.max(0, ...[...this.metas.values()].map((m) => m.live_seq));
+    if (this.live !== undefined && live && live.live_seq < top) {
+      live.live_seq = top + 1;
+      await writeFileDurably(this.layout.meta(this.live), JSON.stringify(live));
     }
   }
 
@@ -150,12 +160,20 @@ export class Slots {
     await rm(trash, { recursive: true, force: true });
   }
 
-  /** markLive records a switch: the slot left and the slot entered both get the newest sequence number. */
+  /**
+   * markLive records a switch: the slot left gets the next sequence number
+   * and the slot entered the one after it. Numbers never tie, so when a
+   * crash lands between the rename of `current` and this record, the slot
+   * just left still has the highest number besides the live one and stays
+   * protected as the previous release (with one number for both, the slot
+   * left tied with the one before it, and the next staging could overwrite
+   * the release an instant rollback needs).
+   */
   async markLive(index: number): Promise<void> {
-    const seq = Math.max(0, ...[...this.metas.values()].map((m) => m.live_seq)) + 1;
-    const touched = [this.live, index].filter((i): i is number => i !== undefined && this.metas.has(i));
+    let seq = Math.max(0, ...[...this.metas.values()].map((m) => m.live_seq));
+    const touched = [this.live === index ? undefined : this.live, index].filter((i): i is number => i !== undefined && this.metas.has(i));
     this.live = index;
-    for (const i of touched) (this.metas.get(i) as SlotMeta).live_seq = seq;
+    for (const i of touched) (this.metas.get(i) as SlotMeta).live_seq = ++seq;
     await writeFilesDurably(
       this.layout.metaDir,
       touched.map((i) => ({ name: `${i}.json`, data: JSON.stringify(this.metas.get(i)) })),

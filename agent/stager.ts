@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rm, symlink, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, statfs, symlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { fsyncPath, writeFileDurably } from '../shared/fsync.js';
 import { fileEntries, parseManifest, type FileEntry, type Manifest } from '../shared/manifest.js';
 import { parentDirs } from '../shared/paths.js';
 import type { StagingStats } from '../shared/wire.js';
-import { failpoint } from './failpoints.js';
+import { failpoint } from '../shared/failpoints.js';
 import type { Layout } from './layout.js';
 import type { Slots } from './slots.js';
 
@@ -41,6 +41,19 @@ export class Stager {
 
   /** stage builds a release that no slot holds yet into a slot, and says what it cost. */
   async stage(releaseId: string, signal: AbortSignal): Promise<StagingStats> {
+    const size = { bytes: -1 };
+    try {
+      return await this.build(releaseId, signal, size);
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+      // Measured after the clean-up: what is free now is what the operator has to work with.
+      const free = await statfs(this.layout.root).then((s) => mib(s.bavail * s.bsize), () => 'unknown');
+      const need = size.bytes < 0 ? '' : `${mib(size.bytes)} needed, `;
+      throw noSpaceError(this.layout.root, `to stage release ${releaseId.slice(0, 12)} (${need}${free} free)`, err);
+    }
+  }
+
+  private async build(releaseId: string, signal: AbortSignal, size: { bytes: number }): Promise<StagingStats> {
     const started = Date.now();
     const manifestBytes = await this.loadManifest(releaseId);
     const manifest = parseManifest(manifestBytes, releaseId);
@@ -54,6 +67,7 @@ export class Stager {
       bytes_total: files.reduce((n, f) => n + f.size, 0),
       manifest_bytes: manifestBytes.length,
     };
+    size.bytes = stats.bytes_total;
     const dir = join(this.layout.tmp, `stage-${randomBytes(6).toString('hex')}`);
     await mkdir(dir, { recursive: true });
     try {
@@ -171,6 +185,7 @@ export class Stager {
           await cur.fh.write(chunk.data);
           stats.bytes_fetched += chunk.data.length;
           if (!chunk.last) continue;
+          failpoint('stage-after-blob-write');
           await cur.fh.sync();
           await cur.fh.close();
           if (cur.sha.digest('hex') === cur.hash) {
@@ -192,6 +207,17 @@ export class Stager {
     return bad;
   }
 }
+
+export function isNoSpace(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC';
+}
+
+/** noSpaceError is ENOSPC as one line an operator can act on: where, doing what, what to do. */
+export function noSpaceError(root: string, doing: string, cause: unknown): FleetswapError {
+  return new FleetswapError('NO_SPACE', `no space left on the disk holding ${root} ${doing}: free space there, then deploy again`, { cause });
+}
+
+const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 
 function groupByHash(files: FileEntry[]): Map<string, FileEntry[]> {
   const m = new Map<string, FileEntry[]>();

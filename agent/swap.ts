@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncPath } from '../shared/fsync.js';
-import { failpoint } from './failpoints.js';
+import { failpoint } from '../shared/failpoints.js';
 import type { Layout } from './layout.js';
 
 /**

@@ -1,4 +1,5 @@
 import { FleetswapError } from '../shared/errors.js';
+import { failpoint } from '../shared/failpoints.js';
 import type { Logger } from '../shared/log.js';
 import type {
   DeployRequest,
@@ -109,6 +110,7 @@ export class RolloutEngine {
       }
       return rolloutId;
     });
+    failpoint('rollout-after-stage-commit');
     this.flush(outbox);
     this.log.info({ rollout: id, release: release.id, hosts: online.length }, 'deploy started: staging');
     return this.view(id);
@@ -265,6 +267,7 @@ export class RolloutEngine {
     if (counts.switch.pending) return;
     if (!counts.switch.failed) {
       this.transition(r, 'complete', `${counts.total} host(s) live on ${this.label(r.release_id)}`);
+      failpoint('rollout-after-complete');
     } else {
       this.transition(
         r,
@@ -295,6 +298,7 @@ export class RolloutEngine {
       }
       this.transition(r, 'switching', `every host staged ${this.label(r.release_id)}; switching`, this.now() + r.switch_timeout_ms);
     });
+    failpoint('rollout-after-switch-commit');
     this.flush(outbox);
     this.log.info({ rollout: r.id, release: r.release_id, hosts: outbox.length }, 'all hosts staged: switching');
   }

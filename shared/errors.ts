@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'AMBIGUOUS_RELEASE'
   | 'MISSING_BLOB'
   | 'NO_FREE_SLOT'
+  | 'NO_SPACE'
   | 'NO_HOSTS'
   | 'HOSTS_OFFLINE'
   | 'ROLLOUT_ACTIVE'

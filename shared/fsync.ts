@@ -1,4 +1,4 @@
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** fsyncPath makes a file's or directory's own entry durable. */
@@ -24,9 +24,13 @@ async function writeTemp(path: string, data: string | Uint8Array): Promise<strin
   try {
     await fh.writeFile(data);
     await fh.sync();
-  } finally {
+  } catch (err) {
+    // A full disk fails the write after the open: leave no empty temp file behind.
     await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
   }
+  await fh.close();
   return tmp;
 }
 

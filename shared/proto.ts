@@ -46,6 +46,12 @@ export function services(): { agent: grpc.ServiceClientConstructor; admin: grpc.
  */
 export const channelOptions: grpc.ChannelOptions = {
   'grpc.use_local_subchannel_pool': 1,
+  // grpc-js backs off reconnects on its own (1 s growing to 120 s) and fails
+  // calls fast meanwhile; stacked under the agent's jittered backoff that
+  // left hosts away for half a minute after a two-second outage. Keep the
+  // channel's short so the agent's own backoff decides.
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 2_000,
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,

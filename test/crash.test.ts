@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Failpoint } from '../agent/failpoints.js';
+import type { Failpoint } from '../shared/failpoints.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
 import {
   AdminClient,

@@ -172,8 +172,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** aCoordinatorProcess runs `fleetswap coordinator` as a child process and waits until it listens. */
-export async function aCoordinatorProcess(dataDir: string, address: string): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function aCoordinatorProcess(dataDir: string, address: string, env: Record<string, string> = {}): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
