@@ -8,12 +8,14 @@ import { channelOptions, services } from '../shared/proto.js';
 import { VERSION } from '../shared/version.js';
 import type { AgentMessage, Directive, Report, ReportKind, StagingStats } from '../shared/wire.js';
 import { Backoff } from './backoff.js';
+import { ErrorLogCounter } from './error-log.js';
 import { coordinatorSource } from './coordinator-source.js';
 import { probeHealth, runReload } from './health.js';
 import { Layout } from './layout.js';
 import { Slots } from './slots.js';
 import { Stager, isNoSpace, noSpaceError, type ContentSource } from './stager.js';
 import { switchLive } from './swap.js';
+import { VitalsSampler, systemMetrics, type MetricsSource } from './vitals.js';
 
 export interface AgentOptions {
   id: string;
@@ -37,7 +39,17 @@ export interface AgentOptions {
   source?: ContentSource;
   /** Reconnect backoff. @default { baseMs: 500, maxMs: 30000 } */
   backoff?: { baseMs: number; maxMs: number };
+  /** How often vitals are sampled and sent; 0 turns them off. @default 1000 */
+  vitalsIntervalMs?: number;
+  /** The app's error log, followed for lines matching errorPattern. */
+  errorLog?: string;
+  /** @default /error|fatal|exception/i */
+  errorPattern?: RegExp;
+  /** Where load, CPU and memory come from. @default the real host (systeminformation) */
+  metrics?: MetricsSource;
 }
+
+export const DEFAULT_ERROR_PATTERN = /error|fatal|exception/i;
 
 type State = 'created' | 'running' | 'stopped';
 
@@ -62,6 +74,10 @@ export class Agent {
   private state: State = 'created';
   private persisted: Persisted = { last_generation: 0 };
   private stream: ConnectStream | undefined;
+  /** The coordinator accepted our hello on `stream`: vitals may go out. */
+  private accepted = false;
+  private vitals: VitalsSampler | undefined;
+  private errorLog: ErrorLogCounter | undefined;
   private queued: Directive | undefined;
   private running: { directive: Directive; abort: AbortController } | undefined;
   private lastReport: Report | undefined;
@@ -95,6 +111,7 @@ export class Agent {
       .then((t) => JSON.parse(t) as Persisted)
       .catch(() => ({ last_generation: 0 }));
     this.state = 'running';
+    await this.startVitals();
     this.log.info({ release: this.slots.liveRelease(), slots: this.slots.info().length, generation: this.persisted.last_generation }, 'agent started');
     this.loop = this.connectLoop();
   }
@@ -103,6 +120,8 @@ export class Agent {
     if (this.state !== 'running') return;
     this.state = 'stopped';
     this.running?.abort.abort();
+    this.vitals?.stop();
+    await this.errorLog?.close();
     this.stream?.cancel();
     if (this.sleepTimer) {
       clearTimeout(this.sleepTimer.timer);
@@ -141,6 +160,7 @@ export class Agent {
       const call = (this.client as grpc.Client & { Connect(): ConnectStream }).Connect();
       this.stream = call;
       call.on('metadata', () => {
+        this.accepted = true;
         this.backoff.reset();
         this.onConnected?.();
       });
@@ -149,7 +169,10 @@ export class Agent {
       const finish = () => {
         if (done) return;
         done = true;
-        if (this.stream === call) this.stream = undefined;
+        if (this.stream === call) {
+          this.stream = undefined;
+          this.accepted = false;
+        }
         resolve();
       };
       call.on('error', (err: grpc.ServiceError) => {
@@ -171,6 +194,30 @@ export class Agent {
         },
       });
     });
+  }
+
+  private async startVitals(): Promise<void> {
+    const intervalMs = this.opts.vitalsIntervalMs ?? 1000;
+    if (intervalMs <= 0) return;
+    if (this.opts.errorLog) {
+      this.errorLog = new ErrorLogCounter(this.opts.errorLog, this.opts.errorPattern ?? DEFAULT_ERROR_PATTERN);
+      await this.errorLog.start();
+    }
+    this.vitals = new VitalsSampler({
+      intervalMs,
+      metrics: this.opts.metrics ?? systemMetrics,
+      errorLog: this.errorLog,
+      healthUrl: this.opts.healthUrl,
+      healthTimeoutMs: this.opts.healthTimeoutMs ?? 10_000,
+      now: this.opts.now ?? Date.now,
+      liveRelease: () => this.slots.liveRelease(),
+      send: (batch) => {
+        if (!this.stream || !this.accepted) return false;
+        this.stream.write({ vitals: batch });
+        return true;
+      },
+    });
+    this.vitals.start();
   }
 
   private send(report: Report): void {

@@ -47,3 +47,15 @@ export async function probeHealth(url: string, timeoutMs: number, retryMs = 200)
   }
   throw new FleetswapError('HEALTH_CHECK_FAILED', `health check ${url} failed within ${timeoutMs} ms: ${last}`);
 }
+
+/** probeOnce GETs the health URL once: 2xx within the timeout is ok. For vitals, where each interval gets one try. */
+export async function probeOnce(url: string, timeoutMs: number): Promise<{ ok: boolean; latencyMs: number }> {
+  const started = performance.now();
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return { ok: res.ok, latencyMs: performance.now() - started };
+  } catch {
+    return { ok: false, latencyMs: performance.now() - started };
+  }
+}

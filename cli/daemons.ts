@@ -1,4 +1,4 @@
-import { Agent } from '../agent/agent.js';
+import { Agent, DEFAULT_ERROR_PATTERN } from '../agent/agent.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { FleetswapError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
@@ -30,6 +30,19 @@ export interface AgentFlags {
   reloadCmd?: string;
   healthUrl?: string;
   healthTimeout: string;
+  errorLog?: string;
+  errorPattern?: string;
+  vitalsInterval: string;
+}
+
+/** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line. */
+function errorPattern(text: string | undefined): RegExp {
+  if (text === undefined) return DEFAULT_ERROR_PATTERN;
+  try {
+    return new RegExp(text);
+  } catch (err) {
+    throw new FleetswapError('BAD_USAGE', `bad --error-pattern ${JSON.stringify(text)}: ${(err as Error).message}`);
+  }
 }
 
 export async function runAgent(flags: AgentFlags, tags: Record<string, string>): Promise<void> {
@@ -46,6 +59,9 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     reloadCmd: flags.reloadCmd,
     healthUrl: flags.healthUrl,
     healthTimeoutMs: parseDuration(flags.healthTimeout),
+    errorLog: flags.errorLog,
+    errorPattern: errorPattern(flags.errorPattern),
+    vitalsIntervalMs: parseDuration(flags.vitalsInterval),
     log,
   });
   await agent.start();

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { Host, Release, Rollout, StatusReply } from '../shared/wire.js';
+import type { Host, Release, Rollout, StatusReply, VitalsSample } from '../shared/wire.js';
 
 export function short(id: string): string {
   return id ? id.slice(0, 12) : '-';
@@ -38,7 +38,7 @@ export function releasesTable(releases: Release[]): string {
 
 export function hostsTable(hosts: Host[], labels: Record<string, string>): string {
   if (hosts.length === 0) return 'no hosts have connected yet: start agents with fleetswap agent';
-  const t = table(['host', 'tags', 'state', 'live', 'desired', 'slots', 'last seen', 'last staging', 'error']);
+  const t = table(['host', 'tags', 'state', 'live', 'desired', 'slots', 'last seen', 'vitals', 'last staging', 'error']);
   for (const h of hosts) {
     const s = h.last_staging;
     t.push([
@@ -49,11 +49,18 @@ export function hostsTable(hosts: Host[], labels: Record<string, string>): strin
       h.desired_release && h.desired_release !== h.live_release ? named(h.desired_release, labels) : h.desired_release ? '=' : '-',
       h.slots.map((x) => `${x.index}:${labels[x.release_id] ?? short(x.release_id)}`).join(' ') || '-',
       h.last_seen,
+      vitalsCell(h.last_vitals),
       s ? `${bytes(s.bytes_fetched)} fetched, ${s.blobs_reused} reused, ${s.duration_ms} ms` : '-',
       h.last_error || '-',
     ]);
   }
   return t.toString();
+}
+
+function vitalsCell(v: VitalsSample | null | undefined): string {
+  if (!v) return '-';
+  const probe = v.probed ? ` probe ${v.probe_ok ? 'ok' : 'FAIL'} ${v.probe_latency_ms.toFixed(0)} ms` : '';
+  return `load ${v.load1.toFixed(2)} cpu ${v.cpu_pct.toFixed(0)}% mem ${v.mem_pct.toFixed(0)}% err ${v.error_lines}${probe}`;
 }
 
 export function rolloutLines(r: Rollout, labels: Record<string, string>): string[] {
@@ -80,6 +87,10 @@ export function countHosts(r: Rollout): string {
 
 export function statusText(s: StatusReply): string {
   const lines = [`hosts: ${s.hosts} known, ${s.connected} connected`];
+  if (s.vitals) {
+    const v = s.vitals;
+    lines.push(`vitals: ${v.received} samples received, ${v.stored} stored, ${v.refused} refused, ${v.dropped_by_agents} dropped by agents`);
+  }
   for (const [id, n] of Object.entries(s.live_counts).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${n} running ${id ? named(id, s.labels) : 'nothing yet'}`);
   }

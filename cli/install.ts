@@ -105,6 +105,9 @@ export interface InstallAgentOptions extends UnitPlacement {
   reloadCmd?: string;
   healthUrl?: string;
   healthTimeout: string;
+  errorLog?: string;
+  errorPattern?: string;
+  vitalsInterval: string;
 }
 
 /** installAgent writes fleetswap-agent.service and its config; it returns what it did and what to run next. */
@@ -122,6 +125,9 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
     tag: parseTags(o.tag),
     ...(o.reloadCmd ? { reloadCmd: o.reloadCmd } : {}),
     ...(o.healthUrl ? { healthUrl: o.healthUrl, healthTimeout: o.healthTimeout } : {}),
+    ...(o.errorLog ? { errorLog: resolve(o.errorLog) } : {}),
+    ...(o.errorPattern ? { errorPattern: o.errorPattern } : {}),
+    vitalsInterval: o.vitalsInterval,
   };
   return install(o, { role: 'agent', description: `fleetswap agent (host ${o.id})`, writableFlag: '--root', writable: root, config });
 }

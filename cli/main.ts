@@ -60,7 +60,10 @@ function withAgentSettings(cmd: Command): Command {
     .option('--tag <k=v>', 'a tag, repeatable (role=web, dc=east)', collect)
     .option('--reload-cmd <cmd>', 'command run after every switch')
     .option('--health-url <url>', 'probed after every switch; failure switches back')
-    .option('--health-timeout <duration>', 'how long the health probe may take', '10s');
+    .option('--health-timeout <duration>', 'how long the health probe may take', '10s')
+    .option('--error-log <file>', 'the app\'s error log, followed for matching lines (vitals)')
+    .option('--error-pattern <regex>', 'what counts as an error line (default: error|fatal|exception, any case)')
+    .option('--vitals-interval <duration>', 'how often vitals are sampled and sent', '1s');
 }
 
 const agentCmd = withAgentSettings(program.command('agent').description('run the agent on this host (see also: agent install)'))

@@ -22,7 +22,7 @@ function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> 
 
 /** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls. */
 export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
 
   return {
@@ -71,6 +71,7 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         hosts: hosts.length,
         connected: hosts.filter((h) => fleet.isConnected(h.id)).length,
         labels: store.releaseLabels(),
+        vitals: vitals.stats(),
       };
     }),
 
@@ -87,6 +88,7 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
           slots: h.slots,
           last_staging: h.last_staging,
           last_error: h.last_error,
+          last_vitals: vitals.last(h.id) ?? null,
         }),
       ),
       labels: store.releaseLabels(),

@@ -11,7 +11,7 @@ const MAX_FETCH_HASHES = 200_000;
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
 export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
 
   const onHello = (call: AgentCall, hello: Hello): string => {
@@ -42,6 +42,9 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
           if (msg.hello) {
             if (hostId) throw new FleetswapError('BAD_USAGE', 'hello sent twice on one stream');
             hostId = onHello(call, msg.hello);
+          } else if (msg.vitals) {
+            if (!hostId) throw new FleetswapError('BAD_USAGE', 'vitals before hello');
+            vitals.accept(hostId, msg.vitals);
           } else if (msg.report) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'report before hello');
             const r = msg.report;

@@ -10,6 +10,7 @@ import { BlobStore } from './blob-store.js';
 import { Fleet } from './fleet.js';
 import { RolloutEngine, type Clock } from './rollout.js';
 import { Store } from './store.js';
+import { VitalsSink, type VitalsOptions } from './vitals.js';
 
 export interface CoordinatorOptions {
   dataDir: string;
@@ -19,6 +20,7 @@ export interface CoordinatorOptions {
   log?: Logger;
   /** How often deadlines are checked. @default 250 */
   tickMs?: number;
+  vitals?: VitalsOptions;
 }
 
 /** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
@@ -27,6 +29,7 @@ export class Coordinator {
   readonly blobs: BlobStore;
   readonly fleet = new Fleet();
   readonly engine: RolloutEngine;
+  readonly vitals: VitalsSink;
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -38,8 +41,9 @@ export class Coordinator {
     this.store = new Store(join(opts.dataDir, 'state.db'));
     this.blobs = new BlobStore(opts.dataDir);
     this.engine = new RolloutEngine(this.store, this.fleet, now, this.log);
+    this.vitals = new VitalsSink(this.store, now, this.log, opts.vitals);
     this.server = new grpc.Server(serverOptions);
-    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, now, log: this.log };
+    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, now, log: this.log };
     const svc = services();
     this.server.addService(svc.agent.service, agentService(deps));
     this.server.addService(svc.admin.service, adminService(deps));
@@ -57,6 +61,7 @@ export class Coordinator {
     });
     c.address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
     c.timer = setInterval(() => c.engine.tick(), opts.tickMs ?? 250);
+    c.vitals.start();
     c.log.info({ address: c.address, data: opts.dataDir, schema: c.store.schemaVersion() }, 'coordinator listening');
     return c;
   }
@@ -74,6 +79,7 @@ export class Coordinator {
         resolve();
       });
     });
+    this.vitals.stop();
     this.store.close();
   }
 }

@@ -3,6 +3,7 @@ import type { BlobStore } from './blob-store.js';
 import type { Fleet } from './fleet.js';
 import type { Clock, RolloutEngine } from './rollout.js';
 import type { Store } from './store.js';
+import type { VitalsSink } from './vitals.js';
 
 /** ServiceDeps is what the gRPC handlers are built from (coordinator.ts wires them). */
 export interface ServiceDeps {
@@ -10,6 +11,7 @@ export interface ServiceDeps {
   blobs: BlobStore;
   fleet: Fleet;
   engine: RolloutEngine;
+  vitals: VitalsSink;
   now: Clock;
   log: Logger;
 }

@@ -67,4 +67,22 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (rollout_id, host_id)
   );
   `,
+  // Vitals: an append-only rowid table keyed by time, the layout that keeps
+  // its write rate flat as it grows (a (host, ts) key dirties a page per host
+  // per batch). Raw samples are kept briefly; see VitalsSink's retention.
+  `
+  CREATE TABLE vitals (
+    ts INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    release TEXT NOT NULL,
+    load1 REAL NOT NULL,
+    cpu REAL NOT NULL,
+    mem REAL NOT NULL,
+    errors INTEGER NOT NULL,
+    probed INTEGER NOT NULL,
+    probe_ok INTEGER NOT NULL,
+    probe_ms REAL NOT NULL
+  );
+  CREATE INDEX vitals_ts ON vitals(ts);
+  `,
 ];

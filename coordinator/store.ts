@@ -10,6 +10,7 @@ import type {
   StageState,
   StagingStats,
   SwitchState,
+  VitalsSample,
 } from '../shared/wire.js';
 import { FleetswapError } from '../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -259,6 +260,29 @@ export class Store {
       ...(r as unknown as DesiredChange),
       hosts: json(r.hosts, []),
     }));
+  }
+
+  // ---- vitals ----
+
+  /** insertVitals writes a batch in one transaction: one commit for thousands of samples. */
+  insertVitals(rows: { host: string; s: VitalsSample }[]): void {
+    const st = this.stmt(
+      `INSERT INTO vitals(ts, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const { host, s } of rows) {
+        st.run(s.ts_ms, host, s.release_id, s.load1, s.cpu_pct, s.mem_pct, s.error_lines, s.probed ? 1 : 0, s.probe_ok ? 1 : 0, s.probe_latency_ms);
+      }
+    })();
+  }
+
+  deleteVitalsBefore(ts: number): number {
+    return this.stmt(`DELETE FROM vitals WHERE ts < ?`).run(ts).changes;
+  }
+
+  countVitals(host?: string): number {
+    const r = (host === undefined ? this.stmt(`SELECT count(*) AS n FROM vitals`).get() : this.stmt(`SELECT count(*) AS n FROM vitals WHERE host = ?`).get(host)) as { n: number };
+    return r.n;
   }
 
   // ---- rollouts ----

@@ -41,10 +41,35 @@ export interface Report {
   slots: SlotInfo[];
 }
 
+export interface VitalsSample {
+  ts_ms: number;
+  release_id: string;
+  load1: number;
+  cpu_pct: number;
+  mem_pct: number;
+  error_lines: number;
+  probed: boolean;
+  probe_ok: boolean;
+  probe_latency_ms: number;
+}
+
+export interface VitalsBatch {
+  samples: VitalsSample[];
+  dropped: number;
+}
+
+export interface VitalsCounters {
+  received: number;
+  stored: number;
+  refused: number;
+  dropped_by_agents: number;
+}
+
 export interface AgentMessage {
   hello?: Hello | null;
   report?: Report | null;
-  body?: 'hello' | 'report';
+  vitals?: VitalsBatch | null;
+  body?: 'hello' | 'report' | 'vitals';
 }
 
 export interface Directive {
@@ -124,6 +149,7 @@ export interface StatusReply {
   hosts: number;
   connected: number;
   labels: Record<string, string>;
+  vitals?: VitalsCounters | null;
 }
 
 export interface Host {
@@ -137,6 +163,7 @@ export interface Host {
   slots: SlotInfo[];
   last_staging?: StagingStats | null;
   last_error: string;
+  last_vitals?: VitalsSample | null;
 }
 
 export interface DesiredChange {

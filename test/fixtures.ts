@@ -41,7 +41,8 @@ export async function aCoordinator(dataDir?: string): Promise<Coordinator> {
 }
 
 export async function anAgent(coordinator: string, root: string, opts: Partial<AgentOptions> = {}): Promise<Agent> {
-  const agent = new Agent({ id: 'host-1', root, coordinator, log: silentLogger(), backoff: { baseMs: 50, maxMs: 500 }, ...opts });
+  // Vitals off unless a test asks: most tests are about releases, not health.
+  const agent = new Agent({ id: 'host-1', root, coordinator, log: silentLogger(), backoff: { baseMs: 50, maxMs: 500 }, vitalsIntervalMs: 0, ...opts });
   await agent.start();
   return agent;
 }

@@ -1,0 +1,99 @@
+import { loadavg } from 'node:os';
+import si from 'systeminformation';
+import type { VitalsBatch, VitalsSample } from '../shared/wire.js';
+import type { ErrorLogCounter } from './error-log.js';
+import { probeOnce } from './health.js';
+
+/** HostMetrics is what the operating system says about the host. */
+export interface HostMetrics {
+  load1: number;
+  cpu_pct: number;
+  mem_pct: number;
+}
+
+/** MetricsSource is a seam: the simulator gives thousands of agents synthetic metrics. */
+export interface MetricsSource {
+  read(): Promise<HostMetrics>;
+}
+
+/** systemMetrics reads the real host through systeminformation (CPU busy since the previous read). */
+export const systemMetrics: MetricsSource = {
+  async read() {
+    const [load, mem] = await Promise.all([si.currentLoad(), si.mem()]);
+    return { load1: loadavg()[0] ?? 0, cpu_pct: load.currentLoad, mem_pct: mem.total ? (mem.active / mem.total) * 100 : 0 };
+  },
+};
+
+/** While the coordinator is away, the agent keeps this many samples; older ones are dropped and counted. */
+export const MAX_BUFFERED_SAMPLES = 600;
+
+export interface VitalsOptions {
+  intervalMs: number;
+  metrics: MetricsSource;
+  errorLog?: ErrorLogCounter;
+  healthUrl?: string;
+  healthTimeoutMs: number;
+  now: () => number;
+  liveRelease: () => string;
+  /** Called after every sample with the batch to send; returns whether it was sent. */
+  send: (batch: VitalsBatch) => boolean;
+}
+
+/**
+ * VitalsSampler takes one sample per interval and hands the samples not yet
+ * sent to `send`. Samples wait in a bounded buffer while the coordinator is
+ * unreachable; what overflows is counted and reported, never lost silently.
+ */
+export class VitalsSampler {
+  private buffer: VitalsSample[] = [];
+  private dropped = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(private readonly o: VitalsOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** tick is skipped while the previous one runs: a slow probe must not pile samples up. */
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      this.buffer.push(await this.sample());
+      if (this.buffer.length > MAX_BUFFERED_SAMPLES) {
+        this.dropped += this.buffer.length - MAX_BUFFERED_SAMPLES;
+        this.buffer = this.buffer.slice(-MAX_BUFFERED_SAMPLES);
+      }
+      if (this.o.send({ samples: this.buffer, dropped: this.dropped })) {
+        this.buffer = [];
+        this.dropped = 0;
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async sample(): Promise<VitalsSample> {
+    const release = this.o.liveRelease();
+    const [metrics, errors, probe] = await Promise.all([
+      this.o.metrics.read(),
+      this.o.errorLog?.take() ?? Promise.resolve(0),
+      this.o.healthUrl ? probeOnce(this.o.healthUrl, Math.min(this.o.healthTimeoutMs, this.o.intervalMs)) : Promise.resolve(undefined),
+    ]);
+    return {
+      ts_ms: this.o.now(),
+      release_id: release,
+      ...metrics,
+      error_lines: errors,
+      probed: probe !== undefined,
+      probe_ok: probe?.ok ?? false,
+      probe_latency_ms: probe?.latencyMs ?? 0,
+    };
+  }
+}

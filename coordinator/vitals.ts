@@ -1,0 +1,121 @@
+import type { Logger } from '../shared/log.js';
+import type { VitalsBatch, VitalsCounters, VitalsSample } from '../shared/wire.js';
+import type { Clock } from './rollout.js';
+import type { Store } from './store.js';
+
+export interface VitalsOptions {
+  /** How much of each host's recent vitals stays in memory for judging. @default 5 min */
+  windowMs?: number;
+  /** How often queued samples are written, in one transaction. @default 250 ms */
+  flushMs?: number;
+  /** How long raw samples stay in the database. @default 24 h */
+  retentionMs?: number;
+}
+
+// A sample more than this far from the coordinator's clock is refused: a
+// host with a broken clock must not land in another window's judgement.
+const MAX_CLOCK_SKEW_MS = 10 * 60_000;
+const MAX_BATCH = 10_000;
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * VitalsSink takes every host's samples: it keeps a window of each host's
+ * recent samples in memory (what the canary judge reads) and writes all of
+ * them to SQLite in batched transactions. Every sample is counted as
+ * stored or refused, and samples the agents had to drop are counted too.
+ */
+export class VitalsSink {
+  private readonly windows = new Map<string, VitalsSample[]>();
+  private queue: { host: string; s: VitalsSample }[] = [];
+  private readonly counters: VitalsCounters = { received: 0, stored: 0, refused: 0, dropped_by_agents: 0 };
+  private readonly windowMs: number;
+  private readonly retentionMs: number;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: Clock,
+    private readonly log: Logger,
+    private readonly opts: VitalsOptions = {},
+  ) {
+    this.windowMs = opts.windowMs ?? 5 * 60_000;
+    this.retentionMs = opts.retentionMs ?? 24 * 3_600_000;
+  }
+
+  start(): void {
+    this.flushTimer = setInterval(() => this.flush(), this.opts.flushMs ?? 250);
+  }
+
+  stop(): void {
+    clearInterval(this.flushTimer);
+    this.flush();
+  }
+
+  accept(host: string, batch: VitalsBatch): void {
+    this.counters.dropped_by_agents += batch.dropped;
+    this.counters.received += batch.samples.length;
+    const now = this.now();
+    const samples = batch.samples.length > MAX_BATCH ? [] : batch.samples;
+    this.counters.refused += batch.samples.length - samples.length;
+    let window = this.windows.get(host);
+    if (!window) this.windows.set(host, (window = []));
+    for (const s of samples) {
+      if (!valid(s, now)) {
+        this.counters.refused++;
+        continue;
+      }
+      window.push(s);
+      this.queue.push({ host, s });
+    }
+    const oldest = now - this.windowMs;
+    let drop = 0;
+    while (drop < window.length && (window[drop] as VitalsSample).ts_ms < oldest) drop++;
+    if (drop > 0) window.splice(0, drop);
+  }
+
+  /** flush writes what is queued; a failed write is logged and counted, never retried forever. */
+  flush(): void {
+    if (this.queue.length > 0) {
+      const rows = this.queue;
+      this.queue = [];
+      try {
+        this.store.insertVitals(rows);
+        this.counters.stored += rows.length;
+      } catch (err) {
+        this.counters.refused += rows.length;
+        this.log.error({ err: (err as Error).message, samples: rows.length }, 'could not store vitals');
+      }
+    }
+    const now = this.now();
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      this.store.deleteVitalsBefore(now - this.retentionMs);
+    }
+  }
+
+  /** window is the host's samples of the last windowMs, oldest first. */
+  window(host: string): readonly VitalsSample[] {
+    return this.windows.get(host) ?? [];
+  }
+
+  last(host: string): VitalsSample | undefined {
+    return this.windows.get(host)?.at(-1);
+  }
+
+  stats(): VitalsCounters {
+    return { ...this.counters };
+  }
+}
+
+function valid(s: VitalsSample, now: number): boolean {
+  const finite = [s.load1, s.cpu_pct, s.mem_pct, s.probe_latency_ms].every((x) => Number.isFinite(x) && x >= 0);
+  return (
+    finite &&
+    s.cpu_pct <= 100.5 &&
+    s.mem_pct <= 100.5 &&
+    Number.isInteger(s.error_lines) &&
+    Math.abs(s.ts_ms - now) <= MAX_CLOCK_SKEW_MS &&
+    s.release_id.length <= 64
+  );
+}
