@@ -132,6 +132,12 @@ export class Agent {
     this.client.close();
   }
 
+  /** stopVitals stops sampling and says what was taken and sent; for the simulator's sent-versus-stored figure. */
+  stopVitals(): { taken: number; sent: number; dropped: number } {
+    this.vitals?.stop();
+    return this.vitals?.stats() ?? { taken: 0, sent: 0, dropped: 0 };
+  }
+
   liveRelease(): string {
     return this.slots.liveRelease();
   }

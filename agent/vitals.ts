@@ -47,6 +47,7 @@ export interface VitalsOptions {
 export class VitalsSampler {
   private buffer: VitalsSample[] = [];
   private dropped = 0;
+  private readonly totals = { taken: 0, sent: 0, dropped: 0 };
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
@@ -60,17 +61,26 @@ export class VitalsSampler {
     clearInterval(this.timer);
   }
 
+  /** stats counts every sample taken, sent, and dropped for overflow, since start. */
+  stats(): { taken: number; sent: number; dropped: number } {
+    return { ...this.totals };
+  }
+
   /** tick is skipped while the previous one runs: a slow probe must not pile samples up. */
   private async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
       this.buffer.push(await this.sample());
+      this.totals.taken++;
       if (this.buffer.length > MAX_BUFFERED_SAMPLES) {
-        this.dropped += this.buffer.length - MAX_BUFFERED_SAMPLES;
+        const over = this.buffer.length - MAX_BUFFERED_SAMPLES;
+        this.dropped += over;
+        this.totals.dropped += over;
         this.buffer = this.buffer.slice(-MAX_BUFFERED_SAMPLES);
       }
       if (this.o.send({ samples: this.buffer, dropped: this.dropped })) {
+        this.totals.sent += this.buffer.length;
         this.buffer = [];
         this.dropped = 0;
       }
