@@ -1,10 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
 import { fromServiceError } from '../shared/rpc-errors.js';
 import type { BlobChunk } from '../shared/wire.js';
-import type { ContentSource } from './stager.js';
+import type { ContentSource, ManifestReply } from './stager.js';
 
 type AgentClient = grpc.Client & {
-  GetManifest(req: { release_id: string }, cb: (err: grpc.ServiceError | null, res?: { manifest: Buffer }) => void): void;
+  GetManifest(req: { release_id: string; have: string[] }, cb: (err: grpc.ServiceError | null, res?: ManifestReply) => void): void;
   FetchBlobs(req: { hashes: string[] }): grpc.ClientReadableStream<BlobChunk>;
 };
 
@@ -12,9 +12,9 @@ type AgentClient = grpc.Client & {
 export function coordinatorSource(client: grpc.Client, target: string): ContentSource {
   const c = client as AgentClient;
   return {
-    manifest: (releaseId) =>
+    manifest: (releaseId, have) =>
       new Promise((resolve, reject) =>
-        c.GetManifest({ release_id: releaseId }, (err, res) => (err ? reject(fromServiceError(err, target)) : resolve(res!.manifest))),
+        c.GetManifest({ release_id: releaseId, have }, (err, res) => (err ? reject(fromServiceError(err, target)) : resolve(res!))),
       ),
     async *blobs(hashes, signal) {
       const call = c.FetchBlobs({ hashes });

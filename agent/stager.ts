@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rm, statfs, symlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, copyFile, mkdir, open, readFile, rm, stat, statfs, symlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
-import { fsyncPath, writeFileDurably } from '../shared/fsync.js';
+import { syncTree, writeFileDurably } from '../shared/fsync.js';
 import { fileEntries, parseManifest, type FileEntry, type Manifest } from '../shared/manifest.js';
+import { applyManifestDelta } from '../shared/manifest-delta.js';
 import { parentDirs } from '../shared/paths.js';
 import type { StagingStats } from '../shared/wire.js';
 import { failpoint } from '../shared/failpoints.js';
@@ -14,8 +15,17 @@ import type { Slots } from './slots.js';
  * ContentSource is where an agent gets what it lacks. The coordinator serves
  * it today; peers or an object store can later, behind the same interface.
  */
+export interface ManifestReply {
+  /** The canonical manifest; empty when `delta` is given instead. */
+  manifest: Buffer;
+  /** A delta (shared/manifest-delta.ts) against the manifest of `delta_base`. */
+  delta: Buffer;
+  delta_base: string;
+}
+
 export interface ContentSource {
-  manifest(releaseId: string): Promise<Buffer>;
+  /** manifest fetches a release's manifest; `have` names releases whose manifests the agent holds, for a delta. */
+  manifest(releaseId: string, have: string[]): Promise<ManifestReply>;
   /** blobs yields chunks of the named blobs, each blob's chunks contiguous and in request order. */
   blobs(hashes: string[], signal: AbortSignal): AsyncIterable<{ hash: string; data: Buffer; last: boolean }>;
 }
@@ -55,7 +65,7 @@ export class Stager {
 
   private async build(releaseId: string, signal: AbortSignal, size: { bytes: number }): Promise<StagingStats> {
     const started = Date.now();
-    const manifestBytes = await this.loadManifest(releaseId);
+    const { bytes: manifestBytes, wireBytes } = await this.loadManifest(releaseId);
     const manifest = parseManifest(manifestBytes, releaseId);
     const files = fileEntries(manifest);
     const stats: StagingStats = {
@@ -65,7 +75,7 @@ export class Stager {
       duration_ms: 0,
       files: files.length,
       bytes_total: files.reduce((n, f) => n + f.size, 0),
-      manifest_bytes: manifestBytes.length,
+      manifest_bytes: wireBytes,
     };
     size.bytes = stats.bytes_total;
     const dir = join(this.layout.tmp, `stage-${randomBytes(6).toString('hex')}`);
@@ -110,9 +120,8 @@ export class Stager {
         failpoint('stage-after-file');
       });
       for (const e of manifest.entries) if (e.type === 'symlink') await symlink(e.target, join(dir, e.path));
-      // Directories deepest first, so each fsync covers entries already durable.
-      for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fsyncPath(d);
-      await fsyncPath(dir);
+      // Durable before it can become a slot: a power cut after the commit must not find empty files.
+      await syncTree(dir, [...dirs, ...files.map((f) => join(dir, f.path))]);
 
       signal.throwIfAborted();
       failpoint('stage-before-commit');
@@ -125,14 +134,41 @@ export class Stager {
     return stats;
   }
 
-  /** loadManifest prefers the copy kept from an earlier staging; either way it is checked against the id. */
-  private async loadManifest(releaseId: string): Promise<Buffer> {
+  /**
+   * loadManifest prefers the copy kept from an earlier staging; otherwise it
+   * asks for a delta against a manifest it holds. Either way the bytes must
+   * hash to the release id; a delta that does not rebuild right is dropped
+   * for the whole manifest. wireBytes is what crossed the network.
+   */
+  private async loadManifest(releaseId: string): Promise<{ bytes: Buffer; wireBytes: number }> {
     const kept = await readFile(this.layout.manifest(releaseId)).catch(() => undefined);
-    if (kept) return kept;
-    const bytes = await this.source.manifest(releaseId);
+    if (kept) return { bytes: kept, wireBytes: 0 };
+    const have = this.slots.info().map((s) => s.release_id).filter((id) => id !== releaseId);
+    const live = this.slots.liveRelease();
+    // The live release is the likeliest close relative of the next one.
+    have.sort((a, b) => Number(b === live) - Number(a === live));
+    let reply = await this.source.manifest(releaseId, have);
+    let wireBytes = reply.manifest.length + reply.delta.length;
+    let bytes = reply.delta.length > 0 ? await this.fromDelta(reply, releaseId) : reply.manifest;
+    if (!bytes) {
+      reply = await this.source.manifest(releaseId, []);
+      wireBytes += reply.manifest.length;
+      bytes = reply.manifest;
+    }
     parseManifest(bytes, releaseId);
     await writeFileDurably(this.layout.manifest(releaseId), bytes);
-    return bytes;
+    return { bytes, wireBytes };
+  }
+
+  private async fromDelta(reply: ManifestReply, releaseId: string): Promise<Buffer | undefined> {
+    try {
+      const base = parseManifest(await readFile(this.layout.manifest(reply.delta_base)), reply.delta_base);
+      const bytes = applyManifestDelta(base, reply.delta);
+      parseManifest(bytes, releaseId);
+      return bytes;
+    } catch {
+      return undefined;
+    }
   }
 
   private async makeDirs(root: string, m: Manifest): Promise<Set<string>> {
@@ -186,7 +222,6 @@ export class Stager {
           stats.bytes_fetched += chunk.data.length;
           if (!chunk.last) continue;
           failpoint('stage-after-blob-write');
-          await cur.fh.sync();
           await cur.fh.close();
           if (cur.sha.digest('hex') === cur.hash) {
             placed.set(cur.hash, cur.dest);
@@ -252,15 +287,29 @@ async function inParallel<T>(items: T[], fn: (item: T, buf: Buffer) => Promise<v
   if (rejected) throw rejected.reason;
 }
 
-/** copyVerified copies src to dest, hashing what it writes; on a mismatch it removes dest and returns false. */
+/**
+ * copyVerified copies src to dest and hashes what landed; on a mismatch it
+ * removes dest and returns false. Small files (most of a web build) go by
+ * one kernel copy and one read back: a third of the system calls of a
+ * read-write loop, which is what a staging of thousands of files costs.
+ */
 async function copyVerified(src: string, dest: string, hash: string, buf: Buffer): Promise<boolean> {
-  let input: FileHandle;
-  try {
-    input = await open(src, 'r');
-  } catch {
-    return false;
+  const size = (await stat(src).catch(() => undefined))?.size;
+  if (size === undefined) return false;
+  let got: string;
+  if (size <= buf.length) {
+    await copyFile(src, dest);
+    got = createHash('sha256').update(await readFile(dest)).digest('hex');
+  } else {
+    got = await copyLarge(src, dest, buf);
   }
-  await mkdir(dirname(dest), { recursive: true });
+  if (got === hash) return true;
+  await rm(dest, { force: true });
+  return false;
+}
+
+async function copyLarge(src: string, dest: string, buf: Buffer): Promise<string> {
+  const input = await open(src, 'r');
   const output = await open(dest, 'w', 0o600);
   const sha = createHash('sha256');
   try {
@@ -271,12 +320,9 @@ async function copyVerified(src: string, dest: string, hash: string, buf: Buffer
       sha.update(part);
       await output.write(part);
     }
-    await output.sync();
   } finally {
     await input.close();
     await output.close();
   }
-  if (sha.digest('hex') === hash) return true;
-  await rm(dest, { force: true });
-  return false;
+  return sha.digest('hex');
 }

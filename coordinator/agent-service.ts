@@ -5,14 +5,17 @@ import { SHA256_RE } from '../shared/hash.js';
 import type { AgentMessage, BlobChunk, Hello } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
 import type { AgentCall } from './fleet.js';
+import { ManifestServer, type ManifestAnswer } from './manifests.js';
 
 import { HOST_ID_RE } from '../shared/ids.js';
 const MAX_FETCH_HASHES = 200_000;
+const MAX_HAVE = 16;
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
 export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
   const { store, blobs, fleet, engine, vitals, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
+  const manifests = new ManifestServer(store);
 
   const onHello = (call: AgentCall, hello: Hello): string => {
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
@@ -80,10 +83,14 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       call.on('close', gone);
     },
 
-    GetManifest(call: grpc.ServerUnaryCall<{ release_id: string }, { manifest: Buffer }>, cb: grpc.sendUnaryData<{ manifest: Buffer }>) {
-      const r = store.releaseById(call.request.release_id);
-      if (!r) return cb(toServiceError(new FleetswapError('UNKNOWN_RELEASE', `no release ${call.request.release_id.slice(0, 12)}`)));
-      cb(null, { manifest: r.manifest });
+    GetManifest(call: grpc.ServerUnaryCall<{ release_id: string; have: string[] }, ManifestAnswer>, cb: grpc.sendUnaryData<ManifestAnswer>) {
+      try {
+        const answer = manifests.answer(call.request.release_id, call.request.have.slice(0, MAX_HAVE));
+        if (!answer) throw new FleetswapError('UNKNOWN_RELEASE', `no release ${call.request.release_id.slice(0, 12)}`);
+        cb(null, answer);
+      } catch (err) {
+        cb(toServiceError(err));
+      }
     },
 
     async FetchBlobs(call: grpc.ServerWritableStream<{ hashes: string[] }, BlobChunk>) {

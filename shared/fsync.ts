@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -51,4 +52,17 @@ export async function writeFilesDurably(dir: string, files: { name: string; data
   }
   for (const [tmp, path] of renames) await rename(tmp, path);
   await fsyncPath(dir);
+}
+
+/**
+ * syncTree makes a freshly written tree durable. One syncfs(2) of the file
+ * system holding it (coreutils `sync -f`) replaces an fsync per file and per
+ * directory: on a 5,000-file release that was most of the staging time.
+ * Where `sync -f` cannot run, every path is fsynced, deepest first.
+ */
+export async function syncTree(root: string, paths: string[]): Promise<void> {
+  const viaSyncfs = await new Promise<boolean>((resolve) => execFile('sync', ['-f', root], (err) => resolve(!err)));
+  if (viaSyncfs) return;
+  for (const p of [...paths].sort((a, b) => b.length - a.length)) await fsyncPath(p);
+  await fsyncPath(root);
 }

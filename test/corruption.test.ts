@@ -22,10 +22,12 @@ function tampering(address: string, tamper: Tamper): { source: ContentSource; cl
   return {
     close: () => client.close(),
     source: {
-      async manifest(id) {
-        const bytes = await real.manifest(id);
-        if (!tamper.manifest) return bytes;
-        return Buffer.from(bytes.toString().replace('"owner":"tests"', '"owner":"evil!"'));
+      async manifest(id, have) {
+        const reply = await real.manifest(id, have);
+        if (!tamper.manifest) return reply;
+        // Whichever form came (a delta or the whole manifest), change one byte's worth of it.
+        const spoil = (b: Buffer) => Buffer.from(b.toString().replace('"owner":"tests"', '"owner":"evil!"'));
+        return { ...reply, manifest: spoil(reply.manifest), delta: spoil(reply.delta) };
       },
       async *blobs(hashes, signal) {
         for await (const chunk of real.blobs(hashes, signal)) {

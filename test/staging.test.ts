@@ -53,6 +53,10 @@ describe('staging and switching on one host', () => {
     const staged = seen.find((r) => r.kind === 'STAGED' && r.release_id === v2.id);
     const changedBytes = Object.values(changed).reduce((n, c) => n + Buffer.byteLength(c), 0);
     expect(staged?.stats).toMatchObject({ bytes_fetched: changedBytes, blobs_fetched: 2, blobs_reused: 198, files: 200 });
+    // The manifest came as a delta against v1: a few entries, not all 200.
+    const full = coordinator.store.releaseById(v2.id)!.manifest.length;
+    expect(staged!.stats!.manifest_bytes).toBeGreaterThan(0);
+    expect(staged!.stats!.manifest_bytes).toBeLessThan(full / 10);
     expect(await checkLive(join(dir, 'host'))).toBe(v2.id);
   });
 

@@ -1,0 +1,61 @@
+import { diffManifest } from '../shared/manifest-delta.js';
+import { parseManifest, type Manifest } from '../shared/manifest.js';
+import type { Store } from './store.js';
+
+const CACHE = 32;
+
+export interface ManifestAnswer {
+  manifest: Buffer;
+  delta: Buffer;
+  delta_base: string;
+}
+
+/**
+ * ManifestServer answers GetManifest. For a host that holds an earlier
+ * release it sends the difference when that is smaller, which for a 1%
+ * change of a large tree is about 1% of the bytes. A fleet asks for the
+ * same manifest against the same base: parsed manifests and deltas are
+ * cached, so a thousand hosts cost one diff.
+ */
+export class ManifestServer {
+  private readonly parsed = new Map<string, Manifest>();
+  private readonly deltas = new Map<string, Buffer>();
+
+  constructor(private readonly store: Store) {}
+
+  answer(releaseId: string, have: string[]): ManifestAnswer | undefined {
+    const target = this.store.releaseById(releaseId);
+    if (!target) return undefined;
+    const full = { manifest: target.manifest, delta: Buffer.alloc(0), delta_base: '' };
+    const base = have.find((id) => id !== releaseId && this.store.releaseById(id) !== undefined);
+    if (base === undefined) return full;
+    const delta = this.delta(base, releaseId);
+    return delta.length < target.manifest.length ? { manifest: Buffer.alloc(0), delta, delta_base: base } : full;
+  }
+
+  private delta(base: string, target: string): Buffer {
+    const k = `${base}>${target}`;
+    let d = this.deltas.get(k);
+    if (!d) {
+      d = Buffer.from(JSON.stringify(diffManifest(this.manifest(base), this.manifest(target))));
+      remember(this.deltas, k, d);
+    }
+    return d;
+  }
+
+  private manifest(id: string): Manifest {
+    let m = this.parsed.get(id);
+    if (!m) {
+      const r = this.store.releaseById(id);
+      if (!r) throw new Error(`release ${id} vanished`);
+      m = parseManifest(r.manifest, id);
+      remember(this.parsed, id, m);
+    }
+    return m;
+  }
+}
+
+function remember<V>(cache: Map<string, V>, k: string, v: V): void {
+  cache.set(k, v);
+  if (cache.size > CACHE) cache.delete(cache.keys().next().value as string);
+}
