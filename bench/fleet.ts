@@ -1,19 +1,30 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { Agent } from '../agent/agent.js';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AdminClient } from '../cli/admin-client.js';
-import { Coordinator } from '../coordinator/coordinator.js';
-import { silentLogger } from '../shared/log.js';
 import type { Report, ReportKind, Rollout } from '../shared/wire.js';
 import { TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
+import { now, type FromWorker, type ToWorker } from './sim/protocol.js';
 
-/** Ack is one host's report, stamped with performance.now() when the agent sent it. */
+/** Ack is one host's report, stamped (sim/protocol.ts `now`) when its agent sent it. */
 export interface Ack {
   host: string;
   at: number;
   report: Report;
+}
+
+export interface FleetOptions {
+  /** Worker processes hosting the agents. @default one per 250 agents, at most 4 */
+  workers?: number;
+  /** Directory under which the fleet's temp dir (roots, coordinator data) is made. @default os.tmpdir() */
+  base?: string;
+  /** Agents' reconnect backoff. @default the agent's own (500 ms base, 30 s cap) */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Vitals interval of every agent (synthetic metrics); 0 is off. @default 0 */
+  vitalsIntervalMs?: number;
 }
 
 interface Waiter {
@@ -21,44 +32,58 @@ interface Waiter {
   cancel(err: Error): void;
 }
 
-const CONNECT_TIMEOUT_MS = 60_000;
+interface Worker {
+  child: ChildProcess;
+  hosts: number;
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(HERE, '..', '..', 'bin', 'fleetswap.js');
+const CONNECT_TIMEOUT_MS = 120_000;
 const POLL_MS = 10;
+const AGENTS_PER_WORKER = 250;
+const MAX_WORKERS = 4;
 
 /**
- * BenchFleet is a coordinator and N in-process agents in one temp dir. Every
- * agent, the coordinator and the benchmark share one clock, so a time taken
- * in an agent's callback and one taken around an admin call compare directly.
+ * BenchFleet is the fleet simulator: a real coordinator in its own process
+ * (so its RSS and CPU are its own) and N real agents hosted many per worker
+ * process, each agent with its own root and gRPC channel, over loopback.
  */
 export class BenchFleet {
   private readonly waiters = new Set<Waiter>();
-  private readonly agents: Agent[] = [];
-  readonly client: AdminClient;
+  private readonly workers: Worker[] = [];
+  /** When each host last had its hello accepted. */
+  readonly connectedAt = new Map<string, number>();
+  /** Every accepted hello, in order: reconnect storms are read from here. */
+  readonly connections: { host: string; at: number }[] = [];
+  /** When the first worker was told to start its agents. */
+  agentsStartedAt = 0;
+  client: AdminClient;
+  address = '';
+  private coordinator: ChildProcess | undefined;
 
   private constructor(
     readonly dir: string,
-    readonly coordinator: Coordinator,
+    readonly agents: number,
   ) {
-    this.client = new AdminClient(coordinator.address);
+    this.client = new AdminClient('127.0.0.1:1');
   }
 
-  static async start(n: number): Promise<BenchFleet> {
-    const dir = await mkdtemp(join(tmpdir(), 'fleetswap-bench-'));
-    const coordinator = await Coordinator.start({ dataDir: join(dir, 'coordinator'), listen: '127.0.0.1:0', log: silentLogger() }).catch(
-      async (err: unknown) => {
-        await rm(dir, { recursive: true, force: true });
-        throw err;
-      },
-    );
-    const fleet = new BenchFleet(dir, coordinator);
+  static async start(n: number, opts: FleetOptions = {}): Promise<BenchFleet> {
+    const dir = await mkdtemp(join(opts.base ?? tmpdir(), 'fleetswap-bench-'));
+    const fleet = new BenchFleet(dir, n);
     try {
-      for (let i = 1; i <= n; i++) {
-        const id = `web-${String(i).padStart(4, '0')}`;
-        const agent = new Agent({ id, root: join(dir, 'hosts', id), coordinator: coordinator.address, tags: { role: 'web' }, log: silentLogger() });
-        agent.onDirectiveDone = (r) => fleet.offer(id, performance.now(), r);
-        fleet.agents.push(agent);
-      }
-      await Promise.all(fleet.agents.map((a) => a.start()));
-      await until(`${n} agents connected`, () => coordinator.fleet.connectedCount() >= n, CONNECT_TIMEOUT_MS);
+      await fleet.startCoordinator('127.0.0.1:0');
+      const count = opts.workers ?? Math.min(MAX_WORKERS, Math.ceil(n / AGENTS_PER_WORKER));
+      const ids = Array.from({ length: n }, (_, i) => `web-${String(i + 1).padStart(4, '0')}`);
+      fleet.agentsStartedAt = now();
+      await Promise.all(
+        Array.from({ length: count }, (_, w) => {
+          const mine = ids.filter((_, i) => i % count === w);
+          return fleet.startWorker(mine.map((id) => ({ id, root: join(dir, 'hosts', id) })), opts);
+        }),
+      );
+      await until(`${n} agents connected`, () => fleet.connectedAt.size >= n, CONNECT_TIMEOUT_MS);
     } catch (err) {
       await fleet.stop();
       throw err;
@@ -66,9 +91,88 @@ export class BenchFleet {
     return fleet;
   }
 
+  /** startCoordinator runs `fleetswap coordinator` with its log in a file, and waits until it listens. */
+  private async startCoordinator(listen: string): Promise<void> {
+    const logPath = join(this.dir, 'coordinator.log');
+    const log = await open(logPath, 'a');
+    // The log is appended across restarts: wait for one more "listening" line than there was.
+    const listening = async () => (await readFile(logPath, 'utf8')).split('\n').filter((l) => l.includes('"coordinator listening"'));
+    const before = (await listening()).length;
+    const child = spawn(process.execPath, [BIN, 'coordinator', '--data', join(this.dir, 'coordinator'), '--listen', listen], {
+      stdio: ['ignore', log.fd, log.fd],
+    });
+    await log.close();
+    this.coordinator = child;
+    let address = '';
+    await until('the coordinator to listen', async () => {
+      if (child.exitCode !== null) throw new Error(`coordinator exited ${child.exitCode}: ${await readFile(logPath, 'utf8')}`);
+      const lines = await listening();
+      if (lines.length > before) address = (JSON.parse(lines.at(-1) as string) as { address: string }).address;
+      return address !== '';
+    }, 30_000);
+    this.address = address;
+    this.client.close();
+    this.client = new AdminClient(address);
+  }
+
+  private startWorker(hosts: { id: string; root: string }[], opts: FleetOptions): Promise<void> {
+    const child = fork(join(HERE, 'sim', 'worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.workers.push({ child, hosts: hosts.length });
+    child.on('message', (m: FromWorker) => {
+      if (m.type === 'connected') {
+        this.connectedAt.set(m.host, m.at);
+        this.connections.push({ host: m.host, at: m.at });
+      }
+      else if (m.type === 'report') for (const w of this.waiters) w.offer(m.host, m.at, m.report);
+    });
+    return new Promise((res, rej) => {
+      child.once('exit', (code) => rej(new Error(`fleet worker exited ${code} while starting`)));
+      child.on('message', (m: FromWorker) => m.type === 'started' && res());
+      child.send({ type: 'start', coordinator: this.address, hosts, backoff: opts.backoff, vitalsIntervalMs: opts.vitalsIntervalMs ?? 0 } satisfies ToWorker);
+    });
+  }
+
+  /** coordinatorPid is for resource sampling (bench/sim/usage.ts). */
+  coordinatorPid(): number {
+    if (!this.coordinator?.pid) throw new Error('no coordinator running');
+    return this.coordinator.pid;
+  }
+
+  /** restartCoordinator SIGKILLs the coordinator and starts it again on the same address and data. */
+  async restartCoordinator(): Promise<{ killedAt: number; listeningAt: number }> {
+    const child = this.coordinator;
+    if (!child) throw new Error('no coordinator running');
+    const exited = new Promise((r) => child.once('exit', r));
+    const killedAt = now();
+    child.kill('SIGKILL');
+    await exited;
+    await this.startCoordinator(this.address);
+    return { killedAt, listeningAt: now() };
+  }
+
+  /** quietVitals stops every agent's vitals and sums what they took, sent and dropped. */
+  async quietVitals(): Promise<{ taken: number; sent: number; dropped: number }> {
+    const answers = await Promise.all(this.workers.map((w) => this.ask(w, { type: 'quiet' }, 'quiet')));
+    return answers.reduce((t, a) => ({ taken: t.taken + a.taken, sent: t.sent + a.sent, dropped: t.dropped + a.dropped }), { taken: 0, sent: 0, dropped: 0 });
+  }
+
+  /** ask sends a worker a request and resolves with its first answer of the given type. */
+  private ask<T extends FromWorker['type']>(w: Worker, req: ToWorker, type: T): Promise<Extract<FromWorker, { type: T }>> {
+    return new Promise((res) => {
+      const on = (m: FromWorker) => {
+        if (m.type !== type) return;
+        w.child.off('message', on);
+        res(m as Extract<FromWorker, { type: T }>);
+      };
+      w.child.on('message', on);
+      w.child.send(req);
+    });
+  }
+
   /** liveEverywhere says whether every agent's live slot holds `releaseId`, as the agents themselves see it. */
-  liveEverywhere(releaseId: string): boolean {
-    return this.agents.every((a) => a.liveRelease() === releaseId);
+  async liveEverywhere(releaseId: string): Promise<boolean> {
+    const answers = await Promise.all(this.workers.map((w) => this.ask(w, { type: 'live' }, 'live')));
+    return answers.flatMap((a) => a.releases).every((r) => r === releaseId);
   }
 
   /**
@@ -78,13 +182,13 @@ export class BenchFleet {
    * a benchmark of a broken rollout would only measure a timeout.
    */
   expect(kind: ReportKind, releaseId: string, timeoutMs: number): Promise<Ack[]> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolvePromise, reject) => {
       const acks = new Map<string, Ack>();
       const finish = (err?: Error) => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
         if (err) reject(err);
-        else resolve([...acks.values()]);
+        else resolvePromise([...acks.values()]);
       };
       const waiter: Waiter = {
         offer: (host, at, report) => {
@@ -93,15 +197,12 @@ export class BenchFleet {
             finish(new Error(`${host} reported ${report.kind} for ${releaseId.slice(0, 12)}: ${report.error_code} ${report.error}`));
           } else if (report.kind === kind && !acks.has(host)) {
             acks.set(host, { host, at, report });
-            if (acks.size === this.agents.length) finish();
+            if (acks.size === this.agents) finish();
           }
         },
         cancel: finish,
       };
-      const timer = setTimeout(
-        () => finish(new Error(`only ${acks.size} of ${this.agents.length} hosts reported ${kind} within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => finish(new Error(`only ${acks.size} of ${this.agents} hosts reported ${kind} within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.add(waiter);
     });
   }
@@ -121,24 +222,39 @@ export class BenchFleet {
     return last;
   }
 
-  private offer(host: string, at: number, report: Report): void {
-    for (const w of this.waiters) w.offer(host, at, report);
-  }
-
   /** stop ends everything this fleet started and removes its temp dir, so the process can exit on its own. */
   async stop(): Promise<void> {
     for (const w of this.waiters) w.cancel(new Error('benchmark fleet stopped'));
     this.client.close();
-    await Promise.all(this.agents.map((a) => a.stop()));
-    await this.coordinator.stop();
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((res) => {
+            if (w.child.exitCode !== null || !w.child.connected) return res();
+            w.child.once('exit', () => res());
+            w.child.send({ type: 'stop' } satisfies ToWorker);
+          }),
+      ),
+    );
+    const c = this.coordinator;
+    if (c && c.exitCode === null) {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await exited;
+    }
     await rm(this.dir, { recursive: true, force: true });
   }
 }
 
+/** tmpfsBase is /dev/shm when it exists: roots for hundreds of simulated hosts, without one disk's fsyncs standing in for hundreds. */
+export function tmpfsBase(): string | undefined {
+  return existsSync('/dev/shm') ? '/dev/shm' : undefined;
+}
+
 export async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
+  const deadline = now() + timeoutMs;
   while (!(await fn())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

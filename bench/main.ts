@@ -8,7 +8,7 @@ import type { Target } from './scenarios/scenario.js';
 const MAX_AGENTS = 5000;
 
 const USAGE = `usage: npm run bench -- [--agents N] [--scenario NAME] [--json]
-  --agents N       in-process agents (default: the scenario's, 50 for switch)
+  --agents N       simulated hosts (default: the scenario's)
   --scenario NAME  one of: ${[...SCENARIOS.keys()].join(', ')} (default switch)
   --json           print one JSON document on stdout and nothing else there
                    (run npm with -s, as in npm run -s bench -- --json: npm itself prints a banner on stdout)
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const out = [
-    `fleetswap bench: scenario ${opts.scenario.name}, ${opts.agents} agents and the coordinator in one process (${opts.scenario.description})`,
+    `fleetswap bench: scenario ${opts.scenario.name}, ${opts.agents} agents (${opts.scenario.description})`,
     `machine: nproc ${host.nproc} (${host.cpu_model}), ${bytes(host.total_memory_bytes)} memory, ${host.os}, node ${host.node}; ${doc.date}`,
     '',
     ...result.summary,
@@ -76,8 +76,19 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function targetLine(t: Target): string {
-  const value = t.unit === 'ms' ? `${t.value} ms` : t.value.toFixed(3);
-  const limit = t.unit === 'ms' ? `${t.limit} ms` : String(t.limit);
+  const show = (x: number): string => {
+    switch (t.unit) {
+      case 'ratio':
+        return x.toFixed(3);
+      case 'percent':
+        return `${x}%`;
+      case 'count':
+        return String(x);
+      default:
+        return `${x} ${t.unit}`;
+    }
+  };
+  const [value, limit] = [show(t.value), show(t.limit)];
   return `  ${t.met ? 'met   ' : 'MISSED'}  ${t.name}: ${value} (target ${t.rule} ${limit})`;
 }
 

@@ -1,4 +1,11 @@
+import { agentFootprintScenario } from './agent-footprint.js';
+import { connectScenario } from './connect.js';
+import { deltaVsRsyncScenario } from './delta-vs-rsync.js';
+import { reconnectStormScenario } from './reconnect-storm.js';
 import type { Scenario } from './scenario.js';
 import { switchScenario } from './switch.js';
+import { vitalsScenario } from './vitals.js';
 
-export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([[switchScenario.name, switchScenario]]);
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
+  [switchScenario, connectScenario, reconnectStormScenario, vitalsScenario, deltaVsRsyncScenario, agentFootprintScenario].map((s) => [s.name, s]),
+);

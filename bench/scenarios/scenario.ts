@@ -3,7 +3,7 @@ export interface Target {
   name: string;
   value: number;
   limit: number;
-  unit: 'ms' | 'ratio';
+  unit: 'ms' | 'ratio' | 'MiB' | 'percent' | 'count';
   /** How value compares with limit for the target to be met. */
   rule: '<' | '<=';
   met: boolean;

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { push } from '../../cli/push.js';
 import type { Release, StagingStats } from '../../shared/wire.js';
-import { BenchFleet, until, type Ack } from '../fleet.js';
+import { BenchFleet, tmpfsBase, until, type Ack } from '../fleet.js';
+import { now } from '../sim/protocol.js';
 import { bytes, ms } from '../format.js';
 import { round, summarize, type Summary } from '../stats.js';
 import { buildFiles, changeFraction, writeTree } from '../tree.js';
@@ -13,6 +13,8 @@ const SWITCH_TIMEOUT_MS = 60_000;
 const CHANGED_FRACTION = 0.01;
 const SWITCH_TARGET_MS = 1000;
 const RATIO_TARGET = 1.05;
+const LARGE_FLEET = 100;
+const SMALL_TREE_FILES = 100;
 
 export const switchScenario: Scenario = {
   name: 'switch',
@@ -22,10 +24,15 @@ export const switchScenario: Scenario = {
 };
 
 async function runSwitch({ agents, progress }: ScenarioOptions): Promise<ScenarioResult> {
-  progress(`starting a coordinator and ${agents} agents`);
-  const fleet = await BenchFleet.start(agents);
+  // Past a hundred simulated hosts, one disk's fsyncs would stand in for a
+  // hundred disks', and a few-MB tree per host would make the run a staging
+  // benchmark: roots go to tmpfs and the tree shrinks to its small files.
+  const large = agents > LARGE_FLEET;
+  const base = large ? tmpfsBase() : undefined;
+  progress(`starting a coordinator and ${agents} agents (roots on ${base ?? 'disk'})`);
+  const fleet = await BenchFleet.start(agents, { base });
   try {
-    const v1 = buildFiles();
+    const v1 = large ? buildFiles().filter((f) => f.size < 16 * 1024).slice(0, SMALL_TREE_FILES) : buildFiles();
     const v2 = changeFraction(v1, CHANGED_FRACTION);
     await writeTree(join(fleet.dir, 'builds', 'v1'), v1);
     await writeTree(join(fleet.dir, 'builds', 'v2'), v2.files);
@@ -37,11 +44,11 @@ async function runSwitch({ agents, progress }: ScenarioOptions): Promise<Scenari
     progress('pushing release 2 and deploying it (the measured deploy)');
     const r2 = await pushBuild(fleet, 'v2', 'bench-2');
     const second = await deploy(fleet, r2.id);
-    if (!fleet.liveEverywhere(r2.id)) throw new Error('release 2 is not live on every host after its deploy completed');
+    if (!(await fleet.liveEverywhere(r2.id))) throw new Error('release 2 is not live on every host after its deploy completed');
 
     progress('rolling back to release 1 (the measured rollback)');
     const rollback = await rollBack(fleet, r1.id);
-    if (!fleet.liveEverywhere(r1.id)) throw new Error('release 1 is not live on every host after the rollback completed');
+    if (!(await fleet.liveEverywhere(r1.id))) throw new Error('release 1 is not live on every host after the rollback completed');
 
     const changedBytes = v2.changed.reduce((n, f) => n + f.size, 0);
     const transfer = transferFigures(second.staged, changedBytes);
@@ -52,6 +59,7 @@ async function runSwitch({ agents, progress }: ScenarioOptions): Promise<Scenari
     };
     const figures = {
       agents,
+      roots: base ?? 'disk',
       tree,
       initial_deploy_ms: round(initial.allActivated - initial.called),
       deploy: {
@@ -70,7 +78,7 @@ async function runSwitch({ agents, progress }: ScenarioOptions): Promise<Scenari
         target('release 2 bytes fetched / needed, worst host', transfer.ratio_worst, '<=', RATIO_TARGET, 'ratio'),
       ],
       summary: [
-        `tree: ${tree.files} files, ${bytes(tree.bytes)}; release 2 changes ${tree.changed_files.length} of them (${bytes(changedBytes)}): ${tree.changed_files.join(', ')}`,
+        `roots: ${base ? `${base} (tmpfs)` : 'disk'}; tree: ${tree.files} files, ${bytes(tree.bytes)}; release 2 changes ${tree.changed_files.length} of them (${bytes(changedBytes)}): ${tree.changed_files.join(', ')}`,
         `initial deploy of release 1 (every host fetches everything, then switches): ${ms(figures.initial_deploy_ms)}`,
         `deploy of release 2: every host staged ${ms(figures.deploy.staging_ms)} after the Deploy call; ` +
           `Status showed 'switching' ${ms(figures.deploy.coordinator_switching_seen_ms)} after the last host staged (polled every 10 ms)`,
@@ -124,7 +132,7 @@ interface DeployTimes {
 async function deploy(fleet: BenchFleet, releaseId: string): Promise<DeployTimes> {
   const staged = fleet.expect('STAGED', releaseId, STAGE_TIMEOUT_MS);
   const activated = fleet.expect('ACTIVATED', releaseId, STAGE_TIMEOUT_MS + SWITCH_TIMEOUT_MS);
-  const called = performance.now();
+  const called = now();
   // Promise.all, so that whichever fails first is reported and the others' rejections are handled.
   const [{ rolloutId, switchingSeen }, stagedAcks, activatedAcks] = await Promise.all([
     (async () => {
@@ -162,13 +170,13 @@ async function pastStaging(fleet: BenchFleet, rolloutId: number): Promise<number
     async () => (await fleet.client.call('Status', { rollout_id: rolloutId })).rollout?.state !== 'staging',
     SWITCH_TIMEOUT_MS,
   );
-  return performance.now();
+  return now();
 }
 
 /** rollBack names release 1 explicitly, so the figure cannot depend on how "previous" is worked out. */
 async function rollBack(fleet: BenchFleet, releaseId: string): Promise<{ called: number; acks: Ack[] }> {
   const activated = fleet.expect('ACTIVATED', releaseId, SWITCH_TIMEOUT_MS);
-  const called = performance.now();
+  const called = now();
   const [rolloutId, acks] = await Promise.all([
     fleet.client.call('Rollback', { to: releaseId, select: {}, actor: 'bench', reason: 'benchmark' }).then((r) => r.rollout.id),
     activated,
