@@ -1,5 +1,6 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { mulberry32 } from '../shared/prng.js';
 
 /** One file of a generated build: its content is a pure function of size and seed. */
 export interface TreeFile {
@@ -117,14 +118,3 @@ function next(rand: () => number): number {
   return Math.floor(rand() * 0x1_0000_0000) >>> 0;
 }
 
-/** mulberry32 is a tiny seeded PRNG: Math.random cannot be seeded. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}

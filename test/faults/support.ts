@@ -1,22 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mulberry32 } from '../../shared/prng.js';
 
 // What the fault suites share. `npm test` runs them in a bounded form that
 // fits beside every other test; `npm run test:faults` runs them full size.
 
 export const FULL = process.env.FLEETSWAP_FAULTS === 'full';
 
-/** mulberry32 is a tiny seeded PRNG: a failing fault run is replayed by its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * seeded returns a PRNG and prints its seed, so that any run can be replayed
