@@ -1,5 +1,3 @@
-import { Agent, DEFAULT_ERROR_PATTERN } from '../agent/agent.js';
-import { Coordinator } from '../coordinator/coordinator.js';
 import { FleetswapError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { parseDuration } from '../shared/duration.js';
@@ -13,7 +11,11 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+// Each daemon imports only its own side: an agent on every host must not
+// carry the coordinator's SQLite and server code in its memory.
+
 export async function runCoordinator(opts: { data: string; listen: string }): Promise<void> {
+  const { Coordinator } = await import('../coordinator/coordinator.js');
   const log = createLogger('coordinator');
   const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log });
   const sig = await untilSignal();
@@ -36,8 +38,8 @@ export interface AgentFlags {
 }
 
 /** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line. */
-function errorPattern(text: string | undefined): RegExp {
-  if (text === undefined) return DEFAULT_ERROR_PATTERN;
+function errorPattern(text: string | undefined, fallback: RegExp): RegExp {
+  if (text === undefined) return fallback;
   try {
     return new RegExp(text);
   } catch (err) {
@@ -48,6 +50,7 @@ function errorPattern(text: string | undefined): RegExp {
 export async function runAgent(flags: AgentFlags, tags: Record<string, string>): Promise<void> {
   if (!flags.id || !HOST_ID_RE.test(flags.id)) throw new FleetswapError('BAD_USAGE', `--id is required: letters, digits, ".", "_" or "-" (got ${JSON.stringify(flags.id ?? '')})`);
   if (!flags.root) throw new FleetswapError('BAD_USAGE', '--root is required: the directory that holds current and slots/');
+  const { Agent, DEFAULT_ERROR_PATTERN } = await import('../agent/agent.js');
   const slots = Number(flags.slots);
   const log = createLogger('agent');
   const agent = new Agent({
@@ -60,7 +63,7 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     healthUrl: flags.healthUrl,
     healthTimeoutMs: parseDuration(flags.healthTimeout),
     errorLog: flags.errorLog,
-    errorPattern: errorPattern(flags.errorPattern),
+    errorPattern: errorPattern(flags.errorPattern, DEFAULT_ERROR_PATTERN),
     vitalsIntervalMs: parseDuration(flags.vitalsInterval),
     log,
   });

@@ -6,7 +6,6 @@ import { TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
 import { AdminClient, DEFAULT_COORDINATOR } from './admin-client.js';
 import { applyConfigFile, collect, parseTags } from './config.js';
 import { runAgent, runCoordinator, type AgentFlags } from './daemons.js';
-import { runDemo } from './demo.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { bytes, hostsTable, named, releasesTable, short, statusText } from './format.js';
 import { installAgent, installCoordinator } from './install.js';
@@ -257,6 +256,7 @@ program
   .option('--agents <n>', 'how many agents', '4')
   .option('--keep', 'keep the temp dir for a look afterwards')
   .action(async (opts: { agents: string; keep?: boolean }) => {
+    const { runDemo } = await import('./demo.js');
     await runDemo({ agents: Number(opts.agents), keep: opts.keep === true, out });
   });
 
