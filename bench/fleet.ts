@@ -207,6 +207,21 @@ export class BenchFleet {
     });
   }
 
+  /** startDeploy asks for a two-phase deploy of every host (no canary) and returns the rollout id. */
+  async startDeploy(releaseId: string, stageTimeoutMs: number, switchTimeoutMs: number): Promise<number> {
+    const { rollout } = await this.client.call('Deploy', {
+      release: releaseId,
+      select: {},
+      canary: 0,
+      skip_offline: false,
+      actor: 'bench',
+      reason: 'benchmark',
+      stage_timeout_ms: stageTimeoutMs,
+      switch_timeout_ms: switchTimeoutMs,
+    });
+    return rollout.id;
+  }
+
   /** waitRollout polls Status until the rollout ends; anything but complete is an error. */
   async waitRollout(id: number, timeoutMs: number): Promise<Rollout> {
     let last: Rollout | undefined;

@@ -152,18 +152,7 @@ async function timedDeploy(fleet: BenchFleet, releaseId: string): Promise<{ ms: 
   const started = performance.now();
   // Promise.all, so that a FAILED report rejects at once rather than after the Deploy call returns.
   const [rolloutId, acks] = await Promise.all([
-    fleet.client
-      .call('Deploy', {
-        release: releaseId,
-        select: {},
-        canary: 0,
-        skip_offline: false,
-        actor: 'bench',
-        reason: 'benchmark',
-        stage_timeout_ms: STAGE_TIMEOUT_MS,
-        switch_timeout_ms: SWITCH_TIMEOUT_MS,
-      })
-      .then((r) => r.rollout.id),
+    fleet.startDeploy(releaseId, STAGE_TIMEOUT_MS, SWITCH_TIMEOUT_MS),
     staged,
   ]);
   await fleet.waitRollout(rolloutId, SWITCH_TIMEOUT_MS);

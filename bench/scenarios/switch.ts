@@ -136,18 +136,9 @@ async function deploy(fleet: BenchFleet, releaseId: string): Promise<DeployTimes
   // Promise.all, so that whichever fails first is reported and the others' rejections are handled.
   const [{ rolloutId, switchingSeen }, stagedAcks, activatedAcks] = await Promise.all([
     (async () => {
-      const { rollout } = await fleet.client.call('Deploy', {
-        release: releaseId,
-        select: {},
-        canary: 0,
-        skip_offline: false,
-        actor: 'bench',
-        reason: 'benchmark',
-        stage_timeout_ms: STAGE_TIMEOUT_MS,
-        switch_timeout_ms: SWITCH_TIMEOUT_MS,
-      });
+      const rolloutId = await fleet.startDeploy(releaseId, STAGE_TIMEOUT_MS, SWITCH_TIMEOUT_MS);
       await staged;
-      return { rolloutId: rollout.id, switchingSeen: await pastStaging(fleet, rollout.id) };
+      return { rolloutId, switchingSeen: await pastStaging(fleet, rolloutId) };
     })(),
     staged,
     activated,
