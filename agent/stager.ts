@@ -43,6 +43,7 @@ const FETCH_ATTEMPTS = 3;
  * touched (invariant 3).
  */
 export class Stager {
+  private readonly parsed = new Map<string, Manifest>();
   constructor(
     private readonly layout: Layout,
     private readonly slots: Slots,
@@ -184,10 +185,19 @@ export class Stager {
   /** localIndex maps every blob hash held in a complete slot to a path holding it. */
   private async localIndex(): Promise<Map<string, string>> {
     const index = new Map<string, string>();
-    for (const { index: slot, release_id } of this.slots.info()) {
-      const bytes = await readFile(this.layout.manifest(release_id)).catch(() => undefined);
-      if (!bytes) continue;
-      for (const f of fileEntries(parseManifest(bytes, release_id))) {
+    const held = this.slots.info();
+    // A held release's manifest was verified when it was staged and never
+    // changes: parse each once, not on every staging.
+    for (const id of this.parsed.keys()) if (!held.some((h) => h.release_id === id)) this.parsed.delete(id);
+    for (const { index: slot, release_id } of held) {
+      let manifest = this.parsed.get(release_id);
+      if (!manifest) {
+        const bytes = await readFile(this.layout.manifest(release_id)).catch(() => undefined);
+        if (!bytes) continue;
+        manifest = parseManifest(bytes, release_id);
+        this.parsed.set(release_id, manifest);
+      }
+      for (const f of fileEntries(manifest)) {
         if (!index.has(f.sha256)) index.set(f.sha256, join(this.layout.slot(slot), f.path));
       }
     }
