@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminClient } from '../cli/admin-client.js';
 import type { Report, ReportKind, Rollout } from '../shared/wire.js';
-import { TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
+import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
 import { now, type FromWorker, type ToWorker } from './sim/protocol.js';
 
 /** Ack is one host's report, stamped (sim/protocol.ts `now`) when its agent sent it. */
@@ -212,7 +212,7 @@ export class BenchFleet {
     const { rollout } = await this.client.call('Deploy', {
       release: releaseId,
       select: {},
-      canary: 0,
+      ...ALL_AT_ONCE,
       skip_offline: false,
       actor: 'bench',
       reason: 'benchmark',

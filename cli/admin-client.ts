@@ -5,10 +5,13 @@ import type {
   BlobChunk,
   DeployRequest,
   DesiredChange,
+  HaltRequest,
+  HaltState,
   Host,
   Release,
   RollbackRequest,
   Rollout,
+  RolloutAction,
   StatusReply,
 } from '../shared/wire.js';
 
@@ -21,7 +24,13 @@ interface Methods {
   Deploy: [DeployRequest, { rollout: Rollout }];
   Rollback: [RollbackRequest, { rollout: Rollout }];
   Status: [{ rollout_id: number }, StatusReply];
-  ListHosts: [Record<string, never>, { hosts: Host[]; labels: Record<string, string> }];
+  ListHosts: [Record<string, never>, { hosts: Host[]; labels: Record<string, string>; halt?: HaltState | null }];
+  Promote: [RolloutAction, { rollout: Rollout }];
+  Pause: [RolloutAction, { rollout: Rollout }];
+  Resume: [RolloutAction, { rollout: Rollout }];
+  Abort: [RolloutAction, { rollout: Rollout }];
+  Halt: [HaltRequest, HaltState];
+  Unhalt: [HaltRequest, HaltState];
   History: [Record<string, never>, { changes: DesiredChange[]; labels: Record<string, string> }];
 }
 

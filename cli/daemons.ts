@@ -14,10 +14,27 @@ function untilSignal(): Promise<NodeJS.Signals> {
 // Each daemon imports only its own side: an agent on every host must not
 // carry the coordinator's SQLite and server code in its memory.
 
-export async function runCoordinator(opts: { data: string; listen: string }): Promise<void> {
+export interface CoordinatorFlags {
+  data: string;
+  listen: string;
+  alpha: string;
+  judgeWindow: string;
+  staleAfter: string;
+}
+
+export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const { Coordinator } = await import('../coordinator/coordinator.js');
+  const { DEFAULT_JUDGE } = await import('../coordinator/judge.js');
+  const alpha = Number(opts.alpha);
+  if (!(alpha > 0 && alpha < 0.5)) throw new FleetswapError('BAD_USAGE', `bad --alpha "${opts.alpha}": give the false-rollback rate, e.g. 0.01`);
+  const bucketMs = parseDuration(opts.judgeWindow);
+  if (bucketMs < 100) throw new FleetswapError('BAD_USAGE', `--judge-window ${opts.judgeWindow} is too short: at least 100ms`);
+  // Samples still in flight when a window ends count: judge each window a little after it ends.
+  const judge = { ...DEFAULT_JUDGE, alpha, bucketMs, lagMs: Math.min(DEFAULT_JUDGE.lagMs, bucketMs * 0.3), staleMs: parseDuration(opts.staleAfter) };
   const log = createLogger('coordinator');
-  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log });
+  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge });
+  const halt = c.engine.haltState();
+  if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();
   log.info({ signal: sig }, 'stopping');
   await c.stop();

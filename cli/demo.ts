@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Agent } from '../agent/agent.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { silentLogger } from '../shared/log.js';
+import { ALL_AT_ONCE } from '../shared/wire.js';
 import { AdminClient } from './admin-client.js';
 import { hostsTable, short } from './format.js';
 import { push } from './push.js';
@@ -58,7 +59,7 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
       const { rollout } = await client.call('Deploy', {
         release: label,
         select: {},
-        canary: 0,
+        ...ALL_AT_ONCE,
         skip_offline: false,
         actor: 'demo',
         reason: `ship ${label}`,
@@ -76,7 +77,7 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
     out(hostsTable(hosts.hosts, hosts.labels));
 
     const started = Date.now();
-    const { rollout } = await client.call('Rollback', { to: '', select: {}, actor: 'demo', reason: 'demo: pretend v2 is bad' });
+    const { rollout } = await client.call('Rollback', { to: '', select: {}, actor: 'demo', reason: 'demo: pretend v2 is bad', force_irreversible: false });
     const final = await watchRollout(client, rollout.id, () => undefined, { tty: false });
     out(`5. rollback to ${final.release_label}: ${final.state} in ${Date.now() - started} ms, no download (v1 was still in a slot)`);
     out(`   every host now serves ${final.release_label}: ${agents.every((a) => a.liveRelease() === final.release_id) ? 'yes' : 'NO'}`);

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { Host, Release, Rollout, StatusReply, VitalsSample } from '../shared/wire.js';
+import type { CohortVitals, HaltState, Host, MetricEvidence, Release, Rollout, StatusReply, Verdict, VitalsSample } from '../shared/wire.js';
 
 export function short(id: string): string {
   return id ? id.slice(0, 12) : '-';
@@ -63,17 +63,61 @@ function vitalsCell(v: VitalsSample | null | undefined): string {
   return `load ${v.load1.toFixed(2)} cpu ${v.cpu_pct.toFixed(0)}% mem ${v.mem_pct.toFixed(0)}% err ${v.error_lines}${probe}`;
 }
 
-export function rolloutLines(r: Rollout, labels: Record<string, string>): string[] {
-  const counts = countHosts(r);
+export function rolloutLines(r: Rollout, labels: Record<string, string>, nowMs = Date.now()): string[] {
   const lines = [
-    `rollout #${r.id} (${r.kind}) ${named(r.release_id, labels)}: ${r.state} — ${r.message}`,
+    `rollout #${r.id} (${r.kind}) ${named(r.release_id, labels)}${r.irreversible ? ' [irreversible]' : ''}: ${phaseName(r)} — ${r.message}`,
     `  from ${named(r.from_release, labels)} · by ${r.actor || '-'}${r.reason ? ` · why: ${r.reason}` : ''} · started ${r.created_at}`,
-    `  hosts: ${counts}`,
   ];
+  if (r.kind === 'deploy' && r.plan) lines.push(`  plan: ${planText(r)}`);
+  lines.push(`  hosts: ${countHosts(r)}`);
   for (const h of r.hosts.filter((x) => x.error && (x.stage === 'failed' || x.switch === 'failed'))) {
     lines.push(`  ${h.host_id}: ${h.error}`);
   }
+  if (r.verdict) lines.push(...verdictLines(r.verdict, r, nowMs));
   return lines;
+}
+
+function phaseName(r: Rollout): string {
+  const wave = r.state === 'wave' ? ` ${r.wave}/${r.plan?.waves.length ?? '?'}` : '';
+  return r.state === 'paused' ? `paused (in ${r.paused_from})` : `${r.state}${wave}`;
+}
+
+function planText(r: Rollout): string {
+  const p = r.plan;
+  if (!p) return '-';
+  const canary = p.canary_hosts ? `canary ${p.canary_hosts} host(s)${p.spread ? ` spread over ${p.spread}` : ''}, bake ${secs(p.bake_ms)}` : 'no canary';
+  return `${canary}; waves ${p.waves.map((w) => `${w}%`).join(',')} (bake ${secs(p.wave_bake_ms)} each); watch ${secs(p.watch_ms)}${p.manual_promote ? '; manual promote' : ''}`;
+}
+
+function secs(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 100) / 10}s`;
+}
+
+/** verdictLines shows the verdict as it forms: outcome, time left, cohorts side by side, each test's evidence. */
+export function verdictLines(v: Verdict, r: Rollout, nowMs: number): string[] {
+  const judging = !['complete', 'rolled_back', 'aborted', 'failed', 'superseded'].includes(r.state) && r.phase_started_ms > 0;
+  const left = judging && v.bake_ms ? Math.max(0, v.bake_ms - (nowMs - r.phase_started_ms)) : 0;
+  const lines = [`  verdict (${v.phase}): ${v.outcome.toUpperCase()} — ${v.reason}${left ? ` · ${secs(left)} of the bake left` : ''}`];
+  if (v.cohorts.length) lines.push(...cohortTable(v.cohorts).split('\n').map((l) => `  ${l}`));
+  if (v.metrics.length) lines.push(...evidenceTable(v.metrics).split('\n').map((l) => `  ${l}`));
+  return lines;
+}
+
+function cohortTable(cohorts: CohortVitals[]): string {
+  const t = table(['cohort', 'hosts', 'reporting', 'samples', 'errors/min', 'load1', 'cpu %', 'mem %', 'probe ms', 'probe fails']);
+  for (const c of cohorts) {
+    t.push([c.cohort, c.hosts, c.reporting, c.samples, c.errors_per_min.toFixed(2), c.load1.toFixed(2), c.cpu_pct.toFixed(1), c.mem_pct.toFixed(1), c.probe_ms ? c.probe_ms.toFixed(0) : '-', c.probe_failures]);
+  }
+  return t.toString();
+}
+
+function evidenceTable(metrics: MetricEvidence[]): string {
+  const t = table(['metric', 'versus', 'canary', 'reference', 'effect', 'statistic', 'p (anytime)', 'fails at', 'outcome']);
+  for (const m of metrics) {
+    const effect = m.metric === 'errors' ? (m.effect === null || !Number.isFinite(m.effect) ? 'from 0' : `${m.effect.toFixed(2)}x`) : `${m.effect >= 0 ? '+' : ''}${m.effect.toFixed(2)}`;
+    t.push([m.metric, m.versus, m.canary.toFixed(2), m.base.toFixed(2), effect, m.statistic.toFixed(2), m.p.toPrecision(2), `<= ${m.threshold.toPrecision(2)}`, m.outcome.toUpperCase()]);
+  }
+  return t.toString();
 }
 
 export function countHosts(r: Rollout): string {
@@ -81,12 +125,18 @@ export function countHosts(r: Rollout): string {
   const staged = active.filter((h) => h.stage === 'staged').length;
   const switched = active.filter((h) => h.switch === 'done').length;
   const failed = active.filter((h) => h.stage === 'failed' || h.switch === 'failed').length;
+  const reverted = active.filter((h) => h.switch === 'reverted' || h.switch === 'reverting').length;
+  const canaries = active.filter((h) => h.cohort === 'canary').length;
   const skipped = r.hosts.length - active.length;
-  return `${staged}/${active.length} staged, ${switched}/${active.length} switched${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} offline (skipped)` : ''}`;
+  return `${staged}/${active.length} staged, ${switched}/${active.length} live${canaries ? ` (${canaries} canary)` : ''}${reverted ? `, ${reverted} put back` : ''}${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} offline (skipped)` : ''}`;
+}
+
+export function haltBanner(h: HaltState | null | undefined): string {
+  return h?.halted ? `*** HALTED since ${h.at} by ${h.actor || '-'}: ${h.reason} — nothing switches until fleetswap unhalt ***` : '';
 }
 
 export function statusText(s: StatusReply): string {
-  const lines = [`hosts: ${s.hosts} known, ${s.connected} connected`];
+  const lines = [haltBanner(s.halt), `hosts: ${s.hosts} known, ${s.connected} connected`].filter(Boolean);
   if (s.vitals) {
     const v = s.vitals;
     lines.push(`vitals: ${v.received} samples received, ${v.stored} stored, ${v.refused} refused, ${v.dropped_by_agents} dropped by agents`);
@@ -94,6 +144,6 @@ export function statusText(s: StatusReply): string {
   for (const [id, n] of Object.entries(s.live_counts).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${n} running ${id ? named(id, s.labels) : 'nothing yet'}`);
   }
-  lines.push(s.rollout ? rolloutLines(s.rollout, s.labels).join('\n') : 'no rollouts yet');
+  lines.push(s.rollout ? rolloutLines(s.rollout, s.labels, s.now_ms || Date.now()).join('\n') : 'no rollouts yet');
   return lines.join('\n');
 }

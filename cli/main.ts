@@ -2,15 +2,35 @@ import { Command, CommanderError, Option } from 'commander';
 import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
 import { parseDuration } from '../shared/duration.js';
 import { VERSION } from '../shared/version.js';
-import { TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
+import { DEFAULT_PLAN, planOf } from '../shared/plan.js';
+import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
 import { AdminClient, DEFAULT_COORDINATOR } from './admin-client.js';
 import { applyConfigFile, collect, parseTags } from './config.js';
-import { runAgent, runCoordinator, type AgentFlags } from './daemons.js';
+import { DEFAULT_JUDGE } from '../coordinator/judge.js';
+import { runAgent, runCoordinator, type AgentFlags, type CoordinatorFlags } from './daemons.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
-import { bytes, hostsTable, named, releasesTable, short, statusText } from './format.js';
+import { bytes, haltBanner, hostsTable, named, releasesTable, short, statusText } from './format.js';
 import { installAgent, installCoordinator } from './install.js';
 import { actor, push } from './push.js';
-import { watchRollout } from './watch.js';
+import { watchRollout, watchStatus } from './watch.js';
+
+interface DeployFlags {
+  canary?: string;
+  waves?: string;
+  bake?: string;
+  waveBake?: string;
+  watchFor?: string;
+  manualPromote?: boolean;
+  supersede?: boolean;
+  select?: string[];
+  skipOffline?: boolean;
+  stageTimeout: string;
+  switchTimeout: string;
+  reason: string;
+  watch?: boolean;
+  json?: boolean;
+  coordinator: string;
+}
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const json = (v: unknown) => out(JSON.stringify(v, null, 2));
@@ -41,12 +61,15 @@ const coordinatorCmd = program
   .description('run the coordinator (state in DIR, gRPC on --listen)')
   .option('--data <dir>', 'state directory (SQLite database and blobs)')
   .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400')
+  .option('--alpha <rate>', 'the false-rollback rate of each judged phase, however often it is judged', String(DEFAULT_JUDGE.alpha))
+  .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)
+  .option('--stale-after <duration>', 'a canary silent this long holds its rollout', `${DEFAULT_JUDGE.staleMs / 1000}s`)
   .option('--config <file>', 'JSON file with any of these settings (flags win)')
-  .action(async (opts: { data?: string; listen: string; config?: string }, cmd: Command) => {
+  .action(async (opts: { config?: string }, cmd: Command) => {
     applyConfigFile(cmd, opts.config);
-    const o = cmd.opts<{ data?: string; listen: string }>();
+    const o = cmd.opts<Omit<CoordinatorFlags, 'data'> & { data?: string }>();
     if (!o.data) throw new FleetswapError('BAD_USAGE', '--data is required: the directory for the database and blobs');
-    await runCoordinator({ data: o.data, listen: o.listen });
+    await runCoordinator({ ...o, data: o.data });
   });
 
 /** withAgentSettings adds the agent's settings, shared by `agent` and `agent install`. */
@@ -138,47 +161,55 @@ program
 
 program
   .command('deploy')
-  .description('stage a release on every selected host, then switch them all')
+  .description('stage a release everywhere, switch a canary cohort, judge it, then switch the rest in waves')
   .argument('<release>', 'version label or release id')
-  .option('--canary <n>', 'canary cohort size; 0 switches all hosts together', '0')
+  .option('--canary <n|p%>', `canary cohort: hosts (3) or a share (5%); 0 skips the canary (default ${DEFAULT_PLAN.canary})`)
+  .option('--waves <list>', `cumulative shares after the canary (default ${DEFAULT_PLAN.waves})`)
+  .option('--bake <duration>', `how long the canaries are judged (default ${DEFAULT_PLAN.bake})`)
+  .option('--wave-bake <duration>', `how long each wave is judged before the next (default ${DEFAULT_PLAN.waveBake})`)
+  .option('--watch-for <duration>', `how long the fleet is watched at 100%; 0s skips (default ${DEFAULT_PLAN.watchFor})`)
+  .option('--manual-promote', 'after a passing verdict, wait for fleetswap promote')
+  .option('--supersede', 'replace the active rollout instead of being refused')
   .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
   .option('--skip-offline', 'deploy to connected hosts; offline ones converge when they return')
-  .option('--stage-timeout <duration>', 'how long staging may take before the deploy fails', '10m')
-  .option('--switch-timeout <duration>', 'how long the switch may take', '2m')
+  .option('--stage-timeout <duration>', 'how long staging may take before the rollout pauses', '10m')
+  .option('--switch-timeout <duration>', 'how long each switch may take before the rollout pauses', '2m')
   .option('--reason <text>', 'why (kept in history)', '')
-  .option('--watch', 'follow the rollout; exit 0 when every host is live, 1 otherwise')
+  .option('--watch', 'follow the rollout: exit 0 once every host is live, 1 if it ends any other way')
   .option('--json', 'print the rollout as JSON')
   .addOption(coordinatorOption())
-  .action(
-    async (
-      release: string,
-      opts: { canary: string; select?: string[]; skipOffline?: boolean; stageTimeout: string; switchTimeout: string; reason: string; watch?: boolean; json?: boolean; coordinator: string },
-    ) => {
-      const canary = Number(opts.canary);
-      if (!Number.isInteger(canary) || canary < 0) throw new FleetswapError('BAD_USAGE', `bad --canary "${opts.canary}": give a number of hosts`);
-      const code = await withClient(opts, async (c) => {
-        const { rollout } = await c.call('Deploy', {
-          release,
-          select: parseTags(opts.select),
-          canary,
-          skip_offline: opts.skipOffline === true,
-          actor: actor(),
-          reason: opts.reason,
-          stage_timeout_ms: parseDuration(opts.stageTimeout),
-          switch_timeout_ms: parseDuration(opts.switchTimeout),
-        });
-        if (!opts.watch) {
-          if (opts.json) json(rollout);
-          else out(`rollout #${rollout.id} started: ${rollout.message}; follow it with fleetswap status --watch`);
-          return EXIT_OK;
-        }
-        const final = await watchRollout(c, rollout.id, opts.json ? () => undefined : out, { tty: !opts.json && process.stdout.isTTY === true });
-        if (opts.json) json(final);
-        return final.state === 'complete' ? EXIT_OK : EXIT_FAILED;
+  .action(async (release: string, opts: DeployFlags) => {
+    // Checked here too, so a typo is a one-line usage error before anything is sent.
+    planOf({ canary: opts.canary ?? '', waves: opts.waves ?? '', bake: opts.bake ?? '', wave_bake: opts.waveBake ?? '', watch_for: opts.watchFor ?? '', manual_promote: false }, Number.MAX_SAFE_INTEGER);
+    const code = await withClient(opts, async (c) => {
+      const { rollout } = await c.call('Deploy', {
+        release,
+        select: parseTags(opts.select),
+        canary: opts.canary ?? '',
+        waves: opts.waves ?? '',
+        bake: opts.bake ?? '',
+        wave_bake: opts.waveBake ?? '',
+        watch_for: opts.watchFor ?? '',
+        manual_promote: opts.manualPromote === true,
+        supersede: opts.supersede === true,
+        skip_offline: opts.skipOffline === true,
+        actor: actor(),
+        reason: opts.reason,
+        stage_timeout_ms: parseDuration(opts.stageTimeout),
+        switch_timeout_ms: parseDuration(opts.switchTimeout),
       });
-      process.exitCode = code;
-    },
-  );
+      if (!opts.watch) {
+        if (opts.json) json(rollout);
+        else out(`rollout #${rollout.id} started: ${rollout.message}; follow it with fleetswap status --watch`);
+        return EXIT_OK;
+      }
+      const final = await watchRollout(c, rollout.id, opts.json ? () => undefined : out, { tty: !opts.json && process.stdout.isTTY === true, untilFullFleet: true });
+      if (opts.json) json(final);
+      else if (final.state === 'watching') out(`every host is live on ${final.release_label}; the coordinator keeps watching it (fleetswap status --watch)`);
+      return AT_FULL_FLEET.has(final.state) ? EXIT_OK : EXIT_FAILED;
+    });
+    process.exitCode = code;
+  });
 
 program
   .command('rollback')
@@ -186,18 +217,68 @@ program
   .option('--to <release>', 'version label or release id (default: the previous release)')
   .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
   .option('--reason <text>', 'why (kept in history)', '')
+  .option('--force-irreversible', 'go back past an irreversible release (needs --reason)')
   .option('--no-wait', 'return once the rollback is ordered')
   .option('--json', 'print the rollout as JSON')
   .addOption(coordinatorOption())
-  .action(async (opts: { to?: string; select?: string[]; reason: string; wait: boolean; json?: boolean; coordinator: string }) => {
+  .action(async (opts: { to?: string; select?: string[]; reason: string; forceIrreversible?: boolean; wait: boolean; json?: boolean; coordinator: string }) => {
     const code = await withClient(opts, async (c) => {
-      const { rollout } = await c.call('Rollback', { to: opts.to ?? '', select: parseTags(opts.select), actor: actor(), reason: opts.reason });
+      const { rollout } = await c.call('Rollback', {
+        to: opts.to ?? '',
+        select: parseTags(opts.select),
+        actor: actor(),
+        reason: opts.reason,
+        force_irreversible: opts.forceIrreversible === true,
+      });
       if (!opts.json && !opts.wait) out(`rollout #${rollout.id}: ${rollout.message}`);
       const final = opts.wait && !TERMINAL_ROLLOUT_STATES.has(rollout.state) ? await watchRollout(c, rollout.id, opts.json ? () => undefined : out, { tty: !opts.json && process.stdout.isTTY === true }) : rollout;
       if (opts.json) json(final);
       return final.state === 'complete' || !opts.wait ? EXIT_OK : EXIT_FAILED;
     });
     process.exitCode = code;
+  });
+
+for (const [name, method, what] of [
+  ['promote', 'Promote', 'skip what is left of the bake (or the watch) and go on'],
+  ['pause', 'Pause', 'stop the rollout where it is; judging and automatic rollback go on'],
+  ['resume', 'Resume', 'continue a paused rollout'],
+  ['abort', 'Abort', 'end the rollout and put every host that took its release back'],
+] as const) {
+  program
+    .command(name)
+    .description(`${what} (the active rollout, or --rollout N)`)
+    .option('--rollout <id>', 'which rollout (default: the active one)')
+    .option('--reason <text>', 'why (kept with the rollout)', '')
+    .option('--force-irreversible', 'abort: put hosts back even from an irreversible release (needs --reason)')
+    .option('--json', 'print the rollout as JSON')
+    .addOption(coordinatorOption())
+    .action(async (opts: { rollout?: string; reason: string; forceIrreversible?: boolean; json?: boolean; coordinator: string }) => {
+      const id = opts.rollout === undefined ? 0 : Number(opts.rollout);
+      if (!Number.isInteger(id) || id < 0) throw new FleetswapError('BAD_USAGE', `bad --rollout "${opts.rollout}": give a rollout number`);
+      const { rollout } = await withClient(opts, (c) => c.call(method, { rollout_id: id, actor: actor(), reason: opts.reason, force_irreversible: opts.forceIrreversible === true }));
+      if (opts.json) json(rollout);
+      else out(`rollout #${rollout.id} ${rollout.state}: ${rollout.message}`);
+    });
+}
+
+program
+  .command('halt')
+  .description('freeze every rollout and every host in place: nothing switches until unhalt')
+  .requiredOption('--reason <text>', 'why (shown everywhere while the halt is in force)')
+  .addOption(coordinatorOption())
+  .action(async (opts: { reason: string; coordinator: string }) => {
+    const h = await withClient(opts, (c) => c.call('Halt', { actor: actor(), reason: opts.reason }));
+    out(`HALTED at ${h.at}: nothing switches anywhere until fleetswap unhalt`);
+  });
+
+program
+  .command('unhalt')
+  .description('lift a halt: rollouts continue where they were')
+  .option('--reason <text>', 'why', '')
+  .addOption(coordinatorOption())
+  .action(async (opts: { reason: string; coordinator: string }) => {
+    const h = await withClient(opts, (c) => c.call('Unhalt', { actor: actor(), reason: opts.reason }));
+    out(`halt lifted at ${h.at}`);
   });
 
 program
@@ -208,15 +289,12 @@ program
   .addOption(coordinatorOption())
   .action(async (opts: { json?: boolean; watch?: boolean; coordinator: string }) => {
     await withClient(opts, async (c) => {
-      let last = '';
-      for (;;) {
+      if (!opts.watch) {
         const s = await c.call('Status', { rollout_id: 0 });
-        const text = opts.json ? JSON.stringify(s, null, 2) : statusText(s);
-        if (text !== last) out(opts.watch && !opts.json ? `--- ${new Date().toISOString()}\n${text}` : text);
-        last = text;
-        if (!opts.watch) return;
-        await new Promise((r) => setTimeout(r, 500));
+        out(opts.json ? JSON.stringify(s, null, 2) : statusText(s));
+        return;
       }
+      await watchStatus(c, out, { json: opts.json === true, tty: !opts.json && process.stdout.isTTY === true });
     });
   });
 
@@ -228,7 +306,7 @@ program
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('ListHosts', {}));
     if (opts.json) json(res.hosts);
-    else out(hostsTable(res.hosts, res.labels));
+    else out([haltBanner(res.halt), hostsTable(res.hosts, res.labels)].filter(Boolean).join('\n'));
   });
 
 program

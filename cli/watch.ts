@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
 import { isFleetswapError } from '../shared/errors.js';
-import { TERMINAL_ROLLOUT_STATES, type Rollout } from '../shared/wire.js';
+import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES, type Rollout, type StatusReply } from '../shared/wire.js';
 import type { AdminClient } from './admin-client.js';
-import { countHosts, rolloutLines } from './format.js';
+import { countHosts, haltBanner, rolloutLines, statusText } from './format.js';
 
 const UNREACHABLE_LIMIT_MS = 60_000;
 // Off a terminal, a progress line at most this often: a log of an 800-host
@@ -10,18 +10,20 @@ const UNREACHABLE_LIMIT_MS = 60_000;
 const QUIET_LINE_MS = 5_000;
 
 /**
- * watchRollout follows one rollout until it ends and resolves with the final
- * rollout. On a terminal it draws one progress bar per phase; otherwise it
- * prints a line when the phase changes and a count line now and then.
+ * watchRollout follows one rollout until it ends (or, with untilFullFleet,
+ * until every host is live) and resolves with the rollout as it was then.
+ * On a terminal it draws one progress bar per phase; otherwise it prints a
+ * line when the phase or the verdict changes and a count line now and then.
  */
 export async function watchRollout(
   client: AdminClient,
   id: number,
   out: (line: string) => void,
-  opts: { intervalMs?: number; tty?: boolean } = {},
+  opts: { intervalMs?: number; tty?: boolean; untilFullFleet?: boolean } = {},
 ): Promise<Rollout> {
   const tty = opts.tty ?? process.stdout.isTTY === true;
   let phase = '';
+  let verdict = '';
   let lastLine = 0;
   let bar: cliProgress.SingleBar | undefined;
   let unreachableSince: number | undefined;
@@ -49,16 +51,22 @@ export async function watchRollout(
         bar?.stop();
         bar = undefined;
         phase = r.state;
-        if (TERMINAL_ROLLOUT_STATES.has(r.state)) {
-          out(rolloutLines(r, s.labels).join('\n'));
+        if (TERMINAL_ROLLOUT_STATES.has(r.state) || (opts.untilFullFleet && AT_FULL_FLEET.has(r.state))) {
+          out(rolloutLines(r, s.labels, s.now_ms).join('\n'));
           return r;
         }
-        out(`rollout #${r.id} ${r.state}: ${r.message}`);
+        out(`rollout #${r.id} ${r.state === 'wave' ? `wave ${r.wave}` : r.state}: ${r.message}`);
+        if (s.halt?.halted) out(haltBanner(s.halt));
         lastLine = Date.now();
         if (tty) {
           bar = new cliProgress.SingleBar({ format: `  ${r.state} [{bar}] {value}/{total} hosts`, stream: process.stdout }, cliProgress.Presets.shades_classic);
           bar.start(done.total, done.value);
         }
+      } else if (r.verdict && `${r.verdict.phase}:${r.verdict.outcome}` !== verdict) {
+        verdict = `${r.verdict.phase}:${r.verdict.outcome}`;
+        bar?.stop();
+        bar = undefined;
+        out(`rollout #${r.id} verdict (${r.verdict.phase}): ${r.verdict.outcome} — ${r.verdict.reason}`);
       } else if (bar) {
         bar.update(done.value);
       } else if (Date.now() - lastLine >= QUIET_LINE_MS) {
@@ -70,6 +78,49 @@ export async function watchRollout(
   } finally {
     bar?.stop();
   }
+}
+
+/**
+ * watchStatus is `status --watch`: on a terminal the whole status redrawn
+ * every second; otherwise one line per event (phase, verdict, halt, hosts
+ * per release), or with json one JSON document per line per change.
+ */
+export async function watchStatus(client: AdminClient, out: (line: string) => void, opts: { json: boolean; tty: boolean; intervalMs?: number }): Promise<never> {
+  let last = '';
+  let lastEvent: string[] = [];
+  for (;;) {
+    const s = await client.call('Status', { rollout_id: 0 }, 5_000).catch((err: unknown) => {
+      if (isFleetswapError(err) && err.code === 'UNAVAILABLE') return undefined;
+      throw err;
+    });
+    if (!s) {
+      if (last !== 'unreachable') out('coordinator unreachable; still watching');
+      last = 'unreachable';
+    } else if (opts.tty) {
+      process.stdout.write('\x1b[H\x1b[2J');
+      out(`fleetswap status --watch · ${new Date().toISOString()}`);
+      out(statusText(s));
+    } else {
+      const event = events(s);
+      const changed = event.filter((e, i) => e !== lastEvent[i]);
+      if (changed.length) out(opts.json ? JSON.stringify(s) : `${new Date().toISOString()} ${changed.join(' · ')}`);
+      lastEvent = event;
+      last = '';
+    }
+    await new Promise((res) => setTimeout(res, opts.intervalMs ?? 1_000));
+  }
+}
+
+/** events are the parts of a status whose change is worth a line. */
+function events(s: StatusReply): string[] {
+  const r = s.rollout;
+  const live = Object.entries(s.live_counts).map(([id, n]) => `${n} on ${s.labels[id] ?? (id.slice(0, 12) || 'nothing')}`).sort().join(', ');
+  return [
+    s.halt?.halted ? `HALTED: ${s.halt.reason}` : 'not halted',
+    r ? `rollout #${r.id} ${r.state === 'wave' ? `wave ${r.wave}` : r.state}: ${r.message}` : 'no rollout',
+    r?.verdict ? `verdict ${r.verdict.phase}: ${r.verdict.outcome}${r.verdict.outcome === 'pending' ? '' : ` (${r.verdict.reason})`}` : '',
+    `hosts: ${live}`,
+  ];
 }
 
 /** progress is how far a phase got: hosts staged for staging, hosts switched after that. */

@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
 import { SHA256_RE } from '../shared/hash.js';
 import { toServiceError } from '../shared/rpc-errors.js';
-import type { BlobChunk, DeployRequest, Host, RollbackRequest, StatusReply } from '../shared/wire.js';
+import type { BlobChunk, DeployRequest, HaltRequest, Host, RollbackRequest, RolloutAction, StatusReply } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
 import { registerRelease } from './releases.js';
 
@@ -59,6 +59,13 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
 
     Rollback: unary((req: RollbackRequest) => ({ rollout: engine.rollback(req) })),
 
+    Promote: unary((req: RolloutAction) => ({ rollout: engine.promote(req) })),
+    Pause: unary((req: RolloutAction) => ({ rollout: engine.pause(req) })),
+    Resume: unary((req: RolloutAction) => ({ rollout: engine.resume(req) })),
+    Abort: unary((req: RolloutAction) => ({ rollout: engine.abort(req) })),
+    Halt: unary((req: HaltRequest) => engine.halt(req)),
+    Unhalt: unary((req: HaltRequest) => engine.unhalt(req)),
+
     Status: unary((req: { rollout_id: number }): StatusReply => {
       const latest = req.rollout_id ? store.rollout(req.rollout_id) : store.latestRollout();
       if (req.rollout_id && !latest) throw new FleetswapError('BAD_USAGE', `no rollout #${req.rollout_id}`);
@@ -72,6 +79,8 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         connected: hosts.filter((h) => fleet.isConnected(h.id)).length,
         labels: store.releaseLabels(),
         vitals: vitals.stats(),
+        halt: engine.haltState(),
+        now_ms: now(),
       };
     }),
 
@@ -92,6 +101,7 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         }),
       ),
       labels: store.releaseLabels(),
+      halt: engine.haltState(),
     })),
 
     History: unary(() => ({ changes: store.desiredChanges(), labels: store.releaseLabels() })),

@@ -8,6 +8,7 @@ import { adminService } from './admin-service.js';
 import { agentService } from './agent-service.js';
 import { BlobStore } from './blob-store.js';
 import { Fleet } from './fleet.js';
+import type { JudgeConfig } from './judge.js';
 import { RolloutEngine, type Clock } from './rollout.js';
 import { Store } from './store.js';
 import { VitalsSink, type VitalsOptions } from './vitals.js';
@@ -21,6 +22,10 @@ export interface CoordinatorOptions {
   /** How often deadlines are checked. @default 250 */
   tickMs?: number;
   vitals?: VitalsOptions;
+  /** How canaries are judged. @default DEFAULT_JUDGE */
+  judge?: JudgeConfig;
+  /** How long after its bake a judged phase may stay undecided before it pauses. @default 60 s */
+  decisionGraceMs?: number;
 }
 
 /** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
@@ -40,8 +45,8 @@ export class Coordinator {
     this.log = opts.log ?? createLogger('coordinator');
     this.store = new Store(join(opts.dataDir, 'state.db'));
     this.blobs = new BlobStore(opts.dataDir);
-    this.engine = new RolloutEngine(this.store, this.fleet, now, this.log);
     this.vitals = new VitalsSink(this.store, now, this.log, opts.vitals);
+    this.engine = new RolloutEngine(this.store, this.fleet, now, this.log, (host, from, to) => this.vitals.between(host, from, to), opts.judge, opts.decisionGraceMs);
     this.server = new grpc.Server(serverOptions);
     const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, now, log: this.log };
     const svc = services();
@@ -60,8 +65,8 @@ export class Coordinator {
       throw new FleetswapError('BAD_USAGE', `cannot listen on ${opts.listen}: ${err.message}`);
     });
     c.address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
-    c.timer = setInterval(() => c.engine.tick(), opts.tickMs ?? 250);
     c.vitals.start();
+    c.timer = setInterval(() => c.engine.tick(), opts.tickMs ?? 250);
     c.log.info({ address: c.address, data: opts.dataDir, schema: c.store.schemaVersion() }, 'coordinator listening');
     return c;
   }

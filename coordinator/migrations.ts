@@ -85,4 +85,27 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX vitals_ts ON vitals(ts);
   `,
+  // Rollouts in phases: the plan fixed at deploy, the wave reached, the
+  // judged phase's start, the newest verdict; per host its cohort and where a
+  // revert sends it. Every verdict that changed is kept with its evidence.
+  `
+  ALTER TABLE rollouts ADD COLUMN plan TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE rollouts ADD COLUMN wave INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollouts ADD COLUMN phase_started_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollouts ADD COLUMN paused_from TEXT NOT NULL DEFAULT '';
+  ALTER TABLE rollouts ADD COLUMN ends_as TEXT NOT NULL DEFAULT '';
+  ALTER TABLE rollouts ADD COLUMN verdict TEXT;
+  ALTER TABLE rollout_hosts ADD COLUMN cohort TEXT NOT NULL DEFAULT '';
+  ALTER TABLE rollout_hosts ADD COLUMN prev_release TEXT NOT NULL DEFAULT '';
+  ALTER TABLE rollout_hosts ADD COLUMN switched_at INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE verdicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    rollout_id INTEGER NOT NULL REFERENCES rollouts(id),
+    at TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL
+  );
+  `,
 ];

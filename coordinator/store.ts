@@ -10,7 +10,10 @@ import type {
   StageState,
   StagingStats,
   SwitchState,
+  Verdict,
   VitalsSample,
+  HaltState,
+  RolloutPlan,
 } from '../shared/wire.js';
 import { FleetswapError } from '../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -51,7 +54,17 @@ export interface RolloutRow {
   updated_at: string;
   deadline_at: number;
   switch_timeout_ms: number;
+  plan: RolloutPlan;
+  wave: number;
+  /** When the judged phase began (its hosts all live); 0 while it is still switching. */
+  phase_started_at: number;
+  paused_from: RolloutState | '';
+  /** What a rolling_back rollout becomes once its hosts are back. */
+  ends_as: RolloutState | '';
+  verdict: Verdict | null;
 }
+
+export const NO_PLAN: RolloutPlan = { canary_hosts: 0, waves: [100], bake_ms: 0, wave_bake_ms: 0, watch_ms: 0, manual_promote: false, spread: '' };
 
 export interface RolloutHostRow {
   rollout_id: number;
@@ -60,7 +73,14 @@ export interface RolloutHostRow {
   switch: SwitchState;
   error: string;
   stats: StagingStats | null;
+  cohort: string;
+  prev_release: string;
+  switched_at: number;
 }
+
+export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'deadline_at' | 'wave' | 'phase_started_at' | 'paused_from' | 'ends_as' | 'verdict'>> & {
+  updated_at: string;
+};
 
 export interface StoredRelease extends Release {
   manifest: Buffer;
@@ -276,6 +296,15 @@ export class Store {
     })();
   }
 
+  /** vitalsSince reads back recent samples, oldest first: a restarted coordinator's judging window. */
+  vitalsSince(ts: number): { host: string; s: VitalsSample }[] {
+    return (this.stmt(`SELECT * FROM vitals WHERE ts >= ? ORDER BY ts, rowid`).all(ts) as Raw[]).map(sampleFrom);
+  }
+
+  vitalsOf(host: string, from: number, to: number): VitalsSample[] {
+    return (this.stmt(`SELECT * FROM vitals WHERE ts >= ? AND ts < ? AND host = ? ORDER BY ts, rowid`).all(from, to, host) as Raw[]).map((r) => sampleFrom(r).s);
+  }
+
   deleteVitalsBefore(ts: number): number {
     return this.stmt(`DELETE FROM vitals WHERE ts < ?`).run(ts).changes;
   }
@@ -288,26 +317,68 @@ export class Store {
   // ---- rollouts ----
 
   private rolloutFrom(r: Raw): RolloutRow {
-    return { ...(r as unknown as RolloutRow), selector: json(r.selector, {}) };
+    return {
+      ...(r as unknown as RolloutRow),
+      selector: json(r.selector, {}),
+      plan: { ...NO_PLAN, ...json(r.plan, {}) },
+      verdict: json(r.verdict, null),
+    };
   }
 
-  insertRollout(r: Omit<RolloutRow, 'id'>): number {
+  insertRollout(r: Omit<RolloutRow, 'id' | 'wave' | 'phase_started_at' | 'paused_from' | 'ends_as' | 'verdict'>): number {
     const info = this.db
       .prepare(
-        `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at, updated_at, deadline_at, switch_timeout_ms)
-         VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at, @updated_at, @deadline_at, @switch_timeout_ms)`,
+        `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at, updated_at, deadline_at, switch_timeout_ms, plan)
+         VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at, @updated_at, @deadline_at, @switch_timeout_ms, @plan)`,
       )
-      .run({ ...r, selector: JSON.stringify(r.selector) });
+      .run({ ...r, selector: JSON.stringify(r.selector), plan: JSON.stringify(r.plan) });
     return Number(info.lastInsertRowid);
   }
 
-  updateRollout(id: number, change: { state?: RolloutState; message?: string; deadline_at?: number; updated_at: string }): void {
-    this.db
-      .prepare(
-        `UPDATE rollouts SET state = coalesce(@state, state), message = coalesce(@message, message),
-           deadline_at = coalesce(@deadline_at, deadline_at), updated_at = @updated_at WHERE id = @id`,
-      )
-      .run({ state: null, message: null, deadline_at: null, ...change, id });
+  updateRollout(id: number, change: RolloutChange): void {
+    const cols = Object.keys(change).filter((k) => k !== 'updated_at');
+    const sets = [...cols.map((k) => `${k} = @${k}`), 'updated_at = @updated_at'].join(', ');
+    const values: Raw = { ...change, id };
+    if ('verdict' in change) values.verdict = change.verdict ? JSON.stringify(change.verdict) : null;
+    this.stmt(`UPDATE rollouts SET ${sets} WHERE id = @id`).run(values);
+  }
+
+  setRolloutPlan(id: number, plan: RolloutPlan): void {
+    this.stmt(`UPDATE rollouts SET plan = ? WHERE id = ?`).run(JSON.stringify(plan), id);
+  }
+
+  insertVerdict(rolloutId: number, v: Verdict): void {
+    this.stmt(`INSERT INTO verdicts(rollout_id, at, phase, outcome, reason, evidence) VALUES (?, ?, ?, ?, ?, ?)`).run(
+      rolloutId,
+      v.at,
+      v.phase,
+      v.outcome,
+      v.reason,
+      JSON.stringify({ metrics: v.metrics, cohorts: v.cohorts }),
+    );
+  }
+
+  verdicts(rolloutId: number): Verdict[] {
+    return (this.stmt(`SELECT * FROM verdicts WHERE rollout_id = ? ORDER BY id`).all(rolloutId) as Raw[]).map((r) => ({
+      ...(r as unknown as Verdict),
+      ...json(r.evidence, { metrics: [], cohorts: [] }),
+      elapsed_ms: 0,
+      bake_ms: 0,
+    }));
+  }
+
+  // ---- the kill switch ----
+
+  halt(): HaltState {
+    return json(this.meta('halt'), { halted: false, reason: '', actor: '', at: '' });
+  }
+
+  setHalt(h: HaltState): void {
+    this.stmt(`INSERT INTO meta(key, value) VALUES ('halt', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(JSON.stringify(h));
+  }
+
+  private meta(key: string): string | undefined {
+    return (this.stmt(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
   }
 
   rollout(id: number): RolloutRow | undefined {
@@ -321,16 +392,16 @@ export class Store {
   }
 
   activeRollout(): RolloutRow | undefined {
-    const r = this.stmt(`SELECT * FROM rollouts WHERE state IN ('staging', 'switching') ORDER BY id DESC LIMIT 1`).get() as
-      | Raw
-      | undefined;
+    const r = this.stmt(
+      `SELECT * FROM rollouts WHERE state NOT IN ('complete', 'rolled_back', 'aborted', 'failed', 'superseded') ORDER BY id DESC LIMIT 1`,
+    ).get() as Raw | undefined;
     return r ? this.rolloutFrom(r) : undefined;
   }
 
   /** lastDeployOf finds the newest deploy that put `releaseId` out, for "roll back to the previous release". */
   lastDeployOf(releaseId: string): RolloutRow | undefined {
     const r = this.db
-      .prepare(`SELECT * FROM rollouts WHERE kind = 'deploy' AND release_id = ? AND state IN ('switching', 'complete', 'failed', 'superseded') AND from_release != '' ORDER BY id DESC LIMIT 1`)
+      .prepare(`SELECT * FROM rollouts WHERE kind = 'deploy' AND release_id = ? AND state NOT IN ('staging') AND from_release != '' ORDER BY id DESC LIMIT 1`)
       .get(releaseId) as Raw | undefined;
     return r ? this.rolloutFrom(r) : undefined;
   }
@@ -338,25 +409,26 @@ export class Store {
   insertRolloutHost(h: RolloutHostRow): void {
     this.db
       .prepare(
-        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats) VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats)`,
+        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at)
+         VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at)`,
       )
       .run({ ...h, stats: h.stats ? JSON.stringify(h.stats) : null });
   }
 
-  updateRolloutHost(rolloutId: number, hostId: string, change: Partial<Pick<RolloutHostRow, 'stage' | 'switch' | 'error' | 'stats'>>): void {
-    this.db
-      .prepare(
-        `UPDATE rollout_hosts SET stage = coalesce(@stage, stage), switch = coalesce(@switch, switch),
-           error = coalesce(@error, error), stats = coalesce(@stats, stats) WHERE rollout_id = @rolloutId AND host_id = @hostId`,
-      )
-      .run({
-        stage: change.stage ?? null,
-        switch: change.switch ?? null,
-        error: change.error ?? null,
-        stats: change.stats ? JSON.stringify(change.stats) : null,
-        rolloutId,
-        hostId,
-      });
+  updateRolloutHost(rolloutId: number, hostId: string, change: Partial<Pick<RolloutHostRow, 'stage' | 'switch' | 'error' | 'stats' | 'switched_at'>>): void {
+    this.stmt(
+      `UPDATE rollout_hosts SET stage = coalesce(@stage, stage), switch = coalesce(@switch, switch),
+         error = coalesce(@error, error), stats = coalesce(@stats, stats), switched_at = coalesce(@switched_at, switched_at)
+       WHERE rollout_id = @rolloutId AND host_id = @hostId`,
+    ).run({
+      stage: change.stage ?? null,
+      switch: change.switch ?? null,
+      error: change.error ?? null,
+      stats: change.stats ? JSON.stringify(change.stats) : null,
+      switched_at: change.switched_at ?? null,
+      rolloutId,
+      hostId,
+    });
   }
 
   rolloutHost(rolloutId: number, hostId: string): RolloutHostRow | undefined {
@@ -378,10 +450,41 @@ export class Store {
     return out;
   }
 
+  /** switchCounts counts taking-part hosts by cohort and switch state: what a phase waits on. */
+  switchCounts(rolloutId: number): Map<string, Partial<Record<SwitchState, number>>> {
+    const rows = this.stmt(
+      `SELECT cohort, switch, count(*) AS n FROM rollout_hosts WHERE rollout_id = ? AND stage != 'skipped' GROUP BY cohort, switch`,
+    ).all(rolloutId) as { cohort: string; switch: SwitchState; n: number }[];
+    const out = new Map<string, Partial<Record<SwitchState, number>>>();
+    for (const r of rows) {
+      const c = out.get(r.cohort) ?? {};
+      c[r.switch] = r.n;
+      out.set(r.cohort, c);
+    }
+    return out;
+  }
+
   rolloutHosts(rolloutId: number): RolloutHostRow[] {
     return (this.stmt(`SELECT * FROM rollout_hosts WHERE rollout_id = ? ORDER BY host_id`).all(rolloutId) as Raw[]).map((r) => ({
       ...(r as unknown as RolloutHostRow),
       stats: json(r.stats, null),
     }));
   }
+}
+
+function sampleFrom(r: Raw): { host: string; s: VitalsSample } {
+  return {
+    host: r.host as string,
+    s: {
+      ts_ms: r.ts as number,
+      release_id: r.release as string,
+      load1: r.load1 as number,
+      cpu_pct: r.cpu as number,
+      mem_pct: r.mem as number,
+      error_lines: r.errors as number,
+      probed: r.probed === 1,
+      probe_ok: r.probe_ok === 1,
+      probe_latency_ms: r.probe_ms as number,
+    },
+  };
 }

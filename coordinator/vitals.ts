@@ -43,7 +43,13 @@ export class VitalsSink {
     this.retentionMs = opts.retentionMs ?? 24 * 3_600_000;
   }
 
+  /** start reloads the last window from the database, so a restarted coordinator judges what it judged before. */
   start(): void {
+    for (const { host, s } of this.store.vitalsSince(this.now() - this.windowMs)) {
+      let window = this.windows.get(host);
+      if (!window) this.windows.set(host, (window = []));
+      window.push(s);
+    }
     this.flushTimer = setInterval(() => this.flush(), this.opts.flushMs ?? 250);
   }
 
@@ -97,6 +103,19 @@ export class VitalsSink {
   /** window is the host's samples of the last windowMs, oldest first. */
   window(host: string): readonly VitalsSample[] {
     return this.windows.get(host) ?? [];
+  }
+
+  /**
+   * between is a host's samples with from <= ts < to: from memory when the
+   * window still covers `from`, otherwise from the database.
+   */
+  between(host: string, from: number, to: number): VitalsSample[] {
+    const window = this.windows.get(host) ?? [];
+    if (from < this.now() - this.windowMs) {
+      this.flush();
+      return this.store.vitalsOf(host, from, to);
+    }
+    return window.filter((s) => s.ts_ms >= from && s.ts_ms < to);
   }
 
   last(host: string): VitalsSample | undefined {

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'ROLLOUT_ACTIVE'
   | 'NOTHING_TO_ROLL_BACK'
   | 'IRREVERSIBLE'
+  | 'HALTED'
+  | 'REFUSED'
   | 'HEALTH_CHECK_FAILED'
   | 'RELOAD_FAILED'
   | 'STAGING_FAILED'

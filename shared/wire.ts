@@ -97,9 +97,27 @@ export interface Release {
 }
 
 export type RolloutKind = 'deploy' | 'rollback';
-export type RolloutState = 'staging' | 'switching' | 'complete' | 'failed' | 'superseded';
+export type RolloutState =
+  | 'staging'
+  | 'canary'
+  | 'judging'
+  | 'wave'
+  | 'watching'
+  | 'paused'
+  | 'rolling_back'
+  | 'switching'
+  | 'complete'
+  | 'rolled_back'
+  | 'aborted'
+  | 'failed'
+  | 'superseded';
 export type StageState = 'pending' | 'staged' | 'failed' | 'skipped';
-export type SwitchState = 'pending' | 'done' | 'failed';
+/**
+ * queued: staged, waiting for its cohort's turn; pending: told to switch;
+ * done: live on the release; failed: could not switch; reverting / reverted:
+ * being put back / put back on the release it came from.
+ */
+export type SwitchState = 'queued' | 'pending' | 'done' | 'failed' | 'reverting' | 'reverted';
 
 export interface RolloutHost {
   host_id: string;
@@ -107,6 +125,59 @@ export interface RolloutHost {
   switch: SwitchState;
   error: string;
   stats?: StagingStats | null;
+  cohort: string;
+  prev_release: string;
+  switched_at_ms: number;
+}
+
+export type VerdictOutcome = 'pending' | 'pass' | 'fail' | 'hold';
+export type JudgedMetric = 'errors' | 'load1' | 'cpu_pct' | 'probe_ms';
+
+export interface MetricEvidence {
+  metric: JudgedMetric;
+  versus: 'baseline' | 'before';
+  canary: number;
+  base: number;
+  effect: number;
+  statistic: number;
+  p: number;
+  threshold: number;
+  outcome: 'ok' | 'fail' | 'no-data';
+  detail: string;
+}
+
+export interface CohortVitals {
+  cohort: 'canary' | 'baseline';
+  hosts: number;
+  reporting: number;
+  samples: number;
+  load1: number;
+  cpu_pct: number;
+  mem_pct: number;
+  errors_per_min: number;
+  probe_ms: number;
+  probe_failures: number;
+}
+
+export interface Verdict {
+  outcome: VerdictOutcome;
+  at: string;
+  phase: string;
+  reason: string;
+  elapsed_ms: number;
+  bake_ms: number;
+  metrics: MetricEvidence[];
+  cohorts: CohortVitals[];
+}
+
+export interface RolloutPlan {
+  canary_hosts: number;
+  waves: number[];
+  bake_ms: number;
+  wave_bake_ms: number;
+  watch_ms: number;
+  manual_promote: boolean;
+  spread: string;
 }
 
 export interface Rollout {
@@ -123,24 +194,69 @@ export interface Rollout {
   message: string;
   hosts: RolloutHost[];
   select: Record<string, string>;
+  plan?: RolloutPlan | null;
+  wave: number;
+  paused_from: string;
+  verdict?: Verdict | null;
+  phase_started_ms: number;
+  deadline_ms: number;
+  irreversible: boolean;
 }
 
 export interface DeployRequest {
   release: string;
   select: Record<string, string>;
-  canary: number;
+  /** hosts ("3") or a share ("5%"); empty for the default */
+  canary: string;
   skip_offline: boolean;
   actor: string;
   reason: string;
   stage_timeout_ms: number;
   switch_timeout_ms: number;
+  waves: string;
+  bake: string;
+  wave_bake: string;
+  watch_for: string;
+  manual_promote: boolean;
+  supersede: boolean;
 }
+
+/** ALL_AT_ONCE are the phase settings of a plain two-phase deploy: stage everywhere, then switch everyone. */
+export const ALL_AT_ONCE = {
+  canary: '0',
+  waves: '100%',
+  bake: '0s',
+  wave_bake: '0s',
+  watch_for: '0s',
+  manual_promote: false,
+  supersede: false,
+} as const satisfies Partial<DeployRequest>;
 
 export interface RollbackRequest {
   to: string;
   select: Record<string, string>;
   actor: string;
   reason: string;
+  force_irreversible: boolean;
+}
+
+export interface RolloutAction {
+  rollout_id: number;
+  actor: string;
+  reason: string;
+  force_irreversible: boolean;
+}
+
+export interface HaltRequest {
+  actor: string;
+  reason: string;
+}
+
+export interface HaltState {
+  halted: boolean;
+  reason: string;
+  actor: string;
+  at: string;
 }
 
 export interface StatusReply {
@@ -150,6 +266,8 @@ export interface StatusReply {
   connected: number;
   labels: Record<string, string>;
   vitals?: VitalsCounters | null;
+  halt?: HaltState | null;
+  now_ms: number;
 }
 
 export interface Host {
@@ -177,4 +295,6 @@ export interface DesiredChange {
   hosts: string[];
 }
 
-export const TERMINAL_ROLLOUT_STATES: ReadonlySet<RolloutState> = new Set(['complete', 'failed', 'superseded']);
+export const TERMINAL_ROLLOUT_STATES: ReadonlySet<RolloutState> = new Set(['complete', 'rolled_back', 'aborted', 'failed', 'superseded']);
+/** A deploy's phases after which the new release is on every selected host. */
+export const AT_FULL_FLEET: ReadonlySet<RolloutState> = new Set(['watching', 'complete']);

@@ -14,11 +14,13 @@ import {
   tempDir,
   waitFor,
   type AgentProcess,
+  TWO_PHASE,
 } from './fixtures.js';
 
 // The whole product as an operator uses it: a coordinator process, three
 // agent processes, and the CLI, all on 127.0.0.1.
 
+// These deploys are the plain two-phase kind; test/canary.test.ts has the phased kind.
 describe('end to end: push, two-phase deploy, rollback, a host that was away', () => {
   let dir: string;
   let address: string;
@@ -61,13 +63,13 @@ describe('end to end: push, two-phase deploy, rollback, a host that was away', (
 
   it('deploys v1 then v2 to every host, each in two phases', async () => {
     const v1 = await pushVersion('v1', { 'index.html': 'v1', 'config/app.json': '{"v":1}', 'lib/a.js': 'a' });
-    const d1 = await cli('deploy', 'v1', '--watch');
+    const d1 = await cli('deploy', 'v1', ...TWO_PHASE, '--watch');
     expect(d1.code, d1.stderr + d1.stdout).toBe(0);
     expect(d1.stdout).toMatch(/complete/);
     for (const id of ids) expect(await checkLive(root(id))).toBe(v1);
 
     const v2 = await pushVersion('v2', { 'index.html': 'v2', 'config/app.json': '{"v":2}', 'lib/a.js': 'a' });
-    const d2 = await cli('deploy', 'v2', '--watch', '--reason', 'ship v2');
+    const d2 = await cli('deploy', 'v2', ...TWO_PHASE, '--watch', '--reason', 'ship v2');
     expect(d2.code, d2.stderr + d2.stdout).toBe(0);
     for (const id of ids) expect(await checkLive(root(id))).toBe(v2);
 
@@ -98,12 +100,12 @@ describe('end to end: push, two-phase deploy, rollback, a host that was away', (
     await waitFor('web-3 offline', async () => (await hosts()).find((h) => h.id === 'web-3')?.connected === false);
 
     const v3 = await pushVersion('v3', { 'index.html': 'v3', 'config/app.json': '{"v":3}', 'lib/a.js': 'a' });
-    const refused = await cli('deploy', 'v3');
+    const refused = await cli('deploy', 'v3', ...TWO_PHASE);
     expect(refused.code).toBe(3);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/web-3.*--skip-offline/);
 
-    const d3 = await cli('deploy', 'v3', '--skip-offline', '--watch');
+    const d3 = await cli('deploy', 'v3', ...TWO_PHASE, '--skip-offline', '--watch');
     expect(d3.code, d3.stderr + d3.stdout).toBe(0);
     expect(await checkLive(root('web-1'))).toBe(v3);
     expect(await checkLive(root('web-3'))).toBe(ids_.get('v1'));
@@ -119,7 +121,7 @@ describe('end to end: push, two-phase deploy, rollback, a host that was away', (
     await rename(store, `${store}.aside`);
     await writeFile(store, 'not a directory');
     await pushVersion('v4', { 'index.html': 'v4', 'config/app.json': '{"v":4}', 'lib/a.js': 'a' });
-    const res = await cli('deploy', 'v4', '--watch');
+    const res = await cli('deploy', 'v4', ...TWO_PHASE, '--watch');
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/staging failed on 1 host.*web-2/);
     await rm(store);

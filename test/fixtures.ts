@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { Agent, type AgentOptions } from '../agent/agent.js';
 import { AdminClient } from '../cli/admin-client.js';
 import { push } from '../cli/push.js';
-import { Coordinator } from '../coordinator/coordinator.js';
+import { Coordinator, type CoordinatorOptions } from '../coordinator/coordinator.js';
 import { FleetswapError } from '../shared/errors.js';
 import { hashFile } from '../shared/hash.js';
 import { silentLogger } from '../shared/log.js';
 import { fileEntries, parseManifest } from '../shared/manifest.js';
-import type { Release, Rollout } from '../shared/wire.js';
+import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type Release, type Rollout } from '../shared/wire.js';
 
 // Fixture builders shared by every integration test: real coordinators on
 // 127.0.0.1:0, real agents (in-process or as child processes), real trees.
@@ -36,8 +36,8 @@ export async function aTree(dir: string, files: Record<string, string | Buffer |
   return dir;
 }
 
-export async function aCoordinator(dataDir?: string): Promise<Coordinator> {
-  return Coordinator.start({ dataDir: dataDir ?? join(await tempDir(), 'data'), listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50 });
+export async function aCoordinator(dataDir?: string, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
+  return Coordinator.start({ dataDir: dataDir ?? join(await tempDir(), 'data'), listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, ...opts });
 }
 
 export async function anAgent(coordinator: string, root: string, opts: Partial<AgentOptions> = {}): Promise<Agent> {
@@ -65,6 +65,9 @@ export async function waitConnected(c: Coordinator, n: number): Promise<void> {
   await waitFor(`${n} agents connected`, () => c.fleet.connectedCount() >= n);
 }
 
+/** TWO_PHASE are the CLI flags of a plain two-phase deploy: stage everywhere, then switch everyone. */
+export const TWO_PHASE = ['--canary', '0', '--waves', '100%', '--watch-for', '0s'] as const;
+
 type DeployExtra = Partial<{ skip_offline: boolean; select: Record<string, string>; timeout_ms: number }>;
 
 /** startDeploy deploys with --canary 0 and returns the rollout as it starts. */
@@ -72,7 +75,7 @@ export async function startDeploy(client: AdminClient, release: string, extra: D
   const { rollout } = await client.call('Deploy', {
     release,
     select: extra.select ?? {},
-    canary: 0,
+    ...ALL_AT_ONCE,
     skip_offline: extra.skip_offline ?? false,
     actor: 'tests',
     reason: '',
@@ -101,7 +104,7 @@ export async function refusalOf(p: Promise<unknown>): Promise<FleetswapError> {
 export async function waitRollout(client: AdminClient, id: number): Promise<Rollout> {
   return waitFor(`rollout #${id} to end`, async () => {
     const s = await client.call('Status', { rollout_id: id });
-    return s.rollout && ['complete', 'failed', 'superseded'].includes(s.rollout.state) ? s.rollout : undefined;
+    return s.rollout && TERMINAL_ROLLOUT_STATES.has(s.rollout.state) ? s.rollout : undefined;
   });
 }
 

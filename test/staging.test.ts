@@ -70,7 +70,7 @@ describe('staging and switching on one host', () => {
     await aRelease(client, await aTree(join(dir, 'b2'), { 'a.txt': 'two' }), 'v2');
     await deployAndWait(client, 'v2');
     const seen = reports(agent);
-    const { rollout } = await client.call('Rollback', { to: '', select: {}, actor: 'tests', reason: 'bad' });
+    const { rollout } = await client.call('Rollback', { to: '', select: {}, actor: 'tests', reason: 'bad', force_irreversible: false });
     expect(rollout.release_id).toBe(v1.id);
     await deployAndWaitFor(() => seen.some((r) => r.kind === 'ACTIVATED'));
     expect(seen.filter((r) => r.stats)).toEqual([]);
@@ -97,7 +97,8 @@ describe('staging and switching on one host', () => {
     expect((await deployAndWait(client, 'good')).state).toBe('complete');
     await aRelease(client, await aTree(join(dir, 'bad'), { version: 'broken' }), 'bad');
     const r = await deployAndWait(client, 'bad');
-    expect(r.state).toBe('failed');
+    expect(r.state).toBe('rolled_back');
+    expect(r.message).toMatch(/rolled back automatically: switch failed on host-1/);
     expect(r.hosts[0]?.error).toMatch(/HEALTH_CHECK_FAILED: health check .* HTTP 500; switched back/);
     expect(await checkLive(root)).toBe(good.id);
     // Reload ran after the switch to "bad" and again after switching back.

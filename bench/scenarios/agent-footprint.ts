@@ -7,7 +7,7 @@ import { AdminClient } from '../../cli/admin-client.js';
 import { push } from '../../cli/push.js';
 import { Coordinator } from '../../coordinator/coordinator.js';
 import { silentLogger } from '../../shared/log.js';
-import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
 import { spawnAgent, type AgentProcess } from '../agent-process.js';
 import { bytes } from '../format.js';
 import { clockTicks, samplePhase, type PhaseFigures } from '../proc.js';
@@ -143,7 +143,7 @@ async function deploy(client: AdminClient, releaseId: string, agent: AgentProces
   const { rollout } = await client.call('Deploy', {
     release: releaseId,
     select: { [DEPLOY_TAG[0]]: DEPLOY_TAG[1] },
-    canary: 0,
+    ...ALL_AT_ONCE,
     skip_offline: false,
     actor: 'bench',
     reason: 'benchmark',

@@ -81,7 +81,7 @@ async function runSwitch({ agents, progress }: ScenarioOptions): Promise<Scenari
         `roots: ${base ? `${base} (tmpfs)` : 'disk'}; tree: ${tree.files} files, ${bytes(tree.bytes)}; release 2 changes ${tree.changed_files.length} of them (${bytes(changedBytes)}): ${tree.changed_files.join(', ')}`,
         `initial deploy of release 1 (every host fetches everything, then switches): ${ms(figures.initial_deploy_ms)}`,
         `deploy of release 2: every host staged ${ms(figures.deploy.staging_ms)} after the Deploy call; ` +
-          `Status showed 'switching' ${ms(figures.deploy.coordinator_switching_seen_ms)} after the last host staged (polled every 10 ms)`,
+          `Status showed 'wave' ${ms(figures.deploy.coordinator_switching_seen_ms)} after the last host staged (polled every 10 ms)`,
         '',
         timingTable([
           ['deploy switch (last host staged -> each ACTIVATED)', figures.deploy.switch_ms],
@@ -169,7 +169,7 @@ async function rollBack(fleet: BenchFleet, releaseId: string): Promise<{ called:
   const activated = fleet.expect('ACTIVATED', releaseId, SWITCH_TIMEOUT_MS);
   const called = now();
   const [rolloutId, acks] = await Promise.all([
-    fleet.client.call('Rollback', { to: releaseId, select: {}, actor: 'bench', reason: 'benchmark' }).then((r) => r.rollout.id),
+    fleet.client.call('Rollback', { to: releaseId, select: {}, actor: 'bench', reason: 'benchmark', force_irreversible: false }).then((r) => r.rollout.id),
     activated,
   ]);
   await fleet.waitRollout(rolloutId, SWITCH_TIMEOUT_MS);

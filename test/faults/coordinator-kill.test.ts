@@ -18,6 +18,7 @@ import {
   tempDir,
   waitFor,
   type AgentProcess,
+  TWO_PHASE,
 } from '../fixtures.js';
 import { FULL, seeded, seededBytes, sleep, withTimeout } from './support.js';
 
@@ -135,7 +136,7 @@ describe('coordinator SIGKILLed at each rollout phase, then restarted at the sam
     sampler = new InvariantSampler(IDS.map(root)).start();
     await withClient((c) => waitFor('every agent connected', async () => (await c.call('ListHosts', {})).hosts.filter((h) => h.connected).length === IDS.length));
     const v0 = await push('v0', { 'index.html': 'v0' });
-    const res = await runCli(['deploy', 'v0', '--watch', '--coordinator', address]);
+    const res = await runCli(['deploy', 'v0', ...TWO_PHASE, '--watch', '--coordinator', address]);
     expect(res.code, res.stderr + res.stdout).toBe(0);
     expectedHistory.push({ action: 'deploy', from_release: '', to_release: v0.id, hosts: IDS });
     live = v0.id;
@@ -165,7 +166,7 @@ describe('coordinator SIGKILLed at each rollout phase, then restarted at the sam
     const label = `at-${point.replace('rollout-after-', '')}`;
     const release = await push(label, { 'index.html': label, 'config/app.json': JSON.stringify({ label }) });
 
-    const deploy = await runCli(['deploy', label, '--coordinator', address]);
+    const deploy = await runCli(['deploy', label, ...TWO_PHASE, '--coordinator', address]);
     expect(deploy.code, deploy.stderr).toBe(exit);
     if (exit !== 0) expect(deploy.stderr.trim().split('\n')).toEqual([expect.stringMatching(/cannot reach the coordinator/)]);
     const died = await withTimeout(`the coordinator to die at ${point}`, coordinator.exited, 30_000, coordinator.output);
@@ -181,14 +182,14 @@ describe('coordinator SIGKILLed at each rollout phase, then restarted at the sam
     // A first large release tells how long staging takes here, so the kill can land inside the next one.
     const rolloutsBefore = await rolloutCount();
     const first = await push('big-1', bigTree(1));
-    const res = await runCli(['deploy', 'big-1', '--watch', '--coordinator', address]);
+    const res = await runCli(['deploy', 'big-1', ...TWO_PHASE, '--watch', '--coordinator', address]);
     expect(res.code, res.stderr + res.stdout).toBe(0);
     await expectFleetOn(first, rolloutsBefore);
     const { rollout } = await withClient((c) => c.call('Status', { rollout_id: 0 }));
     const stagingMs = Math.min(...(rollout?.hosts ?? []).map((h) => h.stats?.duration_ms ?? 0));
 
     const second = await push('big-2', bigTree(2));
-    const deploy = await runCli(['deploy', 'big-2', '--coordinator', address]);
+    const deploy = await runCli(['deploy', 'big-2', ...TWO_PHASE, '--coordinator', address]);
     expect(deploy.code, deploy.stderr).toBe(0);
     const stagingDir = async (id: string) => (await readdir(join(root(id), '.fleetswap', 'tmp'))).some((f) => f.startsWith('stage-'));
     await waitFor('a host to start staging', async () => (await Promise.all(IDS.map(stagingDir))).some(Boolean), 20_000, 2);

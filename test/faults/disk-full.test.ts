@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
 import type { Rollout } from '../../shared/wire.js';
-import { AdminClient, InvariantSampler, aCoordinator, aRelease, aTree, anAgent, checkLive, cleanup, runCli, tempDir } from '../fixtures.js';
+import { AdminClient, InvariantSampler, aCoordinator, aRelease, aTree, anAgent, checkLive, cleanup, runCli, tempDir, TWO_PHASE } from '../fixtures.js';
 import { leftovers, seededBytes } from './support.js';
 
 // DESIGN invariant 1 on a full disk: a host whose disk fills up while it
@@ -50,7 +50,7 @@ describe('a host whose disk is full', () => {
   let root = '';
   let mounted = false;
 
-  const deploy = (label: string) => runCli(['deploy', label, '--watch', '--coordinator', coordinator.address]);
+  const deploy = (label: string) => runCli(['deploy', label, ...TWO_PHASE, '--watch', '--coordinator', coordinator.address]);
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -122,7 +122,7 @@ describe('a host whose disk is full', () => {
     const v2 = await checkLive(root);
     await aRelease(client, await aTree(join(dir, 'v3'), files(3, 1)), 'v3');
     const started = Date.now();
-    const res = await runCli(['deploy', 'v3', '--watch', '--stage-timeout', '30s', '--coordinator', coordinator.address]);
+    const res = await runCli(['deploy', 'v3', ...TWO_PHASE, '--watch', '--stage-timeout', '30s', '--coordinator', coordinator.address]);
     expect(res.code, res.stderr + res.stdout).toBe(1);
     // The host's own verdict, not the staging deadline.
     expect(res.stdout).toMatch(/web-1: NO_SPACE: no space left on the disk holding .* to stage release [0-9a-f]{12} \(.*0\.0 MiB free\): free space there, then deploy again/);
@@ -130,7 +130,7 @@ describe('a host whose disk is full', () => {
     expect(await checkLive(root)).toBe(v2);
 
     await rm(filler);
-    const again = await runCli(['deploy', 'v3', '--watch', '--stage-timeout', '30s', '--coordinator', coordinator.address]);
+    const again = await runCli(['deploy', 'v3', ...TWO_PHASE, '--watch', '--stage-timeout', '30s', '--coordinator', coordinator.address]);
     expect(again.code, again.stderr + again.stdout).toBe(0);
     expect(await leftovers(root)).toEqual({ unmarkedSlots: [], tmp: [] });
     expect((await readdir(join(root, '.fleetswap'), { recursive: true })).filter((f) => f.includes('.tmp-'))).toEqual([]);

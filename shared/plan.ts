@@ -1,0 +1,54 @@
+import { parseDuration } from './duration.js';
+import { FleetswapError } from './errors.js';
+import type { DeployRequest, RolloutPlan } from './wire.js';
+
+/** Defaults that suit a fleet of hundreds: a 5% canary judged for a minute, three waves, five minutes of watch. */
+export const DEFAULT_PLAN = {
+  canary: '5%',
+  waves: '25%,50%,100%',
+  bake: '60s',
+  waveBake: '30s',
+  watchFor: '5m',
+} as const;
+
+/**
+ * planOf turns a deploy request's phase settings into the plan stored with
+ * the rollout. `hosts` is how many hosts take part; the canary is at least
+ * one host when a share is asked for, and never the whole fleet unless asked.
+ */
+export function planOf(req: Pick<DeployRequest, 'canary' | 'waves' | 'bake' | 'wave_bake' | 'watch_for' | 'manual_promote'>, hosts: number): RolloutPlan {
+  const canary = req.canary || DEFAULT_PLAN.canary;
+  return {
+    canary_hosts: canaryCount(canary, hosts),
+    waves: parseWaves(req.waves || DEFAULT_PLAN.waves),
+    bake_ms: parseDuration(req.bake || DEFAULT_PLAN.bake),
+    wave_bake_ms: parseDuration(req.wave_bake || DEFAULT_PLAN.waveBake),
+    watch_ms: parseDuration(req.watch_for || DEFAULT_PLAN.watchFor),
+    manual_promote: req.manual_promote,
+    spread: '',
+  };
+}
+
+function canaryCount(spec: string, hosts: number): number {
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(spec);
+  if (pct) {
+    const p = Number(pct[1]);
+    if (p > 100) throw new FleetswapError('BAD_USAGE', `bad --canary "${spec}": a share is at most 100%`);
+    return p === 0 ? 0 : Math.min(hosts, Math.max(1, Math.round((p / 100) * hosts)));
+  }
+  if (!/^\d+$/.test(spec)) throw new FleetswapError('BAD_USAGE', `bad --canary "${spec}": give a number of hosts (3) or a share (5%)`);
+  const n = Number(spec);
+  if (n > hosts) throw new FleetswapError('BAD_USAGE', `--canary ${n} is more than the ${hosts} host(s) taking part`);
+  return n;
+}
+
+export function parseWaves(spec: string): number[] {
+  const waves = spec.split(',').map((w) => {
+    const m = /^\s*(\d+(?:\.\d+)?)%\s*$/.exec(w);
+    if (!m) throw new FleetswapError('BAD_USAGE', `bad --waves "${spec}": give rising shares ending at 100%, e.g. 25%,50%,100%`);
+    return Number(m[1]);
+  });
+  const rising = waves.every((w, i) => w > 0 && (i === 0 || w > (waves[i - 1] as number)));
+  if (!rising || waves.at(-1) !== 100) throw new FleetswapError('BAD_USAGE', `bad --waves "${spec}": give rising shares ending at 100%, e.g. 25%,50%,100%`);
+  return waves;
+}
