@@ -163,14 +163,20 @@ export class RolloutEngine {
   rollback(req: RollbackRequest): Rollout {
     this.refuseWhileHalted('roll back');
     const selected = this.select(req.select);
-    const current = mostCommon(selected.map((h) => h.desired_release || h.live_release));
-    const target = req.to ? resolveRelease(this.store, req.to) : this.previousRelease(current);
-    const leaving = current ? this.store.releaseById(current) : undefined;
-    if (leaving?.irreversible && leaving.id !== target.id) this.refuseIrreversible(leaving.label, leaving.irreversible, req);
+    const running = (h: HostRow) => h.desired_release || h.live_release;
+    const current = mostCommon(selected.map(running));
+    // In the middle of a deploy, "back" is where that deploy came from.
+    const active = this.store.activeRollout();
+    const previous = active?.kind === 'deploy' && active.from_release ? resolveRelease(this.store, active.from_release) : undefined;
+    const target = req.to ? resolveRelease(this.store, req.to) : (previous ?? this.previousRelease(current));
+    // Any host leaving an irreversible release counts, not only the majority's release.
+    for (const id of new Set(selected.flatMap((h) => [running(h), h.live_release]))) {
+      const leaving = id && id !== target.id ? this.store.releaseById(id) : undefined;
+      if (leaving?.irreversible) this.refuseIrreversible(leaving.label, leaving.irreversible, req);
+    }
     const outbox: [string, Directive][] = [];
     const id = this.store.tx(() => {
       const at = this.iso();
-      const active = this.store.activeRollout();
       const rolloutId = this.store.insertRollout({
         kind: 'rollback',
         state: 'switching',

@@ -176,8 +176,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** aCoordinatorProcess runs `fleetswap coordinator` as a child process and waits until it listens. */
-export async function aCoordinatorProcess(dataDir: string, address: string, env: Record<string, string> = {}): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address], {
+export async function aCoordinatorProcess(dataDir: string, address: string, env: Record<string, string> = {}, args: string[] = []): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
