@@ -5,7 +5,7 @@ import type { Agent } from '../agent/agent.js';
 import { push } from '../cli/push.js';
 import { mulberry32 } from '../shared/prng.js';
 import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type DeployRequest, type Rollout } from '../shared/wire.js';
-import { ErrorApp } from './error-app.js';
+import { ErrorApp } from '../cli/demo-app.js';
 import { AdminClient, type AgentProcess, aCoordinatorProcess, aTree, anAgent, cleanup, freePort, tempDir, waitFor } from './fixtures.js';
 
 // The coordinator SIGKILLed while it judges a bad canary: the rollout, its

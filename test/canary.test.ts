@@ -7,7 +7,7 @@ import type { Coordinator } from '../coordinator/coordinator.js';
 import { DEFAULT_JUDGE } from '../coordinator/judge.js';
 import { mulberry32 } from '../shared/prng.js';
 import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type DeployRequest, type Rollout } from '../shared/wire.js';
-import { ErrorApp } from './error-app.js';
+import { ErrorApp } from '../cli/demo-app.js';
 import { AdminClient, aCoordinator, anAgent, checkLive, cleanup, refusalOf, runCli, tempDir, waitFor } from './fixtures.js';
 
 // Canary rollouts judged from real vitals: real agents follow error logs that

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 const TICK_MS = 50;
 
 /**
- * ErrorApp stands in for the web app on a host: it writes error lines to
- * its error log at the rate the live release asks for (the release's
- * `error-rate` file, lines per second), the way a buggy build makes a real
- * app log more errors. It reads through `current` on every tick, so a switch
- * changes its behaviour at once.
+ * ErrorApp stands in for the web app on a host, in the demo and the tests:
+ * it writes error lines to its error log at the rate the live release asks
+ * for (the release's `error-rate` file, lines per second), the way a buggy
+ * build makes a real app log more errors. It reads through `current` on
+ * every tick, so a switch changes its behaviour at once.
  */
 export class ErrorApp {
   /** A latent bug that shows only later: multiplies whatever rate the live release asks for. */
