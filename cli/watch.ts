@@ -107,7 +107,8 @@ export async function watchStatus(client: AdminClient, out: (line: string) => vo
       lastEvent = event;
       last = '';
     }
-    await new Promise((res) => setTimeout(res, opts.intervalMs ?? 1_000));
+    // Off a terminal, poll faster: a line per event should not miss a short phase.
+    await new Promise((res) => setTimeout(res, opts.intervalMs ?? (opts.tty ? 1_000 : 250)));
   }
 }
 

@@ -65,7 +65,8 @@ export function assignCohorts(order: readonly string[], canary: number, waves: r
   let taken = canary;
   let wave = 0;
   for (const share of waves) {
-    const upto = Math.min(order.length, Math.ceil((share / 100) * order.length));
+    // share * n first: (share / 100) * n drifts above a whole number (7% of 100 gives 7.000000000000001, ceil 8).
+    const upto = Math.min(order.length, Math.ceil((share * order.length) / 100));
     if (upto <= taken) continue;
     wave++;
     for (const id of order.slice(taken, upto)) out.set(id, `wave${wave}`);

@@ -148,12 +148,13 @@ export class Judge {
     if (input.canaries.length === 0) return verdict('pending', 'no hosts on the new release yet');
     const holds = silent(input, c);
     if (holds.length > 0) return verdict('hold', `${holds.join('; ')}: missing data never passes`);
+    const thin = coverage(input.canaries, canaryCells, buckets, c.minCoverage);
     if (elapsed >= this.bakeMs) {
-      const thin = coverage(input.canaries, canaryCells, buckets, c.minCoverage);
       if (thin.length > 0) return verdict('hold', `${thin.join('; ')}: too little data to pass`);
       return verdict('pass', `no regression in ${Math.round(elapsed / 1000)}s of judging`);
     }
-    const early = this.earlyPass(canaryCells, baseCells, elapsed, threshold);
+    // An early pass is a pass: a canary that missed most windows (silent, then back) must not get one.
+    const early = thin.length === 0 ? this.earlyPass(canaryCells, baseCells, elapsed, threshold) : undefined;
     if (early) return verdict('pass', early);
     return verdict('pending', `judging: ${Math.ceil((this.bakeMs - elapsed) / 1000)}s of the bake left`);
   }

@@ -34,21 +34,26 @@ function canaryCount(spec: string, hosts: number): number {
   if (pct) {
     const p = Number(pct[1]);
     if (p > 100) throw new FleetswapError('BAD_USAGE', `bad --canary "${spec}": a share is at most 100%`);
-    return p === 0 ? 0 : Math.min(hosts, Math.max(1, Math.round((p / 100) * hosts)));
+    // A share under 100% keeps a host on the old release, so the canaries have a baseline.
+    const most = p < 100 && hosts > 1 ? hosts - 1 : hosts;
+    // p * hosts first: (p / 100) * hosts drifts (29% of 50 gives 14.499..., rounded down).
+    return p === 0 ? 0 : Math.min(most, Math.max(1, Math.round((p * hosts) / 100)));
   }
-  if (!/^\d+$/.test(spec)) throw new FleetswapError('BAD_USAGE', `bad --canary "${spec}": give a number of hosts (3) or a share (5%)`);
+  // JSON.stringify escapes a newline in the flag, so the message stays one line.
+  if (!/^\d+$/.test(spec)) throw new FleetswapError('BAD_USAGE', `bad --canary ${JSON.stringify(spec)}: give a number of hosts (3) or a share (5%)`);
   const n = Number(spec);
   if (n > hosts) throw new FleetswapError('BAD_USAGE', `--canary ${n} is more than the ${hosts} host(s) taking part`);
   return n;
 }
 
 export function parseWaves(spec: string): number[] {
+  // Quoted with JSON.stringify, as in canaryCount, so a newline in the flag cannot split the message.
   const waves = spec.split(',').map((w) => {
     const m = /^\s*(\d+(?:\.\d+)?)%\s*$/.exec(w);
-    if (!m) throw new FleetswapError('BAD_USAGE', `bad --waves "${spec}": give rising shares ending at 100%, e.g. 25%,50%,100%`);
+    if (!m) throw new FleetswapError('BAD_USAGE', `bad --waves ${JSON.stringify(spec)}: give rising shares ending at 100%, e.g. 25%,50%,100%`);
     return Number(m[1]);
   });
   const rising = waves.every((w, i) => w > 0 && (i === 0 || w > (waves[i - 1] as number)));
-  if (!rising || waves.at(-1) !== 100) throw new FleetswapError('BAD_USAGE', `bad --waves "${spec}": give rising shares ending at 100%, e.g. 25%,50%,100%`);
+  if (!rising || waves.at(-1) !== 100) throw new FleetswapError('BAD_USAGE', `bad --waves ${JSON.stringify(spec)}: give rising shares ending at 100%, e.g. 25%,50%,100%`);
   return waves;
 }

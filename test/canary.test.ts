@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { DEFAULT_JUDGE } from '../coordinator/judge.js';
 import { mulberry32 } from '../shared/prng.js';
 import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type DeployRequest, type Rollout } from '../shared/wire.js';
 import { ErrorApp } from '../cli/demo-app.js';
-import { AdminClient, aCoordinator, anAgent, checkLive, cleanup, refusalOf, runCli, tempDir, waitFor } from './fixtures.js';
+import { AdminClient, BIN, aCoordinator, anAgent, checkLive, cleanup, refusalOf, runCli, tempDir, waitFor } from './fixtures.js';
 
 // Canary rollouts judged from real vitals: real agents follow error logs that
 // a small app writes at the rate its live release asks for (the `error-rate`
@@ -109,6 +110,10 @@ describe('canary rollouts judged from live vitals', () => {
 
   it('takes an A/A release through canary, waves and watch to complete, with the canaries spread over data centres', async () => {
     await release('v2', BASE_RATE);
+    // An operator follows it with status --watch: off a terminal, one line per event.
+    const watcher = spawn(process.execPath, [BIN, 'status', '--watch', '--coordinator', coordinator.address], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let watched = '';
+    watcher.stdout.on('data', (d: Buffer) => (watched += d.toString()));
     const r = await deploy('v2', { canary: '2', waves: '50%,100%', bake: '4s', wave_bake: '1s', watch_for: '2s' });
     const canaries = r.hosts.filter((h) => h.cohort === 'canary').map((h) => h.host_id);
     expect(canaries).toHaveLength(2);
@@ -119,6 +124,14 @@ describe('canary rollouts judged from live vitals', () => {
     const done = await ended(r.id);
     expect(done.state, done.message).toBe('complete');
     expect(done.message).toMatch(/watched 2s at 100%/);
+    await waitFor('status --watch to see the end', () => watched.includes(`rollout #${r.id} complete`));
+    watcher.kill();
+    // Phases that last milliseconds (a canary switching) may fall between two polls; these may not.
+    const order = [`rollout #${r.id} judging`, `rollout #${r.id} wave`, `rollout #${r.id} watching`, `rollout #${r.id} complete`];
+    expect(watched).toMatch(/verdict judging: pass/);
+    const at = order.map((line) => watched.indexOf(line));
+    expect(at.every((i) => i >= 0), watched).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
     for (const id of HOSTS) expect(liveLabel(id)).toBe('v2');
     const verdicts = coordinator.store.verdicts(r.id);
     expect(verdicts.filter((v) => v.outcome === 'fail')).toEqual([]);
