@@ -54,6 +54,8 @@ interface Scenario {
   silentFrom?: number;
   connected?: boolean;
   live?: string;
+  /** Hosts that differ for good: per-host load and CPU offsets (SD) and an error-rate factor (geometric SD). */
+  spread?: { load: number; cpu: number; errors: number };
 }
 
 /** Fleet holds every host's samples, oldest first, and answers samples(host, from, to) from them. */
@@ -66,15 +68,22 @@ class Fleet {
     const rng = mulberry32(s.seed ?? 1);
     const base = s.base ?? HEALTHY;
     const from = START - DEFAULT_JUDGE.beforeMs - 30 * SECOND;
+    const host = (): ((b: Behaviour) => Behaviour) => {
+      if (!s.spread) return (b) => b;
+      const [load, cpu, errors] = [normal(rng) * s.spread.load, normal(rng) * s.spread.cpu, Math.exp(normal(rng) * Math.log(s.spread.errors))];
+      return (b) => ({ ...b, load: Math.max(0, b.load + load), cpu: Math.max(0, b.cpu + cpu), errors: b.errors * errors });
+    };
     for (let i = 0; i < (s.canaries ?? 3); i++) {
       const id = `canary-${i}`;
       const last = i === 0 && s.silentFrom !== undefined ? s.silentFrom : until;
-      this.hosts.set(id, series(rng, from, last, (ts) => (ts < START ? [OLD, s.before ?? base] : [NEW, s.canary ?? base])));
+      const own = host();
+      this.hosts.set(id, series(rng, from, last, (ts) => (ts < START ? [OLD, own(s.before ?? base)] : [NEW, own(s.canary ?? base)])));
       this.canaries.push({ id, switchedAt: START, live: s.live ?? NEW, connected: s.connected ?? true });
     }
     for (let i = 0; i < (s.baseline ?? 20); i++) {
       const id = `base-${i}`;
-      this.hosts.set(id, series(rng, from, until, () => [OLD, base]));
+      const own = host();
+      this.hosts.set(id, series(rng, from, until, () => [OLD, own(base)]));
       this.baseline.push(id);
     }
   }
@@ -203,7 +212,8 @@ describe('Judge', () => {
     const bake = 300 * SECOND;
     const fleet = new Fleet({}, START + bake);
     // Five times the error lines for the first 10 seconds, then as healthy as the baseline: by the
-    // end of the bake the canaries' overall rate is within the 1.2x floor of the baseline's.
+    // end of the bake the canaries' overall rate is within the 1.2x floor of the baseline's, but
+    // the verdict keeps showing the evidence it failed on.
     const rng = mulberry32(9);
     for (const h of fleet.canaries) for (const x of fleet.samples(h.id, START, START + 10 * SECOND)) x.error_lines += poisson(rng, 2);
     const judge = new Judge(START, bake);
@@ -213,8 +223,26 @@ describe('Judge', () => {
     expect(first).toBeGreaterThan(0);
     expect(new Set(verdicts.slice(first).map((v) => v.outcome))).toEqual(new Set(['fail']));
     const last = evidence(verdicts.at(-1)!, 'errors', 'baseline')!;
-    expect(last.effect).toBeLessThan(DEFAULT_JUDGE.errorRatioFloor);
+    expect(last).toEqual(evidence(verdicts[first]!, 'errors', 'baseline'));
+    expect(last.effect).toBeGreaterThan(2);
+    expect(last.p).toBeLessThanOrEqual(last.threshold);
     expect(last.outcome).toBe('fail');
+  });
+
+  it('does not take lasting differences between hosts for a regression, and still catches one', () => {
+    // Hosts differ for good (bigger boxes, busier shards): with 3 canaries those differences do not
+    // average out, so the baseline comparison works on each host's change from its own past.
+    const spread = { load: 0.3, cpu: 8, errors: 1.5 };
+    const bake = 120 * SECOND;
+    let falseFails = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const verdicts = judgeEvery(new Judge(START, bake), new Fleet({ seed, spread }, START + bake), START + bake);
+      if (verdicts.some((x) => x.v.outcome === 'fail')) falseFails++;
+    }
+    // alpha is 1%: 40 runs expect 0.4 false fails; 2 or more would be a 6% chance at a true 1%.
+    expect(falseFails).toBeLessThanOrEqual(1);
+    const bad = new Fleet({ seed: 3, spread, canary: { ...HEALTHY, errors: HEALTHY.errors * 3 } }, START + bake);
+    expect(firstOf(judgeEvery(new Judge(START, bake), bad, START + bake), 'fail')).toBeDefined();
   });
 
   it('does not fail a tiny, consistent load increase below the effect floor, even when it is significant', () => {

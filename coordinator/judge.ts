@@ -91,8 +91,25 @@ interface SequentialTest {
   evidence?: MetricEvidence;
 }
 
+/**
+ * A host's own minutes before the switch. Hosts differ for good (a bigger
+ * box, a busier shard): comparing canaries with the baseline as if every
+ * host shared one rate calls those differences regressions. So each host's
+ * exposure is weighted by its own past error rate, and its load, CPU and
+ * latency are judged as changes from its own past.
+ */
+interface Reference {
+  cells: Cell[];
+  /** The host's error rate before, relative to the fleet's, shrunk towards 1 when it has little history. */
+  errorWeight: number;
+  /** The host's mean before, per metric; undefined with fewer than MIN_REFERENCE_WINDOWS. */
+  offset: Partial<Record<Continuous, number>>;
+}
+
 const CONTINUOUS: readonly Continuous[] = ['load1', 'cpu_pct', 'probe_ms'];
 const ERRORS_Z = 2.33; // one-sided 99% normal quantile, for padding a reference rate
+const ERROR_PRIOR_LINES = 10; // how many error lines of history it takes to move a host's weight halfway from 1
+const MIN_REFERENCE_WINDOWS = 3;
 
 /**
  * Judge decides whether the hosts that took a new release are worse than the
@@ -105,6 +122,7 @@ const ERRORS_Z = 2.33; // one-sided 99% normal quantile, for padding a reference
 export class Judge {
   private readonly tests = new Map<string, SequentialTest>();
   private readonly before = new Map<string, Cell[]>();
+  private refs: { canary: Reference[]; base: Reference[] } | undefined;
   private judgedBuckets = -1;
 
   constructor(
@@ -131,7 +149,10 @@ export class Judge {
     this.judgedBuckets = Math.max(this.judgedBuckets, buckets);
 
     const metrics = [...this.tests.values()].map((t) => t.evidence).filter((e): e is MetricEvidence => e !== undefined);
-    const cohorts = [cohort('canary', input.canaries.length, canaryCells, c.bucketMs, input, input.canaries.map((h) => h.id)), cohort('baseline', input.baseline.length, baseCells, c.bucketMs, input, input.baseline)];
+    const cohorts = [
+      cohort('canary', input.canaries.length, canaryCells, c.bucketMs, c.staleMs, input, input.canaries.map((h) => h.id)),
+      cohort('baseline', input.baseline.length, baseCells, c.bucketMs, c.staleMs, input, input.baseline),
+    ];
     const verdict = (outcome: VerdictOutcome, reason: string): Verdict => ({
       outcome,
       reason,
@@ -162,8 +183,9 @@ export class Judge {
   /** look runs every test on the first k windows. */
   private look(input: JudgeInput, k: number, canary: Cell[][], base: Cell[][], probed: boolean, threshold: number): void {
     const c = this.config;
+    const refs = this.references(input);
     if (base.length > 0) {
-      const intervals = rateIntervals(canary, base, k);
+      const intervals = rateIntervals(canary, base, k, refs);
       const r = rateIncrease(intervals);
       const cr = errorsPerMin(canary, k, c.bucketMs);
       const br = errorsPerMin(base, k, c.bucketMs);
@@ -176,10 +198,10 @@ export class Judge {
         statistic: r.logLR,
         threshold,
         outcome: r.p <= threshold && r.ratio >= c.errorRatioFloor ? 'fail' : intervals.some((i) => i.canaryExposure > 0) ? 'ok' : 'no-data',
-        detail: `${sum(canary, k, 'errors')} error lines in ${sum(canary, k, 'n')} canary samples vs ${sum(base, k, 'errors')} in ${sum(base, k, 'n')}`,
+        detail: `${sum(canary, k, 'errors')} error lines in ${sum(canary, k, 'n')} canary samples vs ${sum(base, k, 'errors')} in ${sum(base, k, 'n')}, each host weighted by its own past rate`,
       });
     }
-    const before = input.canaries.map((h) => this.beforeCells(input, h));
+    const before = refs.canary.map((r) => r.cells);
     const pre = { count: before.reduce((a, cells) => a + cells.reduce((b, x) => b + x.errors, 0), 0), exposure: before.reduce((a, cells) => a + cells.reduce((b, x) => b + x.n, 0), 0) };
     if (pre.exposure > 0) {
       // The reference rate is an estimate: pad it to its upper bound so its noise cannot fail a canary.
@@ -203,19 +225,53 @@ export class Judge {
     for (const metric of CONTINUOUS) {
       if (metric === 'probe_ms' && !probed) continue;
       const x = means(canary, k, metric);
-      if (base.length > 0) this.rankTest(`${metric}:baseline`, metric, 'baseline', x, means(base, k, metric), threshold);
+      if (base.length > 0) {
+        // Changes from each host's own past, when every host has one; levels otherwise.
+        const all = [...refs.canary, ...refs.base];
+        const adjust = all.every((r) => r.offset[metric] !== undefined);
+        const y = means(base, k, metric);
+        if (adjust) {
+          const dx = means(canary, k, metric, refs.canary.map((r) => r.offset[metric] ?? 0));
+          const dy = means(base, k, metric, refs.base.map((r) => r.offset[metric] ?? 0));
+          this.rankTest(`${metric}:baseline`, metric, 'baseline', dx, dy, threshold, median(y), 'changes since each host\'s own minutes before');
+        } else {
+          this.rankTest(`${metric}:baseline`, metric, 'baseline', x, y, threshold, median(y), 'levels');
+        }
+      }
       this.rankTest(`${metric}:before`, metric, 'before', x, before.flatMap((cells) => means([cells], cells.length, metric)), threshold);
     }
   }
 
-  private rankTest(key: string, metric: Continuous, versus: 'baseline' | 'before', x: number[], y: number[], threshold: number): void {
+  /** references are computed once per phase: the minutes before it do not change. */
+  private references(input: JudgeInput): { canary: Reference[]; base: Reference[] } {
+    if (this.refs) return this.refs;
+    const canary = input.canaries.map((h) => this.beforeCells(input, h.id, h.switchedAt));
+    const base = input.baseline.map((id) => this.beforeCells(input, id, this.start));
+    const all = [...canary, ...base].flat();
+    const n = all.reduce((a, x) => a + x.n, 0);
+    const fleetRate = n ? all.reduce((a, x) => a + x.errors, 0) / n : 0;
+    const reference = (cells: Cell[]): Reference => {
+      const hn = cells.reduce((a, x) => a + x.n, 0);
+      const herr = cells.reduce((a, x) => a + x.errors, 0);
+      const offset: Partial<Record<Continuous, number>> = {};
+      for (const m of CONTINUOUS) {
+        const xs = means([cells], cells.length, m);
+        if (xs.length >= MIN_REFERENCE_WINDOWS) offset[m] = xs.reduce((a, v) => a + v, 0) / xs.length;
+      }
+      return { cells, errorWeight: fleetRate > 0 ? (herr + ERROR_PRIOR_LINES) / (hn * fleetRate + ERROR_PRIOR_LINES) : 1, offset };
+    };
+    this.refs = { canary: canary.map(reference), base: base.map(reference) };
+    return this.refs;
+  }
+
+  private rankTest(key: string, metric: Continuous, versus: 'baseline' | 'before', x: number[], y: number[], threshold: number, scale = median(y), what = 'levels'): void {
     const floor = this.config.floors[metric];
     const mw = mannWhitneyGreater(x, y);
     const p = alwaysValidP(mw.z, effectiveN(mw.n1, mw.n2));
     const mx = median(x);
     const my = median(y);
     const effect = x.length && y.length ? mx - my : 0;
-    const big = effect >= floor.abs && effect >= floor.rel * Math.abs(my);
+    const big = effect >= floor.abs && effect >= floor.rel * Math.abs(scale);
     this.record(key, p, {
       metric,
       versus,
@@ -225,13 +281,14 @@ export class Judge {
       statistic: mw.z,
       threshold,
       outcome: x.length === 0 || y.length === 0 ? 'no-data' : p <= threshold && big ? 'fail' : 'ok',
-      detail: `${mw.n1} canary windows vs ${mw.n2}; effect floor ${floor.abs} or ${Math.round(floor.rel * 100)}%`,
+      detail: `${mw.n1} canary windows vs ${mw.n2} (${what}); effect floor ${floor.abs} or ${Math.round(floor.rel * 100)}%`,
     });
   }
 
-  /** record keeps the running minimum p; a test that failed at any look stays failed. */
+  /** record keeps the running minimum p; a test that failed at any look stays failed, with the evidence it failed on. */
   private record(key: string, p: number, evidence: Omit<MetricEvidence, 'p'>): void {
     const t = this.tests.get(key) ?? { p: 1, failed: false };
+    if (t.failed) return;
     t.p = Math.min(t.p, p);
     t.failed ||= evidence.outcome === 'fail';
     t.evidence = { ...evidence, p: t.p, outcome: t.failed ? 'fail' : evidence.outcome };
@@ -240,19 +297,19 @@ export class Judge {
 
   private earlyPass(canary: Cell[][], base: Cell[][], elapsed: number, threshold: number): string | undefined {
     if (base.length === 0 || elapsed < this.bakeMs / 3 || this.judgedBuckets < 1) return undefined;
-    const below = rateBelow(rateIntervals(canary, base, this.judgedBuckets), this.config.earlyPassRatio);
+    const below = rateBelow(rateIntervals(canary, base, this.judgedBuckets, this.refs), this.config.earlyPassRatio);
     if (below.p > threshold) return undefined;
     const quiet = [...this.tests.values()].every((t) => !t.evidence || t.evidence.metric === 'errors' || t.evidence.effect < this.config.floors[t.evidence.metric as Continuous].abs);
     return quiet ? `passed early after ${Math.round(elapsed / 1000)}s: an error rate ${this.config.earlyPassRatio}x the baseline's is ruled out (p=${below.p.toPrecision(2)})` : undefined;
   }
 
-  private beforeCells(input: JudgeInput, h: JudgedHost): Cell[] {
-    let cells = this.before.get(h.id);
+  private beforeCells(input: JudgeInput, id: string, until: number): Cell[] {
+    let cells = this.before.get(id);
     if (!cells) {
-      const from = h.switchedAt - this.config.beforeMs;
+      const from = until - this.config.beforeMs;
       const n = Math.floor(this.config.beforeMs / this.config.bucketMs);
-      cells = this.cells(input.samples(h.id, from, h.switchedAt), input.oldRelease, n, from).filter((x) => x.n > 0);
-      this.before.set(h.id, cells);
+      cells = this.cells(input.samples(id, from, until), input.oldRelease, n, from).filter((x) => x.n > 0);
+      this.before.set(id, cells);
     }
     return cells;
   }
@@ -278,30 +335,33 @@ export class Judge {
   }
 }
 
-function rateIntervals(canary: Cell[][], base: Cell[][], k: number): RateInterval[] {
+/** rateIntervals sums each window's error lines and exposure per cohort; a host's exposure counts at its own past rate. */
+function rateIntervals(canary: Cell[][], base: Cell[][], k: number, refs?: { canary: Reference[]; base: Reference[] }): RateInterval[] {
+  const weight = (side: Reference[] | undefined, i: number) => side?.[i]?.errorWeight ?? 1;
   const out: RateInterval[] = [];
   for (let b = 0; b < k; b++) {
     out.push({
       canary: canary.reduce((a, cells) => a + (cells[b]?.errors ?? 0), 0),
-      canaryExposure: canary.reduce((a, cells) => a + (cells[b]?.n ?? 0), 0),
+      canaryExposure: canary.reduce((a, cells, i) => a + (cells[b]?.n ?? 0) * weight(refs?.canary, i), 0),
       base: base.reduce((a, cells) => a + (cells[b]?.errors ?? 0), 0),
-      baseExposure: base.reduce((a, cells) => a + (cells[b]?.n ?? 0), 0),
+      baseExposure: base.reduce((a, cells, i) => a + (cells[b]?.n ?? 0) * weight(refs?.base, i), 0),
     });
   }
   return out;
 }
 
-/** means is one value per host and window: the unit the rank tests compare. */
-function means(hosts: Cell[][], k: number, metric: Continuous): number[] {
+/** means is one value per host and window (minus the host's offset, if given): the unit the rank tests compare. */
+function means(hosts: Cell[][], k: number, metric: Continuous, offsets?: readonly number[]): number[] {
   const out: number[] = [];
-  for (const cells of hosts) {
+  hosts.forEach((cells, i) => {
+    const off = offsets?.[i] ?? 0;
     for (let b = 0; b < Math.min(k, cells.length); b++) {
       const cell = cells[b] as Cell;
       if (metric === 'probe_ms') {
-        if (cell.probes > 0) out.push(cell.probe_ms / cell.probes);
-      } else if (cell.n > 0) out.push(cell[metric] / cell.n);
+        if (cell.probes > 0) out.push(cell.probe_ms / cell.probes - off);
+      } else if (cell.n > 0) out.push(cell[metric] / cell.n - off);
     }
-  }
+  });
   return out;
 }
 
@@ -314,7 +374,7 @@ function errorsPerMin(hosts: Cell[][], k: number, bucketMs: number): number {
   return windows ? (sum(hosts, k, 'errors') / windows) * (60_000 / bucketMs) : 0;
 }
 
-function cohort(name: 'canary' | 'baseline', hosts: number, cells: Cell[][], bucketMs: number, input: JudgeInput, ids: readonly string[]): CohortVitals {
+function cohort(name: 'canary' | 'baseline', hosts: number, cells: Cell[][], bucketMs: number, staleMs: number, input: JudgeInput, ids: readonly string[]): CohortVitals {
   const all = cells.flat();
   const n = all.reduce((a, x) => a + x.n, 0);
   const probes = all.reduce((a, x) => a + x.probes, 0);
@@ -322,7 +382,7 @@ function cohort(name: 'canary' | 'baseline', hosts: number, cells: Cell[][], buc
   return {
     cohort: name,
     hosts,
-    reporting: ids.filter((id) => input.samples(id, input.now - 5_000, input.now + 1).length > 0).length,
+    reporting: ids.filter((id) => input.samples(id, input.now - staleMs, input.now + 1).length > 0).length,
     samples: n,
     load1: avg('load1'),
     cpu_pct: avg('cpu_pct'),
