@@ -262,9 +262,17 @@ describe('canary rollouts judged from live vitals', () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(new RegExp(`rollout #${r.id} \\(v7\\) is judging.*--supersede`));
-    const next = await deploy('v8', { canary: '0', waves: '100%', watch_for: '0s', supersede: true });
+    const next = await deploy('v8', { canary: '0', waves: '100%', watch_for: '10m', supersede: true });
     expect((await rollout(r.id)).state).toBe('superseded');
-    expect((await ended(next.id)).state).toBe('complete');
+    await until(next.id, 'watching', (x) => x.state === 'watching');
     for (const id of HOSTS) expect(liveLabel(id)).toBe('v8');
+
+    // Teams deploy many times a day: a deploy during the watch ends it (recorded) and goes ahead.
+    await release('v10', BASE_RATE);
+    const after = await deploy('v10', { canary: '0', waves: '100%', watch_for: '0s' });
+    const watched = await rollout(next.id);
+    expect(watched.state).toBe('complete');
+    expect(watched.message).toBe(`watch ended early: rollout #${after.id} deploys v10`);
+    expect((await ended(after.id)).state).toBe('complete');
   }, 60_000);
 });
