@@ -8,6 +8,7 @@ import { channelOptions, services } from '../shared/proto.js';
 import { VERSION } from '../shared/version.js';
 import type { AgentMessage, Directive, Report, ReportKind, StagingStats } from '../shared/wire.js';
 import { Backoff } from './backoff.js';
+import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
 import { coordinatorSource } from './coordinator-source.js';
 import { probeHealth, runReload } from './health.js';
@@ -47,6 +48,12 @@ export interface AgentOptions {
   errorPattern?: RegExp;
   /** Where load, CPU and memory come from. @default the real host (systeminformation) */
   metrics?: MetricsSource;
+  /** Watch the live tree for drift (file events, `current` moved, periodic verification). @default true */
+  driftWatch?: boolean;
+  /** How often the whole live tree is verified against its manifest; 0 turns it off. @default 10 min */
+  verifyIntervalMs?: number;
+  /** The full verification's read rate. @default 32 MiB/s */
+  verifyBytesPerSecond?: number;
 }
 
 export const DEFAULT_ERROR_PATTERN = /error|fatal|exception/i;
@@ -78,6 +85,7 @@ export class Agent {
   private accepted = false;
   private vitals: VitalsSampler | undefined;
   private errorLog: ErrorLogCounter | undefined;
+  private drift: DriftWatcher | undefined;
   private queued: Directive | undefined;
   private running: { directive: Directive; abort: AbortController } | undefined;
   private lastReport: Report | undefined;
@@ -112,6 +120,23 @@ export class Agent {
       .catch(() => ({ last_generation: 0 }));
     this.state = 'running';
     await this.startVitals();
+    if (this.opts.driftWatch ?? true) {
+      this.drift = new DriftWatcher({
+        layout: this.layout,
+        slots: this.slots,
+        send: (drift) => {
+          if (!this.stream || !this.accepted) return false;
+          this.stream.write({ drift });
+          return true;
+        },
+        busy: () => this.running !== undefined,
+        log: this.log,
+        now: this.opts.now ?? Date.now,
+        verifyIntervalMs: this.opts.verifyIntervalMs,
+        bytesPerSecond: this.opts.verifyBytesPerSecond,
+      });
+      this.drift.start();
+    }
     this.log.info({ release: this.slots.liveRelease(), slots: this.slots.info().length, generation: this.persisted.last_generation }, 'agent started');
     this.loop = this.connectLoop();
   }
@@ -122,6 +147,7 @@ export class Agent {
     this.running?.abort.abort();
     this.vitals?.stop();
     await this.errorLog?.close();
+    await this.drift?.stop();
     this.stream?.cancel();
     if (this.sleepTimer) {
       clearTimeout(this.sleepTimer.timer);
@@ -133,6 +159,11 @@ export class Agent {
   }
 
   /** stopVitals stops sampling and says what was taken and sent; for the simulator's sent-versus-stored figure. */
+  /** verifyLive runs a full verification of the live tree now (as the periodic one does) and reports what it finds. */
+  async verifyLive(): Promise<void> {
+    await this.drift?.verifyNow();
+  }
+
   stopVitals(): { taken: number; sent: number; dropped: number } {
     this.vitals?.stop();
     return this.vitals?.stats() ?? { taken: 0, sent: 0, dropped: 0 };
@@ -168,6 +199,7 @@ export class Agent {
       call.on('metadata', () => {
         this.accepted = true;
         this.backoff.reset();
+        this.drift?.resend();
         this.onConnected?.();
       });
       call.on('data', (d: Directive) => this.receive(d));
@@ -291,6 +323,12 @@ export class Agent {
     const log = this.log.child({ release: d.release_id, generation: d.generation });
     let stats: StagingStats | null = null;
     try {
+      if (d.kind === 'CLEAN') {
+        const gone = await this.slots.cleanEvidence();
+        log.info({ slots: gone }, 'evidence slots removed');
+        return this.report(d, 'CLEANED', null);
+      }
+      if (d.kind === 'REPAIR') return await this.repair(d, signal, log);
       // A release already in a slot was verified when it was staged: an
       // ACTIVATE of it goes straight to the switch, with no staging stats.
       if (this.slots.find(d.release_id) === undefined) {
@@ -308,6 +346,20 @@ export class Agent {
       log.error({ code, err: errorMessage(err) }, kind === 'REVERTED' ? 'switched back after a failed health check' : 'directive failed');
       return this.report(d, kind, stats, code, errorMessage(err));
     }
+  }
+
+  /**
+   * repair rebuilds a drifted live release into a fresh slot (reusing only
+   * files that still hash right, fetching the rest), sets the drifted slot
+   * aside as evidence, and switches to the fresh one.
+   */
+  private async repair(d: Directive, signal: AbortSignal, log: Logger): Promise<Report> {
+    const drifted = this.slots.liveRelease() === d.release_id ? this.slots.liveIndex() : undefined;
+    const stats = await this.stager.stage(d.release_id, signal);
+    if (drifted !== undefined) await this.slots.markEvidence(drifted, `drifted; replaced at ${new Date(this.opts.now?.() ?? Date.now()).toISOString()}`);
+    await this.activate(d.release_id, log);
+    log.warn({ evidence: drifted, ...stats }, 'drifted live tree rebuilt and switched; the drifted slot is kept as evidence');
+    return this.report(d, 'REPAIRED', stats);
   }
 
   /** activate switches to the release's slot; a failed reload or health check switches straight back. */

@@ -19,6 +19,8 @@ interface SlotMeta {
    * jumps back cannot make two slots tie.
    */
   live_seq: number;
+  /** Set when the slot's tree drifted and was replaced: kept as evidence, never reused or switched to, until cleaned. */
+  evidence?: string;
 }
 
 /**
@@ -99,19 +101,50 @@ export class Slots {
     let best: number | undefined;
     let bestSeq = 0;
     for (const [i, m] of this.metas) {
-      if (i === this.live) continue;
+      if (i === this.live || m.evidence) continue;
       if (m.live_seq > bestSeq) [best, bestSeq] = [i, m.live_seq];
     }
     return best;
   }
 
+  /** find is a slot holding the release that can go live: evidence slots hold a drifted copy and never can. */
   find(releaseId: string): number | undefined {
-    for (const [i, m] of this.metas) if (m.release_id === releaseId) return i;
+    for (const [i, m] of this.metas) if (m.release_id === releaseId && !m.evidence) return i;
     return undefined;
   }
 
   info(): SlotInfo[] {
-    return [...this.metas].sort(([a], [b]) => a - b).map(([index, m]) => ({ index, release_id: m.release_id }));
+    return [...this.metas].sort(([a], [b]) => a - b).map(([index, m]) => ({ index, release_id: m.release_id, ...(m.evidence ? { evidence: true } : {}) }));
+  }
+
+  /** markEvidence sets a drifted slot aside: it keeps its tree for inspection and is not reused until cleaned. */
+  async markEvidence(index: number, why: string): Promise<void> {
+    const meta = this.metas.get(index);
+    if (!meta) return;
+    meta.evidence = why;
+    await writeFileDurably(this.layout.meta(index), JSON.stringify(meta));
+  }
+
+  /** cleanEvidence removes every evidence slot (never the live one); returns their numbers. */
+  async cleanEvidence(): Promise<number[]> {
+    const gone: number[] = [];
+    for (const [i, m] of [...this.metas]) {
+      if (!m.evidence || i === this.live) continue;
+      // Unmark first, as in commit: a crash leaves an unmarked slot, discarded at the next start.
+      this.metas.delete(i);
+      await unlink(this.layout.meta(i));
+      await fsyncPath(this.layout.metaDir);
+      await rm(this.layout.slot(i), { recursive: true, force: true });
+      gone.push(i);
+    }
+    return gone;
+  }
+
+  /** reloadLive re-reads `current` after someone moved it by hand; returns the slot it points at now. */
+  async reloadLive(): Promise<number | undefined> {
+    this.live = await this.readLive();
+    if (this.live !== undefined && !this.metas.has(this.live)) this.live = undefined;
+    return this.live;
   }
 
   /**
@@ -127,11 +160,15 @@ export class Slots {
       if (protectedSlots.has(i)) continue;
       const m = this.metas.get(i);
       if (!m) return i;
+      if (m.evidence) continue;
       // Never live (seq 0) sorts before anything that was, oldest staging first.
       const key = `${String(m.live_seq).padStart(12, '0')}|${m.staged_at}`;
       if (best === undefined || key < bestKey) [best, bestKey] = [i, key];
     }
-    if (best === undefined) throw new FleetswapError('NO_FREE_SLOT', `no slot free to stage into among ${this.count}; raise --slots`);
+    if (best === undefined) {
+      const kept = [...this.metas.values()].filter((m) => m.evidence).length;
+      throw new FleetswapError('NO_FREE_SLOT', `no slot free to stage into among ${this.count}${kept ? ` (${kept} kept as drift evidence: fleetswap drift clean HOST)` : ''}; raise --slots`);
+    }
     return best;
   }
 

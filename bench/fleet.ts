@@ -25,6 +25,9 @@ export interface FleetOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Vitals interval of every agent (synthetic metrics); 0 is off. @default 0 */
   vitalsIntervalMs?: number;
+  /** Agents watch their live trees for drift. @default false */
+  driftWatch?: boolean;
+  verifyIntervalMs?: number;
 }
 
 interface Waiter {
@@ -128,7 +131,7 @@ export class BenchFleet {
     return new Promise((res, rej) => {
       child.once('exit', (code) => rej(new Error(`fleet worker exited ${code} while starting`)));
       child.on('message', (m: FromWorker) => m.type === 'started' && res());
-      child.send({ type: 'start', coordinator: this.address, hosts, backoff: opts.backoff, vitalsIntervalMs: opts.vitalsIntervalMs ?? 0 } satisfies ToWorker);
+      child.send({ type: 'start', coordinator: this.address, hosts, backoff: opts.backoff, vitalsIntervalMs: opts.vitalsIntervalMs ?? 0, driftWatch: opts.driftWatch, verifyIntervalMs: opts.verifyIntervalMs } satisfies ToWorker);
     });
   }
 

@@ -5,6 +5,8 @@ import type {
   BlobChunk,
   DeployRequest,
   DesiredChange,
+  DriftPoliciesWire,
+  DriftReportReply,
   HaltRequest,
   HaltState,
   Host,
@@ -30,6 +32,9 @@ interface Methods {
   Resume: [RolloutAction, { rollout: Rollout }];
   Abort: [RolloutAction, { rollout: Rollout }];
   Halt: [HaltRequest, HaltState];
+  Drift: [Record<string, never>, DriftReportReply];
+  DriftClean: [{ host: string; actor: string }, Record<string, never>];
+  SetDriftPolicy: [{ policy: string; select: Record<string, string>; actor: string }, DriftPoliciesWire];
   Unhalt: [HaltRequest, HaltState];
   History: [Record<string, never>, { changes: DesiredChange[]; labels: Record<string, string> }];
 }

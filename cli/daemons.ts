@@ -52,6 +52,7 @@ export interface AgentFlags {
   errorLog?: string;
   errorPattern?: string;
   vitalsInterval: string;
+  verifyInterval: string;
 }
 
 /** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line. */
@@ -82,6 +83,7 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     errorLog: flags.errorLog,
     errorPattern: errorPattern(flags.errorPattern, DEFAULT_ERROR_PATTERN),
     vitalsIntervalMs: parseDuration(flags.vitalsInterval),
+    verifyIntervalMs: parseDuration(flags.verifyInterval),
     log,
   });
   await agent.start();

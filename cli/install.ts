@@ -108,6 +108,7 @@ export interface InstallAgentOptions extends UnitPlacement {
   errorLog?: string;
   errorPattern?: string;
   vitalsInterval: string;
+  verifyInterval: string;
 }
 
 /** installAgent writes fleetswap-agent.service and its config; it returns what it did and what to run next. */
@@ -128,6 +129,7 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
     ...(o.errorLog ? { errorLog: resolve(o.errorLog) } : {}),
     ...(o.errorPattern ? { errorPattern: o.errorPattern } : {}),
     vitalsInterval: o.vitalsInterval,
+    verifyInterval: o.verifyInterval,
   };
   return install(o, { role: 'agent', description: `fleetswap agent (host ${o.id})`, writableFlag: '--root', writable: root, config });
 }

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
 import { parseDuration } from '../shared/duration.js';
@@ -10,6 +11,7 @@ import { DEFAULT_JUDGE } from '../coordinator/judge.js';
 import { runAgent, runCoordinator, type AgentFlags, type CoordinatorFlags } from './daemons.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { bytes, haltBanner, hostsTable, named, releasesTable, short, statusText } from './format.js';
+import { driftText, toDriftReport } from './drift-report.js';
 import { installAgent, installCoordinator } from './install.js';
 import { actor, push } from './push.js';
 import { watchRollout, watchStatus } from './watch.js';
@@ -85,7 +87,8 @@ function withAgentSettings(cmd: Command): Command {
     .option('--health-timeout <duration>', 'how long the health probe may take', '10s')
     .option('--error-log <file>', 'the app\'s error log, followed for matching lines (vitals)')
     .option('--error-pattern <regex>', 'what counts as an error line (default: error|fatal|exception, any case)')
-    .option('--vitals-interval <duration>', 'how often vitals are sampled and sent', '1s');
+    .option('--vitals-interval <duration>', 'how often vitals are sampled and sent', '1s')
+    .option('--verify-interval <duration>', 'how often the whole live tree is verified against its manifest (0s: never; file events are watched regardless)', '10m');
 }
 
 const agentCmd = withAgentSettings(program.command('agent').description('run the agent on this host (see also: agent install)'))
@@ -214,7 +217,7 @@ program
 program
   .command('rollback')
   .description('put every selected host back on the previous (or a named) release')
-  .option('--to <release>', 'version label or release id (default: the previous release)')
+  .option('--to <release|ago>', 'version label, release id, or how long ago (30s, 15m, 6h, 2d): each host goes back to what it was meant to run then (default: the previous release)')
   .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
   .option('--reason <text>', 'why (kept in history)', '')
   .option('--force-irreversible', 'go back past an irreversible release (needs --reason)')
@@ -326,6 +329,45 @@ program
         `${ch.at} #${ch.id} ${ch.action} by ${ch.actor}: ${named(ch.from_release, res.labels)} -> ${named(ch.to_release, res.labels)} on ${ch.hosts.length} host(s)${ch.reason ? ` — ${ch.reason}` : ''}`,
       );
     }
+  });
+
+const driftCmd = program
+  .command('drift')
+  .description('which hosts serve code that differs from their desired release, and what was done about it')
+  .option('--json', 'print the report as JSON')
+  .option('--html <file>', 'write the report as one self-contained HTML page')
+  .addOption(coordinatorOption())
+  .action(async (opts: { json?: boolean; html?: string; coordinator: string }) => {
+    if (opts.json && opts.html) throw new FleetswapError('BAD_USAGE', 'give --json or --html FILE, not both');
+    const report = toDriftReport(await withClient(opts, (c) => c.call('Drift', {})), opts.coordinator);
+    if (opts.json) json(report);
+    else if (opts.html) {
+      const { driftHtml } = await import('./drift-html.js');
+      await writeFile(opts.html, driftHtml(report));
+      out(`wrote ${opts.html}: ${report.summary.hosts} hosts, ${report.summary['content-drift'] + report.summary['version-drift']} drifted`);
+    } else out(driftText(report));
+    // Drift is a finding, not a failure of the command: the exit code says whether it ran.
+  });
+
+driftCmd
+  .command('clean')
+  .description('remove the drifted trees a host keeps as evidence')
+  .argument('<host>', 'host id')
+  .addOption(coordinatorOption())
+  .action(async (host: string, opts: { coordinator: string }) => {
+    await withClient(opts, (c) => c.call('DriftClean', { host, actor: actor() }));
+    out(`${host}: evidence slots will be removed (see fleetswap hosts)`);
+  });
+
+driftCmd
+  .command('policy')
+  .description('revert drifted hosts (default) or only report them; for every host or a --select-ion')
+  .argument('<policy>', 'revert | report')
+  .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
+  .addOption(coordinatorOption())
+  .action(async (policy: string, opts: { select?: string[]; coordinator: string }) => {
+    const p = await withClient(opts, (c) => c.call('SetDriftPolicy', { policy, select: parseTags(opts.select), actor: actor() }));
+    out(`drift policy: ${p.default_policy} by default${p.rules.map((r) => `; ${r.policy} for ${Object.entries(r.select).map(([k, v]) => `${k}=${v}`).join(',')}`).join('')}`);
   });
 
 program

@@ -4,6 +4,7 @@ import { SHA256_RE } from '../shared/hash.js';
 import { toServiceError } from '../shared/rpc-errors.js';
 import type { BlobChunk, DeployRequest, HaltRequest, Host, RollbackRequest, RolloutAction, StatusReply } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
+import { driftReport } from './drift.js';
 import { registerRelease } from './releases.js';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
@@ -22,7 +23,7 @@ function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> 
 
 /** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls. */
 export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, vitals, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, drift, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
 
   return {
@@ -63,6 +64,16 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     Pause: unary((req: RolloutAction) => ({ rollout: engine.pause(req) })),
     Resume: unary((req: RolloutAction) => ({ rollout: engine.resume(req) })),
     Abort: unary((req: RolloutAction) => ({ rollout: engine.abort(req) })),
+    Drift: unary(() => driftReport(store, fleet, now)),
+    DriftClean: unary((req: { host: string; actor: string }) => {
+      drift.clean(req.host);
+      log.info({ host: req.host, actor: req.actor }, 'drift evidence clean ordered');
+      return {};
+    }),
+    SetDriftPolicy: unary((req: { policy: string; select: Record<string, string>; actor: string }) => {
+      const p = drift.setPolicy(req.policy, req.select);
+      return { default_policy: p.default, rules: p.rules };
+    }),
     Halt: unary((req: HaltRequest) => engine.halt(req)),
     Unhalt: unary((req: HaltRequest) => engine.unhalt(req)),
 

@@ -13,7 +13,7 @@ const MAX_HAVE = 16;
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
 export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, vitals, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, drift, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
   const manifests = new ManifestServer(store);
 
@@ -34,6 +34,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     call.sendMetadata(new grpc.Metadata());
     log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
     engine.onHello(store.host(hello.host_id)!, hello);
+    drift.onHello(store.host(hello.host_id)!);
     return hello.host_id;
   };
 
@@ -62,6 +63,10 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
             });
             log.info({ host: hostId, release: r.release_id, generation: r.generation, kind: r.kind, error: r.error || undefined }, 'report');
             engine.onReport(hostId, r);
+            drift.onReport(hostId, r);
+          } else if (msg.drift) {
+            if (!hostId) throw new FleetswapError('BAD_USAGE', 'drift report before hello');
+            drift.onDrift(hostId, msg.drift);
           }
         } catch (err) {
           log.warn({ host: hostId, err: (err as Error).message }, 'agent stream refused');

@@ -8,6 +8,7 @@ import { adminService } from './admin-service.js';
 import { agentService } from './agent-service.js';
 import { BlobStore } from './blob-store.js';
 import { Fleet } from './fleet.js';
+import { DriftMonitor, type DriftOptions } from './drift.js';
 import type { JudgeConfig } from './judge.js';
 import { RolloutEngine, type Clock } from './rollout.js';
 import { Store } from './store.js';
@@ -26,6 +27,7 @@ export interface CoordinatorOptions {
   judge?: JudgeConfig;
   /** How long after its bake a judged phase may stay undecided before it pauses. @default 60 s */
   decisionGraceMs?: number;
+  drift?: DriftOptions;
 }
 
 /** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
@@ -35,6 +37,7 @@ export class Coordinator {
   readonly fleet = new Fleet();
   readonly engine: RolloutEngine;
   readonly vitals: VitalsSink;
+  readonly drift: DriftMonitor;
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -47,8 +50,9 @@ export class Coordinator {
     this.blobs = new BlobStore(opts.dataDir);
     this.vitals = new VitalsSink(this.store, now, this.log, opts.vitals);
     this.engine = new RolloutEngine(this.store, this.fleet, now, this.log, (host, from, to) => this.vitals.between(host, from, to), opts.judge, opts.decisionGraceMs);
+    this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
     this.server = new grpc.Server(serverOptions);
-    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, now, log: this.log };
+    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, now, log: this.log };
     const svc = services();
     this.server.addService(svc.agent.service, agentService(deps));
     this.server.addService(svc.admin.service, adminService(deps));
@@ -66,7 +70,10 @@ export class Coordinator {
     });
     c.address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
     c.vitals.start();
-    c.timer = setInterval(() => c.engine.tick(), opts.tickMs ?? 250);
+    c.timer = setInterval(() => {
+      c.engine.tick();
+      c.drift.tick();
+    }, opts.tickMs ?? 250);
     c.log.info({ address: c.address, data: opts.dataDir, schema: c.store.schemaVersion() }, 'coordinator listening');
     return c;
   }

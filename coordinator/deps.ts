@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/log.js';
 import type { BlobStore } from './blob-store.js';
+import type { DriftMonitor } from './drift.js';
 import type { Fleet } from './fleet.js';
 import type { Clock, RolloutEngine } from './rollout.js';
 import type { Store } from './store.js';
@@ -12,6 +13,7 @@ export interface ServiceDeps {
   fleet: Fleet;
   engine: RolloutEngine;
   vitals: VitalsSink;
+  drift: DriftMonitor;
   now: Clock;
   log: Logger;
 }

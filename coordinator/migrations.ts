@@ -108,4 +108,25 @@ export const MIGRATIONS: readonly string[] = [
     evidence TEXT NOT NULL
   );
   `,
+  // Drift: every finding on a host (content, symlink, version), what was
+  // done about it and when it was resolved; kept after resolution for the
+  // report. A rollback to a past moment sends hosts to different releases:
+  // each host's own target.
+  `
+  CREATE TABLE drift_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    host TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    release_id TEXT NOT NULL,
+    paths TEXT NOT NULL,
+    path_count INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    resolved_at TEXT
+  );
+  CREATE INDEX drift_events_host ON drift_events(host, id);
+  CREATE INDEX drift_events_open ON drift_events(resolved_at) WHERE resolved_at IS NULL;
+  ALTER TABLE rollout_hosts ADD COLUMN target TEXT NOT NULL DEFAULT '';
+  `,
 ];

@@ -1,3 +1,4 @@
+import { parseDuration } from '../shared/duration.js';
 import { FleetswapError } from '../shared/errors.js';
 import { failpoint } from '../shared/failpoints.js';
 import type { Logger } from '../shared/log.js';
@@ -8,6 +9,7 @@ import type {
   HaltRequest,
   HaltState,
   Hello,
+  HostDirective,
   Report,
   RollbackRequest,
   Rollout,
@@ -147,6 +149,7 @@ export class RolloutEngine {
           cohort: cohorts.get(h.id) ?? lastCohort,
           prev_release: h.live_release,
           switched_at: 0,
+          target: '',
         });
         if (isOnline) outbox.push([h.id, this.directive(h.id, 'STAGE', release.id)]);
       }
@@ -165,27 +168,28 @@ export class RolloutEngine {
     const selected = this.select(req.select);
     const running = (h: HostRow) => h.desired_release || h.live_release;
     const current = mostCommon(selected.map(running));
-    // In the middle of a deploy, "back" is where that deploy came from.
-    const active = this.store.activeRollout();
-    const previous = active?.kind === 'deploy' && active.from_release ? resolveRelease(this.store, active.from_release) : undefined;
-    const target = req.to ? resolveRelease(this.store, req.to) : (previous ?? this.previousRelease(current));
+    const targets = this.rollbackTargets(req.to, selected, current);
     // Any host leaving an irreversible release counts, not only the majority's release.
-    for (const id of new Set(selected.flatMap((h) => [running(h), h.live_release]))) {
-      const leaving = id && id !== target.id ? this.store.releaseById(id) : undefined;
-      if (leaving?.irreversible) this.refuseIrreversible(leaving.label, leaving.irreversible, req);
+    for (const h of selected) {
+      for (const id of new Set([running(h), h.live_release])) {
+        const leaving = id && id !== targets.get(h.id) ? this.store.releaseById(id) : undefined;
+        if (leaving?.irreversible) this.refuseIrreversible(leaving.label, leaving.irreversible, req);
+      }
     }
+    const main = mostCommon([...targets.values()]);
     const outbox: [string, Directive][] = [];
     const id = this.store.tx(() => {
       const at = this.iso();
+      const active = this.store.activeRollout();
       const rolloutId = this.store.insertRollout({
         kind: 'rollback',
         state: 'switching',
-        release_id: target.id,
+        release_id: main,
         from_release: current,
         actor: req.actor,
         reason: req.reason,
         selector: req.select,
-        message: `switching ${selected.length} host(s) to ${target.label}`,
+        message: `switching ${selected.length} host(s) to ${[...new Set(targets.values())].map((t) => this.label(t)).join(', ')}${isDuration(req.to) ? ` (what each ran ${req.to} ago)` : ''}`,
         created_at: at,
         updated_at: at,
         deadline_at: this.now() + DEFAULT_SWITCH_TIMEOUT_MS,
@@ -193,37 +197,75 @@ export class RolloutEngine {
         plan: NO_PLAN,
       });
       if (active) this.transition(active, 'superseded', `superseded by rollback #${rolloutId}`);
-      this.store.recordDesiredChange({
-        at,
-        actor: req.actor,
-        reason: req.reason,
-        action: req.force_irreversible ? 'rollback (forced past irreversible)' : 'rollback',
-        from_release: current,
-        to_release: target.id,
-        hosts: selected.map((h) => h.id),
-      });
+      // One history entry per target release, so "which hosts" stays exact.
+      for (const target of new Set(targets.values())) {
+        const hosts = selected.filter((h) => targets.get(h.id) === target);
+        this.store.recordDesiredChange({
+          at,
+          actor: req.actor,
+          reason: req.reason,
+          action: `${isDuration(req.to) ? `rollback to ${req.to} ago` : 'rollback'}${req.force_irreversible ? ' (forced past irreversible)' : ''}`,
+          from_release: mostCommon(hosts.map(running)),
+          to_release: target,
+          hosts: hosts.map((h) => h.id),
+        });
+      }
       for (const h of selected) {
+        const target = targets.get(h.id) as string;
         const isOnline = this.fleet.isConnected(h.id);
         this.store.insertRolloutHost({
           rollout_id: rolloutId,
           host_id: h.id,
           stage: isOnline ? 'staged' : 'skipped',
-          switch: h.live_release === target.id ? 'done' : 'pending',
+          switch: h.live_release === target ? 'done' : 'pending',
           error: isOnline ? '' : 'offline; converges when it returns',
           stats: null,
           cohort: '',
           prev_release: h.live_release,
           switched_at: 0,
+          target: target === main ? '' : target,
         });
-        const d = this.directive(h.id, 'ACTIVATE', target.id, target.id);
+        const d = this.directive(h.id, 'ACTIVATE', target, target);
         if (isOnline) outbox.push([h.id, d]);
       }
       return rolloutId;
     });
     this.flush(outbox);
-    this.log.info({ rollout: id, release: target.id, hosts: selected.length }, 'rollback started');
+    this.log.info({ rollout: id, release: main, hosts: selected.length }, 'rollback started');
     this.evaluate(id);
     return this.view(id);
+  }
+
+  /**
+   * rollbackTargets is each selected host's release to go back to: a named
+   * release for all; with a duration, the release each host was meant to run
+   * that long ago (hosts changed at different times); by default where the
+   * active deploy came from, or the release before the current one.
+   */
+  private rollbackTargets(to: string, selected: HostRow[], current: string): Map<string, string> {
+    if (isDuration(to)) {
+      const at = this.now() - parseDuration(to);
+      const history = this.store.desiredChanges().filter((c) => Date.parse(c.at) <= at);
+      const out = new Map<string, string>();
+      const never: string[] = [];
+      for (const h of selected) {
+        const last = history.findLast((c) => c.hosts.includes(h.id));
+        if (last) out.set(h.id, last.to_release);
+        else never.push(h.id);
+      }
+      if (never.length > 0) {
+        throw new FleetswapError('NOTHING_TO_ROLL_BACK', `${listIds(never.map((id) => ({ id })))} had no desired release ${to} ago (${new Date(at).toISOString()}): pick a shorter time or --select other hosts`);
+      }
+      return out;
+    }
+    const active = this.store.activeRollout();
+    // In the middle of a deploy, "back" is where that deploy came from.
+    const target = to
+      ? resolveRelease(this.store, to)
+      : active?.kind === 'deploy' && active.from_release
+        ? resolveRelease(this.store, active.from_release)
+        : this.previousRelease(current);
+    return new Map(selected.map((h) => [h.id, target.id]));
   }
 
   /** promote skips what is left of a bake (or a watch): the operator has seen enough. */
@@ -342,7 +384,7 @@ export class RolloutEngine {
     if (rh.stage === 'pending' && hello.slots.some((s) => s.release_id === active.release_id)) {
       this.store.updateRolloutHost(active.id, host.id, { stage: 'staged' });
     }
-    if (rh.switch === 'pending' && hello.live_release === active.release_id) {
+    if (rh.switch === 'pending' && hello.live_release === (rh.target || active.release_id)) {
       this.store.updateRolloutHost(active.id, host.id, { switch: 'done', error: '', switched_at: this.now() });
     }
     if (rh.switch === 'reverting' && hello.live_release === rh.prev_release) {
@@ -365,7 +407,7 @@ export class RolloutEngine {
       this.evaluate(active.id);
       return;
     }
-    if (report.release_id !== active.release_id) return;
+    if (report.release_id !== (rh.target || active.release_id)) return;
     if (rh.stage === 'pending') {
       if (report.kind === 'STAGED' || report.kind === 'ACTIVATED') {
         this.store.updateRolloutHost(active.id, hostId, { stage: 'staged', stats: report.stats ?? null, error: '' });
@@ -678,8 +720,22 @@ export class RolloutEngine {
     for (const [hostId, d] of outbox) if (this.maySend(d.kind)) this.fleet.send(hostId, d);
   }
 
+  /** maySend holds back anything that switches while a halt is in force. */
   private maySend(kind: DirectiveKind): boolean {
-    return kind !== 'ACTIVATE' || !this.store.halt().halted;
+    return (kind !== 'ACTIVATE' && kind !== 'REPAIR') || !this.store.halt().halted;
+  }
+
+  /** direct stores and sends one host a directive outside a rollout (drift repair, clean-up); its desired release stays. */
+  direct(hostId: string, kind: HostDirective, releaseId: string): void {
+    const d = this.store.tx(() => this.directive(hostId, kind, releaseId));
+    if (this.maySend(kind)) this.fleet.send(hostId, d);
+  }
+
+  /** switching is the hosts an active rollout has told to switch and not yet heard back from. */
+  switching(): ReadonlySet<string> {
+    const active = this.store.activeRollout();
+    if (!active) return new Set();
+    return new Set(this.store.rolloutHosts(active.id).filter((h) => h.switch === 'pending' || h.switch === 'reverting').map((h) => h.host_id));
   }
 
   private refuseWhileHalted(what: string): void {
@@ -758,6 +814,11 @@ export class RolloutEngine {
       })),
     };
   }
+}
+
+/** isDuration tells `rollback --to 6h` from `rollback --to LABEL`. */
+function isDuration(to: string): boolean {
+  return /^\d+(?:\.\d+)?(ms|s|m|h|d)$/.test(to);
 }
 
 function mostCommon(values: string[]): string {

@@ -15,6 +15,7 @@ import type {
   HaltState,
   RolloutPlan,
 } from '../shared/wire.js';
+import type { DriftPath } from '../shared/drift.js';
 import { FleetswapError } from '../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -76,11 +77,26 @@ export interface RolloutHostRow {
   cohort: string;
   prev_release: string;
   switched_at: number;
+  /** A rollback to a past moment sends each host to its own release; '' means the rollout's. */
+  target: string;
 }
 
 export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'deadline_at' | 'wave' | 'phase_started_at' | 'paused_from' | 'ends_as' | 'verdict'>> & {
   updated_at: string;
 };
+
+export interface DriftEventRow {
+  id: number;
+  host: string;
+  kind: 'content-drift' | 'version-drift' | 'symlink-moved';
+  release_id: string;
+  paths: DriftPath[];
+  path_count: number;
+  detail: string;
+  detected_at: string;
+  action: string;
+  resolved_at: string | null;
+}
 
 export interface StoredRelease extends Release {
   manifest: Buffer;
@@ -250,6 +266,11 @@ export class Store {
       });
   }
 
+  /** updateHostLive records what a host says it serves now, outside a directive (a drift finding). */
+  updateHostLive(id: string, live: string, slots: SlotInfo[], at: string): void {
+    this.stmt(`UPDATE hosts SET live_release = ?, slots = ?, last_seen = ? WHERE id = ?`).run(live, JSON.stringify(slots), at, id);
+  }
+
   touchHost(id: string, at: string): void {
     this.stmt(`UPDATE hosts SET last_seen = ? WHERE id = ?`).run(at, id);
   }
@@ -314,6 +335,48 @@ export class Store {
     return r.n;
   }
 
+  // ---- drift ----
+
+  insertDriftEvent(e: Omit<DriftEventRow, 'id'>): number {
+    const info = this.stmt(
+      `INSERT INTO drift_events(host, kind, release_id, paths, path_count, detail, detected_at, action, resolved_at)
+       VALUES (@host, @kind, @release_id, @paths, @path_count, @detail, @detected_at, @action, @resolved_at)`,
+    ).run({ ...e, paths: JSON.stringify(e.paths) });
+    return Number(info.lastInsertRowid);
+  }
+
+  updateDriftEvent(id: number, change: Partial<Pick<DriftEventRow, 'paths' | 'path_count' | 'action' | 'resolved_at' | 'detail'>>): void {
+    const cols = Object.keys(change);
+    if (cols.length === 0) return;
+    const values: Raw = { ...change, id };
+    if (change.paths) values.paths = JSON.stringify(change.paths);
+    this.stmt(`UPDATE drift_events SET ${cols.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run(values);
+  }
+
+  openDriftEvents(host?: string): DriftEventRow[] {
+    const rows = (host === undefined
+      ? this.stmt(`SELECT * FROM drift_events WHERE resolved_at IS NULL ORDER BY id`).all()
+      : this.stmt(`SELECT * FROM drift_events WHERE resolved_at IS NULL AND host = ? ORDER BY id`).all(host)) as Raw[];
+    return rows.map(driftFrom);
+  }
+
+  /** recentDriftEvents is each host's newest events (open or resolved), newest first. */
+  recentDriftEvents(perHost: number): DriftEventRow[] {
+    return (
+      this.stmt(
+        `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY host ORDER BY id DESC) AS n FROM drift_events) WHERE n <= ? ORDER BY host, id DESC`,
+      ).all(perHost) as Raw[]
+    ).map(driftFrom);
+  }
+
+  meta<T>(key: string, fallback: T): T {
+    return json(this.rawMeta(key), fallback);
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.stmt(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, JSON.stringify(value));
+  }
+
   // ---- rollouts ----
 
   private rolloutFrom(r: Raw): RolloutRow {
@@ -370,14 +433,14 @@ export class Store {
   // ---- the kill switch ----
 
   halt(): HaltState {
-    return json(this.meta('halt'), { halted: false, reason: '', actor: '', at: '' });
+    return this.meta('halt', { halted: false, reason: '', actor: '', at: '' });
   }
 
   setHalt(h: HaltState): void {
-    this.stmt(`INSERT INTO meta(key, value) VALUES ('halt', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(JSON.stringify(h));
+    this.setMeta('halt', h);
   }
 
-  private meta(key: string): string | undefined {
+  private rawMeta(key: string): string | undefined {
     return (this.stmt(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
   }
 
@@ -409,8 +472,8 @@ export class Store {
   insertRolloutHost(h: RolloutHostRow): void {
     this.db
       .prepare(
-        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at)
-         VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at)`,
+        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at, target)
+         VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at, @target)`,
       )
       .run({ ...h, stats: h.stats ? JSON.stringify(h.stats) : null });
   }
@@ -487,4 +550,8 @@ function sampleFrom(r: Raw): { host: string; s: VitalsSample } {
       probe_latency_ms: r.probe_ms as number,
     },
   };
+}
+
+function driftFrom(r: Raw): DriftEventRow {
+  return { ...(r as unknown as DriftEventRow), paths: json(r.paths, []) };
 }

@@ -1,12 +1,28 @@
 // TypeScript mirror of proto/fleetswap.proto as @grpc/proto-loader decodes it
 // (keepCase, longs as Number, enums as String, defaults filled in).
 
-export type ReportKind = 'STAGED' | 'ACTIVATED' | 'FAILED' | 'REVERTED';
-export type DirectiveKind = 'STAGE' | 'ACTIVATE';
+import type { DriftPath, DriftState } from './drift.js';
+
+export type ReportKind = 'STAGED' | 'ACTIVATED' | 'FAILED' | 'REVERTED' | 'REPAIRED' | 'CLEANED';
+export type DirectiveKind = 'STAGE' | 'ACTIVATE' | 'REPAIR' | 'CLEAN';
+/** The directives sent to one host outside a rollout (drift repair, evidence clean-up). */
+export type HostDirective = Exclude<DirectiveKind, 'STAGE'>;
 
 export interface SlotInfo {
   index: number;
   release_id: string;
+  evidence?: boolean;
+}
+
+export interface DriftReportMsg {
+  kind: 'content' | 'symlink' | 'clean';
+  release_id: string;
+  paths: DriftPath[];
+  path_count: number;
+  detected_at_ms: number;
+  detail: string;
+  live_release: string;
+  slots: SlotInfo[];
 }
 
 export interface Hello {
@@ -69,7 +85,8 @@ export interface AgentMessage {
   hello?: Hello | null;
   report?: Report | null;
   vitals?: VitalsBatch | null;
-  body?: 'hello' | 'report' | 'vitals';
+  drift?: DriftReportMsg | null;
+  body?: 'hello' | 'report' | 'vitals' | 'drift';
 }
 
 export interface Directive {
@@ -298,3 +315,38 @@ export interface DesiredChange {
 export const TERMINAL_ROLLOUT_STATES: ReadonlySet<RolloutState> = new Set(['complete', 'rolled_back', 'aborted', 'failed', 'superseded']);
 /** A deploy's phases after which the new release is on every selected host. */
 export const AT_FULL_FLEET: ReadonlySet<RolloutState> = new Set(['watching', 'complete']);
+
+export interface DriftEventWire {
+  kind: 'content-drift' | 'version-drift' | 'symlink-moved';
+  paths: DriftPath[];
+  detected_at: string;
+  action: string;
+  /** '' while open */
+  resolved_at: string;
+  path_count: number;
+  detail: string;
+}
+
+export interface DriftHostWire {
+  host: string;
+  tags: Record<string, string>;
+  desired: string;
+  live: string;
+  desired_id: string;
+  live_id: string;
+  state: DriftState;
+  path_count: number;
+  first_paths: DriftPath[];
+  events: DriftEventWire[];
+}
+
+export interface DriftReportReply {
+  generated_at: string;
+  summary: Record<string, number>;
+  hosts: DriftHostWire[];
+}
+
+export interface DriftPoliciesWire {
+  default_policy: string;
+  rules: { select: Record<string, string>; policy: string }[];
+}

@@ -9,7 +9,7 @@ export interface WorkerHost {
 }
 
 export type ToWorker =
-  | { type: 'start'; coordinator: string; hosts: WorkerHost[]; backoff?: { baseMs: number; maxMs: number }; vitalsIntervalMs: number }
+  | { type: 'start'; coordinator: string; hosts: WorkerHost[]; backoff?: { baseMs: number; maxMs: number }; vitalsIntervalMs: number; driftWatch?: boolean; verifyIntervalMs?: number }
   | { type: 'live' }
   | { type: 'quiet' }
   | { type: 'stop' };

@@ -30,6 +30,9 @@ async function handle(m: ToWorker): Promise<void> {
           backoff: m.backoff,
           vitalsIntervalMs: m.vitalsIntervalMs,
           metrics: syntheticMetrics(),
+          // Off unless a scenario is about drift: a thousand file watchers would measure inotify, not the rollout path.
+          driftWatch: m.driftWatch ?? false,
+          verifyIntervalMs: m.verifyIntervalMs,
         });
         agent.onConnected = () => send({ type: 'connected', host: h.id, at: now() });
         agent.onDirectiveDone = (report) => send({ type: 'report', host: h.id, at: now(), report });

@@ -1,0 +1,267 @@
+import { FleetswapError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { DRIFT_STATES, type DriftState } from '../shared/drift.js';
+import type { DriftEventWire, DriftHostWire, DriftReportMsg, DriftReportReply, HostDirective, Report } from '../shared/wire.js';
+import type { Fleet } from './fleet.js';
+import type { Clock } from './rollout.js';
+import type { DriftEventRow, HostRow, Store } from './store.js';
+
+export type DriftPolicy = 'revert' | 'report';
+
+/** The policy: a default, and rules for selections of hosts (the last rule that matches wins). */
+export interface DriftPolicies {
+  default: DriftPolicy;
+  rules: { select: Record<string, string>; policy: DriftPolicy }[];
+}
+
+export interface DriftOptions {
+  /** How long a host may run another release than its desired one, with nothing in flight, before it is drift. @default 30 s */
+  graceMs?: number;
+  /** The coordinator's default policy until one is set. @default revert */
+  policy?: DriftPolicy;
+}
+
+/** What the monitor needs from the rollout engine: directives, stored before they are sent. */
+export interface Directing {
+  direct(hostId: string, kind: HostDirective, releaseId: string): void;
+  /** Hosts an active rollout is switching: their release is expected to differ for a moment. */
+  switching(): ReadonlySet<string>;
+}
+
+const POLICY_KEY = 'drift_policy';
+const REPORTED = 'reported (policy: report)';
+
+/**
+ * DriftMonitor keeps every host's live code equal to its desired release,
+ * and remembers each time it was not. Hosts report what they find in their
+ * live tree (files changed, `current` moved); the monitor itself notices a
+ * host running another release than its desired one with nothing in flight.
+ * Under the `revert` policy it directs the host back (a REPAIR rebuilds the
+ * tree into a fresh slot and keeps the drifted one as evidence; an ACTIVATE
+ * switches back); under `report` it only records. Every event is stored with
+ * the action taken and when it was resolved.
+ */
+export class DriftMonitor {
+  private readonly since = new Map<string, number>();
+  private readonly graceMs: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly fleet: Fleet,
+    private readonly directing: Directing,
+    private readonly now: Clock,
+    private readonly log: Logger,
+    private readonly opts: DriftOptions = {},
+  ) {
+    this.graceMs = opts.graceMs ?? 30_000;
+  }
+
+  private iso(at = this.now()): string {
+    return new Date(at).toISOString();
+  }
+
+  policies(): DriftPolicies {
+    return this.store.meta<DriftPolicies>(POLICY_KEY, { default: this.opts.policy ?? 'revert', rules: [] });
+  }
+
+  /** setPolicy sets the default (no selection) or adds a rule for a selection, replacing one for the same selection. */
+  setPolicy(policy: string, select: Record<string, string>): DriftPolicies {
+    if (policy !== 'revert' && policy !== 'report') throw new FleetswapError('BAD_USAGE', `bad drift policy "${policy}": revert or report`);
+    const p = this.policies();
+    const key = JSON.stringify(Object.entries(select).sort());
+    const rules = p.rules.filter((r) => JSON.stringify(Object.entries(r.select).sort()) !== key);
+    const next: DriftPolicies = Object.keys(select).length === 0 ? { default: policy, rules } : { default: p.default, rules: [...rules, { select, policy }] };
+    this.store.setMeta(POLICY_KEY, next);
+    this.log.info({ policy, select }, 'drift policy set');
+    return next;
+  }
+
+  policyFor(host: HostRow): DriftPolicy {
+    const p = this.policies();
+    const rule = p.rules.filter((r) => Object.entries(r.select).every(([k, v]) => host.tags[k] === v)).at(-1);
+    return rule?.policy ?? p.default;
+  }
+
+  // ---- what hosts say ----
+
+  onDrift(hostId: string, d: DriftReportMsg): void {
+    const host = this.store.host(hostId);
+    if (!host) return;
+    this.store.updateHostLive(hostId, d.live_release, d.slots, this.iso());
+    if (d.kind === 'clean') {
+      // A full verification found the tree whole again (put right by hand, under `report`).
+      for (const e of this.store.openDriftEvents(hostId)) {
+        if (e.kind === 'content-drift' && e.release_id === d.release_id) this.store.updateDriftEvent(e.id, { resolved_at: this.iso(), action: `${e.action}; verified clean` });
+      }
+      return;
+    }
+    const kind = d.kind === 'content' ? 'content-drift' : 'symlink-moved';
+    const open = this.store.openDriftEvents(hostId).find((e) => e.kind === kind);
+    const detected = this.iso(Math.min(d.detected_at_ms || this.now(), this.now()));
+    const policy = this.policyFor(host);
+    if (open) {
+      this.store.updateDriftEvent(open.id, { paths: mergePaths(open.paths, d.paths), path_count: Math.max(open.path_count, d.path_count), detail: d.detail || open.detail });
+    } else {
+      this.store.insertDriftEvent({
+        host: hostId,
+        kind,
+        release_id: d.release_id,
+        paths: d.paths,
+        path_count: d.path_count,
+        detail: d.detail,
+        detected_at: detected,
+        action: policy === 'report' ? REPORTED : 'reverting',
+        resolved_at: null,
+      });
+      this.log.warn({ host: hostId, release: d.release_id, kind, paths: d.path_count, policy }, `drift: ${d.kind === 'content' ? 'live tree differs from its manifest' : `current moved (${d.detail})`}`);
+    }
+    if (policy === 'report' || !host.desired_release || open) return;
+    if (kind === 'content-drift' && d.release_id === host.desired_release && d.live_release === host.desired_release) {
+      this.directing.direct(hostId, 'REPAIR', host.desired_release);
+    } else {
+      this.directing.direct(hostId, 'ACTIVATE', host.desired_release);
+    }
+  }
+
+  /** onHello notices a host that comes back on another release than its desired one. */
+  onHello(host: HostRow): void {
+    if (!host.desired_release || host.live_release === host.desired_release || this.directing.switching().has(host.id)) return;
+    if (this.store.openDriftEvents(host.id).some((e) => e.kind === 'version-drift')) return;
+    const inFlight = host.directive_generation > host.last_generation;
+    this.openVersionDrift(host, inFlight ? 'reverting (its missed directive was sent again)' : undefined);
+  }
+
+  onReport(hostId: string, r: Report): void {
+    const host = this.store.host(hostId);
+    if (!host) return;
+    const at = this.iso();
+    for (const e of this.store.openDriftEvents(hostId)) {
+      if (e.action === REPORTED) continue;
+      if (r.kind === 'REPAIRED' && e.kind === 'content-drift') {
+        const evidence = r.slots.filter((s) => s.evidence && s.release_id === e.release_id).map((s) => s.index);
+        this.store.updateDriftEvent(e.id, { resolved_at: at, action: `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}` });
+      } else if ((r.kind === 'ACTIVATED' || r.kind === 'REPAIRED') && r.live_release === host.desired_release && e.kind !== 'content-drift') {
+        this.store.updateDriftEvent(e.id, { resolved_at: at, action: 'reverted: switched back to its desired release' });
+      } else if (r.kind === 'FAILED' && (r.release_id === host.desired_release || r.release_id === e.release_id)) {
+        this.store.updateDriftEvent(e.id, { action: `revert failed: ${r.error_code}: ${r.error}` });
+      }
+    }
+  }
+
+  /** tick finds version drift: another release live than desired, nothing in flight, past the grace. */
+  tick(): void {
+    const now = this.now();
+    const switching = this.directing.switching();
+    for (const host of this.store.hosts()) {
+      const drifting =
+        this.fleet.isConnected(host.id) &&
+        host.desired_release !== '' &&
+        host.live_release !== host.desired_release &&
+        host.directive_generation <= host.last_generation &&
+        !switching.has(host.id);
+      if (!drifting) {
+        this.since.delete(host.id);
+        if (host.live_release === host.desired_release) this.resolveVersionDrift(host);
+        continue;
+      }
+      const first = this.since.get(host.id) ?? now;
+      this.since.set(host.id, first);
+      if (now - first < this.graceMs) continue;
+      if (this.store.openDriftEvents(host.id).some((e) => e.kind !== 'content-drift' && e.action !== REPORTED && e.action.startsWith('revert'))) {
+        // Sent back once and still not there: do not resend in a loop; the event says so.
+        continue;
+      }
+      this.openVersionDrift(host);
+    }
+  }
+
+  private openVersionDrift(host: HostRow, action?: string): void {
+    const policy = this.policyFor(host);
+    const open = this.store.openDriftEvents(host.id).find((e) => e.kind === 'version-drift');
+    const chosen = action ?? (policy === 'report' ? REPORTED : 'reverting');
+    if (!open) {
+      this.store.insertDriftEvent({
+        host: host.id,
+        kind: 'version-drift',
+        release_id: host.live_release,
+        paths: [],
+        path_count: 0,
+        detail: `live ${host.live_release.slice(0, 12) || 'nothing'}, desired ${host.desired_release.slice(0, 12)}`,
+        detected_at: this.iso(),
+        action: chosen,
+        resolved_at: null,
+      });
+      this.log.warn({ host: host.id, release: host.live_release, desired: host.desired_release, policy }, 'drift: host runs another release than its desired one');
+    }
+    if (!action && policy === 'revert') this.directing.direct(host.id, 'ACTIVATE', host.desired_release);
+  }
+
+  private resolveVersionDrift(host: HostRow): void {
+    for (const e of this.store.openDriftEvents(host.id)) {
+      if (e.kind === 'content-drift') continue;
+      this.store.updateDriftEvent(e.id, { resolved_at: this.iso(), action: e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release' });
+    }
+  }
+
+  /** clean tells a host to remove the drifted trees it keeps as evidence. */
+  clean(hostId: string): void {
+    const host = this.store.host(hostId);
+    if (!host) throw new FleetswapError('NO_HOSTS', `no host ${JSON.stringify(hostId)}: see fleetswap hosts`);
+    if (!host.slots.some((s) => s.evidence)) throw new FleetswapError('REFUSED', `${hostId} keeps no evidence slots: nothing to clean`);
+    this.directing.direct(hostId, 'CLEAN', '');
+  }
+}
+
+const EVENTS_PER_HOST = 20;
+const FIRST_PATHS = 5;
+
+/**
+ * driftReport is the fleet's drift report: one row per host with its state,
+ * the paths of an open content drift, and its recent events (resolved ones
+ * too), drifted hosts first.
+ */
+export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReportReply {
+  const labels = store.releaseLabels();
+  const name = (id: string) => (id ? (labels[id] ?? id.slice(0, 12)) : '');
+  const events = new Map<string, DriftEventRow[]>();
+  for (const e of store.recentDriftEvents(EVENTS_PER_HOST)) (events.get(e.host) ?? events.set(e.host, []).get(e.host)!).push(e);
+  const hosts = store.hosts().map((h): DriftHostWire => {
+    const mine = events.get(h.id) ?? [];
+    const open = mine.filter((e) => e.resolved_at === null);
+    const content = open.find((e) => e.kind === 'content-drift');
+    return {
+      host: h.id,
+      tags: h.tags,
+      desired: name(h.desired_release),
+      live: name(h.live_release),
+      desired_id: h.desired_release,
+      live_id: h.live_release,
+      state: stateOf(h, open, fleet.isConnected(h.id)),
+      path_count: content?.path_count ?? 0,
+      first_paths: content?.paths.slice(0, FIRST_PATHS) ?? [],
+      events: mine.map(
+        (e): DriftEventWire => ({ kind: e.kind, paths: e.paths, path_count: e.path_count, detail: e.detail, detected_at: e.detected_at, action: e.action, resolved_at: e.resolved_at ?? '' }),
+      ),
+    };
+  });
+  const order = (s: DriftState) => DRIFT_STATES.indexOf(s);
+  hosts.sort((a, b) => order(a.state) - order(b.state) || a.host.localeCompare(b.host));
+  const summary: Record<string, number> = Object.fromEntries(DRIFT_STATES.map((s) => [s, 0]));
+  for (const h of hosts) summary[h.state] = (summary[h.state] ?? 0) + 1;
+  return { generated_at: new Date(now()).toISOString(), summary, hosts };
+}
+
+function stateOf(h: HostRow, open: DriftEventRow[], connected: boolean): DriftState {
+  if (!connected) return 'offline';
+  if (open.some((e) => e.action === 'reverting' || e.action.startsWith('reverting '))) return 'converging';
+  if (open.some((e) => e.kind === 'content-drift')) return 'content-drift';
+  if (open.length > 0) return 'version-drift';
+  if (h.directive_generation > h.last_generation) return 'converging';
+  if (h.desired_release && h.live_release !== h.desired_release) return 'version-drift';
+  return 'in-sync';
+}
+
+function mergePaths(a: DriftEventRow['paths'], b: DriftEventRow['paths'], max = 20): DriftEventRow['paths'] {
+  const seen = new Set(a.map((p) => `${p.path}\0${p.change}`));
+  return [...a, ...b.filter((p) => !seen.has(`${p.path}\0${p.change}`))].slice(0, max);
+}
