@@ -32,7 +32,8 @@ describe('rollback --to a time ago', () => {
     const release = async (label: string, irreversible = '') =>
       (await push(client!, await aTree(join(dir, 'builds', label), { version: label }), { label, owner: '', notes: '', irreversible }, false)).release.id;
     const cli = (...args: string[]) => runCli([...args, '--coordinator', coordinator!.address]);
-    const pause = () => new Promise((r) => setTimeout(r, 1_500));
+    // Wide gaps: a loaded machine may take a second or two to start the CLI, and the moment is counted from its call.
+    const pause = () => new Promise((r) => setTimeout(r, 3_000));
 
     const v1 = await release('v1');
     expect((await deployAndWait(client, 'v1')).state).toBe('complete');
@@ -46,11 +47,12 @@ describe('rollback --to a time ago', () => {
     const allChanged = Date.now();
 
     // A moment after east took v2 and before everyone took v3.
-    const ago = `${Date.now() - Math.round((eastChanged + allChanged) / 2)}ms`;
-    const refused = await cli('rollback', '--to', ago);
+    const between = Math.round((eastChanged + allChanged) / 2);
+    const refused = await cli('rollback', '--to', `${Date.now() - between}ms`);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/v3 is irreversible \(drops the carts table\).*--force-irreversible --reason/);
 
+    const ago = `${Date.now() - between}ms`;
     const res = await cli('rollback', '--to', ago, '--force-irreversible', '--reason', 'carts restored from backup');
     expect(res.code, res.stderr + res.stdout).toBe(0);
     for (const a of agents) {
