@@ -20,6 +20,8 @@ export interface CoordinatorFlags {
   alpha: string;
   judgeWindow: string;
   staleAfter: string;
+  driftPolicy: string;
+  driftGrace: string;
 }
 
 export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
@@ -31,8 +33,10 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   if (bucketMs < 100) throw new FleetswapError('BAD_USAGE', `--judge-window ${opts.judgeWindow} is too short: at least 100ms`);
   // Samples still in flight when a window ends count: judge each window a little after it ends.
   const judge = { ...DEFAULT_JUDGE, alpha, bucketMs, lagMs: Math.min(DEFAULT_JUDGE.lagMs, bucketMs * 0.3), staleMs: parseDuration(opts.staleAfter) };
+  if (opts.driftPolicy !== 'revert' && opts.driftPolicy !== 'report') throw new FleetswapError('BAD_USAGE', `bad --drift-policy "${opts.driftPolicy}": revert or report`);
+  const drift = { policy: opts.driftPolicy, graceMs: parseDuration(opts.driftGrace) } as const;
   const log = createLogger('coordinator');
-  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge });
+  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift });
   const halt = c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -66,6 +66,8 @@ const coordinatorCmd = program
   .option('--alpha <rate>', 'the false-rollback rate of each judged phase, however often it is judged', String(DEFAULT_JUDGE.alpha))
   .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)
   .option('--stale-after <duration>', 'a canary silent this long holds its rollout', `${DEFAULT_JUDGE.staleMs / 1000}s`)
+  .option('--drift-policy <policy>', 'what to do about drift until fleetswap drift policy says otherwise: revert or report', 'revert')
+  .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
   .option('--config <file>', 'JSON file with any of these settings (flags win)')
   .action(async (opts: { config?: string }, cmd: Command) => {
     applyConfigFile(cmd, opts.config);
