@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, open, readFile, rm, stat, statfs, symlink, type FileHandle } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { chmod, mkdir, open, readFile, rm, statfs, symlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { syncTree, writeFileDurably } from '../shared/fsync.js';
@@ -85,6 +86,8 @@ export class Stager {
       const dirs = await this.makeDirs(dir, manifest);
       const byHash = groupByHash(files);
       const placed = new Map<string, string>();
+      // Files written with their manifest mode already: no chmod pass for them.
+      const moded = new Set<string>();
       const local = await this.localIndex();
 
       // Reuse what any complete slot holds; a copy that does not hash right
@@ -92,9 +95,11 @@ export class Stager {
       await inParallel([...byHash], async ([hash, entries], buf) => {
         signal.throwIfAborted();
         const src = local.get(hash);
-        const dest = join(dir, (entries[0] as FileEntry).path);
-        if (src && (await copyVerified(src, dest, hash, buf))) {
+        const first = entries[0] as FileEntry;
+        const dest = join(dir, first.path);
+        if (src && (await copyVerified(src, dest, first, buf))) {
           placed.set(hash, dest);
+          moded.add(dest);
           stats.blobs_reused++;
         }
       });
@@ -113,11 +118,12 @@ export class Stager {
         const first = placed.get(hash) as string;
         for (const e of entries.slice(1)) {
           signal.throwIfAborted();
-          if (!(await copyVerified(first, join(dir, e.path), hash, buf))) {
+          if (!(await copyVerified(first, join(dir, e.path), e, buf))) {
             throw new FleetswapError('HASH_MISMATCH', `copy of ${e.path} did not match its hash`);
           }
         }
-        for (const e of entries) await chmod(join(dir, e.path), e.mode);
+        const firstEntry = entries[0] as FileEntry;
+        if (!moded.has(first)) await chmod(first, firstEntry.mode);
         failpoint('stage-after-file');
       });
       for (const e of manifest.entries) if (e.type === 'symlink') await symlink(e.target, join(dir, e.path));
@@ -298,24 +304,58 @@ async function inParallel<T>(items: T[], fn: (item: T, buf: Buffer) => Promise<v
 }
 
 /**
- * copyVerified copies src to dest and hashes what landed; on a mismatch it
- * removes dest and returns false. Small files (most of a web build) go by
- * one kernel copy and one read back: a third of the system calls of a
- * read-write loop, which is what a staging of thousands of files costs.
+ * copyVerified copies src to dest as the manifest entry says (content and
+ * mode), checking the bytes against the entry's sha256 on the way: what is
+ * written is exactly what was hashed. A source that does not hash right (a
+ * hand-edited live file) writes nothing and returns false.
+ *
+ * Small files (most of a web build) are copied with synchronous calls: each
+ * async call costs a thread-pool round trip and a promise, several times the
+ * system call itself, and a delta deploy is thousands of unchanged files.
+ * The event loop is handed back every few milliseconds, so the agent's
+ * stream and vitals do not wait behind a staging.
  */
-async function copyVerified(src: string, dest: string, hash: string, buf: Buffer): Promise<boolean> {
-  const size = (await stat(src).catch(() => undefined))?.size;
-  if (size === undefined) return false;
-  let got: string;
-  if (size <= buf.length) {
-    await copyFile(src, dest);
-    got = createHash('sha256').update(await readFile(dest)).digest('hex');
-  } else {
-    got = await copyLarge(src, dest, buf);
+async function copyVerified(src: string, dest: string, entry: FileEntry, buf: Buffer): Promise<boolean> {
+  if (entry.size <= buf.length) {
+    await yieldNowAndThen();
+    return copySmall(src, dest, entry);
   }
-  if (got === hash) return true;
+  const got = await copyLarge(src, dest, buf).catch(() => undefined);
+  if (got === entry.sha256) {
+    await chmod(dest, entry.mode);
+    return true;
+  }
   await rm(dest, { force: true });
   return false;
+}
+
+function copySmall(src: string, dest: string, entry: FileEntry): boolean {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(src);
+  } catch {
+    return false;
+  }
+  if (data.length !== entry.size || createHash('sha256').update(data).digest('hex') !== entry.sha256) return false;
+  const fd = fs.openSync(dest, 'wx', 0o600);
+  try {
+    fs.writeSync(fd, data);
+    // The mode on the open file: not subject to the umask, and no second lookup of the path.
+    fs.fchmodSync(fd, entry.mode);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
+const YIELD_EVERY_MS = 4;
+let lastYield = performance.now();
+
+/** yieldNowAndThen gives the event loop a turn when synchronous work has held it for a few milliseconds. */
+async function yieldNowAndThen(): Promise<void> {
+  if (performance.now() - lastYield < YIELD_EVERY_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastYield = performance.now();
 }
 
 async function copyLarge(src: string, dest: string, buf: Buffer): Promise<string> {
