@@ -56,6 +56,10 @@ interface Scenario {
   live?: string;
   /** Hosts that differ for good: per-host load and CPU offsets (SD) and an error-rate factor (geometric SD). */
   spread?: { load: number; cpu: number; errors: number };
+  /** The baseline's behaviour from START on (a change across the whole fleet); `base` unless given. */
+  baseAfter?: Behaviour;
+  /** How many baseline hosts joined at START, with no minutes before. */
+  newcomers?: number;
 }
 
 /** Fleet holds every host's samples, oldest first, and answers samples(host, from, to) from them. */
@@ -83,7 +87,8 @@ class Fleet {
     for (let i = 0; i < (s.baseline ?? 20); i++) {
       const id = `base-${i}`;
       const own = host();
-      this.hosts.set(id, series(rng, from, until, () => [OLD, own(base)]));
+      const joined = i < (s.newcomers ?? 0) ? START : from;
+      this.hosts.set(id, series(rng, joined, until, (ts) => [OLD, own(ts < START ? base : (s.baseAfter ?? base))]));
       this.baseline.push(id);
     }
   }
@@ -177,7 +182,7 @@ describe('Judge', () => {
     expect(ev!.effect).toBeGreaterThan(3);
     expect(ev!.effect).toBeLessThan(8);
     expect(ev!.p).toBeLessThanOrEqual(ev!.threshold);
-    expect(ev!.threshold).toBeCloseTo(DEFAULT_JUDGE.alpha / 6, 12);
+    expect(ev!.threshold).toBeCloseTo(DEFAULT_JUDGE.alpha / 3, 12);
     expect(ev!.canary).toBeGreaterThan(ev!.base);
     expect(fail!.v.reason).toMatch(/error rate \d+\.\d+x vs baseline/);
     expect(fail!.v.reason).not.toMatch(/\n/);
@@ -243,6 +248,33 @@ describe('Judge', () => {
     expect(falseFails).toBeLessThanOrEqual(1);
     const bad = new Fleet({ seed: 3, spread, canary: { ...HEALTHY, errors: HEALTHY.errors * 3 } }, START + bake);
     expect(firstOf(judgeEvery(new Judge(START, bake), bad, START + bake), 'fail')).toBeDefined();
+  });
+
+  it('does not fail a release deployed while the whole fleet changes (an incident, a traffic peak)', () => {
+    // Every host, canaries and baseline alike, gets busier and logs twice the errors from the switch on.
+    const busier = { ...HEALTHY, load: HEALTHY.load + 0.4, cpu: HEALTHY.cpu + 12, errors: HEALTHY.errors * 2 };
+    const bake = 60 * SECOND;
+    for (let seed = 1; seed <= 10; seed++) {
+      const fleet = new Fleet({ seed, canary: busier, baseAfter: busier }, START + bake);
+      const verdicts = judgeEvery(new Judge(START, bake), fleet, START + bake);
+      expect(verdicts.filter((x) => x.v.outcome === 'fail').map((x) => x.v.reason)).toEqual([]);
+      // The canaries' own past shows the change; it is shown, not decisive, while a baseline runs alongside.
+      const before = evidence(verdicts.at(-1)!.v, 'load1', 'before')!;
+      expect(before).toMatchObject({ threshold: 0, outcome: 'ok' });
+      expect(before.detail).toMatch(/not decisive/);
+    }
+  });
+
+  it('keeps judging changes from each host\'s own past when a baseline host has no past', () => {
+    const spread = { load: 0.3, cpu: 8, errors: 1.5 };
+    const bake = 120 * SECOND;
+    let falseFails = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const verdicts = judgeEvery(new Judge(START, bake), new Fleet({ seed, spread, newcomers: 1 }, START + bake), START + bake);
+      if (verdicts.some((x) => x.v.outcome === 'fail')) falseFails++;
+      expect(evidence(verdicts.at(-1)!.v, 'load1', 'baseline')!.detail).toMatch(/changes since each host's own minutes before/);
+    }
+    expect(falseFails).toBeLessThanOrEqual(1);
   });
 
   it('does not fail a tiny, consistent load increase below the effect floor, even when it is significant', () => {

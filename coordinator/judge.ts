@@ -110,6 +110,10 @@ const CONTINUOUS: readonly Continuous[] = ['load1', 'cpu_pct', 'probe_ms'];
 const ERRORS_Z = 2.33; // one-sided 99% normal quantile, for padding a reference rate
 const ERROR_PRIOR_LINES = 10; // how many error lines of history it takes to move a host's weight halfway from 1
 const MIN_REFERENCE_WINDOWS = 3;
+// An error rate this far above the baseline's, with at least this much evidence (one stray line is
+// not), keeps a canary in judgement past its bake.
+const LEANING_RATIO = 1.5;
+const LEANING_P = 0.1;
 
 /**
  * Judge decides whether the hosts that took a new release are worse than the
@@ -139,7 +143,8 @@ export class Judge {
     const canaryCells = input.canaries.map((h) => this.cells(input.samples(h.id, this.start, end), input.newRelease, buckets, this.start));
     const baseCells = input.baseline.map((id) => this.cells(input.samples(id, this.start, end), input.oldRelease, buckets, this.start));
     const probed = canaryCells.some((cells) => cells.some((x) => x.probes > 0));
-    const planned = (input.baseline.length > 0 ? 2 : 1) * (2 + (probed ? 2 : 1));
+    // The tests that can fail a verdict: errors, load, CPU (and probe latency) against one reference.
+    const planned = 2 + (probed ? 2 : 1);
     const threshold = c.alpha / planned;
 
     // Each window is looked at once; later looks only add windows.
@@ -172,6 +177,8 @@ export class Judge {
     const thin = coverage(input.canaries, canaryCells, buckets, c.minCoverage);
     if (elapsed >= this.bakeMs) {
       if (thin.length > 0) return verdict('hold', `${thin.join('; ')}: too little data to pass`);
+      const leaning = this.leaningWorse(canaryCells, baseCells, threshold);
+      if (leaning) return verdict('pending', `the bake is over, but ${leaning}: judging on until the phase deadline`);
       return verdict('pass', `no regression in ${Math.round(elapsed / 1000)}s of judging`);
     }
     // An early pass is a pass: a canary that missed most windows (silent, then back) must not get one.
@@ -202,6 +209,11 @@ export class Judge {
       });
     }
     const before = refs.canary.map((r) => r.cells);
+    // With hosts on the old release running alongside, the comparison with the canaries' own past is
+    // shown but does not decide: a change across the whole fleet (an incident, a traffic peak) shows
+    // there too, and the baseline comparison already works on each host's change from its own past.
+    const beforeThreshold = base.length > 0 ? 0 : threshold;
+    const beforeNote = base.length > 0 ? '; shown, not decisive: hosts on the old release run alongside' : '';
     const pre = { count: before.reduce((a, cells) => a + cells.reduce((b, x) => b + x.errors, 0), 0), exposure: before.reduce((a, cells) => a + cells.reduce((b, x) => b + x.n, 0), 0) };
     if (pre.exposure > 0) {
       // The reference rate is an estimate: pad it to its upper bound so its noise cannot fail a canary.
@@ -217,28 +229,31 @@ export class Judge {
         base: perMinPre,
         effect: r.ratio,
         statistic: r.logLR,
-        threshold,
-        outcome: r.p <= threshold && r.ratio >= c.errorRatioFloor ? 'fail' : intervals.some((i) => i.exposure > 0) ? 'ok' : 'no-data',
-        detail: `${intervals.reduce((a, i) => a + i.count, 0)} error lines in ${intervals.reduce((a, i) => a + i.exposure, 0)} samples vs ${pre.count} in ${pre.exposure} before the switch`,
+        threshold: beforeThreshold,
+        outcome: beforeThreshold > 0 && r.p <= beforeThreshold && r.ratio >= c.errorRatioFloor ? 'fail' : intervals.some((i) => i.exposure > 0) ? 'ok' : 'no-data',
+        detail: `${intervals.reduce((a, i) => a + i.count, 0)} error lines in ${intervals.reduce((a, i) => a + i.exposure, 0)} samples vs ${pre.count} in ${pre.exposure} before the switch${beforeNote}`,
       });
     }
     for (const metric of CONTINUOUS) {
       if (metric === 'probe_ms' && !probed) continue;
       const x = means(canary, k, metric);
       if (base.length > 0) {
-        // Changes from each host's own past, when every host has one; levels otherwise.
-        const all = [...refs.canary, ...refs.base];
-        const adjust = all.every((r) => r.offset[metric] !== undefined);
+        // Changes from each host's own past, among the hosts that have one (a host that just joined
+        // has none, and must not send everyone back to comparing levels); levels if a side has none.
         const y = means(base, k, metric);
-        if (adjust) {
-          const dx = means(canary, k, metric, refs.canary.map((r) => r.offset[metric] ?? 0));
-          const dy = means(base, k, metric, refs.base.map((r) => r.offset[metric] ?? 0));
+        const withRef = (cells: Cell[][], side: Reference[]) => cells.filter((_, i) => side[i]?.offset[metric] !== undefined);
+        const offsets = (side: Reference[]) => side.map((r) => r.offset[metric]).filter((o): o is number => o !== undefined);
+        const cx = withRef(canary, refs.canary);
+        const bx = withRef(base, refs.base);
+        if (cx.length > 0 && bx.length > 0) {
+          const dx = means(cx, k, metric, offsets(refs.canary));
+          const dy = means(bx, k, metric, offsets(refs.base));
           this.rankTest(`${metric}:baseline`, metric, 'baseline', dx, dy, threshold, median(y), 'changes since each host\'s own minutes before');
         } else {
           this.rankTest(`${metric}:baseline`, metric, 'baseline', x, y, threshold, median(y), 'levels');
         }
       }
-      this.rankTest(`${metric}:before`, metric, 'before', x, before.flatMap((cells) => means([cells], cells.length, metric)), threshold);
+      this.rankTest(`${metric}:before`, metric, 'before', x, before.flatMap((cells) => means([cells], cells.length, metric)), beforeThreshold, undefined, `levels${beforeNote}`);
     }
   }
 
@@ -280,7 +295,7 @@ export class Judge {
       effect,
       statistic: mw.z,
       threshold,
-      outcome: x.length === 0 || y.length === 0 ? 'no-data' : p <= threshold && big ? 'fail' : 'ok',
+      outcome: x.length === 0 || y.length === 0 ? 'no-data' : threshold > 0 && p <= threshold && big ? 'fail' : 'ok',
       detail: `${mw.n1} canary windows vs ${mw.n2} (${what}); effect floor ${floor.abs} or ${Math.round(floor.rel * 100)}%`,
     });
   }
@@ -293,6 +308,21 @@ export class Judge {
     t.failed ||= evidence.outcome === 'fail';
     t.evidence = { ...evidence, p: t.p, outcome: t.failed ? 'fail' : evidence.outcome };
     this.tests.set(key, t);
+  }
+
+  /**
+   * leaningWorse says why a canary whose bake is over should not pass yet:
+   * its error rate looks clearly higher than the baseline's and a doubling
+   * is not ruled out. Sparse errors can leave a real regression short of
+   * significance when the bake ends; judging on catches most of those, and a
+   * phase still undecided at its deadline pauses for a person to decide.
+   */
+  private leaningWorse(canary: Cell[][], base: Cell[][], threshold: number): string | undefined {
+    const errors = this.tests.get('errors:baseline')?.evidence;
+    if (base.length === 0 || !errors || !(errors.effect >= LEANING_RATIO) || errors.p > LEANING_P) return undefined;
+    const below = rateBelow(rateIntervals(canary, base, this.judgedBuckets, this.refs), this.config.earlyPassRatio);
+    if (below.p <= threshold) return undefined;
+    return `the error rate is ${errors.effect === Infinity ? 'up from none' : `${errors.effect.toFixed(2)}x`} the baseline's and ${this.config.earlyPassRatio}x is not ruled out (p=${below.p.toPrecision(2)})`;
   }
 
   private earlyPass(canary: Cell[][], base: Cell[][], elapsed: number, threshold: number): string | undefined {
