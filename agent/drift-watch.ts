@@ -145,8 +145,12 @@ export class DriftWatcher {
       const rel = relative(dir, path).split(sep).join('/');
       if (!rel || rel.startsWith('..')) return;
       this.pendingPaths.add(rel);
-      clearTimeout(this.settle);
-      this.settle = setTimeout(() => void this.checkPending(live), SETTLE_MS);
+      // At most SETTLE_MS after the first event, however busy the tree: an app that writes a log
+      // under its own code every 100 ms must not keep every other change from being checked.
+      this.settle ??= setTimeout(() => {
+        this.settle = undefined;
+        void this.checkPending(live);
+      }, SETTLE_MS);
     });
     this.watcher.on('error', (err) => this.opts.log.warn({ err: errorMessage(err) }, 'live tree watch failed; the periodic verification still runs'));
   }

@@ -25,9 +25,9 @@ describe('drift: found on the host, reverted or reported, and shown to ops', () 
   const report = async (): Promise<DriftReport> => JSON.parse((await cli('drift', '--json')).stdout) as DriftReport;
   const hostOf = async (id: string) => (await report()).hosts.find((h) => h.host === id)!;
 
-  const startAgent = async (id: string) => {
+  const startAgent = async (id: string, verifyIntervalMs = 1_000) => {
     const i = HOSTS.indexOf(id);
-    agents.set(id, await anAgent(coordinator.address, root(id), { id, tags: { role: 'web', dc: i === 2 ? 'west' : 'east' }, verifyIntervalMs: 1_000 }));
+    agents.set(id, await anAgent(coordinator.address, root(id), { id, tags: { role: 'web', dc: i === 2 ? 'west' : 'east' }, verifyIntervalMs }));
   };
   const push = async (label: string, version: string) => {
     const r = await aRelease(client, await aTree(join(dir, 'builds', label), { 'index.html': version, 'app/main.js': `main ${version}`, 'app/lib.js': 'lib', 'config/app.json': '{}' }), label);
@@ -134,6 +134,26 @@ describe('drift: found on the host, reverted or reported, and shown to ops', () 
     await waitFor('web-3 verified clean', async () => (await hostOf('web-3')).state === 'in-sync');
     expect((await hostOf('web-3')).events[0]!.action).toBe('reported (policy: report); verified clean');
     await cli('drift', 'policy', 'revert', '--select', 'dc=west');
+  });
+
+  it('finds a change while something else writes under the live tree all the time', async () => {
+    // An app that logs into its own code directory keeps file events coming; other changes must still be checked.
+    expect((await cli('drift', 'policy', 'report', '--select', 'dc=west')).code).toBe(0);
+    // The file watch alone: no periodic verification to fall back on.
+    await agents.get('web-3')!.stop();
+    await startAgent('web-3', 0);
+    await waitFor('web-3 back', () => coordinator.fleet.isConnected('web-3'));
+    const writer = setInterval(() => void appendFile(join(live('web-3'), 'app.log'), 'request\n').catch(() => undefined), 50);
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await writeFile(join(live('web-3'), 'index.html'), 'defaced');
+      await waitFor('index.html reported on web-3', async () => (await hostOf('web-3')).paths.first.some((p) => p.path === 'index.html' && p.change === 'changed'), 5_000);
+    } finally {
+      clearInterval(writer);
+      await cli('drift', 'policy', 'revert', '--select', 'dc=west');
+      await agents.get('web-3')!.stop();
+      await startAgent('web-3');
+    }
   });
 
   it('an agent stopped through a deploy comes back on the old release: version drift, found and put right', async () => {
