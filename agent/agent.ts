@@ -8,6 +8,7 @@ import { channelOptions, services } from '../shared/proto.js';
 import { VERSION } from '../shared/version.js';
 import type { AgentMessage, Directive, Report, ReportKind, StagingStats } from '../shared/wire.js';
 import { Backoff } from './backoff.js';
+import type { TrustedKey } from '../shared/signing.js';
 import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
 import { coordinatorSource } from './coordinator-source.js';
@@ -54,6 +55,10 @@ export interface AgentOptions {
   verifyIntervalMs?: number;
   /** The full verification's read rate. @default 32 MiB/s */
   verifyBytesPerSecond?: number;
+  /** Release keys this host trusts: only releases one of them signed are staged. */
+  trustKeys?: readonly TrustedKey[];
+  /** With no trusted key, stage releases nobody signed; logged, and reported to the coordinator. @default false */
+  allowUnsigned?: boolean;
 }
 
 export const DEFAULT_ERROR_PATTERN = /error|fatal|exception/i;
@@ -103,7 +108,11 @@ export class Agent {
     this.slots = new Slots(this.layout, opts.slots ?? 5, now);
     this.log = (opts.log ?? createLogger('agent')).child({ host: opts.id });
     this.client = new (services().agent)(opts.coordinator, grpc.credentials.createInsecure(), channelOptions);
-    this.stager = new Stager(this.layout, this.slots, opts.source ?? coordinatorSource(this.client, opts.coordinator));
+    const trusted = opts.trustKeys ?? [];
+    if (trusted.length === 0 && !opts.allowUnsigned) {
+      throw new FleetswapError('BAD_USAGE', 'no release key to trust: give --trust-key FILE (the .pub of fleetswap keys generate), or --allow-unsigned to stage releases nobody signed');
+    }
+    this.stager = new Stager(this.layout, this.slots, opts.source ?? coordinatorSource(this.client, opts.coordinator), trusted);
     this.backoff = new Backoff(opts.backoff?.baseMs, opts.backoff?.maxMs);
   }
 
@@ -138,6 +147,7 @@ export class Agent {
       this.drift.start();
     }
     this.log.info({ release: this.slots.liveRelease(), slots: this.slots.info().length, generation: this.persisted.last_generation }, 'agent started');
+    if (this.unsignedAllowed()) this.log.warn('staging releases nobody signed (--allow-unsigned): any release the coordinator names can go live here');
     this.loop = this.connectLoop();
   }
 
@@ -171,6 +181,10 @@ export class Agent {
 
   liveRelease(): string {
     return this.slots.liveRelease();
+  }
+
+  private unsignedAllowed(): boolean {
+    return (this.opts.trustKeys ?? []).length === 0;
   }
 
   lastGeneration(): number {
@@ -229,6 +243,7 @@ export class Agent {
           last_generation: this.persisted.last_generation,
           agent_version: VERSION,
           last_report: this.lastReport ?? null,
+          unsigned_allowed: this.unsignedAllowed(),
         },
       });
     });

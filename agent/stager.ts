@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { chmod, mkdir, open, readFile, rm, statfs, symlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
+import { describeSignatures, signedBy, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
 import { syncTree, writeFileDurably } from '../shared/fsync.js';
 import { fileEntries, parseManifest, type FileEntry, type Manifest } from '../shared/manifest.js';
 import { applyManifestDelta } from '../shared/manifest-delta.js';
@@ -22,6 +23,7 @@ export interface ManifestReply {
   /** A delta (shared/manifest-delta.ts) against the manifest of `delta_base`. */
   delta: Buffer;
   delta_base: string;
+  signatures?: ReleaseSignature[];
 }
 
 export interface ContentSource {
@@ -45,10 +47,16 @@ const FETCH_ATTEMPTS = 3;
  */
 export class Stager {
   private readonly parsed = new Map<string, Manifest>();
+  /**
+   * @param trusted release keys: with any, a release is staged only if one
+   * of them signed it; with none (the agent allows unsigned releases), any
+   * release whose content matches its id is.
+   */
   constructor(
     private readonly layout: Layout,
     private readonly slots: Slots,
     private readonly source: ContentSource,
+    private readonly trusted: readonly TrustedKey[] = [],
   ) {}
 
   /** stage builds a release that no slot holds yet into a slot, and says what it cost. */
@@ -163,6 +171,13 @@ export class Stager {
       bytes = reply.manifest;
     }
     parseManifest(bytes, releaseId);
+    // Checked before the manifest is kept: a kept manifest is one this agent accepted.
+    if (this.trusted.length > 0 && !signedBy(releaseId, reply.signatures ?? [], this.trusted)) {
+      throw new FleetswapError(
+        'BAD_SIGNATURE',
+        `release ${releaseId.slice(0, 12)} is ${describeSignatures(reply.signatures ?? [])}, not by a key this host trusts (${this.trusted.map((t) => t.id).join(', ')}); refused`,
+      );
+    }
     await writeFileDurably(this.layout.manifest(releaseId), bytes);
     return { bytes, wireBytes };
   }

@@ -1,9 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { channelOptions, services } from '../shared/proto.js';
 import { fromServiceError } from '../shared/rpc-errors.js';
+import type { ReleaseSignature } from '../shared/signing.js';
 import type {
   BlobChunk,
   DeployRequest,
+  AuditEntryWire,
   DesiredChange,
   DriftPoliciesWire,
   DriftReportReply,
@@ -21,7 +23,7 @@ export const DEFAULT_COORDINATOR = '127.0.0.1:7400';
 
 interface Methods {
   MissingBlobs: [{ hashes: string[] }, { missing: string[] }];
-  RegisterRelease: [{ manifest: Buffer; pushed_by: string; dry_run: boolean }, { release: Release; created: boolean }];
+  RegisterRelease: [{ manifest: Buffer; pushed_by: string; dry_run: boolean; signatures: ReleaseSignature[] }, { release: Release; created: boolean }];
   ListReleases: [Record<string, never>, { releases: Release[] }];
   Deploy: [DeployRequest, { rollout: Rollout }];
   Rollback: [RollbackRequest, { rollout: Rollout }];
@@ -34,6 +36,7 @@ interface Methods {
   Halt: [HaltRequest, HaltState];
   Drift: [Record<string, never>, DriftReportReply];
   DriftClean: [{ host: string; actor: string }, Record<string, never>];
+  Audit: [Record<string, never>, { entries: AuditEntryWire[]; verified: boolean; first_break: string }];
   SetDriftPolicy: [{ policy: string; select: Record<string, string>; actor: string }, DriftPoliciesWire];
   Unhalt: [HaltRequest, HaltState];
   History: [Record<string, never>, { changes: DesiredChange[]; labels: Record<string, string> }];

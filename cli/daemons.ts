@@ -2,6 +2,7 @@ import { FleetswapError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { parseDuration } from '../shared/duration.js';
 import { HOST_ID_RE } from '../shared/ids.js';
+import { loadTrustedKey, type TrustedKey } from '../shared/signing.js';
 
 /** untilSignal resolves on SIGTERM or SIGINT, so systemd and Ctrl-C stop a daemon cleanly. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -22,6 +23,13 @@ export interface CoordinatorFlags {
   staleAfter: string;
   driftPolicy: string;
   driftGrace: string;
+  trustKey?: string[];
+  allowUnsigned?: boolean;
+}
+
+/** trustedKeys loads every --trust-key; a bad one stops the daemon at start, not at the first push. */
+async function trustedKeys(files: readonly string[] | undefined): Promise<TrustedKey[]> {
+  return Promise.all((files ?? []).map((f) => loadTrustedKey(f)));
 }
 
 export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
@@ -36,7 +44,8 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   if (opts.driftPolicy !== 'revert' && opts.driftPolicy !== 'report') throw new FleetswapError('BAD_USAGE', `bad --drift-policy "${opts.driftPolicy}": revert or report`);
   const drift = { policy: opts.driftPolicy, graceMs: parseDuration(opts.driftGrace) } as const;
   const log = createLogger('coordinator');
-  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift });
+  const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true };
+  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing });
   const halt = c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();
@@ -57,6 +66,8 @@ export interface AgentFlags {
   errorPattern?: string;
   vitalsInterval: string;
   verifyInterval: string;
+  trustKey?: string[];
+  allowUnsigned?: boolean;
 }
 
 /** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line. */
@@ -88,6 +99,8 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     errorPattern: errorPattern(flags.errorPattern, DEFAULT_ERROR_PATTERN),
     vitalsIntervalMs: parseDuration(flags.vitalsInterval),
     verifyIntervalMs: parseDuration(flags.verifyInterval),
+    trustKeys: await trustedKeys(flags.trustKey),
+    allowUnsigned: flags.allowUnsigned === true,
     log,
   });
   await agent.start();

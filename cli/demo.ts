@@ -5,6 +5,7 @@ import { Agent } from '../agent/agent.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { silentLogger } from '../shared/log.js';
 import { DEFAULT_JUDGE } from '../coordinator/judge.js';
+import { generateKeys, loadSigningKey, loadTrustedKey } from '../shared/signing.js';
 import { ALL_AT_ONCE, type DeployRequest, type Rollout } from '../shared/wire.js';
 import { AdminClient } from './admin-client.js';
 import { ErrorApp } from './demo-app.js';
@@ -40,18 +41,22 @@ async function writeBuild(dir: string, version: string, files: number, errorRate
 export async function runDemo(opts: { agents: number; keep: boolean; out: (s: string) => void }): Promise<void> {
   const { out } = opts;
   const dir = await mkdtemp(join(tmpdir(), 'fleetswap-demo-'));
-  const coordinator = await Coordinator.start({ dataDir: join(dir, 'coordinator'), listen: '127.0.0.1:0', log: silentLogger(), judge: DEMO_JUDGE });
+  // Signed releases, as in production: the coordinator and every agent trust one release key.
+  const keys = await generateKeys(join(dir, 'release'));
+  const trusted = [await loadTrustedKey(keys.pubFile)];
+  const signKey = await loadSigningKey(keys.keyFile);
+  const coordinator = await Coordinator.start({ dataDir: join(dir, 'coordinator'), listen: '127.0.0.1:0', log: silentLogger(), judge: DEMO_JUDGE, signing: { trusted } });
   const agents: Agent[] = [];
   const apps: ErrorApp[] = [];
   const client = new AdminClient(coordinator.address);
   const indent = (l: string) => out(`   ${l.replace(/\n/g, '\n   ')}`);
   try {
     out(`fleetswap demo in ${dir}`);
-    out(`1. coordinator listening on ${coordinator.address} (state in ${join(dir, 'coordinator')})`);
+    out(`1. coordinator listening on ${coordinator.address} (state in ${join(dir, 'coordinator')}); release key ${keys.id} (${keys.pubFile}) trusted by it and every agent`);
     for (let i = 1; i <= opts.agents; i++) {
       const root = join(dir, 'hosts', `web-${i}`);
       const errorLog = join(dir, 'hosts', `web-${i}.error.log`);
-      const agent = new Agent({ id: `web-${i}`, root, coordinator: coordinator.address, tags: { role: 'web', dc: i % 2 ? 'east' : 'west' }, log: silentLogger(), errorLog });
+      const agent = new Agent({ id: `web-${i}`, root, coordinator: coordinator.address, tags: { role: 'web', dc: i % 2 ? 'east' : 'west' }, log: silentLogger(), errorLog, trustKeys: trusted });
       await agent.start();
       agents.push(agent);
       apps.push(new ErrorApp(root, errorLog).start());
@@ -62,8 +67,8 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
     const deploy = async (label: string, step: string, errorRate: number, phases: Partial<DeployRequest>, what: string): Promise<Rollout> => {
       const build = join(dir, 'builds', label);
       await writeBuild(build, label, 200, errorRate);
-      const p = await push(client, build, { label, owner: 'demo-team', notes: `demo build ${label}`, irreversible: '' }, false);
-      out(`${step}. pushed ${label} as ${short(p.release.id)}: ${p.release.files} files, uploaded ${p.uploadedBlobs} blobs the coordinator lacked`);
+      const p = await push(client, build, { label, owner: 'demo-team', notes: `demo build ${label}`, irreversible: '' }, false, signKey);
+      out(`${step}. pushed ${label} as ${short(p.release.id)}, signed by ${p.release.signed_by.join(', ')}: ${p.release.files} files, uploaded ${p.uploadedBlobs} blobs the coordinator lacked`);
       const { rollout } = await client.call('Deploy', {
         release: label,
         select: {},

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { generateKeys } from '../shared/signing.js';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,8 +87,10 @@ describe.concurrent('agent install and coordinator install', () => {
     const root = join(dir, 'agent', 'srv', 'shop');
     const units = join(dir, 'agent', 'units');
     const etc = join(dir, 'agent', 'etc');
+    const key = await generateKeys(join(dir, 'agent', 'release'));
     const install = await runCli([
       'agent', 'install',
+      '--trust-key', key.pubFile,
       '--coordinator', 'coord.example:7400',
       '--id', 'web-1',
       '--root', root,
@@ -104,7 +107,7 @@ describe.concurrent('agent install and coordinator install', () => {
     expect(s.get('ExecStart')).toBe(`${process.execPath} ${BIN} agent --config ${configFile}`);
 
     const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ coordinator: 'coord.example:7400', id: 'web-1', root, tag: { role: 'web', dc: 'east' } });
+    expect(config).toMatchObject({ coordinator: 'coord.example:7400', id: 'web-1', root, tag: { role: 'web', dc: 'east' }, trustKey: [key.pubFile] });
 
     // An unknown key would be refused before the flags are looked at, and a
     // missing id or root would be reported before --slots: so an error about
@@ -118,14 +121,14 @@ describe.concurrent('agent install and coordinator install', () => {
     const data = join(dir, 'coordinator', 'data');
     const units = join(dir, 'coordinator', 'units');
     const etc = join(dir, 'coordinator', 'etc');
-    const install = await runCli(['coordinator', 'install', '--data', data, '--unit-dir', units, '--config-dir', etc]);
+    const install = await runCli(['coordinator', 'install', '--data', data, '--allow-unsigned', '--unit-dir', units, '--config-dir', etc]);
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);
 
     const configFile = join(etc, 'coordinator.json');
     const s = await expectAcceptedAndHardened(join(units, 'fleetswap-coordinator.service'), data);
     expect(s.get('ExecStart')).toBe(`${process.execPath} ${BIN} coordinator --config ${configFile}`);
-    expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({ data, listen: '127.0.0.1:7400' });
+    expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({ data, listen: '127.0.0.1:7400', allowUnsigned: true });
 
     // A port that cannot be bound stops the coordinator just after it opened
     // its state directory, which it can only have found in the config file.
@@ -141,7 +144,7 @@ describe.concurrent('agent install and coordinator install', () => {
     const root = join(dir, 'odd', 'srv', 'shop app 100%');
     const etc = join(dir, 'odd', 'etc', 'fleet $wap');
     const units = join(dir, 'odd', 'units');
-    const install = await runCli(['agent', 'install', '--id', 'web-1', '--root', root, '--unit-dir', units, '--config-dir', etc]);
+    const install = await runCli(['agent', 'install', '--id', 'web-1', '--root', root, '--allow-unsigned', '--unit-dir', units, '--config-dir', etc]);
     expect(install.code).toBe(0);
 
     const s = await expectAcceptedAndHardened(join(units, 'fleetswap-agent.service'), `"${root.replace('%', '%%')}"`);
@@ -149,8 +152,9 @@ describe.concurrent('agent install and coordinator install', () => {
   });
 
   it.each([
-    ['a host id that is not a plain name', ['--id', '../x', '--root', 'srv'], /^fleetswap: bad --id "\.\.\/x"/],
-    ['a root no unit can hold', ['--id', 'web-1', '--root', 'srv\nExecStartPre=/bin/true'], /^fleetswap: --root .* cannot go in a systemd unit/],
+    ['a host id that is not a plain name', ['--id', '../x', '--root', 'srv', '--allow-unsigned'], /^fleetswap: bad --id "\.\.\/x"/],
+    ['a root no unit can hold', ['--id', 'web-1', '--root', 'srv\nExecStartPre=/bin/true', '--allow-unsigned'], /^fleetswap: --root .* cannot go in a systemd unit/],
+    ['no release key to trust and no --allow-unsigned', ['--id', 'web-1', '--root', 'srv'], /^fleetswap: no release key to trust: give --trust-key FILE, or --allow-unsigned/],
   ])('refuses %s with exit 2, one line on stderr, and nothing written', async (_what, args, message) => {
     const base = await tempDir('fleetswap-install-bad-');
     try {

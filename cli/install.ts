@@ -109,6 +109,14 @@ export interface InstallAgentOptions extends UnitPlacement {
   errorPattern?: string;
   vitalsInterval: string;
   verifyInterval: string;
+  trustKey?: string[];
+  allowUnsigned?: boolean;
+}
+
+/** signingConfig is the trust settings as the daemon reads them back; keys by absolute path, since the unit runs elsewhere. */
+function signingConfig(o: { trustKey?: string[]; allowUnsigned?: boolean }): Record<string, unknown> {
+  if (!o.trustKey?.length && !o.allowUnsigned) throw new FleetswapError('BAD_USAGE', 'no release key to trust: give --trust-key FILE, or --allow-unsigned');
+  return { ...(o.trustKey?.length ? { trustKey: o.trustKey.map((f) => resolve(f)) } : {}), ...(o.allowUnsigned ? { allowUnsigned: true } : {}) };
 }
 
 /** installAgent writes fleetswap-agent.service and its config; it returns what it did and what to run next. */
@@ -130,6 +138,7 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
     ...(o.errorPattern ? { errorPattern: o.errorPattern } : {}),
     vitalsInterval: o.vitalsInterval,
     verifyInterval: o.verifyInterval,
+    ...signingConfig(o),
   };
   return install(o, { role: 'agent', description: `fleetswap agent (host ${o.id})`, writableFlag: '--root', writable: root, config });
 }
@@ -137,13 +146,15 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
 export interface InstallCoordinatorOptions extends UnitPlacement {
   data: string;
   listen: string;
+  trustKey?: string[];
+  allowUnsigned?: boolean;
 }
 
 /** installCoordinator writes fleetswap-coordinator.service and its config. */
 export async function installCoordinator(o: InstallCoordinatorOptions): Promise<string[]> {
   checkUser(o.user);
   const data = resolve(o.data);
-  return install(o, { role: 'coordinator', description: 'fleetswap coordinator', writableFlag: '--data', writable: data, config: { data, listen: o.listen } });
+  return install(o, { role: 'coordinator', description: 'fleetswap coordinator', writableFlag: '--data', writable: data, config: { data, listen: o.listen, ...signingConfig(o) } });
 }
 
 /** install writes ROLE.json and fleetswap-ROLE.service and says what to run next. */

@@ -13,6 +13,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { bytes, haltBanner, hostsTable, named, releasesTable, short, statusText } from './format.js';
 import { driftText, toDriftReport } from './drift-report.js';
 import { installAgent, installCoordinator } from './install.js';
+import { generateKeys, loadSigningKey } from '../shared/signing.js';
 import { actor, push } from './push.js';
 import { watchRollout, watchStatus } from './watch.js';
 
@@ -67,6 +68,8 @@ const coordinatorCmd = program
   .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)
   .option('--stale-after <duration>', 'a canary silent this long holds its rollout', `${DEFAULT_JUDGE.staleMs / 1000}s`)
   .option('--drift-policy <policy>', 'what to do about drift until fleetswap drift policy says otherwise: revert or report', 'revert')
+  .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
+  .option('--allow-unsigned', 'accept pushes nobody signed (logged)')
   .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
   .option('--config <file>', 'JSON file with any of these settings (flags win)')
   .action(async (opts: { config?: string }, cmd: Command) => {
@@ -90,6 +93,8 @@ function withAgentSettings(cmd: Command): Command {
     .option('--error-log <file>', 'the app\'s error log, followed for matching lines (vitals)')
     .option('--error-pattern <regex>', 'what counts as an error line (default: error|fatal|exception, any case)')
     .option('--vitals-interval <duration>', 'how often vitals are sampled and sent', '1s')
+    .option('--trust-key <file>', 'a release public key: only releases it signed are staged, repeatable', collect)
+    .option('--allow-unsigned', 'with no --trust-key, stage releases nobody signed (logged and reported)')
     .option('--verify-interval <duration>', 'how often the whole live tree is verified against its manifest (0s: never; file events are watched regardless)', '10m');
 }
 
@@ -121,7 +126,9 @@ withUnitOptions(
     .command('install')
     .description('write a systemd unit and config file for the coordinator')
     .requiredOption('--data <dir>', 'state directory')
-    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400'),
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400')
+    .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
+    .option('--allow-unsigned', 'accept pushes nobody signed'),
   'coordinator',
 ).action(async (opts: Parameters<typeof installCoordinator>[0]) => {
   for (const line of await installCoordinator(opts)) out(line);
@@ -135,11 +142,13 @@ program
   .option('--owner <name>', 'who owns this release (contact)', '')
   .option('--notes <text>', 'release notes', '')
   .option('--irreversible <reason>', 'mark as impossible to roll back past (e.g. a schema migration)', '')
+  .addOption(new Option('--sign-key <file>', 'the release key (from fleetswap keys generate) that signs the release id').env('FLEETSWAP_SIGN_KEY'))
   .option('--json', 'print the release as JSON')
   .addOption(coordinatorOption())
-  .action(async (dir: string, opts: { version: string; owner: string; notes: string; irreversible: string; json?: boolean; coordinator: string }) => {
+  .action(async (dir: string, opts: { version: string; owner: string; notes: string; irreversible: string; signKey?: string; json?: boolean; coordinator: string }) => {
+    const signKey = opts.signKey ? await loadSigningKey(opts.signKey) : undefined;
     const res = await withClient(opts, (c) =>
-      push(c, dir, { label: opts.version, owner: opts.owner, notes: opts.notes, irreversible: opts.irreversible }, process.stderr.isTTY === true),
+      push(c, dir, { label: opts.version, owner: opts.owner, notes: opts.notes, irreversible: opts.irreversible }, process.stderr.isTTY === true, signKey),
     );
     if (opts.json) {
       json(res);
@@ -151,6 +160,17 @@ program
         ? `pushed ${r.label} as ${short(r.id)}: ${r.files} files, ${bytes(r.bytes)}; uploaded ${res.uploadedBlobs} new blobs (${bytes(res.uploadedBytes)})`
         : `${r.label} (${short(r.id)}) is already pushed with this content: nothing to do`,
     );
+  });
+
+program
+  .command('keys')
+  .description('release signing keys')
+  .command('generate')
+  .description('make an ed25519 release key: PATH.key (private, 0600) for push --sign-key, PATH.pub for --trust-key')
+  .argument('<path>', 'DIR/NAME, without an extension')
+  .action(async (path: string) => {
+    const k = await generateKeys(path);
+    out(`wrote ${k.keyFile} (keep it secret: it can put code on the fleet) and ${k.pubFile}; key id ${k.id}`);
   });
 
 program
@@ -331,6 +351,31 @@ program
         `${ch.at} #${ch.id} ${ch.action} by ${ch.actor}: ${named(ch.from_release, res.labels)} -> ${named(ch.to_release, res.labels)} on ${ch.hosts.length} host(s)${ch.reason ? ` — ${ch.reason}` : ''}`,
       );
     }
+  });
+
+program
+  .command('audit')
+  .description('every authorised action and host state change, each entry chained to the one before by its hash')
+  .option('--json', 'print the entries as JSON')
+  .option('--verify', 'walk the chain; exit 1 naming the first entry changed or removed')
+  .addOption(coordinatorOption())
+  .action(async (opts: { json?: boolean; verify?: boolean; coordinator: string }) => {
+    const res = await withClient(opts, (c) => c.call('Audit', {}, 120_000));
+    if (opts.verify) {
+      if (res.verified) out(`audit log whole: ${res.entries.length} entries, head ${res.entries.at(-1)?.hash ?? '(empty)'}`);
+      else {
+        process.stderr.write(`fleetswap: audit log broken: ${res.first_break}\n`);
+        process.exitCode = EXIT_FAILED;
+      }
+      return;
+    }
+    if (opts.json) {
+      json(res.entries.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })));
+      return;
+    }
+    if (res.entries.length === 0) out('no entries yet');
+    for (const e of res.entries) out(`#${e.id} ${e.at} ${e.actor} ${e.action} ${e.target}${e.reason ? ` — ${e.reason}` : ''}`);
+    if (!res.verified) out(`WARNING: the chain is broken: ${res.first_break}`);
   });
 
 const driftCmd = program

@@ -1,7 +1,9 @@
 import { open } from 'node:fs/promises';
 import { userInfo, hostname } from 'node:os';
 import cliProgress from 'cli-progress';
+import type { KeyObject } from 'node:crypto';
 import { FleetswapError, isFleetswapError } from '../shared/errors.js';
+import { signRelease } from '../shared/signing.js';
 import { buildManifest, checkLabel, type ReleaseMeta } from '../shared/manifest.js';
 import { BLOB_CHUNK_BYTES } from '../shared/proto.js';
 import { walkTree } from '../shared/tree.js';
@@ -25,12 +27,13 @@ export function actor(): string {
  * manifest (refusing bad trees before anything is sent), ask the coordinator
  * to check it, upload only the blobs it lacks, then register the release.
  */
-export async function push(client: AdminClient, dir: string, meta: ReleaseMeta, progress: boolean): Promise<PushResult> {
+export async function push(client: AdminClient, dir: string, meta: ReleaseMeta, progress: boolean, signKey?: KeyObject): Promise<PushResult> {
   checkLabel(meta.label);
   const tree = await walkTree(dir);
-  const { manifest, bytes } = buildManifest(meta, tree.entries);
-  // A dry run first: a taken label is refused before a byte is uploaded.
-  await client.call('RegisterRelease', { manifest: bytes, pushed_by: actor(), dry_run: true });
+  const { manifest, bytes, id } = buildManifest(meta, tree.entries);
+  const signatures = signKey ? [signRelease(id, signKey)] : [];
+  // A dry run first: a taken label or a missing signature is refused before a byte is uploaded.
+  await client.call('RegisterRelease', { manifest: bytes, pushed_by: actor(), dry_run: true, signatures });
   const hashes = [...tree.sources.keys()];
   const { missing } = await client.call('MissingBlobs', { hashes }, 120_000);
   const sizes = new Map(manifest.entries.flatMap((e) => (e.type === 'file' ? [[e.sha256, e.size] as const] : [])));
@@ -81,6 +84,6 @@ export async function push(client: AdminClient, dir: string, meta: ReleaseMeta, 
       bar?.stop();
     }
   }
-  const res = await client.call('RegisterRelease', { manifest: bytes, pushed_by: actor(), dry_run: false });
+  const res = await client.call('RegisterRelease', { manifest: bytes, pushed_by: actor(), dry_run: false, signatures });
   return { release: res.release, created: res.created, uploadedBlobs: uploaded.blobs, uploadedBytes: uploaded.bytes };
 }

@@ -2,8 +2,9 @@ import type * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
 import { SHA256_RE } from '../shared/hash.js';
 import { toServiceError } from '../shared/rpc-errors.js';
-import type { BlobChunk, DeployRequest, HaltRequest, Host, RollbackRequest, RolloutAction, StatusReply } from '../shared/wire.js';
+import type { BlobChunk, DeployRequest, HaltRequest, Host, RollbackRequest, Rollout, RolloutAction, StatusReply } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
+import type { ReleaseSignature } from '../shared/signing.js';
 import { driftReport } from './drift.js';
 import { registerRelease } from './releases.js';
 
@@ -23,8 +24,12 @@ function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> 
 
 /** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls. */
 export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, vitals, drift, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
+  const operatorAction = (action: string, req: RolloutAction, rollout: Rollout) => {
+    audit.append({ actor: req.actor, action, target: `rollout #${rollout.id}`, reason: req.reason, detail: { state: rollout.state } });
+    return { rollout };
+  };
 
   return {
     MissingBlobs: unary((req: { hashes: string[] }) => {
@@ -48,34 +53,62 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       })();
     },
 
-    RegisterRelease: unary(async (req: { manifest: Buffer; pushed_by: string; dry_run: boolean }) => {
-      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', iso(), req.dry_run);
-      if (res.created) log.info({ release: res.release.id, label: res.release.label, pushed_by: res.release.pushed_by }, 'release registered');
+    RegisterRelease: unary(async (req: { manifest: Buffer; pushed_by: string; dry_run: boolean; signatures: ReleaseSignature[] }) => {
+      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', iso(), req.dry_run, req.signatures, deps.signing);
+      if (res.created) {
+        log.info({ release: res.release.id, label: res.release.label, pushed_by: res.release.pushed_by }, 'release registered');
+        audit.append({ actor: res.release.pushed_by, action: 'push', target: res.release.id, detail: { label: res.release.label, signed_by: res.release.signed_by, irreversible: res.release.irreversible } });
+      }
       return res;
     }),
 
     ListReleases: unary(() => ({ releases: store.listReleases() })),
 
-    Deploy: unary((req: DeployRequest) => ({ rollout: engine.deploy(req) })),
+    Deploy: unary((req: DeployRequest) => {
+      const rollout = engine.deploy(req);
+      audit.append({ actor: req.actor, action: 'deploy', target: `rollout #${rollout.id}`, reason: req.reason, detail: { release: rollout.release_id, select: req.select, plan: rollout.plan } });
+      return { rollout };
+    }),
 
-    Rollback: unary((req: RollbackRequest) => ({ rollout: engine.rollback(req) })),
+    Rollback: unary((req: RollbackRequest) => {
+      const rollout = engine.rollback(req);
+      audit.append({ actor: req.actor, action: 'rollback', target: `rollout #${rollout.id}`, reason: req.reason, detail: { to: req.to || rollout.release_id, select: req.select, force_irreversible: req.force_irreversible } });
+      return { rollout };
+    }),
 
-    Promote: unary((req: RolloutAction) => ({ rollout: engine.promote(req) })),
-    Pause: unary((req: RolloutAction) => ({ rollout: engine.pause(req) })),
-    Resume: unary((req: RolloutAction) => ({ rollout: engine.resume(req) })),
-    Abort: unary((req: RolloutAction) => ({ rollout: engine.abort(req) })),
+    Promote: unary((req: RolloutAction) => operatorAction('promote', req, engine.promote(req))),
+    Pause: unary((req: RolloutAction) => operatorAction('pause', req, engine.pause(req))),
+    Resume: unary((req: RolloutAction) => operatorAction('resume', req, engine.resume(req))),
+    Abort: unary((req: RolloutAction) => operatorAction('abort', req, engine.abort(req))),
     Drift: unary(() => driftReport(store, fleet, now)),
     DriftClean: unary((req: { host: string; actor: string }) => {
       drift.clean(req.host);
+      audit.append({ actor: req.actor, action: 'drift-clean', target: req.host });
       log.info({ host: req.host, actor: req.actor }, 'drift evidence clean ordered');
       return {};
     }),
     SetDriftPolicy: unary((req: { policy: string; select: Record<string, string>; actor: string }) => {
       const p = drift.setPolicy(req.policy, req.select);
+      audit.append({ actor: req.actor, action: 'drift-policy', target: Object.entries(req.select).map(([k, v]) => `${k}=${v}`).join(',') || 'every host', detail: { policy: req.policy } });
       return { default_policy: p.default, rules: p.rules };
     }),
-    Halt: unary((req: HaltRequest) => engine.halt(req)),
-    Unhalt: unary((req: HaltRequest) => engine.unhalt(req)),
+    Halt: unary((req: HaltRequest) => {
+      const h = engine.halt(req);
+      audit.append({ actor: req.actor, action: 'halt', target: 'fleet', reason: req.reason });
+      return h;
+    }),
+    Unhalt: unary((req: HaltRequest) => {
+      const was = engine.haltState().halted;
+      const h = engine.unhalt(req);
+      if (was) audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
+      return h;
+    }),
+
+    Audit: unary(() => {
+      const entries = [...audit.entries()];
+      const broken = audit.verify();
+      return { entries, verified: !broken, first_break: broken?.message ?? '' };
+    }),
 
     Status: unary((req: { rollout_id: number }): StatusReply => {
       const latest = req.rollout_id ? store.rollout(req.rollout_id) : store.latestRollout();
@@ -109,6 +142,7 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
           last_staging: h.last_staging,
           last_error: h.last_error,
           last_vitals: vitals.last(h.id) ?? null,
+          unsigned_allowed: h.unsigned_allowed,
         }),
       ),
       labels: store.releaseLabels(),

@@ -2,18 +2,27 @@ import * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
 import { toServiceError } from '../shared/rpc-errors.js';
 import { SHA256_RE } from '../shared/hash.js';
-import type { AgentMessage, BlobChunk, Hello } from '../shared/wire.js';
+import type { AgentMessage, BlobChunk, Hello, ReportKind } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
 import type { AgentCall } from './fleet.js';
 import { ManifestServer, type ManifestAnswer } from './manifests.js';
 
 import { HOST_ID_RE } from '../shared/ids.js';
 const MAX_FETCH_HASHES = 200_000;
+// How each kind of report reads in the audit log.
+const HOST_ACTIONS: Record<ReportKind, string> = {
+  STAGED: 'staged',
+  ACTIVATED: 'switched',
+  FAILED: 'failed',
+  REVERTED: 'switched back (health check)',
+  REPAIRED: 'repaired drift',
+  CLEANED: 'cleaned evidence',
+};
 const MAX_HAVE = 16;
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
 export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, vitals, drift, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
   const manifests = new ManifestServer(store);
 
@@ -27,8 +36,10 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       slots: hello.slots,
       live_release: hello.live_release,
       last_generation: hello.last_generation,
+      unsigned_allowed: hello.unsigned_allowed,
       at: iso(),
     });
+    if (hello.unsigned_allowed) log.warn({ host: hello.host_id }, 'agent stages releases nobody signed (--allow-unsigned)');
     fleet.attach(hello.host_id, call);
     // Headers tell the agent its hello was accepted, so it resets its backoff.
     call.sendMetadata(new grpc.Metadata());
@@ -64,9 +75,12 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
             log.info({ host: hostId, release: r.release_id, generation: r.generation, kind: r.kind, error: r.error || undefined }, 'report');
             engine.onReport(hostId, r);
             drift.onReport(hostId, r);
+            audit.append({ actor: hostId, action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
           } else if (msg.drift) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'drift report before hello');
             drift.onDrift(hostId, msg.drift);
+            const d = msg.drift;
+            audit.append({ actor: hostId, action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
           }
         } catch (err) {
           log.warn({ host: hostId, err: (err as Error).message }, 'agent stream refused');

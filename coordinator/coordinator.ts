@@ -8,8 +8,10 @@ import { adminService } from './admin-service.js';
 import { agentService } from './agent-service.js';
 import { BlobStore } from './blob-store.js';
 import { Fleet } from './fleet.js';
+import { AuditLog } from './audit.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
 import type { JudgeConfig } from './judge.js';
+import type { SigningPolicy } from './releases.js';
 import { RolloutEngine, type Clock } from './rollout.js';
 import { Store } from './store.js';
 import { VitalsSink, type VitalsOptions } from './vitals.js';
@@ -28,6 +30,8 @@ export interface CoordinatorOptions {
   /** How long after its bake a judged phase may stay undecided before it pauses. @default 60 s */
   decisionGraceMs?: number;
   drift?: DriftOptions;
+  /** Release keys checked on push, and whether unsigned pushes are accepted. @default none trusted, unsigned refused */
+  signing?: Partial<SigningPolicy>;
 }
 
 /** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
@@ -38,6 +42,7 @@ export class Coordinator {
   readonly engine: RolloutEngine;
   readonly vitals: VitalsSink;
   readonly drift: DriftMonitor;
+  readonly audit: AuditLog;
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -49,10 +54,18 @@ export class Coordinator {
     this.store = new Store(join(opts.dataDir, 'state.db'));
     this.blobs = new BlobStore(opts.dataDir);
     this.vitals = new VitalsSink(this.store, now, this.log, opts.vitals);
-    this.engine = new RolloutEngine(this.store, this.fleet, now, this.log, (host, from, to) => this.vitals.between(host, from, to), opts.judge, opts.decisionGraceMs);
+    this.audit = new AuditLog(this.store, now);
+    this.engine = new RolloutEngine(this.store, this.fleet, now, this.log, {
+      samples: (host, from, to) => this.vitals.between(host, from, to),
+      judge: opts.judge,
+      decisionGraceMs: opts.decisionGraceMs,
+      audit: this.audit,
+    });
     this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
     this.server = new grpc.Server(serverOptions);
-    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, now, log: this.log };
+    const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
+    if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
+    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, signing, now, log: this.log };
     const svc = services();
     this.server.addService(svc.agent.service, agentService(deps));
     this.server.addService(svc.admin.service, adminService(deps));

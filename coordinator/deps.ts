@@ -1,6 +1,8 @@
 import type { Logger } from '../shared/log.js';
+import type { AuditLog } from './audit.js';
 import type { BlobStore } from './blob-store.js';
 import type { DriftMonitor } from './drift.js';
+import type { SigningPolicy } from './releases.js';
 import type { Fleet } from './fleet.js';
 import type { Clock, RolloutEngine } from './rollout.js';
 import type { Store } from './store.js';
@@ -14,6 +16,8 @@ export interface ServiceDeps {
   engine: RolloutEngine;
   vitals: VitalsSink;
   drift: DriftMonitor;
+  audit: AuditLog;
+  signing: SigningPolicy;
   now: Clock;
   log: Logger;
 }

@@ -1,5 +1,6 @@
 import { diffManifest } from '../shared/manifest-delta.js';
 import { parseManifest, type Manifest } from '../shared/manifest.js';
+import type { ReleaseSignature } from '../shared/signing.js';
 import type { Store } from './store.js';
 
 const CACHE = 32;
@@ -8,6 +9,7 @@ export interface ManifestAnswer {
   manifest: Buffer;
   delta: Buffer;
   delta_base: string;
+  signatures: ReleaseSignature[];
 }
 
 /**
@@ -26,11 +28,11 @@ export class ManifestServer {
   answer(releaseId: string, have: string[]): ManifestAnswer | undefined {
     const target = this.store.releaseById(releaseId);
     if (!target) return undefined;
-    const full = { manifest: target.manifest, delta: Buffer.alloc(0), delta_base: '' };
+    const full = { manifest: target.manifest, delta: Buffer.alloc(0), delta_base: '', signatures: target.signatures };
     const base = have.find((id) => id !== releaseId && this.store.releaseById(id) !== undefined);
     if (base === undefined) return full;
     const delta = this.delta(base, releaseId);
-    return delta.length < target.manifest.length ? { manifest: Buffer.alloc(0), delta, delta_base: base } : full;
+    return delta.length < target.manifest.length ? { manifest: Buffer.alloc(0), delta, delta_base: base, signatures: target.signatures } : full;
   }
 
   private delta(base: string, target: string): Buffer {

@@ -129,4 +129,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX drift_events_open ON drift_events(resolved_at) WHERE resolved_at IS NULL;
   ALTER TABLE rollout_hosts ADD COLUMN target TEXT NOT NULL DEFAULT '';
   `,
+  // Signed releases: each release's signatures (ed25519 over its id), and
+  // which hosts stage releases nobody signed.
+  `
+  ALTER TABLE releases ADD COLUMN signatures TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE hosts ADD COLUMN unsigned_allowed INTEGER NOT NULL DEFAULT 0;
+  `,
+  // The audit log: append-only, each entry holding the hash of the one
+  // before (coordinator/audit.ts), so a changed or removed entry shows.
+  `
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  `,
 ];

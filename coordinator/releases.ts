@@ -1,6 +1,7 @@
 import { FleetswapError } from '../shared/errors.js';
 import { fileEntries, parseManifest } from '../shared/manifest.js';
 import { sha256 } from '../shared/hash.js';
+import { describeSignatures, signedBy, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
 import type { Release } from '../shared/wire.js';
 import type { BlobStore } from './blob-store.js';
 import type { Store, StoredRelease } from './store.js';
@@ -20,8 +21,27 @@ export function resolveRelease(store: Store, ref: string): StoredRelease {
 }
 
 export function toWireRelease(r: StoredRelease): Release {
-  const { manifest: _manifest, ...rest } = r;
-  return rest;
+  const { manifest: _manifest, signatures, ...rest } = r;
+  return { ...rest, signed_by: signatures.map((s) => s.key_id) };
+}
+
+/** SigningPolicy is what the coordinator accepts from a push. */
+export interface SigningPolicy {
+  /** Release keys it checks signatures against; with none, signatures are stored and left to the agents. */
+  trusted: readonly TrustedKey[];
+  /** Accept pushes nobody signed (--allow-unsigned). */
+  allowUnsigned: boolean;
+}
+
+/** checkSignatures refuses a push the policy does not accept, before anything is stored. */
+function checkSignatures(id: string, label: string, signatures: readonly ReleaseSignature[], policy: SigningPolicy): void {
+  if (signatures.length === 0) {
+    if (policy.allowUnsigned) return;
+    throw new FleetswapError('UNSIGNED', `release ${label} is unsigned and this coordinator accepts only signed releases: push with --sign-key FILE (fleetswap keys generate)`);
+  }
+  if (policy.trusted.length > 0 && !signedBy(id, signatures, policy.trusted)) {
+    throw new FleetswapError('BAD_SIGNATURE', `release ${label} is ${describeSignatures(signatures)}, and none verifies against a key this coordinator trusts (--trust-key)`);
+  }
 }
 
 /**
@@ -36,9 +56,12 @@ export async function registerRelease(
   pushedBy: string,
   at: string,
   dryRun: boolean,
+  signatures: readonly ReleaseSignature[],
+  policy: SigningPolicy,
 ): Promise<{ release: Release; created: boolean }> {
   const manifest = parseManifest(bytes);
   const id = sha256(bytes);
+  checkSignatures(id, manifest.label, signatures, policy);
   const existing = store.releaseByLabel(manifest.label);
   if (existing && existing.id !== id) {
     throw new FleetswapError(
@@ -46,7 +69,16 @@ export async function registerRelease(
       `version ${manifest.label} already names release ${existing.id.slice(0, 12)} (pushed by ${existing.pushed_by} at ${existing.pushed_at}) with different content; push under a new --version`,
     );
   }
-  if (existing) return { release: toWireRelease(existing), created: false };
+  if (existing) {
+    // The same content pushed again with a signature it lacked (signed later, or by a second key).
+    const known = new Set(existing.signatures.map((x) => x.signature));
+    const more = signatures.filter((x) => !known.has(x.signature));
+    if (!dryRun && more.length > 0) {
+      existing.signatures = [...existing.signatures, ...more];
+      store.addSignatures(id, existing.signatures);
+    }
+    return { release: toWireRelease(existing), created: false };
+  }
   const files = fileEntries(manifest);
   const release: StoredRelease = {
     id,
@@ -59,6 +91,7 @@ export async function registerRelease(
     pushed_at: at,
     files: files.length,
     bytes: files.reduce((n, f) => n + f.size, 0),
+    signatures: [...signatures],
   };
   if (dryRun) return { release: toWireRelease(release), created: false };
   for (const f of files) {

@@ -20,6 +20,7 @@ import type {
 import { TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
 import { assignCohorts, spreadOrder } from './cohorts.js';
 import type { Fleet } from './fleet.js';
+import type { AuditLog, AuditRecord } from './audit.js';
 import { DEFAULT_JUDGE, Judge, type JudgeConfig } from './judge.js';
 import { planOf } from '../shared/plan.js';
 import { resolveRelease } from './releases.js';
@@ -72,15 +73,23 @@ export class RolloutEngine {
   private readonly judges = new Map<string, Judge>();
   private lastJudged = 0;
 
+  private readonly samples: SampleSource;
+  private readonly judgeConfig: JudgeConfig;
+  private readonly decisionGraceMs: number;
+  private readonly audit: (r: AuditRecord) => void;
+
   constructor(
     private readonly store: Store,
     private readonly fleet: Fleet,
     private readonly now: Clock,
     private readonly log: Logger,
-    private readonly samples: SampleSource = () => [],
-    private readonly judgeConfig: JudgeConfig = DEFAULT_JUDGE,
-    private readonly decisionGraceMs = DEFAULT_DECISION_GRACE_MS,
-  ) {}
+    opts: { samples?: SampleSource; judge?: JudgeConfig; decisionGraceMs?: number; audit?: AuditLog } = {},
+  ) {
+    this.samples = opts.samples ?? (() => []);
+    this.judgeConfig = opts.judge ?? DEFAULT_JUDGE;
+    this.decisionGraceMs = opts.decisionGraceMs ?? DEFAULT_DECISION_GRACE_MS;
+    this.audit = (r) => opts.audit?.append(r);
+  }
 
   private iso(at = this.now()): string {
     return new Date(at).toISOString();
@@ -598,6 +607,7 @@ export class RolloutEngine {
       }
     });
     this.flush(outbox);
+    if (endsAs === 'rolled_back') this.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
     this.log.warn({ rollout: r.id, release: r.release_id, hosts: outbox.length }, why);
   }
 
@@ -687,6 +697,7 @@ export class RolloutEngine {
 
   private pauseWith(r: RolloutRow, why: string): void {
     this.transition(r, 'paused', why, { paused_from: r.state, deadline_at: 0 });
+    if (!why.startsWith('paused by ')) this.audit({ actor: 'fleetswap (automatic)', action: 'pause', target: `rollout #${r.id}`, reason: why });
   }
 
   private phaseTimeout(r: RolloutRow, state: RolloutState): number {

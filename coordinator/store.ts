@@ -16,6 +16,7 @@ import type {
   RolloutPlan,
 } from '../shared/wire.js';
 import type { DriftPath } from '../shared/drift.js';
+import type { ReleaseSignature } from '../shared/signing.js';
 import { FleetswapError } from '../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -39,6 +40,7 @@ export interface HostRow {
   directive_generation: number;
   directive_kind: DirectiveKind | '';
   directive_release: string;
+  unsigned_allowed: boolean;
 }
 
 export interface RolloutRow {
@@ -85,6 +87,19 @@ export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'dead
   updated_at: string;
 };
 
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  /** JSON */
+  detail: string;
+  prev: string;
+  hash: string;
+}
+
 export interface DriftEventRow {
   id: number;
   host: string;
@@ -98,8 +113,9 @@ export interface DriftEventRow {
   resolved_at: string | null;
 }
 
-export interface StoredRelease extends Release {
+export interface StoredRelease extends Omit<Release, 'signed_by'> {
   manifest: Buffer;
+  signatures: ReleaseSignature[];
 }
 
 type Raw = Record<string, unknown>;
@@ -180,30 +196,38 @@ export class Store {
   // ---- releases ----
 
   insertRelease(r: StoredRelease): void {
-    this.db
-      .prepare(
-        `INSERT INTO releases(id, label, manifest, owner, notes, irreversible, pushed_by, pushed_at, files, bytes)
-         VALUES (@id, @label, @manifest, @owner, @notes, @irreversible, @pushed_by, @pushed_at, @files, @bytes)`,
-      )
-      .run(r);
+    this.stmt(
+      `INSERT INTO releases(id, label, manifest, owner, notes, irreversible, pushed_by, pushed_at, files, bytes, signatures)
+       VALUES (@id, @label, @manifest, @owner, @notes, @irreversible, @pushed_by, @pushed_at, @files, @bytes, @signatures)`,
+    ).run({ ...r, signatures: JSON.stringify(r.signatures) });
+  }
+
+  /** addSignatures records more signatures of a release (pushed again, signed by another key). */
+  addSignatures(id: string, signatures: ReleaseSignature[]): void {
+    this.stmt(`UPDATE releases SET signatures = ? WHERE id = ?`).run(JSON.stringify(signatures), id);
   }
 
   releaseById(id: string): StoredRelease | undefined {
-    return this.stmt(`SELECT * FROM releases WHERE id = ?`).get(id) as StoredRelease | undefined;
+    const r = this.stmt(`SELECT * FROM releases WHERE id = ?`).get(id) as Raw | undefined;
+    return r ? releaseFrom(r) : undefined;
   }
 
   releaseByLabel(label: string): StoredRelease | undefined {
-    return this.stmt(`SELECT * FROM releases WHERE label = ?`).get(label) as StoredRelease | undefined;
+    const r = this.stmt(`SELECT * FROM releases WHERE label = ?`).get(label) as Raw | undefined;
+    return r ? releaseFrom(r) : undefined;
   }
 
   releasesByIdPrefix(prefix: string): StoredRelease[] {
-    return this.stmt(`SELECT * FROM releases WHERE id >= ? AND id < ? LIMIT 2`).all(prefix, `${prefix}g`) as StoredRelease[];
+    return (this.stmt(`SELECT * FROM releases WHERE id >= ? AND id < ? LIMIT 2`).all(prefix, `${prefix}g`) as Raw[]).map(releaseFrom);
   }
 
   listReleases(): Release[] {
-    return this.db
-      .prepare(`SELECT id, label, owner, notes, irreversible, pushed_by, pushed_at, files, bytes FROM releases ORDER BY pushed_at, rowid`)
-      .all() as Release[];
+    return (
+      this.stmt(`SELECT id, label, owner, notes, irreversible, pushed_by, pushed_at, files, bytes, signatures FROM releases ORDER BY pushed_at, rowid`).all() as Raw[]
+    ).map((r) => {
+      const { signatures, ...rest } = releaseFrom(r);
+      return { ...rest, signed_by: signatures.map((x) => x.key_id) };
+    });
   }
 
   releaseLabels(): Record<string, string> {
@@ -217,6 +241,7 @@ export class Store {
   private hostFrom(r: Raw): HostRow {
     return {
       ...(r as unknown as HostRow),
+      unsigned_allowed: r.unsigned_allowed === 1,
       tags: json(r.tags, {}),
       slots: json(r.slots, []),
       last_staging: json(r.last_staging, null),
@@ -233,16 +258,16 @@ export class Store {
   }
 
   /** upsertHostSeen records what a host says about itself; desired state is untouched. */
-  upsertHostSeen(h: Pick<HostRow, 'id' | 'tags' | 'slot_count' | 'slots' | 'live_release' | 'last_generation'> & { at: string }): void {
+  upsertHostSeen(h: Pick<HostRow, 'id' | 'tags' | 'slot_count' | 'slots' | 'live_release' | 'last_generation' | 'unsigned_allowed'> & { at: string }): void {
     this.db
       .prepare(
-        `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen, last_seen)
-         VALUES (@id, @tags, @slot_count, @slots, @live_release, @last_generation, @at, @at)
+        `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen, last_seen, unsigned_allowed)
+         VALUES (@id, @tags, @slot_count, @slots, @live_release, @last_generation, @at, @at, @unsigned_allowed)
          ON CONFLICT(id) DO UPDATE SET tags = excluded.tags, slot_count = excluded.slot_count, slots = excluded.slots,
-           live_release = excluded.live_release,
+           live_release = excluded.live_release, unsigned_allowed = excluded.unsigned_allowed,
            last_generation = max(hosts.last_generation, excluded.last_generation), last_seen = excluded.last_seen`,
       )
-      .run({ ...h, tags: JSON.stringify(h.tags), slots: JSON.stringify(h.slots) });
+      .run({ ...h, tags: JSON.stringify(h.tags), slots: JSON.stringify(h.slots), unsigned_allowed: h.unsigned_allowed ? 1 : 0 });
   }
 
   updateHostReport(h: {
@@ -333,6 +358,27 @@ export class Store {
   countVitals(host?: string): number {
     const r = (host === undefined ? this.stmt(`SELECT count(*) AS n FROM vitals`).get() : this.stmt(`SELECT count(*) AS n FROM vitals WHERE host = ?`).get(host)) as { n: number };
     return r.n;
+  }
+
+  // ---- audit (append-only: no update, no delete) ----
+
+  appendAudit(e: AuditEntry): void {
+    this.stmt(`INSERT INTO audit(id, at, actor, action, target, reason, detail, prev, hash) VALUES (@id, @at, @actor, @action, @target, @reason, @detail, @prev, @hash)`).run(e);
+  }
+
+  lastAudit(): AuditEntry | undefined {
+    return this.stmt(`SELECT * FROM audit ORDER BY id DESC LIMIT 1`).get() as AuditEntry | undefined;
+  }
+
+  /** auditEntries reads the log in order, in pages, so a long log is never one array. */
+  *auditEntries(pageSize = 1000): Generator<AuditEntry> {
+    let after = 0;
+    for (;;) {
+      const page = this.stmt(`SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?`).all(after, pageSize) as AuditEntry[];
+      yield* page;
+      if (page.length < pageSize) return;
+      after = (page.at(-1) as AuditEntry).id;
+    }
   }
 
   // ---- drift ----
@@ -550,6 +596,10 @@ function sampleFrom(r: Raw): { host: string; s: VitalsSample } {
       probe_latency_ms: r.probe_ms as number,
     },
   };
+}
+
+function releaseFrom(r: Raw): StoredRelease {
+  return { ...(r as unknown as StoredRelease), signatures: json(r.signatures, []) };
 }
 
 function driftFrom(r: Raw): DriftEventRow {

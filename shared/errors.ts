@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'NOTHING_TO_ROLL_BACK'
   | 'IRREVERSIBLE'
   | 'HALTED'
+  | 'UNSIGNED'
+  | 'BAD_SIGNATURE'
   | 'REFUSED'
   | 'HEALTH_CHECK_FAILED'
   | 'RELOAD_FAILED'

@@ -34,6 +34,7 @@ export interface Hello {
   last_generation: number;
   agent_version: string;
   last_report?: Report | null;
+  unsigned_allowed: boolean;
 }
 
 export interface StagingStats {
@@ -111,6 +112,7 @@ export interface Release {
   pushed_at: string;
   files: number;
   bytes: number;
+  signed_by: string[];
 }
 
 export type RolloutKind = 'deploy' | 'rollback';
@@ -299,6 +301,7 @@ export interface Host {
   last_staging?: StagingStats | null;
   last_error: string;
   last_vitals?: VitalsSample | null;
+  unsigned_allowed: boolean;
 }
 
 export interface DesiredChange {
@@ -349,4 +352,16 @@ export interface DriftReportReply {
 export interface DriftPoliciesWire {
   default_policy: string;
   rules: { select: Record<string, string>; policy: string }[];
+}
+
+export interface AuditEntryWire {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  detail: string;
+  prev: string;
+  hash: string;
 }

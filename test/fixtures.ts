@@ -37,12 +37,13 @@ export async function aTree(dir: string, files: Record<string, string | Buffer |
 }
 
 export async function aCoordinator(dataDir?: string, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
-  return Coordinator.start({ dataDir: dataDir ?? join(await tempDir(), 'data'), listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, ...opts });
+  // Unsigned releases unless a test is about signing: most tests are about something else.
+  return Coordinator.start({ dataDir: dataDir ?? join(await tempDir(), 'data'), listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, signing: { allowUnsigned: true }, ...opts });
 }
 
 export async function anAgent(coordinator: string, root: string, opts: Partial<AgentOptions> = {}): Promise<Agent> {
   // Vitals off unless a test asks: most tests are about releases, not health.
-  const agent = new Agent({ id: 'host-1', root, coordinator, log: silentLogger(), backoff: { baseMs: 50, maxMs: 500 }, vitalsIntervalMs: 0, ...opts });
+  const agent = new Agent({ id: 'host-1', root, coordinator, log: silentLogger(), backoff: { baseMs: 50, maxMs: 500 }, vitalsIntervalMs: 0, allowUnsigned: true, ...opts });
   await agent.start();
   return agent;
 }
@@ -135,7 +136,9 @@ export interface AgentProcess {
 
 /** anAgentProcess runs `fleetswap agent` as a child process (for crash tests: SIGKILL is real). */
 export function anAgentProcess(args: { coordinator: string; id: string; root: string; tags?: string[]; env?: Record<string, string>; extra?: string[] }): AgentProcess {
-  const argv = [BIN, 'agent', '--coordinator', args.coordinator, '--id', args.id, '--root', args.root, ...(args.tags ?? []).flatMap((t) => ['--tag', t]), ...(args.extra ?? [])];
+  const extra = args.extra ?? [];
+  const trust = extra.includes('--trust-key') ? [] : ['--allow-unsigned'];
+  const argv = [BIN, 'agent', '--coordinator', args.coordinator, '--id', args.id, '--root', args.root, ...trust, ...(args.tags ?? []).flatMap((t) => ['--tag', t]), ...extra];
   const child = spawn(process.execPath, argv, { env: { ...process.env, FLEETSWAP_LOG_LEVEL: 'info', ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -177,7 +180,8 @@ export async function freePort(): Promise<number> {
 
 /** aCoordinatorProcess runs `fleetswap coordinator` as a child process and waits until it listens. */
 export async function aCoordinatorProcess(dataDir: string, address: string, env: Record<string, string> = {}, args: string[] = []): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address, ...args], {
+  const trust = args.includes('--trust-key') ? [] : ['--allow-unsigned'];
+  const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address, ...trust, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -222,7 +222,7 @@ describe('the coordinator checks what it is sent, whoever sends it', () => {
     const { bytes } = buildManifest({ label: 'v-no-blobs', owner: '', notes: '', irreversible: '' }, [
       { path: 'index.html', type: 'file', mode: 0o644, size: 5, sha256: sha('never') },
     ]);
-    const err = await refusalOf(client.call('RegisterRelease', { manifest: bytes, pushed_by: ACTOR, dry_run: false }));
+    const err = await refusalOf(client.call('RegisterRelease', { manifest: bytes, pushed_by: ACTOR, dry_run: false, signatures: [] }));
     expect(err.code).toBe('MISSING_BLOB');
     expect(err.message).toMatch(/^blob for index\.html \([0-9a-f]{12}\) was not uploaded; push again$/);
     expect(await coordinatorState()).toEqual(before);
@@ -260,7 +260,7 @@ describe('the coordinator checks what it is sent, whoever sends it', () => {
     it.each(cases)('%s', async (_why, make, code, message) => {
       const before = await coordinatorState();
       for (const dryRun of [true, false]) {
-        const err = await refusalOf(client.call('RegisterRelease', { manifest: make(), pushed_by: ACTOR, dry_run: dryRun }));
+        const err = await refusalOf(client.call('RegisterRelease', { manifest: make(), pushed_by: ACTOR, dry_run: dryRun, signatures: [] }));
         expect(err.code).toBe(code);
         expect(err.message).toMatch(message);
       }
@@ -268,7 +268,7 @@ describe('the coordinator checks what it is sent, whoever sends it', () => {
     });
 
     it('accepts the untampered bytes, to show the refusals above are about the tampering', async () => {
-      const res = await client.call('RegisterRelease', { manifest: canonical, pushed_by: ACTOR, dry_run: false });
+      const res = await client.call('RegisterRelease', { manifest: canonical, pushed_by: ACTOR, dry_run: false, signatures: [] });
       expect(res.created).toBe(true);
       expect(res.release.id).toBe(sha(canonical));
     });

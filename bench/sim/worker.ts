@@ -32,6 +32,8 @@ async function handle(m: ToWorker): Promise<void> {
           metrics: syntheticMetrics(),
           // Off unless a scenario is about drift: a thousand file watchers would measure inotify, not the rollout path.
           driftWatch: m.driftWatch ?? false,
+          // The simulator pushes unsigned releases: what it measures is the same either way.
+          allowUnsigned: true,
           verifyIntervalMs: m.verifyIntervalMs,
         });
         agent.onConnected = () => send({ type: 'connected', host: h.id, at: now() });

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Agent } from '../agent/agent.js';
+import type { Coordinator } from '../coordinator/coordinator.js';
+import { AdminClient, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor } from './fixtures.js';
+
+// The audit log: every authorised action and every host state change,
+// appended with the hash of the entry before; `audit --verify` names the
+// first entry that was changed or removed behind the coordinator's back.
+
+interface Entry {
+  id: number;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  detail: unknown;
+  prev: string;
+  hash: string;
+}
+
+describe('audit log', () => {
+  let dir = '';
+  let coordinator: Coordinator | undefined;
+  let client: AdminClient | undefined;
+  let agent: Agent | undefined;
+  afterEach(async () => {
+    await agent?.stop();
+    client?.close();
+    await coordinator?.stop();
+    await cleanup(dir);
+  });
+
+  it('records who did what, why, and what hosts did; --verify finds the first changed or removed entry', async () => {
+    dir = await tempDir();
+    coordinator = await aCoordinator(join(dir, 'data'));
+    client = new AdminClient(coordinator.address);
+    agent = await anAgent(coordinator.address, join(dir, 'host'), { id: 'web-1' });
+    await waitFor('agent', () => coordinator!.fleet.connectedCount() === 1);
+    const cli = (...args: string[]) => runCli([...args, '--coordinator', coordinator!.address], { FLEETSWAP_ACTOR: 'alice@laptop' });
+
+    expect((await cli('push', await aTree(join(dir, 'v1'), { 'index.html': 'one' }), '--version', 'v1')).code).toBe(0);
+    expect((await cli('deploy', 'v1', ...TWO_PHASE, '--watch', '--reason', 'first ship')).code).toBe(0);
+    expect((await cli('halt', '--reason', 'incident 7')).code).toBe(0);
+    expect((await cli('unhalt')).code).toBe(0);
+
+    const entries = JSON.parse((await cli('audit', '--json')).stdout) as Entry[];
+    expect(entries.map((e) => [e.actor, e.action])).toEqual([
+      ['alice@laptop', 'push'],
+      ['alice@laptop', 'deploy'],
+      ['web-1', 'staged'],
+      ['web-1', 'switched'],
+      ['alice@laptop', 'halt'],
+      ['alice@laptop', 'unhalt'],
+    ]);
+    expect(entries[1]).toMatchObject({ target: 'rollout #1', reason: 'first ship' });
+    expect(entries[4]).toMatchObject({ target: 'fleet', reason: 'incident 7' });
+    entries.forEach((e, i) => expect(e.prev).toBe(i === 0 ? '0'.repeat(64) : entries[i - 1]!.hash));
+    const ok = await cli('audit', '--verify');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^audit log whole: 6 entries, head [0-9a-f]{64}\n$/);
+
+    // Someone with the database rewrites who halted the fleet...
+    const db = new Database(join(dir, 'data', 'state.db'));
+    try {
+      db.prepare(`UPDATE audit SET actor = 'mallory' WHERE id = 5`).run();
+      const changed = await cli('audit', '--verify');
+      expect(changed.code).toBe(1);
+      expect(changed.stderr).toBe('fleetswap: audit log broken: entry #5 was changed (' + (await entryLine(db, 5)) + ')\n');
+      db.prepare(`UPDATE audit SET actor = 'alice@laptop' WHERE id = 5`).run();
+      expect((await cli('audit', '--verify')).code).toBe(0);
+
+      // ...or removes the staging of web-1.
+      db.prepare(`DELETE FROM audit WHERE id = 3`).run();
+      const removed = await cli('audit', '--verify');
+      expect(removed.code).toBe(1);
+      expect(removed.stderr).toBe('fleetswap: audit log broken: entry #3 was removed (the log goes from #2 to #4)\n');
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
+
+async function entryLine(db: Database.Database, id: number): Promise<string> {
+  const e = db.prepare(`SELECT at, actor, action, target FROM audit WHERE id = ?`).get(id) as { at: string; actor: string; action: string; target: string };
+  return `${e.at} ${e.actor} ${e.action} ${e.target}`;
+}
