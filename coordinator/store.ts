@@ -14,6 +14,7 @@ import type {
   VitalsSample,
   HaltState,
   RolloutPlan,
+  AuditEntryWire,
 } from '../shared/wire.js';
 import type { DriftPath } from '../shared/drift.js';
 import type { ReleaseSignature } from '../shared/signing.js';
@@ -87,18 +88,8 @@ export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'dead
   updated_at: string;
 };
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  reason: string;
-  /** JSON */
-  detail: string;
-  prev: string;
-  hash: string;
-}
+/** An audit entry is stored as it goes on the wire: detail is JSON text, so its hash is over exactly what is kept. */
+export type AuditEntry = AuditEntryWire;
 
 export interface DriftEventRow {
   id: number;
