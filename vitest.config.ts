@@ -8,5 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Real processes and sockets: two cores, so keep parallelism modest.
     maxWorkers: 2,
+    setupFiles: ['test/setup.ts'],
   },
 });

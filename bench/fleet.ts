@@ -1,4 +1,5 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { bootstrapToken } from '../coordinator/auth.js';
 import { existsSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -115,7 +116,7 @@ export class BenchFleet {
     }, 30_000);
     this.address = address;
     this.client.close();
-    this.client = new AdminClient(address);
+    this.client = new AdminClient(address, await bootstrapToken(join(this.dir, 'coordinator')));
   }
 
   private startWorker(hosts: { id: string; root: string }[], opts: FleetOptions): Promise<void> {

@@ -40,22 +40,35 @@ interface Methods {
   SetDriftPolicy: [{ policy: string; select: Record<string, string>; actor: string }, DriftPoliciesWire];
   Unhalt: [HaltRequest, HaltState];
   History: [Record<string, never>, { changes: DesiredChange[]; labels: Record<string, string> }];
+  CreateToken: [{ name: string; role: string; actor: string }, { token: string; name: string; role: string }];
+  ListTokens: [Record<string, never>, { tokens: { name: string; role: string; created_at: string; created_by: string; revoked_at: string }[] }];
+  RevokeToken: [{ name: string; actor: string }, Record<string, never>];
 }
 
-type UnaryFn = (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
 /** AdminClient is the CLI's typed view of AdminService; every failure comes back as a FleetswapError. */
 export class AdminClient {
   private readonly client: grpc.Client;
 
-  constructor(readonly target: string) {
+  /** @param token the API token every call presents. @default FLEETSWAP_TOKEN */
+  constructor(
+    readonly target: string,
+    private readonly token = process.env.FLEETSWAP_TOKEN ?? '',
+  ) {
     this.client = new (services().admin)(target, grpc.credentials.createInsecure(), channelOptions);
+  }
+
+  private metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    if (this.token) md.set('authorization', `Bearer ${this.token}`);
+    return md;
   }
 
   call<M extends keyof Methods>(method: M, req: Methods[M][0], timeoutMs = 30_000): Promise<Methods[M][1]> {
     const fn = (this.client as unknown as Record<string, UnaryFn>)[method] as UnaryFn;
     return new Promise((resolve, reject) => {
-      fn.call(this.client, req, { deadline: Date.now() + timeoutMs }, (err, res) =>
+      fn.call(this.client, req, this.metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
         err ? reject(fromServiceError(err, this.target)) : resolve(res as Methods[M][1]),
       );
     });
@@ -66,7 +79,8 @@ export class AdminClient {
     let result: Promise<{ blobs: number; bytes: number }>;
     const call = await new Promise<grpc.ClientWritableStream<BlobChunk>>((ready) => {
       result = new Promise((resolve, reject) => {
-        const c = (this.client as unknown as { UploadBlobs: (cb: (e: grpc.ServiceError | null, r: unknown) => void) => grpc.ClientWritableStream<BlobChunk> }).UploadBlobs(
+        const c = (this.client as unknown as { UploadBlobs: (md: grpc.Metadata, cb: (e: grpc.ServiceError | null, r: unknown) => void) => grpc.ClientWritableStream<BlobChunk> }).UploadBlobs(
+          this.metadata(),
           (err, res) => (err ? reject(fromServiceError(err, this.target)) : resolve(res as { blobs: number; bytes: number })),
         );
         ready(c);

@@ -25,6 +25,7 @@ export interface CoordinatorFlags {
   driftGrace: string;
   trustKey?: string[];
   allowUnsigned?: boolean;
+  adminTokenFile?: string;
 }
 
 /** trustedKeys loads every --trust-key; a bad one stops the daemon at start, not at the first push. */
@@ -45,7 +46,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const drift = { policy: opts.driftPolicy, graceMs: parseDuration(opts.driftGrace) } as const;
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true };
-  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing });
+  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile });
   const halt = c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Agent } from '../agent/agent.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { silentLogger } from '../shared/log.js';
+import { bootstrapToken } from '../coordinator/auth.js';
 import { DEFAULT_JUDGE } from '../coordinator/judge.js';
 import { generateKeys, loadSigningKey, loadTrustedKey } from '../shared/signing.js';
 import { ALL_AT_ONCE, type DeployRequest, type Rollout } from '../shared/wire.js';
@@ -48,7 +49,7 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
   const coordinator = await Coordinator.start({ dataDir: join(dir, 'coordinator'), listen: '127.0.0.1:0', log: silentLogger(), judge: DEMO_JUDGE, signing: { trusted } });
   const agents: Agent[] = [];
   const apps: ErrorApp[] = [];
-  const client = new AdminClient(coordinator.address);
+  const client = new AdminClient(coordinator.address, await bootstrapToken(join(dir, 'coordinator')));
   const indent = (l: string) => out(`   ${l.replace(/\n/g, '\n   ')}`);
   try {
     out(`fleetswap demo in ${dir}`);

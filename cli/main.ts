@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
 import { parseDuration } from '../shared/duration.js';
@@ -41,9 +41,17 @@ const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 const coordinatorOption = () =>
   new Option('--coordinator <host:port>', 'coordinator address').env('FLEETSWAP_COORDINATOR').default(DEFAULT_COORDINATOR);
 
-/** withClient runs an admin command against the coordinator and always closes the channel. */
-async function withClient<T>(opts: { coordinator: string }, fn: (c: AdminClient) => Promise<T>): Promise<T> {
-  const client = new AdminClient(opts.coordinator);
+const tokenFileOption = () => new Option('--token-file <file>', 'a file holding the API token (default: FLEETSWAP_TOKEN)').env('FLEETSWAP_TOKEN_FILE');
+
+/** withClient runs an admin command against the coordinator with the caller's token, and always closes the channel. */
+async function withClient<T>(opts: { coordinator: string; tokenFile?: string }, fn: (c: AdminClient) => Promise<T>): Promise<T> {
+  let token = process.env.FLEETSWAP_TOKEN ?? '';
+  if (opts.tokenFile) {
+    token = (await readFile(opts.tokenFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new FleetswapError('BAD_USAGE', `cannot read --token-file ${opts.tokenFile}: ${err.code ?? err.message}`);
+    })).trim();
+  }
+  const client = new AdminClient(opts.coordinator, token);
   try {
     return await fn(client);
   } finally {
@@ -70,6 +78,7 @@ const coordinatorCmd = program
   .option('--drift-policy <policy>', 'what to do about drift until fleetswap drift policy says otherwise: revert or report', 'revert')
   .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
   .option('--allow-unsigned', 'accept pushes nobody signed (logged)')
+  .option('--admin-token-file <file>', 'on first start, the admin token is written here (or read from here, if it exists) (default: DATA/admin.token)')
   .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
   .option('--config <file>', 'JSON file with any of these settings (flags win)')
   .action(async (opts: { config?: string }, cmd: Command) => {
@@ -145,6 +154,7 @@ program
   .addOption(new Option('--sign-key <file>', 'the release key (from fleetswap keys generate) that signs the release id').env('FLEETSWAP_SIGN_KEY'))
   .option('--json', 'print the release as JSON')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (dir: string, opts: { version: string; owner: string; notes: string; irreversible: string; signKey?: string; json?: boolean; coordinator: string }) => {
     const signKey = opts.signKey ? await loadSigningKey(opts.signKey) : undefined;
     const res = await withClient(opts, (c) =>
@@ -178,6 +188,7 @@ program
   .description('list pushed releases')
   .option('--json', 'print JSON')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const { releases } = await withClient(opts, (c) => c.call('ListReleases', {}));
     if (opts.json) json(releases);
@@ -203,6 +214,7 @@ program
   .option('--watch', 'follow the rollout: exit 0 once every host is live, 1 if it ends any other way')
   .option('--json', 'print the rollout as JSON')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (release: string, opts: DeployFlags) => {
     // Checked here too, so a typo is a one-line usage error before anything is sent.
     planOf({ canary: opts.canary ?? '', waves: opts.waves ?? '', bake: opts.bake ?? '', wave_bake: opts.waveBake ?? '', watch_for: opts.watchFor ?? '', manual_promote: false }, Number.MAX_SAFE_INTEGER);
@@ -246,6 +258,7 @@ program
   .option('--no-wait', 'return once the rollback is ordered')
   .option('--json', 'print the rollout as JSON')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { to?: string; select?: string[]; reason: string; forceIrreversible?: boolean; wait: boolean; json?: boolean; coordinator: string }) => {
     const code = await withClient(opts, async (c) => {
       const { rollout } = await c.call('Rollback', {
@@ -277,6 +290,7 @@ for (const [name, method, what] of [
     .option('--force-irreversible', 'abort: put hosts back even from an irreversible release (needs --reason)')
     .option('--json', 'print the rollout as JSON')
     .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
     .action(async (opts: { rollout?: string; reason: string; forceIrreversible?: boolean; json?: boolean; coordinator: string }) => {
       const id = opts.rollout === undefined ? 0 : Number(opts.rollout);
       if (!Number.isInteger(id) || id < 0) throw new FleetswapError('BAD_USAGE', `bad --rollout "${opts.rollout}": give a rollout number`);
@@ -291,6 +305,7 @@ program
   .description('freeze every rollout and every host in place: nothing switches until unhalt')
   .requiredOption('--reason <text>', 'why (shown everywhere while the halt is in force)')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { reason: string; coordinator: string }) => {
     const h = await withClient(opts, (c) => c.call('Halt', { actor: actor(), reason: opts.reason }));
     out(`HALTED at ${h.at}: nothing switches anywhere until fleetswap unhalt`);
@@ -301,6 +316,7 @@ program
   .description('lift a halt: rollouts continue where they were')
   .option('--reason <text>', 'why', '')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { reason: string; coordinator: string }) => {
     const h = await withClient(opts, (c) => c.call('Unhalt', { actor: actor(), reason: opts.reason }));
     out(`halt lifted at ${h.at}`);
@@ -312,6 +328,7 @@ program
   .option('--json', 'print JSON')
   .option('--watch', 'keep printing changes until interrupted')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { json?: boolean; watch?: boolean; coordinator: string }) => {
     await withClient(opts, async (c) => {
       if (!opts.watch) {
@@ -328,6 +345,7 @@ program
   .description('every host: live release, slots, last seen, last staging')
   .option('--json', 'print JSON')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('ListHosts', {}));
     if (opts.json) json(res.hosts);
@@ -339,6 +357,7 @@ program
   .description('every change of desired state: who, when, why, from, to, which hosts')
   .option('--json', 'print JSON')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('History', {}));
     if (opts.json) {
@@ -353,12 +372,51 @@ program
     }
   });
 
+const tokenCmd = program.command('token').description('API tokens for the CLI: each has a role (viewer reads; deployer pushes and deploys; admin also halts and manages tokens and policy)');
+
+tokenCmd
+  .command('create')
+  .description('make a token; it is printed once, and only its hash is kept')
+  .requiredOption('--name <name>', 'who or what will use it (shown in the audit log)')
+  .requiredOption('--role <role>', 'viewer | deployer | admin')
+  .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
+  .action(async (opts: { name: string; role: string; coordinator: string; tokenFile?: string }) => {
+    const t = await withClient(opts, (c) => c.call('CreateToken', { name: opts.name, role: opts.role, actor: actor() }));
+    process.stderr.write(`token ${t.name} (${t.role}) made; it is shown once, here:\n`);
+    out(t.token);
+  });
+
+tokenCmd
+  .command('list')
+  .description('every token: name, role, who made it, when, whether revoked (never the token)')
+  .option('--json', 'print JSON')
+  .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
+  .action(async (opts: { json?: boolean; coordinator: string; tokenFile?: string }) => {
+    const { tokens } = await withClient(opts, (c) => c.call('ListTokens', {}));
+    if (opts.json) json(tokens);
+    else for (const t of tokens) out(`${t.name}\t${t.role}\tmade ${t.created_at} by ${t.created_by}${t.revoked_at ? `\tREVOKED ${t.revoked_at}` : ''}`);
+  });
+
+tokenCmd
+  .command('revoke')
+  .description('revoke a token: it is refused from now on')
+  .argument('<name>', 'the token\'s name')
+  .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
+  .action(async (name: string, opts: { coordinator: string; tokenFile?: string }) => {
+    await withClient(opts, (c) => c.call('RevokeToken', { name, actor: actor() }));
+    out(`token ${name} revoked`);
+  });
+
 program
   .command('audit')
   .description('every authorised action and host state change, each entry chained to the one before by its hash')
   .option('--json', 'print the entries as JSON')
   .option('--verify', 'walk the chain; exit 1 naming the first entry changed or removed')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { json?: boolean; verify?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('Audit', {}, 120_000));
     if (opts.verify) {
@@ -384,6 +442,7 @@ const driftCmd = program
   .option('--json', 'print the report as JSON')
   .option('--html <file>', 'write the report as one self-contained HTML page')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (opts: { json?: boolean; html?: string; coordinator: string }) => {
     if (opts.json && opts.html) throw new FleetswapError('BAD_USAGE', 'give --json or --html FILE, not both');
     const report = toDriftReport(await withClient(opts, (c) => c.call('Drift', {})), opts.coordinator);
@@ -401,6 +460,7 @@ driftCmd
   .description('remove the drifted trees a host keeps as evidence')
   .argument('<host>', 'host id')
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (host: string, opts: { coordinator: string }) => {
     await withClient(opts, (c) => c.call('DriftClean', { host, actor: actor() }));
     out(`${host}: evidence slots will be removed (see fleetswap hosts)`);
@@ -412,6 +472,7 @@ driftCmd
   .argument('<policy>', 'revert | report')
   .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
   .addOption(coordinatorOption())
+  .addOption(tokenFileOption())
   .action(async (policy: string, opts: { select?: string[]; coordinator: string }) => {
     const p = await withClient(opts, (c) => c.call('SetDriftPolicy', { policy, select: parseTags(opts.select), actor: actor() }));
     out(`drift policy: ${p.default_policy} by default${p.rules.map((r) => `; ${r.policy} for ${Object.entries(r.select).map(([k, v]) => `${k}=${v}`).join(',')}`).join('')}`);

@@ -5,6 +5,7 @@ import { toServiceError } from '../shared/rpc-errors.js';
 import type { BlobChunk, DeployRequest, HaltRequest, Host, RollbackRequest, Rollout, RolloutAction, StatusReply } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
 import type { ReleaseSignature } from '../shared/signing.js';
+import type { Auth, Caller } from './auth.js';
 import { driftReport } from './drift.js';
 import { registerRelease } from './releases.js';
 
@@ -22,8 +23,40 @@ function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> 
   };
 }
 
-/** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls. */
+type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
+
+/**
+ * guarded checks every call against the method allowlist before its handler
+ * runs, and makes the caller's token name the actor of what it does: who did
+ * something is what the token says, never what the request claims.
+ */
+function guarded(auth: Auth, handlers: Record<string, Handler>): grpc.UntypedServiceImplementation {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([method, handler]): [string, Handler] => [
+      method,
+      (call, cb) => {
+        let caller: Caller;
+        try {
+          caller = auth.authorize(method, call.metadata);
+        } catch (err) {
+          cb(toServiceError(err));
+          return;
+        }
+        const req = (call as { request?: Record<string, unknown> }).request;
+        if (req && 'actor' in req) req.actor = caller.name;
+        if (req && 'pushed_by' in req) req.pushed_by = caller.name;
+        handler(call, cb);
+      },
+    ]),
+  ) as grpc.UntypedServiceImplementation;
+}
+
+/** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls, each method behind its role. */
 export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
+  return guarded(deps.auth, handlers(deps) as unknown as Record<string, Handler>);
+}
+
+function handlers(deps: ServiceDeps) {
   const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
   const operatorAction = (action: string, req: RolloutAction, rollout: Rollout) => {
@@ -108,6 +141,18 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       const entries = [...audit.entries()];
       const broken = audit.verify();
       return { entries, verified: !broken, first_break: broken?.message ?? '' };
+    }),
+
+    CreateToken: unary((req: { name: string; role: string; actor: string }) => {
+      const { token, row } = deps.auth.create(req.name, req.role, req.actor);
+      audit.append({ actor: req.actor, action: 'token-create', target: row.name, detail: { role: row.role } });
+      return { token, name: row.name, role: row.role };
+    }),
+    ListTokens: unary(() => ({ tokens: deps.auth.list().map((t) => ({ ...t, revoked_at: t.revoked_at ?? '' })) })),
+    RevokeToken: unary((req: { name: string; actor: string }) => {
+      deps.auth.revoke(req.name);
+      audit.append({ actor: req.actor, action: 'token-revoke', target: req.name });
+      return {};
     }),
 
     Status: unary((req: { rollout_id: number }): StatusReply => {

@@ -9,6 +9,7 @@ import { agentService } from './agent-service.js';
 import { BlobStore } from './blob-store.js';
 import { Fleet } from './fleet.js';
 import { AuditLog } from './audit.js';
+import { Auth } from './auth.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
 import type { JudgeConfig } from './judge.js';
 import type { SigningPolicy } from './releases.js';
@@ -32,6 +33,8 @@ export interface CoordinatorOptions {
   drift?: DriftOptions;
   /** Release keys checked on push, and whether unsigned pushes are accepted. @default none trusted, unsigned refused */
   signing?: Partial<SigningPolicy>;
+  /** Where the first admin token is written on first start (or read from, if it exists). @default DATA/admin.token */
+  adminTokenFile?: string;
 }
 
 const DRIFT_TICK_MS = 1_000;
@@ -45,6 +48,7 @@ export class Coordinator {
   readonly vitals: VitalsSink;
   readonly drift: DriftMonitor;
   readonly audit: AuditLog;
+  readonly auth: Auth;
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -67,7 +71,8 @@ export class Coordinator {
     this.server = new grpc.Server(serverOptions);
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
-    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, signing, now, log: this.log };
+    this.auth = new Auth(this.store, now, this.log);
+    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
     const svc = services();
     this.server.addService(svc.agent.service, agentService(deps));
     this.server.addService(svc.admin.service, adminService(deps));
@@ -77,6 +82,7 @@ export class Coordinator {
     await mkdir(opts.dataDir, { recursive: true });
     const c = new Coordinator(opts);
     await c.blobs.init();
+    await c.auth.bootstrap(opts.adminTokenFile ?? join(opts.dataDir, 'admin.token'));
     const port = await new Promise<number>((resolve, reject) =>
       c.server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     ).catch((err: Error) => {

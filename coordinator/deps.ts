@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/log.js';
 import type { AuditLog } from './audit.js';
+import type { Auth } from './auth.js';
 import type { BlobStore } from './blob-store.js';
 import type { DriftMonitor } from './drift.js';
 import type { SigningPolicy } from './releases.js';
@@ -17,6 +18,7 @@ export interface ServiceDeps {
   vitals: VitalsSink;
   drift: DriftMonitor;
   audit: AuditLog;
+  auth: Auth;
   signing: SigningPolicy;
   now: Clock;
   log: Logger;

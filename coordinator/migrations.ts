@@ -150,4 +150,15 @@ export const MIGRATIONS: readonly string[] = [
     hash TEXT NOT NULL
   );
   `,
+  // API tokens for the admin service: only a hash of each is kept.
+  `
+  CREATE TABLE tokens (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  `,
 ];

@@ -88,6 +88,16 @@ export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'dead
   updated_at: string;
 };
 
+export interface TokenRow {
+  name: string;
+  role: 'viewer' | 'deployer' | 'admin';
+  /** sha256 of the token: the token itself is never stored. */
+  hash: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+}
+
 /** An audit entry is stored as it goes on the wire: detail is JSON text, so its hash is over exactly what is kept. */
 export type AuditEntry = AuditEntryWire;
 
@@ -349,6 +359,28 @@ export class Store {
   countVitals(host?: string): number {
     const r = (host === undefined ? this.stmt(`SELECT count(*) AS n FROM vitals`).get() : this.stmt(`SELECT count(*) AS n FROM vitals WHERE host = ?`).get(host)) as { n: number };
     return r.n;
+  }
+
+  // ---- tokens ----
+
+  insertToken(t: TokenRow): void {
+    this.stmt(`INSERT INTO tokens(name, role, hash, created_at, created_by, revoked_at) VALUES (@name, @role, @hash, @created_at, @created_by, @revoked_at)`).run(t);
+  }
+
+  tokenByHash(hash: string): TokenRow | undefined {
+    return this.stmt(`SELECT * FROM tokens WHERE hash = ?`).get(hash) as TokenRow | undefined;
+  }
+
+  tokenByName(name: string): TokenRow | undefined {
+    return this.stmt(`SELECT * FROM tokens WHERE name = ?`).get(name) as TokenRow | undefined;
+  }
+
+  tokens(): TokenRow[] {
+    return this.stmt(`SELECT * FROM tokens ORDER BY created_at, name`).all() as TokenRow[];
+  }
+
+  revokeToken(name: string, at: string): void {
+    this.stmt(`UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`).run(at, name);
   }
 
   // ---- audit (append-only: no update, no delete) ----

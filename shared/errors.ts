@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'NOTHING_TO_ROLL_BACK'
   | 'IRREVERSIBLE'
   | 'HALTED'
+  | 'NOT_AUTHORISED'
   | 'UNSIGNED'
   | 'BAD_SIGNATURE'
   | 'REFUSED'

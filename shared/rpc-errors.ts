@@ -14,6 +14,7 @@ const STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   NOTHING_TO_ROLL_BACK: grpc.status.FAILED_PRECONDITION,
   IRREVERSIBLE: grpc.status.FAILED_PRECONDITION,
   LABEL_TAKEN: grpc.status.ALREADY_EXISTS,
+  NOT_AUTHORISED: grpc.status.PERMISSION_DENIED,
   INTERNAL: grpc.status.INTERNAL,
 };
 

@@ -38,44 +38,48 @@ describe('audit log', () => {
     client = new AdminClient(coordinator.address);
     agent = await anAgent(coordinator.address, join(dir, 'host'), { id: 'web-1' });
     await waitFor('agent', () => coordinator!.fleet.connectedCount() === 1);
-    const cli = (...args: string[]) => runCli([...args, '--coordinator', coordinator!.address], { FLEETSWAP_ACTOR: 'alice@laptop' });
+    // Who is the token's name, whatever the request claims (FLEETSWAP_ACTOR is only what the CLI says).
+    const cli = (...args: string[]) => runCli([...args, '--coordinator', coordinator!.address], { FLEETSWAP_ACTOR: 'mallory@laptop' });
+    const alice = (await cli('token', 'create', '--name', 'alice', '--role', 'deployer')).stdout.trim();
+    const asAlice = (...args: string[]) => runCli([...args, '--coordinator', coordinator!.address], { FLEETSWAP_TOKEN: alice });
 
-    expect((await cli('push', await aTree(join(dir, 'v1'), { 'index.html': 'one' }), '--version', 'v1')).code).toBe(0);
-    expect((await cli('deploy', 'v1', ...TWO_PHASE, '--watch', '--reason', 'first ship')).code).toBe(0);
+    expect((await asAlice('push', await aTree(join(dir, 'v1'), { 'index.html': 'one' }), '--version', 'v1')).code).toBe(0);
+    expect((await asAlice('deploy', 'v1', ...TWO_PHASE, '--watch', '--reason', 'first ship')).code).toBe(0);
     expect((await cli('halt', '--reason', 'incident 7')).code).toBe(0);
     expect((await cli('unhalt')).code).toBe(0);
 
     const entries = JSON.parse((await cli('audit', '--json')).stdout) as Entry[];
     expect(entries.map((e) => [e.actor, e.action])).toEqual([
-      ['alice@laptop', 'push'],
-      ['alice@laptop', 'deploy'],
+      ['bootstrap-admin', 'token-create'],
+      ['alice', 'push'],
+      ['alice', 'deploy'],
       ['web-1', 'staged'],
       ['web-1', 'switched'],
-      ['alice@laptop', 'halt'],
-      ['alice@laptop', 'unhalt'],
+      ['bootstrap-admin', 'halt'],
+      ['bootstrap-admin', 'unhalt'],
     ]);
-    expect(entries[1]).toMatchObject({ target: 'rollout #1', reason: 'first ship' });
-    expect(entries[4]).toMatchObject({ target: 'fleet', reason: 'incident 7' });
+    expect(entries[2]).toMatchObject({ target: 'rollout #1', reason: 'first ship' });
+    expect(entries[5]).toMatchObject({ target: 'fleet', reason: 'incident 7' });
     entries.forEach((e, i) => expect(e.prev).toBe(i === 0 ? '0'.repeat(64) : entries[i - 1]!.hash));
     const ok = await cli('audit', '--verify');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^audit log whole: 6 entries, head [0-9a-f]{64}\n$/);
+    expect(ok.stdout).toMatch(/^audit log whole: 7 entries, head [0-9a-f]{64}\n$/);
 
     // Someone with the database rewrites who halted the fleet...
     const db = new Database(join(dir, 'data', 'state.db'));
     try {
-      db.prepare(`UPDATE audit SET actor = 'mallory' WHERE id = 5`).run();
+      db.prepare(`UPDATE audit SET actor = 'mallory' WHERE id = 6`).run();
       const changed = await cli('audit', '--verify');
       expect(changed.code).toBe(1);
-      expect(changed.stderr).toBe('fleetswap: audit log broken: entry #5 was changed (' + (await entryLine(db, 5)) + ')\n');
-      db.prepare(`UPDATE audit SET actor = 'alice@laptop' WHERE id = 5`).run();
+      expect(changed.stderr).toBe('fleetswap: audit log broken: entry #6 was changed (' + (await entryLine(db, 6)) + ')\n');
+      db.prepare(`UPDATE audit SET actor = 'bootstrap-admin' WHERE id = 6`).run();
       expect((await cli('audit', '--verify')).code).toBe(0);
 
       // ...or removes the staging of web-1.
-      db.prepare(`DELETE FROM audit WHERE id = 3`).run();
+      db.prepare(`DELETE FROM audit WHERE id = 4`).run();
       const removed = await cli('audit', '--verify');
       expect(removed.code).toBe(1);
-      expect(removed.stderr).toBe('fleetswap: audit log broken: entry #3 was removed (the log goes from #2 to #4)\n');
+      expect(removed.stderr).toBe('fleetswap: audit log broken: entry #4 was removed (the log goes from #3 to #5)\n');
     } finally {
       db.close();
     }

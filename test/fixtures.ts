@@ -13,6 +13,7 @@ import { hashFile } from '../shared/hash.js';
 import { silentLogger } from '../shared/log.js';
 import { fileEntries, parseManifest } from '../shared/manifest.js';
 import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type Release, type Rollout } from '../shared/wire.js';
+import { TEST_TOKEN } from './setup.js';
 
 // Fixture builders shared by every integration test: real coordinators on
 // 127.0.0.1:0, real agents (in-process or as child processes), real trees.
@@ -36,9 +37,19 @@ export async function aTree(dir: string, files: Record<string, string | Buffer |
   return dir;
 }
 
+export { TEST_TOKEN };
+
+/** withTestToken puts TEST_TOKEN where a coordinator takes its first admin token from. */
+async function withTestToken(dataDir: string): Promise<string> {
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(join(dataDir, 'admin.token'), `${TEST_TOKEN}\n`, { mode: 0o600 });
+  return dataDir;
+}
+
 export async function aCoordinator(dataDir?: string, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
+  const data = await withTestToken(dataDir ?? join(await tempDir(), 'data'));
   // Unsigned releases unless a test is about signing: most tests are about something else.
-  return Coordinator.start({ dataDir: dataDir ?? join(await tempDir(), 'data'), listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, signing: { allowUnsigned: true }, ...opts });
+  return Coordinator.start({ dataDir: data, listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, signing: { allowUnsigned: true }, ...opts });
 }
 
 export async function anAgent(coordinator: string, root: string, opts: Partial<AgentOptions> = {}): Promise<Agent> {
@@ -180,6 +191,7 @@ export async function freePort(): Promise<number> {
 
 /** aCoordinatorProcess runs `fleetswap coordinator` as a child process and waits until it listens. */
 export async function aCoordinatorProcess(dataDir: string, address: string, env: Record<string, string> = {}, args: string[] = []): Promise<AgentProcess> {
+  await withTestToken(dataDir);
   const trust = args.includes('--trust-key') ? [] : ['--allow-unsigned'];
   const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address, ...trust, ...args], {
     env: { ...process.env, ...env },

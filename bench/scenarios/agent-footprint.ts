@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { bootstrapToken } from '../../coordinator/auth.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -46,7 +47,7 @@ async function runAgentFootprint({ progress }: ScenarioOptions): Promise<Scenari
     await writeTree(join(dir, 'v2'), v2.files);
     // The coordinator runs in this process: the agent's process is the one measured.
     const coordinator = await Coordinator.start({ dataDir: join(dir, 'coordinator'), listen: '127.0.0.1:0', log: silentLogger(), signing: { allowUnsigned: true } });
-    const client = new AdminClient(coordinator.address);
+    const client = new AdminClient(coordinator.address, await bootstrapToken(join(dir, 'coordinator')));
     try {
       progress('pushing both releases before any agent starts, so that pushing is in no phase');
       const releases = [await pushBuild(client, join(dir, 'v1'), 'footprint-1'), await pushBuild(client, join(dir, 'v2'), 'footprint-2')] as const;

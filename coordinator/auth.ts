@@ -1,0 +1,127 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { FleetswapError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import type { Clock } from './rollout.js';
+import type { Store, TokenRow } from './store.js';
+
+export type Role = TokenRow['role'];
+export const ROLES: readonly Role[] = ['viewer', 'deployer', 'admin'];
+
+/**
+ * METHOD_ROLES is the admin service's allowlist: the least role each method
+ * needs. A method that is not here is refused to everyone (default deny:
+ * SaltStack's 2020 bypass came from a denylist that missed a method).
+ */
+export const METHOD_ROLES: Readonly<Record<string, Role>> = {
+  ListReleases: 'viewer',
+  Status: 'viewer',
+  ListHosts: 'viewer',
+  History: 'viewer',
+  Drift: 'viewer',
+  Audit: 'viewer',
+  MissingBlobs: 'deployer',
+  UploadBlobs: 'deployer',
+  RegisterRelease: 'deployer',
+  Deploy: 'deployer',
+  Rollback: 'deployer',
+  Promote: 'deployer',
+  Pause: 'deployer',
+  Resume: 'deployer',
+  Abort: 'deployer',
+  Halt: 'admin',
+  Unhalt: 'admin',
+  SetDriftPolicy: 'admin',
+  DriftClean: 'admin',
+  CreateToken: 'admin',
+  ListTokens: 'admin',
+  RevokeToken: 'admin',
+};
+
+export interface Caller {
+  name: string;
+  role: Role;
+}
+
+const BOOTSTRAP_NAME = 'bootstrap-admin';
+
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Auth issues, checks and revokes API tokens. Tokens are kept as hashes; a token is shown once, when it is made. */
+export class Auth {
+  constructor(
+    private readonly store: Store,
+    private readonly now: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * bootstrap makes the first admin token on a coordinator that has none and
+   * writes it to `file` (mode 0600). A token already in `file` is used as
+   * the bootstrap token instead (provisioning tools may write one first).
+   */
+  async bootstrap(file: string): Promise<void> {
+    if (this.store.tokens().length > 0) return;
+    const given = (await readFile(file, 'utf8').catch(() => '')).trim();
+    const token = given || newToken();
+    this.store.insertToken({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at: this.iso(), created_by: 'coordinator (first start)', revoked_at: null });
+    if (!given) await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    this.log.warn({ file }, `first start: an admin token was ${given ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
+  }
+
+  /** authorize says who calls `method` with this metadata, or refuses: no token, an unknown or revoked one, or too small a role. */
+  authorize(method: string, metadata: grpc.Metadata): Caller {
+    const need = METHOD_ROLES[method];
+    if (!need) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
+    const header = metadata.get('authorization')[0];
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (!token) throw new FleetswapError('NOT_AUTHORISED', 'no API token: set FLEETSWAP_TOKEN or --token-file (a new coordinator writes its first admin token to DATA/admin.token)');
+    const row = this.store.tokenByHash(hashOf(token));
+    if (!row || row.revoked_at) throw new FleetswapError('NOT_AUTHORISED', row ? `token ${row.name} was revoked at ${row.revoked_at}` : 'unknown API token');
+    if (ROLES.indexOf(row.role) < ROLES.indexOf(need)) {
+      throw new FleetswapError('NOT_AUTHORISED', `${describe(method)} needs the ${need} role; token ${row.name} is a ${row.role}`);
+    }
+    return { name: row.name, role: row.role };
+  }
+
+  create(name: string, role: string, by: string): { token: string; row: TokenRow } {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 letters, digits, ".", "_", "@" or "-"`);
+    if (!ROLES.includes(role as Role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role)}: viewer, deployer or admin`);
+    if (this.store.tokenByName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
+    const token = newToken();
+    const row: TokenRow = { name, role: role as Role, hash: hashOf(token), created_at: this.iso(), created_by: by, revoked_at: null };
+    this.store.insertToken(row);
+    return { token, row };
+  }
+
+  list(): Omit<TokenRow, 'hash'>[] {
+    return this.store.tokens().map(({ hash: _hash, ...rest }) => rest);
+  }
+
+  revoke(name: string): void {
+    const row = this.store.tokenByName(name);
+    if (!row) throw new FleetswapError('BAD_USAGE', `no token named ${JSON.stringify(name)}: see fleetswap token list`);
+    if (row.revoked_at) throw new FleetswapError('REFUSED', `token ${name} was already revoked at ${row.revoked_at}`);
+    this.store.revokeToken(name, this.iso());
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+}
+
+/** bootstrapToken reads the first admin token a coordinator wrote into its data directory (for the demo and the benchmark). */
+export async function bootstrapToken(dataDir: string): Promise<string> {
+  return (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
+}
+
+function newToken(): string {
+  return `fst_${randomBytes(32).toString('base64url')}`;
+}
+
+/** describe names a method the way the CLI spells its command. */
+function describe(method: string): string {
+  return method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
