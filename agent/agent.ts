@@ -9,6 +9,7 @@ import { VERSION } from '../shared/version.js';
 import type { AgentMessage, Directive, Report, ReportKind, StagingStats } from '../shared/wire.js';
 import { Backoff } from './backoff.js';
 import type { TrustedKey } from '../shared/signing.js';
+import { channelCredentials, type Transport } from '../shared/tls.js';
 import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
 import { coordinatorSource } from './coordinator-source.js';
@@ -59,6 +60,8 @@ export interface AgentOptions {
   trustKeys?: readonly TrustedKey[];
   /** With no trusted key, stage releases nobody signed; logged, and reported to the coordinator. @default false */
   allowUnsigned?: boolean;
+  /** TLS with this host's certificate from the fleet CA, or plaintext when the operator said --insecure; one is required. */
+  transport?: Transport;
 }
 
 export const DEFAULT_ERROR_PATTERN = /error|fatal|exception/i;
@@ -107,7 +110,8 @@ export class Agent {
     this.layout = new Layout(opts.root);
     this.slots = new Slots(this.layout, opts.slots ?? 5, now);
     this.log = (opts.log ?? createLogger('agent')).child({ host: opts.id });
-    this.client = new (services().agent)(opts.coordinator, grpc.credentials.createInsecure(), channelOptions);
+    if (!opts.transport) throw new FleetswapError('BAD_USAGE', 'the agent needs --ca, --cert and --key (fleetswap ca issue DIR HOST --role agent), or --insecure for plaintext');
+    this.client = new (services().agent)(opts.coordinator, channelCredentials(opts.transport), channelOptions);
     const trusted = opts.trustKeys ?? [];
     if (trusted.length === 0 && !opts.allowUnsigned) {
       throw new FleetswapError('BAD_USAGE', 'no release key to trust: give --trust-key FILE (the .pub of fleetswap keys generate), or --allow-unsigned to stage releases nobody signed');

@@ -26,7 +26,7 @@ export interface AgentProcess {
 export async function spawnAgent(opts: { coordinator: string; id: string; root: string; flags: string[]; logFile: string }): Promise<AgentProcess> {
   if (!existsSync(BIN)) throw new Error(`${BIN} not found: run the benchmark from the checkout's dist/ (npx tsc -p .)`);
   const log = await open(opts.logFile, 'a');
-  const child = spawn(process.execPath, [BIN, 'agent', '--coordinator', opts.coordinator, '--id', opts.id, '--root', opts.root, '--allow-unsigned', ...opts.flags], {
+  const child = spawn(process.execPath, [BIN, 'agent', '--coordinator', opts.coordinator, '--id', opts.id, '--root', opts.root, '--allow-unsigned', '--insecure', ...opts.flags], {
     stdio: ['ignore', log.fd, log.fd],
   });
   await log.close();

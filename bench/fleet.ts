@@ -70,7 +70,7 @@ export class BenchFleet {
     readonly dir: string,
     readonly agents: number,
   ) {
-    this.client = new AdminClient('127.0.0.1:1');
+    this.client = new AdminClient('127.0.0.1:1', '', { insecure: true });
   }
 
   static async start(n: number, opts: FleetOptions = {}): Promise<BenchFleet> {
@@ -102,7 +102,7 @@ export class BenchFleet {
     // The log is appended across restarts: wait for one more "listening" line than there was.
     const listening = async () => (await readFile(logPath, 'utf8')).split('\n').filter((l) => l.includes('"coordinator listening"'));
     const before = (await listening()).length;
-    const child = spawn(process.execPath, [BIN, 'coordinator', '--data', join(this.dir, 'coordinator'), '--listen', listen, '--allow-unsigned'], {
+    const child = spawn(process.execPath, [BIN, 'coordinator', '--data', join(this.dir, 'coordinator'), '--listen', listen, '--allow-unsigned', '--insecure'], {
       stdio: ['ignore', log.fd, log.fd],
     });
     await log.close();
@@ -116,7 +116,7 @@ export class BenchFleet {
     }, 30_000);
     this.address = address;
     this.client.close();
-    this.client = new AdminClient(address, await bootstrapToken(join(this.dir, 'coordinator')));
+    this.client = new AdminClient(address, await bootstrapToken(join(this.dir, 'coordinator')), { insecure: true });
   }
 
   private startWorker(hosts: { id: string; root: string }[], opts: FleetOptions): Promise<void> {

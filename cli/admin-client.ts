@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { FleetswapError } from '../shared/errors.js';
 import { channelOptions, services } from '../shared/proto.js';
 import { fromServiceError } from '../shared/rpc-errors.js';
+import { channelCredentials, type Transport } from '../shared/tls.js';
 import type { ReleaseSignature } from '../shared/signing.js';
 import type {
   BlobChunk,
@@ -45,18 +48,34 @@ interface Methods {
   RevokeToken: [{ name: string; actor: string }, Record<string, never>];
 }
 
+/** transportFromEnv is the CLI's default: FLEETSWAP_INSECURE=1 for plaintext, else TLS trusting FLEETSWAP_CA. */
+export function transportFromEnv(): Transport {
+  if (process.env.FLEETSWAP_INSECURE === '1') return { insecure: true };
+  const ca = process.env.FLEETSWAP_CA;
+  if (!ca) throw new FleetswapError('BAD_USAGE', 'no CA to check the coordinator with: give --ca FILE (or FLEETSWAP_CA), or --insecure (FLEETSWAP_INSECURE=1) for plaintext');
+  try {
+    return { tls: { ca: readFileSync(ca) } };
+  } catch (err) {
+    throw new FleetswapError('BAD_USAGE', `cannot read --ca ${ca}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+}
+
 type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
 /** AdminClient is the CLI's typed view of AdminService; every failure comes back as a FleetswapError. */
 export class AdminClient {
   private readonly client: grpc.Client;
 
-  /** @param token the API token every call presents. @default FLEETSWAP_TOKEN */
+  /**
+   * @param token the API token every call presents. @default FLEETSWAP_TOKEN
+   * @param transport @default TLS with FLEETSWAP_CA, or plaintext with FLEETSWAP_INSECURE=1
+   */
   constructor(
     readonly target: string,
     private readonly token = process.env.FLEETSWAP_TOKEN ?? '',
+    transport: Transport = transportFromEnv(),
   ) {
-    this.client = new (services().admin)(target, grpc.credentials.createInsecure(), channelOptions);
+    this.client = new (services().admin)(target, channelCredentials(transport), channelOptions);
   }
 
   private metadata(): grpc.Metadata {

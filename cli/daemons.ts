@@ -3,6 +3,7 @@ import { createLogger } from '../shared/log.js';
 import { parseDuration } from '../shared/duration.js';
 import { HOST_ID_RE } from '../shared/ids.js';
 import { loadTrustedKey, type TrustedKey } from '../shared/signing.js';
+import { loadTls, type Transport } from '../shared/tls.js';
 
 /** untilSignal resolves on SIGTERM or SIGINT, so systemd and Ctrl-C stop a daemon cleanly. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -26,6 +27,15 @@ export interface CoordinatorFlags {
   trustKey?: string[];
   allowUnsigned?: boolean;
   adminTokenFile?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+}
+
+/** transportOf is TLS with the given files, or plaintext only when --insecure says so. */
+async function transportOf(f: { ca?: string; cert?: string; key?: string; insecure?: boolean }): Promise<Transport> {
+  return f.insecure ? { insecure: true } : { tls: await loadTls(f, true) };
 }
 
 /** trustedKeys loads every --trust-key; a bad one stops the daemon at start, not at the first push. */
@@ -46,7 +56,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const drift = { policy: opts.driftPolicy, graceMs: parseDuration(opts.driftGrace) } as const;
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true };
-  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile });
+  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts) });
   const halt = c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();
@@ -69,6 +79,10 @@ export interface AgentFlags {
   verifyInterval: string;
   trustKey?: string[];
   allowUnsigned?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
 }
 
 /** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line. */
@@ -102,6 +116,7 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     verifyIntervalMs: parseDuration(flags.verifyInterval),
     trustKeys: await trustedKeys(flags.trustKey),
     allowUnsigned: flags.allowUnsigned === true,
+    transport: await transportOf(flags),
     log,
   });
   await agent.start();

@@ -1,10 +1,11 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '../agent/agent.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { silentLogger } from '../shared/log.js';
 import { bootstrapToken } from '../coordinator/auth.js';
+import { caInit, caIssue } from './ca.js';
 import { DEFAULT_JUDGE } from '../coordinator/judge.js';
 import { generateKeys, loadSigningKey, loadTrustedKey } from '../shared/signing.js';
 import { ALL_AT_ONCE, type DeployRequest, type Rollout } from '../shared/wire.js';
@@ -46,24 +47,47 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
   const keys = await generateKeys(join(dir, 'release'));
   const trusted = [await loadTrustedKey(keys.pubFile)];
   const signKey = await loadSigningKey(keys.keyFile);
-  const coordinator = await Coordinator.start({ dataDir: join(dir, 'coordinator'), listen: '127.0.0.1:0', log: silentLogger(), judge: DEMO_JUDGE, signing: { trusted } });
+  // TLS on every channel, with a CA made for the demo: one certificate for the coordinator, one per host.
+  const caDir = join(dir, 'ca');
+  await caInit(caDir);
+  const tlsOf = async (name: string, role: string, names: string[] = []) => {
+    const f = await caIssue(caDir, name, role, names);
+    return { tls: { ca: await readFile(join(caDir, 'ca.crt')), cert: await readFile(f.cert), key: await readFile(f.key) } };
+  };
+  const coordinator = await Coordinator.start({
+    dataDir: join(dir, 'coordinator'),
+    listen: '127.0.0.1:0',
+    log: silentLogger(),
+    judge: DEMO_JUDGE,
+    signing: { trusted },
+    transport: await tlsOf('coordinator', 'coordinator', ['127.0.0.1']),
+  });
   const agents: Agent[] = [];
   const apps: ErrorApp[] = [];
-  const client = new AdminClient(coordinator.address, await bootstrapToken(join(dir, 'coordinator')));
+  const client = new AdminClient(coordinator.address, await bootstrapToken(join(dir, 'coordinator')), { tls: { ca: await readFile(join(caDir, 'ca.crt')) } });
   const indent = (l: string) => out(`   ${l.replace(/\n/g, '\n   ')}`);
   try {
     out(`fleetswap demo in ${dir}`);
-    out(`1. coordinator listening on ${coordinator.address} (state in ${join(dir, 'coordinator')}); release key ${keys.id} (${keys.pubFile}) trusted by it and every agent`);
+    out(`1. coordinator listening on ${coordinator.address} over TLS (CA in ${caDir}; state in ${join(dir, 'coordinator')}); release key ${keys.id} trusted by it and every agent`);
     for (let i = 1; i <= opts.agents; i++) {
       const root = join(dir, 'hosts', `web-${i}`);
       const errorLog = join(dir, 'hosts', `web-${i}.error.log`);
-      const agent = new Agent({ id: `web-${i}`, root, coordinator: coordinator.address, tags: { role: 'web', dc: i % 2 ? 'east' : 'west' }, log: silentLogger(), errorLog, trustKeys: trusted });
+      const agent = new Agent({
+        id: `web-${i}`,
+        root,
+        coordinator: coordinator.address,
+        tags: { role: 'web', dc: i % 2 ? 'east' : 'west' },
+        log: silentLogger(),
+        errorLog,
+        trustKeys: trusted,
+        transport: await tlsOf(`web-${i}`, 'agent'),
+      });
       await agent.start();
       agents.push(agent);
       apps.push(new ErrorApp(root, errorLog).start());
     }
     while (coordinator.fleet.connectedCount() < opts.agents) await new Promise((r) => setTimeout(r, 20));
-    out(`2. ${opts.agents} agents connected, each with its own root (${join(dir, 'hosts', 'web-N')}/{current,slots/0..4}) and an app logging errors`);
+    out(`2. ${opts.agents} agents connected, each with its own certificate and root (${join(dir, 'hosts', 'web-N')}/{current,slots/0..4}) and an app logging errors`);
 
     const deploy = async (label: string, step: string, errorRate: number, phases: Partial<DeployRequest>, what: string): Promise<Rollout> => {
       const build = join(dir, 'builds', label);

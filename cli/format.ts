@@ -136,7 +136,11 @@ export function haltBanner(h: HaltState | null | undefined): string {
 }
 
 export function statusText(s: StatusReply): string {
-  const lines = [haltBanner(s.halt), `hosts: ${s.hosts} known, ${s.connected} connected`].filter(Boolean);
+  const lines = [
+    haltBanner(s.halt),
+    s.insecure ? 'WARNING: the coordinator runs in plaintext (--insecure): no TLS, no host identity from certificates' : '',
+    `hosts: ${s.hosts} known, ${s.connected} connected`,
+  ].filter(Boolean);
   if (s.vitals) {
     const v = s.vitals;
     lines.push(`vitals: ${v.received} samples received, ${v.stored} stored, ${v.refused} refused, ${v.dropped_by_agents} dropped by agents`);

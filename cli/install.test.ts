@@ -91,6 +91,7 @@ describe.concurrent('agent install and coordinator install', () => {
     const install = await runCli([
       'agent', 'install',
       '--trust-key', key.pubFile,
+      '--insecure',
       '--coordinator', 'coord.example:7400',
       '--id', 'web-1',
       '--root', root,
@@ -121,14 +122,14 @@ describe.concurrent('agent install and coordinator install', () => {
     const data = join(dir, 'coordinator', 'data');
     const units = join(dir, 'coordinator', 'units');
     const etc = join(dir, 'coordinator', 'etc');
-    const install = await runCli(['coordinator', 'install', '--data', data, '--allow-unsigned', '--unit-dir', units, '--config-dir', etc]);
+    const install = await runCli(['coordinator', 'install', '--data', data, '--allow-unsigned', '--insecure', '--unit-dir', units, '--config-dir', etc]);
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);
 
     const configFile = join(etc, 'coordinator.json');
     const s = await expectAcceptedAndHardened(join(units, 'fleetswap-coordinator.service'), data);
     expect(s.get('ExecStart')).toBe(`${process.execPath} ${BIN} coordinator --config ${configFile}`);
-    expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({ data, listen: '127.0.0.1:7400', allowUnsigned: true });
+    expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({ data, listen: '127.0.0.1:7400', allowUnsigned: true, insecure: true });
 
     // A port that cannot be bound stops the coordinator just after it opened
     // its state directory, which it can only have found in the config file.
@@ -144,7 +145,7 @@ describe.concurrent('agent install and coordinator install', () => {
     const root = join(dir, 'odd', 'srv', 'shop app 100%');
     const etc = join(dir, 'odd', 'etc', 'fleet $wap');
     const units = join(dir, 'odd', 'units');
-    const install = await runCli(['agent', 'install', '--id', 'web-1', '--root', root, '--allow-unsigned', '--unit-dir', units, '--config-dir', etc]);
+    const install = await runCli(['agent', 'install', '--id', 'web-1', '--root', root, '--allow-unsigned', '--insecure', '--unit-dir', units, '--config-dir', etc]);
     expect(install.code).toBe(0);
 
     const s = await expectAcceptedAndHardened(join(units, 'fleetswap-agent.service'), `"${root.replace('%', '%%')}"`);
@@ -152,9 +153,10 @@ describe.concurrent('agent install and coordinator install', () => {
   });
 
   it.each([
-    ['a host id that is not a plain name', ['--id', '../x', '--root', 'srv', '--allow-unsigned'], /^fleetswap: bad --id "\.\.\/x"/],
-    ['a root no unit can hold', ['--id', 'web-1', '--root', 'srv\nExecStartPre=/bin/true', '--allow-unsigned'], /^fleetswap: --root .* cannot go in a systemd unit/],
-    ['no release key to trust and no --allow-unsigned', ['--id', 'web-1', '--root', 'srv'], /^fleetswap: no release key to trust: give --trust-key FILE, or --allow-unsigned/],
+    ['a host id that is not a plain name', ['--id', '../x', '--root', 'srv', '--allow-unsigned', '--insecure'], /^fleetswap: bad --id "\.\.\/x"/],
+    ['a root no unit can hold', ['--id', 'web-1', '--root', 'srv\nExecStartPre=/bin/true', '--allow-unsigned', '--insecure'], /^fleetswap: --root .* cannot go in a systemd unit/],
+    ['neither TLS files nor --insecure', ['--id', 'web-1', '--root', 'srv', '--allow-unsigned'], /^fleetswap: TLS needs --ca, --cert and --key/],
+    ['no release key to trust and no --allow-unsigned', ['--id', 'web-1', '--root', 'srv', '--insecure'], /^fleetswap: no release key to trust: give --trust-key FILE, or --allow-unsigned/],
   ])('refuses %s with exit 2, one line on stderr, and nothing written', async (_what, args, message) => {
     const base = await tempDir('fleetswap-install-bad-');
     try {

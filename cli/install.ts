@@ -96,7 +96,7 @@ export interface UnitPlacement {
   exec: string;
 }
 
-export interface InstallAgentOptions extends UnitPlacement {
+export interface InstallAgentOptions extends UnitPlacement, TransportFlags {
   coordinator: string;
   id?: string;
   root?: string;
@@ -111,6 +111,20 @@ export interface InstallAgentOptions extends UnitPlacement {
   verifyInterval: string;
   trustKey?: string[];
   allowUnsigned?: boolean;
+}
+
+interface TransportFlags {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+}
+
+/** transportConfig is TLS by absolute paths, or plaintext only when --insecure says so. */
+function transportConfig(o: TransportFlags): Record<string, unknown> {
+  if (o.insecure) return { insecure: true };
+  if (!o.ca || !o.cert || !o.key) throw new FleetswapError('BAD_USAGE', 'TLS needs --ca, --cert and --key (fleetswap ca init / ca issue), or --insecure for plaintext');
+  return { ca: resolve(o.ca), cert: resolve(o.cert), key: resolve(o.key) };
 }
 
 /** signingConfig is the trust settings as the daemon reads them back; keys by absolute path, since the unit runs elsewhere. */
@@ -139,11 +153,12 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
     vitalsInterval: o.vitalsInterval,
     verifyInterval: o.verifyInterval,
     ...signingConfig(o),
+    ...transportConfig(o),
   };
   return install(o, { role: 'agent', description: `fleetswap agent (host ${o.id})`, writableFlag: '--root', writable: root, config });
 }
 
-export interface InstallCoordinatorOptions extends UnitPlacement {
+export interface InstallCoordinatorOptions extends UnitPlacement, TransportFlags {
   data: string;
   listen: string;
   trustKey?: string[];
@@ -154,7 +169,7 @@ export interface InstallCoordinatorOptions extends UnitPlacement {
 export async function installCoordinator(o: InstallCoordinatorOptions): Promise<string[]> {
   checkUser(o.user);
   const data = resolve(o.data);
-  return install(o, { role: 'coordinator', description: 'fleetswap coordinator', writableFlag: '--data', writable: data, config: { data, listen: o.listen, ...signingConfig(o) } });
+  return install(o, { role: 'coordinator', description: 'fleetswap coordinator', writableFlag: '--data', writable: data, config: { data, listen: o.listen, ...signingConfig(o), ...transportConfig(o) } });
 }
 
 /** install writes ROLE.json and fleetswap-ROLE.service and says what to run next. */

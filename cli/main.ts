@@ -14,6 +14,7 @@ import { bytes, haltBanner, hostsTable, named, releasesTable, short, statusText 
 import { driftText, toDriftReport } from './drift-report.js';
 import { installAgent, installCoordinator } from './install.js';
 import { generateKeys, loadSigningKey } from '../shared/signing.js';
+import { loadTls } from '../shared/tls.js';
 import { actor, push } from './push.js';
 import { watchRollout, watchStatus } from './watch.js';
 
@@ -41,17 +42,21 @@ const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 const coordinatorOption = () =>
   new Option('--coordinator <host:port>', 'coordinator address').env('FLEETSWAP_COORDINATOR').default(DEFAULT_COORDINATOR);
 
+const caOption = () => new Option('--ca <file>', 'the fleet CA certificate the coordinator\'s is checked against').env('FLEETSWAP_CA');
+const insecureOption = () => new Option('--insecure', 'plaintext, no TLS (only against a coordinator started with --insecure)').env('FLEETSWAP_INSECURE');
+
 const tokenFileOption = () => new Option('--token-file <file>', 'a file holding the API token (default: FLEETSWAP_TOKEN)').env('FLEETSWAP_TOKEN_FILE');
 
 /** withClient runs an admin command against the coordinator with the caller's token, and always closes the channel. */
-async function withClient<T>(opts: { coordinator: string; tokenFile?: string }, fn: (c: AdminClient) => Promise<T>): Promise<T> {
+async function withClient<T>(opts: { coordinator: string; tokenFile?: string; ca?: string; insecure?: boolean }, fn: (c: AdminClient) => Promise<T>): Promise<T> {
+  const transport = opts.insecure ? { insecure: true as const } : { tls: await loadTls({ ca: opts.ca }, false) };
   let token = process.env.FLEETSWAP_TOKEN ?? '';
   if (opts.tokenFile) {
     token = (await readFile(opts.tokenFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new FleetswapError('BAD_USAGE', `cannot read --token-file ${opts.tokenFile}: ${err.code ?? err.message}`);
     })).trim();
   }
-  const client = new AdminClient(opts.coordinator, token);
+  const client = new AdminClient(opts.coordinator, token, transport);
   try {
     return await fn(client);
   } finally {
@@ -78,6 +83,10 @@ const coordinatorCmd = program
   .option('--drift-policy <policy>', 'what to do about drift until fleetswap drift policy says otherwise: revert or report', 'revert')
   .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
   .option('--allow-unsigned', 'accept pushes nobody signed (logged)')
+  .option('--ca <file>', 'the fleet CA certificate (fleetswap ca init)')
+  .option('--cert <file>', 'this coordinator\'s certificate (fleetswap ca issue DIR NAME --role coordinator --san HOST)')
+  .option('--key <file>', 'its key')
+  .option('--insecure', 'plaintext, no TLS (logged, and shown in status)')
   .option('--admin-token-file <file>', 'on first start, the admin token is written here (or read from here, if it exists) (default: DATA/admin.token)')
   .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
   .option('--config <file>', 'JSON file with any of these settings (flags win)')
@@ -102,6 +111,10 @@ function withAgentSettings(cmd: Command): Command {
     .option('--error-log <file>', 'the app\'s error log, followed for matching lines (vitals)')
     .option('--error-pattern <regex>', 'what counts as an error line (default: error|fatal|exception, any case)')
     .option('--vitals-interval <duration>', 'how often vitals are sampled and sent', '1s')
+    .option('--ca <file>', 'the fleet CA certificate (fleetswap ca init)')
+    .option('--cert <file>', 'this host\'s certificate (fleetswap ca issue DIR HOST --role agent)')
+    .option('--key <file>', 'its key')
+    .option('--insecure', 'plaintext, no TLS (logged)')
     .option('--trust-key <file>', 'a release public key: only releases it signed are staged, repeatable', collect)
     .option('--allow-unsigned', 'with no --trust-key, stage releases nobody signed (logged and reported)')
     .option('--verify-interval <duration>', 'how often the whole live tree is verified against its manifest (0s: never; file events are watched regardless)', '10m');
@@ -137,7 +150,11 @@ withUnitOptions(
     .requiredOption('--data <dir>', 'state directory')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400')
     .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
-    .option('--allow-unsigned', 'accept pushes nobody signed'),
+    .option('--allow-unsigned', 'accept pushes nobody signed')
+    .option('--ca <file>', 'the fleet CA certificate')
+    .option('--cert <file>', 'the coordinator\'s certificate')
+    .option('--key <file>', 'its key')
+    .option('--insecure', 'plaintext, no TLS'),
   'coordinator',
 ).action(async (opts: Parameters<typeof installCoordinator>[0]) => {
   for (const line of await installCoordinator(opts)) out(line);
@@ -155,6 +172,8 @@ program
   .option('--json', 'print the release as JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (dir: string, opts: { version: string; owner: string; notes: string; irreversible: string; signKey?: string; json?: boolean; coordinator: string }) => {
     const signKey = opts.signKey ? await loadSigningKey(opts.signKey) : undefined;
     const res = await withClient(opts, (c) =>
@@ -170,6 +189,31 @@ program
         ? `pushed ${r.label} as ${short(r.id)}: ${r.files} files, ${bytes(r.bytes)}; uploaded ${res.uploadedBlobs} new blobs (${bytes(res.uploadedBytes)})`
         : `${r.label} (${short(r.id)}) is already pushed with this content: nothing to do`,
     );
+  });
+
+const caCmd = program.command('ca').description('the fleet\'s certificate authority: every channel uses TLS with certificates it signed');
+
+caCmd
+  .command('init')
+  .description('make a CA: DIR/ca.crt and DIR/ca.key (keep ca.key off the fleet)')
+  .argument('<dir>', 'where the CA lives')
+  .action(async (dir: string) => {
+    const { caInit } = await import('./ca.js');
+    const f = await caInit(dir);
+    out(`wrote ${f.cert} and ${f.key}`);
+  });
+
+caCmd
+  .command('issue')
+  .description('sign a key and certificate: DIR/NAME.crt and DIR/NAME.key; NAME is a host id, or the coordinator\'s DNS name')
+  .argument('<dir>', 'the CA directory')
+  .argument('<name>', 'host id (agents), or the name clients dial (coordinator)')
+  .option('--role <role>', 'coordinator | agent | admin', 'agent')
+  .option('--san <name>', 'another DNS name or IP address the coordinator answers to, repeatable', collect)
+  .action(async (dir: string, name: string, opts: { role: string; san?: string[] }) => {
+    const { caIssue } = await import('./ca.js');
+    const f = await caIssue(dir, name, opts.role, opts.san ?? []);
+    out(`wrote ${f.cert} and ${f.key} (${opts.role} ${name})`);
   });
 
 program
@@ -189,6 +233,8 @@ program
   .option('--json', 'print JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const { releases } = await withClient(opts, (c) => c.call('ListReleases', {}));
     if (opts.json) json(releases);
@@ -215,6 +261,8 @@ program
   .option('--json', 'print the rollout as JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (release: string, opts: DeployFlags) => {
     // Checked here too, so a typo is a one-line usage error before anything is sent.
     planOf({ canary: opts.canary ?? '', waves: opts.waves ?? '', bake: opts.bake ?? '', wave_bake: opts.waveBake ?? '', watch_for: opts.watchFor ?? '', manual_promote: false }, Number.MAX_SAFE_INTEGER);
@@ -259,6 +307,8 @@ program
   .option('--json', 'print the rollout as JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { to?: string; select?: string[]; reason: string; forceIrreversible?: boolean; wait: boolean; json?: boolean; coordinator: string }) => {
     const code = await withClient(opts, async (c) => {
       const { rollout } = await c.call('Rollback', {
@@ -291,6 +341,8 @@ for (const [name, method, what] of [
     .option('--json', 'print the rollout as JSON')
     .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
     .action(async (opts: { rollout?: string; reason: string; forceIrreversible?: boolean; json?: boolean; coordinator: string }) => {
       const id = opts.rollout === undefined ? 0 : Number(opts.rollout);
       if (!Number.isInteger(id) || id < 0) throw new FleetswapError('BAD_USAGE', `bad --rollout "${opts.rollout}": give a rollout number`);
@@ -306,6 +358,8 @@ program
   .requiredOption('--reason <text>', 'why (shown everywhere while the halt is in force)')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { reason: string; coordinator: string }) => {
     const h = await withClient(opts, (c) => c.call('Halt', { actor: actor(), reason: opts.reason }));
     out(`HALTED at ${h.at}: nothing switches anywhere until fleetswap unhalt`);
@@ -317,6 +371,8 @@ program
   .option('--reason <text>', 'why', '')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { reason: string; coordinator: string }) => {
     const h = await withClient(opts, (c) => c.call('Unhalt', { actor: actor(), reason: opts.reason }));
     out(`halt lifted at ${h.at}`);
@@ -329,6 +385,8 @@ program
   .option('--watch', 'keep printing changes until interrupted')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { json?: boolean; watch?: boolean; coordinator: string }) => {
     await withClient(opts, async (c) => {
       if (!opts.watch) {
@@ -346,6 +404,8 @@ program
   .option('--json', 'print JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('ListHosts', {}));
     if (opts.json) json(res.hosts);
@@ -358,6 +418,8 @@ program
   .option('--json', 'print JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('History', {}));
     if (opts.json) {
@@ -381,6 +443,8 @@ tokenCmd
   .requiredOption('--role <role>', 'viewer | deployer | admin')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { name: string; role: string; coordinator: string; tokenFile?: string }) => {
     const t = await withClient(opts, (c) => c.call('CreateToken', { name: opts.name, role: opts.role, actor: actor() }));
     process.stderr.write(`token ${t.name} (${t.role}) made; it is shown once, here:\n`);
@@ -393,6 +457,8 @@ tokenCmd
   .option('--json', 'print JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { json?: boolean; coordinator: string; tokenFile?: string }) => {
     const { tokens } = await withClient(opts, (c) => c.call('ListTokens', {}));
     if (opts.json) json(tokens);
@@ -405,6 +471,8 @@ tokenCmd
   .argument('<name>', 'the token\'s name')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (name: string, opts: { coordinator: string; tokenFile?: string }) => {
     await withClient(opts, (c) => c.call('RevokeToken', { name, actor: actor() }));
     out(`token ${name} revoked`);
@@ -417,6 +485,8 @@ program
   .option('--verify', 'walk the chain; exit 1 naming the first entry changed or removed')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { json?: boolean; verify?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('Audit', {}, 120_000));
     if (opts.verify) {
@@ -443,6 +513,8 @@ const driftCmd = program
   .option('--html <file>', 'write the report as one self-contained HTML page')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (opts: { json?: boolean; html?: string; coordinator: string }) => {
     if (opts.json && opts.html) throw new FleetswapError('BAD_USAGE', 'give --json or --html FILE, not both');
     const report = toDriftReport(await withClient(opts, (c) => c.call('Drift', {})), opts.coordinator);
@@ -461,6 +533,8 @@ driftCmd
   .argument('<host>', 'host id')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (host: string, opts: { coordinator: string }) => {
     await withClient(opts, (c) => c.call('DriftClean', { host, actor: actor() }));
     out(`${host}: evidence slots will be removed (see fleetswap hosts)`);
@@ -473,6 +547,8 @@ driftCmd
   .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
+  .addOption(caOption())
+  .addOption(insecureOption())
   .action(async (policy: string, opts: { select?: string[]; coordinator: string }) => {
     const p = await withClient(opts, (c) => c.call('SetDriftPolicy', { policy, select: parseTags(opts.select), actor: actor() }));
     out(`drift policy: ${p.default_policy} by default${p.rules.map((r) => `; ${r.policy} for ${Object.entries(r.select).map(([k, v]) => `${k}=${v}`).join(',')}`).join('')}`);

@@ -169,6 +169,7 @@ function handlers(deps: ServiceDeps) {
         labels: store.releaseLabels(),
         vitals: vitals.stats(),
         halt: engine.haltState(),
+        insecure: 'insecure' in deps.transport,
         now_ms: now(),
       };
     }),

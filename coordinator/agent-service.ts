@@ -8,6 +8,7 @@ import type { AgentCall } from './fleet.js';
 import { ManifestServer, type ManifestAnswer } from './manifests.js';
 
 import { HOST_ID_RE } from '../shared/ids.js';
+import { peerIdentity } from '../shared/tls.js';
 const MAX_FETCH_HASHES = 200_000;
 // How each kind of report reads in the audit log.
 const HOST_ACTIONS: Record<ReportKind, string> = {
@@ -28,6 +29,13 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
 
   const onHello = (call: AgentCall, hello: Hello): string => {
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
+    if ('tls' in deps.transport) {
+      // A host is who its certificate says: a hello cannot claim another host's id.
+      const peer = peerIdentity(call.getAuthContext().sslPeerCertificate?.raw, deps.transport.tls.ca);
+      if (!peer) throw new FleetswapError('NOT_AUTHORISED', 'agents need a client certificate from the fleet CA (fleetswap ca issue DIR HOST --role agent; agent --cert --key)');
+      if (peer.role !== 'agent') throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} is for a ${peer.role || 'no'} role, not an agent`);
+      if (peer.name !== hello.host_id) throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} cannot report as host ${hello.host_id}`);
+    }
     store.raiseGeneration(hello.last_generation);
     store.upsertHostSeen({
       id: hello.host_id,

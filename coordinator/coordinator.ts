@@ -8,6 +8,7 @@ import { adminService } from './admin-service.js';
 import { agentService } from './agent-service.js';
 import { BlobStore } from './blob-store.js';
 import { Fleet } from './fleet.js';
+import { serverCredentials, type Transport } from '../shared/tls.js';
 import { AuditLog } from './audit.js';
 import { Auth } from './auth.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
@@ -35,6 +36,8 @@ export interface CoordinatorOptions {
   signing?: Partial<SigningPolicy>;
   /** Where the first admin token is written on first start (or read from, if it exists). @default DATA/admin.token */
   adminTokenFile?: string;
+  /** TLS with the fleet CA's files, or plaintext when the operator said --insecure; one of them is required. */
+  transport?: Transport;
 }
 
 const DRIFT_TICK_MS = 1_000;
@@ -54,7 +57,11 @@ export class Coordinator {
   private timer: NodeJS.Timeout | undefined;
   address = '';
 
+  readonly transport: Transport;
+
   private constructor(opts: CoordinatorOptions) {
+    if (!opts.transport) throw new FleetswapError('BAD_USAGE', 'the coordinator needs --ca, --cert and --key (fleetswap ca init / ca issue), or --insecure for plaintext');
+    this.transport = opts.transport;
     const now = opts.now ?? Date.now;
     this.log = opts.log ?? createLogger('coordinator');
     this.store = new Store(join(opts.dataDir, 'state.db'));
@@ -72,7 +79,8 @@ export class Coordinator {
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     this.auth = new Auth(this.store, now, this.log);
-    const deps = { store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
+    if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears');
+    const deps = { transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
     const svc = services();
     this.server.addService(svc.agent.service, agentService(deps));
     this.server.addService(svc.admin.service, adminService(deps));
@@ -84,7 +92,7 @@ export class Coordinator {
     await c.blobs.init();
     await c.auth.bootstrap(opts.adminTokenFile ?? join(opts.dataDir, 'admin.token'));
     const port = await new Promise<number>((resolve, reject) =>
-      c.server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      c.server.bindAsync(opts.listen, serverCredentials(c.transport), (err, p) => (err ? reject(err) : resolve(p))),
     ).catch((err: Error) => {
       c.store.close();
       throw new FleetswapError('BAD_USAGE', `cannot listen on ${opts.listen}: ${err.message}`);

@@ -1,4 +1,5 @@
 import type { Logger } from '../shared/log.js';
+import type { Transport } from '../shared/tls.js';
 import type { AuditLog } from './audit.js';
 import type { Auth } from './auth.js';
 import type { BlobStore } from './blob-store.js';
@@ -11,6 +12,7 @@ import type { VitalsSink } from './vitals.js';
 
 /** ServiceDeps is what the gRPC handlers are built from (coordinator.ts wires them). */
 export interface ServiceDeps {
+  transport: Transport;
   store: Store;
   blobs: BlobStore;
   fleet: Fleet;

@@ -287,6 +287,7 @@ export interface StatusReply {
   vitals?: VitalsCounters | null;
   halt?: HaltState | null;
   now_ms: number;
+  insecure: boolean;
 }
 
 export interface Host {

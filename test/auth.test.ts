@@ -20,7 +20,7 @@ describe('tokens and roles', () => {
 
   it('a new coordinator writes its first admin token, readable by its owner only, and it works', async () => {
     dir = await tempDir();
-    coordinator = await Coordinator.start({ dataDir: join(dir, 'data'), listen: '127.0.0.1:0', log: silentLogger(), signing: { allowUnsigned: true } });
+    coordinator = await Coordinator.start({ dataDir: join(dir, 'data'), listen: '127.0.0.1:0', log: silentLogger(), signing: { allowUnsigned: true }, transport: { insecure: true } });
     const file = join(dir, 'data', 'admin.token');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const token = (await readFile(file, 'utf8')).trim();

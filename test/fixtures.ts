@@ -49,12 +49,12 @@ async function withTestToken(dataDir: string): Promise<string> {
 export async function aCoordinator(dataDir?: string, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
   const data = await withTestToken(dataDir ?? join(await tempDir(), 'data'));
   // Unsigned releases unless a test is about signing: most tests are about something else.
-  return Coordinator.start({ dataDir: data, listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, signing: { allowUnsigned: true }, ...opts });
+  return Coordinator.start({ dataDir: data, listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, signing: { allowUnsigned: true }, transport: { insecure: true }, ...opts });
 }
 
 export async function anAgent(coordinator: string, root: string, opts: Partial<AgentOptions> = {}): Promise<Agent> {
   // Vitals off unless a test asks: most tests are about releases, not health.
-  const agent = new Agent({ id: 'host-1', root, coordinator, log: silentLogger(), backoff: { baseMs: 50, maxMs: 500 }, vitalsIntervalMs: 0, allowUnsigned: true, ...opts });
+  const agent = new Agent({ id: 'host-1', root, coordinator, log: silentLogger(), backoff: { baseMs: 50, maxMs: 500 }, vitalsIntervalMs: 0, allowUnsigned: true, transport: { insecure: true }, ...opts });
   await agent.start();
   return agent;
 }
@@ -148,7 +148,7 @@ export interface AgentProcess {
 /** anAgentProcess runs `fleetswap agent` as a child process (for crash tests: SIGKILL is real). */
 export function anAgentProcess(args: { coordinator: string; id: string; root: string; tags?: string[]; env?: Record<string, string>; extra?: string[] }): AgentProcess {
   const extra = args.extra ?? [];
-  const trust = extra.includes('--trust-key') ? [] : ['--allow-unsigned'];
+  const trust = [...(extra.includes('--trust-key') ? [] : ['--allow-unsigned']), ...(extra.includes('--cert') ? [] : ['--insecure'])];
   const argv = [BIN, 'agent', '--coordinator', args.coordinator, '--id', args.id, '--root', args.root, ...trust, ...(args.tags ?? []).flatMap((t) => ['--tag', t]), ...extra];
   const child = spawn(process.execPath, argv, { env: { ...process.env, FLEETSWAP_LOG_LEVEL: 'info', ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -161,7 +161,9 @@ export function anAgentProcess(args: { coordinator: string; id: string; root: st
 /** runCli runs the fleetswap executable and collects its exit code and output. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // An empty value removes the variable (FLEETSWAP_INSECURE is a flag: set at all, it is on).
+    const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined && v !== ''));
+    const child = spawn(process.execPath, [BIN, ...args], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -192,7 +194,7 @@ export async function freePort(): Promise<number> {
 /** aCoordinatorProcess runs `fleetswap coordinator` as a child process and waits until it listens. */
 export async function aCoordinatorProcess(dataDir: string, address: string, env: Record<string, string> = {}, args: string[] = []): Promise<AgentProcess> {
   await withTestToken(dataDir);
-  const trust = args.includes('--trust-key') ? [] : ['--allow-unsigned'];
+  const trust = [...(args.includes('--trust-key') ? [] : ['--allow-unsigned']), ...(args.includes('--cert') ? [] : ['--insecure'])];
   const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address, ...trust, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

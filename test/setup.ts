@@ -3,3 +3,5 @@
 // it unless a test says otherwise.
 export const TEST_TOKEN = 'fst_test-admin-token';
 process.env.FLEETSWAP_TOKEN = TEST_TOKEN;
+// Plaintext unless a test is about TLS (test/tls.test.ts): CLI children inherit it.
+process.env.FLEETSWAP_INSECURE = '1';

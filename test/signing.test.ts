@@ -105,11 +105,11 @@ describe('signed releases', () => {
   it('an agent with no key to trust refuses to start unless told to allow unsigned releases, which it reports', async () => {
     dir = await tempDir();
     coordinator = await aCoordinator(join(dir, 'data'));
-    const refused = await runCli(['agent', '--coordinator', coordinator.address, '--id', 'web-1', '--root', join(dir, 'host')]);
+    const refused = await runCli(['agent', '--coordinator', coordinator.address, '--id', 'web-1', '--root', join(dir, 'host'), '--insecure']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^fleetswap: no release key to trust: give --trust-key FILE[^\n]*--allow-unsigned[^\n]*\n$/);
     await writeFile(join(dir, 'not-a-key.pub'), 'hello');
-    const bad = await runCli(['agent', '--coordinator', coordinator.address, '--id', 'web-1', '--root', join(dir, 'host'), '--trust-key', join(dir, 'not-a-key.pub')]);
+    const bad = await runCli(['agent', '--coordinator', coordinator.address, '--id', 'web-1', '--root', join(dir, 'host'), '--trust-key', join(dir, 'not-a-key.pub'), '--insecure']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not-a-key\.pub is not a public key/);
 

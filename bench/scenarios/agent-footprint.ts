@@ -46,8 +46,8 @@ async function runAgentFootprint({ progress }: ScenarioOptions): Promise<Scenari
     await writeTree(join(dir, 'v1'), v1);
     await writeTree(join(dir, 'v2'), v2.files);
     // The coordinator runs in this process: the agent's process is the one measured.
-    const coordinator = await Coordinator.start({ dataDir: join(dir, 'coordinator'), listen: '127.0.0.1:0', log: silentLogger(), signing: { allowUnsigned: true } });
-    const client = new AdminClient(coordinator.address, await bootstrapToken(join(dir, 'coordinator')));
+    const coordinator = await Coordinator.start({ dataDir: join(dir, 'coordinator'), listen: '127.0.0.1:0', log: silentLogger(), signing: { allowUnsigned: true }, transport: { insecure: true } });
+    const client = new AdminClient(coordinator.address, await bootstrapToken(join(dir, 'coordinator')), { insecure: true });
     try {
       progress('pushing both releases before any agent starts, so that pushing is in no phase');
       const releases = [await pushBuild(client, join(dir, 'v1'), 'footprint-1'), await pushBuild(client, join(dir, 'v2'), 'footprint-2')] as const;

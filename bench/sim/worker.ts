@@ -34,6 +34,8 @@ async function handle(m: ToWorker): Promise<void> {
           driftWatch: m.driftWatch ?? false,
           // The simulator pushes unsigned releases: what it measures is the same either way.
           allowUnsigned: true,
+          // Plaintext on loopback: TLS would measure the handshake of a thousand streams, not the rollout path.
+          transport: { insecure: true },
           verifyIntervalMs: m.verifyIntervalMs,
         });
         agent.onConnected = () => send({ type: 'connected', host: h.id, at: now() });
