@@ -27,10 +27,17 @@ export interface CoordinatorFlags {
   trustKey?: string[];
   allowUnsigned?: boolean;
   adminTokenFile?: string;
+  uploadRate: string;
   ca?: string;
   cert?: string;
   key?: string;
   insecure?: boolean;
+}
+
+function uploadRate(mib: string): number {
+  const n = Number(mib);
+  if (!(n > 0)) throw new FleetswapError('BAD_USAGE', `bad --upload-rate "${mib}": MiB per second, e.g. 256`);
+  return n * 1024 * 1024;
 }
 
 /** transportOf is TLS with the given files, or plaintext only when --insecure says so. */
@@ -56,7 +63,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const drift = { policy: opts.driftPolicy, graceMs: parseDuration(opts.driftGrace) } as const;
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true };
-  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts) });
+  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -87,6 +87,7 @@ const coordinatorCmd = program
   .option('--cert <file>', 'this coordinator\'s certificate (fleetswap ca issue DIR NAME --role coordinator --san HOST)')
   .option('--key <file>', 'its key')
   .option('--insecure', 'plaintext, no TLS (logged, and shown in status)')
+  .option('--upload-rate <MiB/s>', 'the most one push may upload per second, in MiB', '256')
   .option('--admin-token-file <file>', 'on first start, the admin token is written here (or read from here, if it exists) (default: DATA/admin.token)')
   .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
   .option('--config <file>', 'JSON file with any of these settings (flags win)')

@@ -73,8 +73,17 @@ function handlers(deps: ServiceDeps) {
     UploadBlobs(call: grpc.ServerReadableStream<BlobChunk, unknown>, cb: grpc.sendUnaryData<unknown>) {
       void (async () => {
         const batch = await blobs.beginUpload();
+        const started = Date.now();
+        let received = 0;
         try {
-          for await (const chunk of call as AsyncIterable<BlobChunk>) await batch.write(chunk.hash, chunk.data, chunk.last);
+          for await (const chunk of call as AsyncIterable<BlobChunk>) {
+            await batch.write(chunk.hash, chunk.data, chunk.last);
+            // The upload rate cap: reading slower holds the client back (HTTP/2 flow control), so one
+            // push cannot take the coordinator's disk and network from the agents fetching a release.
+            received += chunk.data.length;
+            const ahead = (received / deps.uploadBytesPerSecond) * 1000 - (Date.now() - started);
+            if (ahead > 20) await new Promise((r) => setTimeout(r, ahead));
+          }
           const res = await batch.commit();
           log.info(res, 'blobs uploaded');
           cb(null, res);

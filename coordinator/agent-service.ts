@@ -36,6 +36,12 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       if (peer.role !== 'agent') throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} is for a ${peer.role || 'no'} role, not an agent`);
       if (peer.name !== hello.host_id) throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} cannot report as host ${hello.host_id}`);
     }
+    // Two agents with one id would take turns at the host's desired state. The stream already
+    // there keeps it; a host that really restarted is back once its old stream is seen closed
+    // (at once for a process that exited; within the keepalive timeout for a lost network).
+    if (fleet.isConnected(hello.host_id)) {
+      throw new FleetswapError('NOT_AUTHORISED', `host id ${hello.host_id} is already connected on another stream: two agents with one id are refused`);
+    }
     store.raiseGeneration(hello.last_generation);
     store.upsertHostSeen({
       id: hello.host_id,

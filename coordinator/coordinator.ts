@@ -38,9 +38,12 @@ export interface CoordinatorOptions {
   adminTokenFile?: string;
   /** TLS with the fleet CA's files, or plaintext when the operator said --insecure; one of them is required. */
   transport?: Transport;
+  /** The most one push may upload per second. @default 256 MiB */
+  uploadBytesPerSecond?: number;
 }
 
 const DRIFT_TICK_MS = 1_000;
+export const DEFAULT_UPLOAD_BYTES_PER_SECOND = 256 * 1024 * 1024;
 
 /** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
 export class Coordinator {
@@ -80,7 +83,7 @@ export class Coordinator {
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     this.auth = new Auth(this.store, now, this.log);
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears');
-    const deps = { transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
+    const deps = { uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
     const svc = services();
     this.server.addService(svc.agent.service, agentService(deps));
     this.server.addService(svc.admin.service, adminService(deps));

@@ -22,6 +22,8 @@ export interface ServiceDeps {
   audit: AuditLog;
   auth: Auth;
   signing: SigningPolicy;
+  /** The most one upload may send per second. */
+  uploadBytesPerSecond: number;
   now: Clock;
   log: Logger;
 }

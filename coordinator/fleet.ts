@@ -11,11 +11,9 @@ export type AgentCall = ServerDuplexStream<AgentMessage, Directive>;
 export class Fleet {
   private readonly sessions = new Map<string, AgentCall>();
 
-  /** attach makes `call` the host's stream; an older stream for the same id is closed. */
+  /** attach makes `call` the host's stream (agent-service refuses a second stream for a connected id). */
   attach(hostId: string, call: AgentCall): void {
-    const old = this.sessions.get(hostId);
     this.sessions.set(hostId, call);
-    if (old && old !== call) old.end();
   }
 
   /** detach forgets `call` if it is still the host's current stream. */

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Coordinator } from '../coordinator/coordinator.js';
 import { buildManifest, type Entry } from '../shared/manifest.js';
 import type { BlobChunk, Release } from '../shared/wire.js';
+import { push } from '../cli/push.js';
 import { AdminClient, aCoordinator, aRelease, aTree, cleanup, refusalOf, runCli, tempDir } from './fixtures.js';
 
 // `fleetswap push` against a real coordinator, as an operator runs it. The
@@ -144,6 +145,22 @@ describe('push', () => {
     expect(res.code).toBe(2);
     expect(oneLine(res.stderr)).toMatch(message);
     expect(await coordinatorState()).toEqual(before);
+  });
+
+  it('holds one upload to the coordinator\'s upload rate', async () => {
+    const slow = await aCoordinator(join(work, 'slow-data'), { uploadBytesPerSecond: 1024 * 1024 });
+    const slowClient = new AdminClient(slow.address);
+    try {
+      const dir = await aBuild({ 'big.bin': randomBytes(2 * 1024 * 1024) });
+      const started = Date.now();
+      const res = await push(slowClient, dir, { label: 'rate-capped', owner: '', notes: '', irreversible: '' }, false);
+      // 2 MiB at 1 MiB/s: about two seconds, however fast the loopback is.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+      expect(res).toMatchObject({ created: true, uploadedBlobs: 1, uploadedBytes: 2 * 1024 * 1024 });
+    } finally {
+      slowClient.close();
+      await slow.stop();
+    }
   });
 
   it('uploads only what changed: 1 of 100 files edited is 1 blob', async () => {

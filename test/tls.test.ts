@@ -56,8 +56,11 @@ describe('TLS', () => {
     // web-1's certificate cannot report as web-2; an agent in plaintext is not heard at all.
     const impostor = anAgentProcess({ coordinator: address, id: 'web-2', root: join(dir, 'web-2'), extra: tlsFlags('web-1') });
     const plain = anAgentProcess({ coordinator: address, id: 'web-3', root: join(dir, 'web-3'), extra: [] });
-    procs.push(impostor, plain);
+    // A second agent with web-1's id (a cloned host, a copied certificate) is refused while web-1 is connected.
+    const twin = anAgentProcess({ coordinator: address, id: 'web-1', root: join(dir, 'web-1-twin'), extra: tlsFlags('web-1') });
+    procs.push(impostor, plain, twin);
     await waitFor('the impostor refused', () => coordinator.output().includes('certificate web-1 cannot report as host web-2'));
+    await waitFor('the twin refused', () => coordinator.output().includes('host id web-1 is already connected on another stream'));
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await hosts()).map((h) => h.id)).toEqual(['web-1']);
 
