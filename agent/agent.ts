@@ -151,6 +151,7 @@ export class Agent {
       this.drift.start();
     }
     this.log.info({ release: this.slots.liveRelease(), slots: this.slots.info().length, generation: this.persisted.last_generation }, 'agent started');
+    if (this.opts.transport && 'insecure' in this.opts.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this agent is told');
     if (this.unsignedAllowed()) this.log.warn('staging releases nobody signed (--allow-unsigned): any release the coordinator names can go live here');
     this.loop = this.connectLoop();
   }

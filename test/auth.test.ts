@@ -42,7 +42,10 @@ describe('tokens and roles', () => {
     const viewer = await make('dash', 'viewer');
     const deployer = await make('ci', 'deployer');
 
-    expect((await as(viewer, 'status')).code).toBe(0);
+    const status = await as(viewer, 'status');
+    expect(status.code).toBe(0);
+    // Test coordinators run in plaintext (--insecure): everyone is told.
+    expect(status.stdout).toMatch(/^WARNING: the coordinator runs in plaintext \(--insecure\)/m);
     const refused = await as(viewer, 'deploy', 'v1');
     expect(refused.code).toBe(3);
     expect(refused.stderr).toBe('fleetswap: deploy needs the deployer role; token dash is a viewer\n');
