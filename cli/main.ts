@@ -72,8 +72,18 @@ const program = new Command('fleetswap')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-const coordinatorCmd = program
-  .command('coordinator')
+/** withCoordinatorTrust adds what the coordinator trusts (release keys, TLS), shared by `coordinator` and `coordinator install`. */
+function withCoordinatorTrust(cmd: Command): Command {
+  return cmd
+    .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
+    .option('--allow-unsigned', 'accept pushes nobody signed (logged)')
+    .option('--ca <file>', 'the fleet CA certificate (fleetswap ca init)')
+    .option('--cert <file>', 'the coordinator\'s certificate (fleetswap ca issue DIR NAME --role coordinator --san HOST)')
+    .option('--key <file>', 'its key')
+    .option('--insecure', 'plaintext, no TLS (logged, and shown in status)');
+}
+
+const coordinatorCmd = withCoordinatorTrust(program.command('coordinator'))
   .description('run the coordinator (state in DIR, gRPC on --listen)')
   .option('--data <dir>', 'state directory (SQLite database and blobs)')
   .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400')
@@ -81,12 +91,6 @@ const coordinatorCmd = program
   .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)
   .option('--stale-after <duration>', 'a canary silent this long holds its rollout', `${DEFAULT_JUDGE.staleMs / 1000}s`)
   .option('--drift-policy <policy>', 'what to do about drift until fleetswap drift policy says otherwise: revert or report', 'revert')
-  .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
-  .option('--allow-unsigned', 'accept pushes nobody signed (logged)')
-  .option('--ca <file>', 'the fleet CA certificate (fleetswap ca init)')
-  .option('--cert <file>', 'this coordinator\'s certificate (fleetswap ca issue DIR NAME --role coordinator --san HOST)')
-  .option('--key <file>', 'its key')
-  .option('--insecure', 'plaintext, no TLS (logged, and shown in status)')
   .option('--upload-rate <MiB/s>', 'the most one push may upload per second, in MiB', '256')
   .option('--admin-token-file <file>', 'on first start, the admin token is written here (or read from here, if it exists) (default: DATA/admin.token)')
   .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
@@ -145,17 +149,10 @@ withUnitOptions(withAgentSettings(agentCmd.command('install').description('write
 );
 
 withUnitOptions(
-  coordinatorCmd
-    .command('install')
+  withCoordinatorTrust(coordinatorCmd.command('install'))
     .description('write a systemd unit and config file for the coordinator')
     .requiredOption('--data <dir>', 'state directory')
-    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400')
-    .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
-    .option('--allow-unsigned', 'accept pushes nobody signed')
-    .option('--ca <file>', 'the fleet CA certificate')
-    .option('--cert <file>', 'the coordinator\'s certificate')
-    .option('--key <file>', 'its key')
-    .option('--insecure', 'plaintext, no TLS'),
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7400'),
   'coordinator',
 ).action(async (opts: Parameters<typeof installCoordinator>[0]) => {
   for (const line of await installCoordinator(opts)) out(line);
