@@ -174,11 +174,6 @@ export class Agent {
   }
 
   /** stopVitals stops sampling and says what was taken and sent; for the simulator's sent-versus-stored figure. */
-  /** verifyLive runs a full verification of the live tree now (as the periodic one does) and reports what it finds. */
-  async verifyLive(): Promise<void> {
-    await this.drift?.verifyNow();
-  }
-
   stopVitals(): { taken: number; sent: number; dropped: number } {
     this.vitals?.stop();
     return this.vitals?.stats() ?? { taken: 0, sent: 0, dropped: 0 };

@@ -80,26 +80,25 @@ export class DriftWatcher {
   }
 
   /** verifyNow runs a full verification of the live tree; what it finds is reported. */
-  async verifyNow(): Promise<DriftPath[] | undefined> {
+  private async verifyNow(): Promise<void> {
     const live = this.opts.slots.liveIndex();
     const release = this.opts.slots.liveRelease();
-    if (live === undefined || !release || this.verifying || this.opts.busy()) return undefined;
+    if (live === undefined || !release || this.verifying || this.opts.busy()) return;
     this.verifying = new AbortController();
     try {
       const manifest = parseManifest(await readFile(this.opts.layout.manifest(release)), release);
       const res = await verifyTree(this.opts.layout.slot(live), manifest, { bytesPerSecond: this.opts.bytesPerSecond, signal: this.verifying.signal });
       // A switch during the walk makes its answer about a slot no longer live.
-      if (this.opts.slots.liveIndex() !== live) return undefined;
+      if (this.opts.slots.liveIndex() !== live) return;
       this.opts.log.info({ release, files: res.files, bytes: res.bytes, duration_ms: Math.round(res.durationMs), drift: res.drift.length }, 'live tree verified');
       if (res.drift.length > 0) this.report('content', release, res.drift, res.count, 'full verification');
       else if (this.dirty) {
         this.dirty = false;
         this.emit(this.message('clean', release, [], 0, 'full verification found the tree whole'));
       }
-      return res.drift;
     } catch (err) {
       if (!this.stopped) this.opts.log.warn({ err: errorMessage(err) }, 'live tree verification failed');
-      return undefined;
+      return;
     } finally {
       this.verifying = undefined;
     }

@@ -16,7 +16,17 @@ function untilSignal(): Promise<NodeJS.Signals> {
 // Each daemon imports only its own side: an agent on every host must not
 // carry the coordinator's SQLite and server code in its memory.
 
-export interface CoordinatorFlags {
+/** TrustFlags are what a daemon trusts: release keys and the fleet CA (or, said out loud, nothing). */
+export interface TrustFlags {
+  trustKey?: string[];
+  allowUnsigned?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+}
+
+export interface CoordinatorFlags extends TrustFlags {
   data: string;
   listen: string;
   alpha: string;
@@ -24,14 +34,8 @@ export interface CoordinatorFlags {
   staleAfter: string;
   driftPolicy: string;
   driftGrace: string;
-  trustKey?: string[];
-  allowUnsigned?: boolean;
   adminTokenFile?: string;
   uploadRate: string;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
 }
 
 function uploadRate(mib: string): number {
@@ -41,7 +45,7 @@ function uploadRate(mib: string): number {
 }
 
 /** transportOf is TLS with the given files, or plaintext only when --insecure says so. */
-async function transportOf(f: { ca?: string; cert?: string; key?: string; insecure?: boolean }): Promise<Transport> {
+async function transportOf(f: TrustFlags): Promise<Transport> {
   return f.insecure ? { insecure: true } : { tls: await loadTls(f, true) };
 }
 
@@ -71,7 +75,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   await c.stop();
 }
 
-export interface AgentFlags {
+export interface AgentFlags extends TrustFlags {
   coordinator: string;
   id?: string;
   root?: string;
@@ -84,12 +88,6 @@ export interface AgentFlags {
   errorPattern?: string;
   vitalsInterval: string;
   verifyInterval: string;
-  trustKey?: string[];
-  allowUnsigned?: boolean;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
 }
 
 /** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line. */

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { AgentFlags, TrustFlags } from './daemons.js';
 import { join, resolve } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { writeFileDurably } from '../shared/fsync.js';
@@ -96,39 +97,21 @@ export interface UnitPlacement {
   exec: string;
 }
 
-export interface InstallAgentOptions extends UnitPlacement, TransportFlags {
-  coordinator: string;
-  id?: string;
-  root?: string;
+/** An agent is installed with the settings it runs with (as commander hands them over) and where the unit goes. */
+export interface InstallAgentOptions extends UnitPlacement, Omit<AgentFlags, 'slots' | 'tag'> {
   slots: string;
   tag?: string[];
-  reloadCmd?: string;
-  healthUrl?: string;
-  healthTimeout: string;
-  errorLog?: string;
-  errorPattern?: string;
-  vitalsInterval: string;
-  verifyInterval: string;
-  trustKey?: string[];
-  allowUnsigned?: boolean;
-}
-
-interface TransportFlags {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
 }
 
 /** transportConfig is TLS by absolute paths, or plaintext only when --insecure says so. */
-function transportConfig(o: TransportFlags): Record<string, unknown> {
+function transportConfig(o: TrustFlags): Record<string, unknown> {
   if (o.insecure) return { insecure: true };
   if (!o.ca || !o.cert || !o.key) throw new FleetswapError('BAD_USAGE', 'TLS needs --ca, --cert and --key (fleetswap ca init / ca issue), or --insecure for plaintext');
   return { ca: resolve(o.ca), cert: resolve(o.cert), key: resolve(o.key) };
 }
 
 /** signingConfig is the trust settings as the daemon reads them back; keys by absolute path, since the unit runs elsewhere. */
-function signingConfig(o: { trustKey?: string[]; allowUnsigned?: boolean }): Record<string, unknown> {
+function signingConfig(o: TrustFlags): Record<string, unknown> {
   if (!o.trustKey?.length && !o.allowUnsigned) throw new FleetswapError('BAD_USAGE', 'no release key to trust: give --trust-key FILE, or --allow-unsigned');
   return { ...(o.trustKey?.length ? { trustKey: o.trustKey.map((f) => resolve(f)) } : {}), ...(o.allowUnsigned ? { allowUnsigned: true } : {}) };
 }
@@ -158,11 +141,9 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
   return install(o, { role: 'agent', description: `fleetswap agent (host ${o.id})`, writableFlag: '--root', writable: root, config });
 }
 
-export interface InstallCoordinatorOptions extends UnitPlacement, TransportFlags {
+export interface InstallCoordinatorOptions extends UnitPlacement, TrustFlags {
   data: string;
   listen: string;
-  trustKey?: string[];
-  allowUnsigned?: boolean;
 }
 
 /** installCoordinator writes fleetswap-coordinator.service and its config. */

@@ -1,7 +1,7 @@
 // TypeScript mirror of proto/fleetswap.proto as @grpc/proto-loader decodes it
 // (keepCase, longs as Number, enums as String, defaults filled in).
 
-import type { DriftPath, DriftState } from './drift.js';
+import type { DriftEvent, DriftHost, DriftPath } from './drift.js';
 
 export type ReportKind = 'STAGED' | 'ACTIVATED' | 'FAILED' | 'REVERTED' | 'REPAIRED' | 'CLEANED';
 export type DirectiveKind = 'STAGE' | 'ACTIVATE' | 'REPAIR' | 'CLEAN';
@@ -320,29 +320,11 @@ export const TERMINAL_ROLLOUT_STATES: ReadonlySet<RolloutState> = new Set(['comp
 /** A deploy's phases after which the new release is on every selected host. */
 export const AT_FULL_FLEET: ReadonlySet<RolloutState> = new Set(['watching', 'complete']);
 
-export interface DriftEventWire {
-  kind: 'content-drift' | 'version-drift' | 'symlink-moved';
-  paths: DriftPath[];
-  detected_at: string;
-  action: string;
-  /** '' while open */
-  resolved_at: string;
-  path_count: number;
-  detail: string;
-}
+/** A drift event on the wire: protobuf has no null, so an open event's resolved_at is ''. */
+export type DriftEventWire = Omit<DriftEvent, 'resolved_at'> & { resolved_at: string; path_count: number; detail: string };
 
-export interface DriftHostWire {
-  host: string;
-  tags: Record<string, string>;
-  desired: string;
-  live: string;
-  desired_id: string;
-  live_id: string;
-  state: DriftState;
-  path_count: number;
-  first_paths: DriftPath[];
-  events: DriftEventWire[];
-}
+/** A report row on the wire: the paths of an open content drift are flat fields there. */
+export type DriftHostWire = Omit<DriftHost, 'paths' | 'events'> & { path_count: number; first_paths: DriftPath[]; events: DriftEventWire[] };
 
 export interface DriftReportReply {
   generated_at: string;
