@@ -132,10 +132,13 @@ export class DriftMonitor {
   }
 
   onReport(hostId: string, r: Report): void {
+    // Every host reports on every deploy: only a host with an open event needs more than this one query.
+    const open = this.store.openDriftEvents(hostId);
+    if (open.length === 0 || r.kind === 'STAGED') return;
     const host = this.store.host(hostId);
     if (!host) return;
     const at = this.iso();
-    for (const e of this.store.openDriftEvents(hostId)) {
+    for (const e of open) {
       if (e.action === REPORTED) continue;
       if (r.kind === 'REPAIRED' && e.kind === 'content-drift') {
         const evidence = r.slots.filter((s) => s.evidence && s.release_id === e.release_id).map((s) => s.index);
@@ -151,19 +154,19 @@ export class DriftMonitor {
   /** tick finds version drift: another release live than desired, nothing in flight, past the grace. */
   tick(): void {
     const now = this.now();
-    const switching = this.directing.switching();
-    for (const host of this.store.hosts()) {
-      const drifting =
-        this.fleet.isConnected(host.id) &&
-        host.desired_release !== '' &&
-        host.live_release !== host.desired_release &&
-        host.directive_generation <= host.last_generation &&
-        !switching.has(host.id);
-      if (!drifting) {
-        this.since.delete(host.id);
-        if (host.live_release === host.desired_release) this.resolveVersionDrift(host);
-        continue;
-      }
+    // Resolve what was put right: hosts with an open version or symlink event that run their desired release again.
+    const openVersion = new Set(this.store.openDriftEvents().filter((e) => e.kind !== 'content-drift').map((e) => e.host));
+    for (const id of openVersion) {
+      const host = this.store.host(id);
+      if (host && host.live_release === host.desired_release) this.resolveVersionDrift(host);
+    }
+    // Only hosts the database already says run another release than desired, with nothing in flight, are read.
+    const candidates = this.store.versionDriftCandidates();
+    const switching = candidates.length > 0 ? this.directing.switching() : new Set<string>();
+    const drifting = candidates.filter((h) => this.fleet.isConnected(h.id) && !switching.has(h.id));
+    const ids = new Set(drifting.map((h) => h.id));
+    for (const id of this.since.keys()) if (!ids.has(id)) this.since.delete(id);
+    for (const host of drifting) {
       const first = this.since.get(host.id) ?? now;
       this.since.set(host.id, first);
       if (now - first < this.graceMs) continue;

@@ -127,6 +127,8 @@ export class Judge {
   private readonly tests = new Map<string, SequentialTest>();
   private readonly before = new Map<string, Cell[]>();
   private refs: { canary: Reference[]; base: Reference[] } | undefined;
+  /** The judged windows' cells, kept until a window completes: the coordinator looks every second, a window ends every few. */
+  private window: { key: string; canary: Cell[][]; base: Cell[][] } | undefined;
   private judgedBuckets = -1;
 
   constructor(
@@ -139,9 +141,7 @@ export class Judge {
     const c = this.config;
     const elapsed = Math.max(0, input.now - this.start);
     const buckets = Math.max(0, Math.floor((input.now - c.lagMs - this.start) / c.bucketMs));
-    const end = this.start + buckets * c.bucketMs;
-    const canaryCells = input.canaries.map((h) => this.cells(input.samples(h.id, this.start, end), input.newRelease, buckets, this.start));
-    const baseCells = input.baseline.map((id) => this.cells(input.samples(id, this.start, end), input.oldRelease, buckets, this.start));
+    const { canary: canaryCells, base: baseCells } = this.windowCells(input, buckets);
     const probed = canaryCells.some((cells) => cells.some((x) => x.probes > 0));
     // The tests that can fail a verdict: errors, load, CPU (and probe latency) against one reference.
     const planned = 2 + (probed ? 2 : 1);
@@ -185,6 +185,19 @@ export class Judge {
     const early = thin.length === 0 ? this.earlyPass(canaryCells, baseCells, elapsed, threshold) : undefined;
     if (early) return verdict('pass', early);
     return verdict('pending', `judging: ${Math.ceil((this.bakeMs - elapsed) / 1000)}s of the bake left`);
+  }
+
+  private windowCells(input: JudgeInput, buckets: number): { canary: Cell[][]; base: Cell[][] } {
+    const key = `${buckets}|${input.canaries.map((h) => h.id).join(',')}|${input.baseline.join(',')}`;
+    if (this.window?.key !== key) {
+      const end = this.start + buckets * this.config.bucketMs;
+      this.window = {
+        key,
+        canary: input.canaries.map((h) => this.cells(input.samples(h.id, this.start, end), input.newRelease, buckets, this.start)),
+        base: input.baseline.map((id) => this.cells(input.samples(id, this.start, end), input.oldRelease, buckets, this.start)),
+      };
+    }
+    return this.window;
   }
 
   /** look runs every test on the first k windows. */

@@ -456,24 +456,22 @@ export class RolloutEngine {
     if (!r || TERMINAL_ROLLOUT_STATES.has(r.state)) return;
     if (r.kind === 'rollback') return this.evaluateRollback(r);
     const state = r.state === 'paused' ? r.paused_from : r.state;
-    const hosts = () => this.store.rolloutHosts(r.id);
-    const failedSwitches = () => hosts().filter((h) => h.switch === 'failed' && h.stage !== 'skipped');
+    // Counts, not rows: this runs on every report, and must stay cheap for thousands of hosts.
+    const counts = this.store.rolloutCounts(r.id);
+    const rowsWhere = (keep: (h: RolloutHostRow) => boolean) => this.store.rolloutHosts(r.id).filter((h) => h.stage !== 'skipped' && keep(h));
     if (r.state === 'rolling_back') {
-      const counts = this.store.rolloutCounts(r.id);
       if (!counts.switch.reverting) this.transition(r, r.ends_as || 'rolled_back', `${r.message}; every host is back`);
       return;
     }
     // A host that could not switch, or switched back by its own health check, fails the rollout.
-    if ((state === 'canary' || state === 'judging' || state === 'wave' || state === 'watching') && failedSwitches().length > 0) {
-      this.onFail(r, `switch failed on ${describe(failedSwitches())}`);
+    if ((state === 'canary' || state === 'judging' || state === 'wave' || state === 'watching') && counts.switch.failed) {
+      this.onFail(r, `switch failed on ${describe(rowsWhere((h) => h.switch === 'failed'))}`);
       return;
     }
     if (r.state === 'paused') return;
     if (r.state === 'staging') {
-      const counts = this.store.rolloutCounts(r.id);
       if (counts.stage.failed) {
-        const failed = hosts().filter((h) => h.stage === 'failed');
-        this.transition(r, 'failed', `staging failed on ${counts.stage.failed} host(s), nothing was switched: ${describe(failed)}`);
+        this.transition(r, 'failed', `staging failed on ${counts.stage.failed} host(s), nothing was switched: ${describe(rowsWhere((h) => h.stage === 'failed'))}`);
         return;
       }
       if (counts.stage.staged === counts.total) {
@@ -486,7 +484,7 @@ export class RolloutEngine {
       const cohort = r.state === 'canary' ? 'canary' : `wave${r.wave}`;
       const c = this.store.switchCounts(r.id).get(cohort) ?? {};
       if (c.pending) return;
-      const judgedHosts = hosts().filter((h) => h.switch === 'done').length;
+      const judgedHosts = counts.switch.done ?? 0;
       if (r.state === 'canary') {
         this.transition(r, 'judging', `${judgedHosts} canary host(s) live; judging for ${seconds(r.plan.bake_ms)}`, {
           phase_started_at: this.now(),

@@ -292,6 +292,13 @@ export class Store {
       });
   }
 
+  /** versionDriftCandidates are the hosts running another release than their desired one, with no directive in flight. */
+  versionDriftCandidates(): HostRow[] {
+    return (
+      this.stmt(`SELECT * FROM hosts WHERE desired_release != '' AND live_release != desired_release AND directive_generation <= last_generation ORDER BY id`).all() as Raw[]
+    ).map((r) => this.hostFrom(r));
+  }
+
   /** updateHostLive records what a host says it serves now, outside a directive (a drift finding). */
   updateHostLive(id: string, live: string, slots: SlotInfo[], at: string): void {
     this.stmt(`UPDATE hosts SET live_release = ?, slots = ?, last_seen = ? WHERE id = ?`).run(live, JSON.stringify(slots), at, id);
