@@ -37,6 +37,12 @@ export function fromServiceError(err: unknown, target: string): FleetswapError {
   const e = err as Partial<grpc.ServiceError>;
   const code = e.metadata?.get('fleetswap-code')[0];
   if (typeof code === 'string') return new FleetswapError(code as ErrorCode, e.details ?? 'failed');
+  // A TLS failure is not a coordinator that is down: say what to check instead.
+  const tls = /certificate|altnames|self.signed|SSL|TLS/i.exec(e.details ?? '');
+  if (e.code === grpc.status.UNAVAILABLE && tls) {
+    const last = /Last error: (?:Error: )?([^\n.]*)/.exec(e.details ?? '')?.[1] ?? tls[0];
+    return new FleetswapError('UNAVAILABLE', `no TLS connection to the coordinator at ${target} (${last}): check --ca (FLEETSWAP_CA) and that its certificate names this address (ca issue --san)`);
+  }
   if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {
     return new FleetswapError('UNAVAILABLE', `cannot reach the coordinator at ${target}: is it running? (set --coordinator or FLEETSWAP_COORDINATOR)`);
   }

@@ -67,6 +67,11 @@ describe('TLS', () => {
     // The CLI in plaintext against a TLS coordinator gets nowhere; without a CA it is told what to give.
     const plainCli = await runCli(['status', '--coordinator', address, '--insecure']);
     expect(plainCli.code).toBe(1);
+    // A CA that did not sign the coordinator's certificate: told to check --ca, not that the coordinator is down.
+    await runCli(['ca', 'init', join(dir, 'other-ca')]);
+    const wrongCa = await runCli(['status', '--coordinator', address, '--ca', join(dir, 'other-ca', 'ca.crt')], { FLEETSWAP_INSECURE: '' });
+    expect(wrongCa.code).toBe(1);
+    expect(wrongCa.stderr).toMatch(/fleetswap: no TLS connection to the coordinator at 127\.0\.0\.1:\d+ \([^)]*\): check --ca \(FLEETSWAP_CA\)/);
     const noCa = await runCli(['status', '--coordinator', address], { FLEETSWAP_INSECURE: '' });
     expect(noCa.code).toBe(2);
     expect(noCa.stderr).toMatch(/^fleetswap: --ca FILE is required for TLS/);
