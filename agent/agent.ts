@@ -16,6 +16,7 @@ import { coordinatorSource } from './coordinator-source.js';
 import { probeHealth, runReload } from './health.js';
 import { Layout } from './layout.js';
 import { Slots } from './slots.js';
+import { isGeneration } from '../shared/generation.js';
 import { Stager, isNoSpace, noSpaceError, type ContentSource } from './stager.js';
 import { switchLive } from './swap.js';
 import { VitalsSampler, systemMetrics, type MetricsSource } from './vitals.js';
@@ -131,6 +132,10 @@ export class Agent {
     this.persisted = await readFile(this.layout.state, 'utf8')
       .then((t) => JSON.parse(t) as Persisted)
       .catch(() => ({ last_generation: 0 }));
+    if (!isGeneration(this.persisted.last_generation)) {
+      this.log.error({ generation: String(this.persisted.last_generation) }, 'the recorded directive generation is out of range: starting from 0');
+      this.persisted = { last_generation: 0 };
+    }
     this.state = 'running';
     await this.startVitals();
     if (this.opts.driftWatch ?? true) {
@@ -287,6 +292,11 @@ export class Agent {
    * download it has made pointless.
    */
   private receive(d: Directive): void {
+    if (!isGeneration(d.generation) || d.generation === 0) {
+      // A generation no coordinator hands out: applying it would make every later directive look old.
+      this.log.warn({ release: d.release_id.slice(0, 64), generation: String(d.generation) }, 'directive refused: its generation is out of range');
+      return;
+    }
     if (d.generation <= this.persisted.last_generation) {
       // Applied already (a resend after reconnect): say again how it ended.
       if (this.lastReport?.generation === d.generation) this.stream?.write({ report: this.lastReport });

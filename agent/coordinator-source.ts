@@ -5,7 +5,7 @@ import type { ContentSource, ManifestReply } from './stager.js';
 
 type AgentClient = grpc.Client & {
   GetManifest(req: { release_id: string; have: string[] }, cb: (err: grpc.ServiceError | null, res?: ManifestReply) => void): void;
-  FetchBlobs(req: { hashes: string[] }): grpc.ClientReadableStream<BlobChunk>;
+  FetchBlobs(req: { hashes: string[]; release_id: string }): grpc.ClientReadableStream<BlobChunk>;
 };
 
 /** coordinatorSource fetches manifests and blobs from the coordinator over the agent's one channel. */
@@ -16,8 +16,8 @@ export function coordinatorSource(client: grpc.Client, target: string): ContentS
       new Promise((resolve, reject) =>
         c.GetManifest({ release_id: releaseId, have }, (err, res) => (err ? reject(fromServiceError(err, target)) : resolve(res!))),
       ),
-    async *blobs(hashes, signal) {
-      const call = c.FetchBlobs({ hashes });
+    async *blobs(releaseId, hashes, signal) {
+      const call = c.FetchBlobs({ hashes, release_id: releaseId });
       const cancel = () => call.cancel();
       signal.addEventListener('abort', cancel, { once: true });
       try {

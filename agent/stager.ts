@@ -29,8 +29,8 @@ export interface ManifestReply {
 export interface ContentSource {
   /** manifest fetches a release's manifest; `have` names releases whose manifests the agent holds, for a delta. */
   manifest(releaseId: string, have: string[]): Promise<ManifestReply>;
-  /** blobs yields chunks of the named blobs, each blob's chunks contiguous and in request order. */
-  blobs(hashes: string[], signal: AbortSignal): AsyncIterable<{ hash: string; data: Buffer; last: boolean }>;
+  /** blobs yields chunks of the named blobs of a release, each blob's chunks contiguous and in request order. */
+  blobs(releaseId: string, hashes: string[], signal: AbortSignal): AsyncIterable<{ hash: string; data: Buffer; last: boolean }>;
 }
 
 const COPY_BUF = 256 * 1024;
@@ -114,7 +114,7 @@ export class Stager {
 
       const missing = [...byHash.keys()].filter((h) => !placed.has(h));
       for (let attempt = 1; missing.length > 0; attempt++) {
-        const bad = await this.fetch(missing, byHash, dir, placed, stats, signal);
+        const bad = await this.fetch(releaseId, missing, byHash, dir, placed, stats, signal);
         if (bad.length === 0) break;
         if (attempt >= FETCH_ATTEMPTS) {
           throw new FleetswapError('HASH_MISMATCH', `blob ${bad[0]?.slice(0, 12)} did not match its hash in ${FETCH_ATTEMPTS} fetches`);
@@ -227,6 +227,7 @@ export class Stager {
 
   /** fetch streams blobs into their first path, hashing as they land; it returns the hashes that arrived wrong. */
   private async fetch(
+    releaseId: string,
     hashes: string[],
     byHash: Map<string, FileEntry[]>,
     dir: string,
@@ -239,7 +240,7 @@ export class Stager {
       const batch = hashes.slice(i, i + FETCH_BATCH);
       let cur: { hash: string; fh: FileHandle; sha: ReturnType<typeof createHash>; dest: string } | undefined;
       try {
-        for await (const chunk of this.source.blobs(batch, signal)) {
+        for await (const chunk of this.source.blobs(releaseId, batch, signal)) {
           if (!cur) {
             const entry = byHash.get(chunk.hash)?.[0];
             if (!entry) throw new FleetswapError('HASH_MISMATCH', `coordinator sent blob ${chunk.hash.slice(0, 12)}, which was not asked for`);

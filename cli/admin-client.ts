@@ -39,7 +39,7 @@ interface Methods {
   Halt: [HaltRequest, HaltState];
   Drift: [Record<string, never>, DriftReportReply];
   DriftClean: [{ host: string; actor: string }, Record<string, never>];
-  Audit: [Record<string, never>, { entries: AuditEntryWire[]; verified: boolean; first_break: string }];
+  Audit: [{ after_id: number; limit: number }, { entries: AuditEntryWire[]; more: boolean; head_id: number; head_hash: string }];
   SetDriftPolicy: [{ policy: string; select: Record<string, string>; actor: string }, DriftPoliciesWire];
   Unhalt: [HaltRequest, HaltState];
   History: [Record<string, never>, { changes: DesiredChange[]; labels: Record<string, string> }];

@@ -138,9 +138,11 @@ export function haltBanner(h: HaltState | null | undefined): string {
 export function statusText(s: StatusReply): string {
   const lines = [
     haltBanner(s.halt),
-    s.insecure ? 'WARNING: the coordinator runs in plaintext (--insecure): no TLS, no host identity from certificates' : '',
+    s.insecure ? 'WARNING: the coordinator runs in plaintext (--insecure): no TLS, no host identity from certificates, and anyone can fetch code' : '',
     `hosts: ${s.hosts} known, ${s.connected} connected`,
   ].filter(Boolean);
+  const refused = Object.entries(s.refusals ?? {}).filter(([, n]) => n > 0);
+  if (refused.length > 0) lines.push(`refused at the edge: ${refused.map(([k, n]) => `${n} ${k}`).join(', ')}`);
   if (s.vitals) {
     const v = s.vitals;
     lines.push(`vitals: ${v.received} samples received, ${v.stored} stored, ${v.refused} refused, ${v.dropped_by_agents} dropped by agents`);

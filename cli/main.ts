@@ -5,6 +5,7 @@ import { parseDuration } from '../shared/duration.js';
 import { VERSION } from '../shared/version.js';
 import { DEFAULT_PLAN, planOf } from '../shared/plan.js';
 import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
+import { ChainChecker } from '../shared/audit-chain.js';
 import { AdminClient, DEFAULT_COORDINATOR } from './admin-client.js';
 import { applyConfigFile, collect, parseTags } from './config.js';
 import { DEFAULT_JUDGE } from '../coordinator/judge.js';
@@ -486,22 +487,41 @@ program
   .addOption(caOption())
   .addOption(insecureOption())
   .action(async (opts: { json?: boolean; verify?: boolean; coordinator: string }) => {
-    const res = await withClient(opts, (c) => c.call('Audit', {}, 120_000));
+    // Page by page, checking the chain here as entries arrive: the CLI does not take the
+    // coordinator's word for it, and a log of any size costs one page of memory.
+    const chain = new ChainChecker();
+    let count = 0;
+    let head = { id: 0, hash: '' };
+    await withClient(opts, async (c) => {
+      for (let after = 0, more = true; more; ) {
+        const page = await c.call('Audit', { after_id: after, limit: 0 }, 120_000);
+        for (const e of page.entries) {
+          chain.next(e);
+          if (opts.json) process.stdout.write(`${count === 0 ? '[\n' : ',\n'}${JSON.stringify({ ...e, detail: JSON.parse(e.detail) as unknown })}`);
+          else if (!opts.verify) out(`#${e.id} ${e.at} ${e.actor} ${e.action} ${e.target}${e.reason ? ` — ${e.reason}` : ''}`);
+          count++;
+        }
+        head = { id: page.head_id, hash: page.head_hash };
+        more = page.more && page.entries.length > 0;
+        after = page.entries.at(-1)?.id ?? after;
+      }
+    });
+    const broken = chain.end(head.id);
+    if (opts.json) {
+      process.stdout.write(count === 0 ? '[]\n' : '\n]\n');
+      if (broken) process.exitCode = EXIT_FAILED;
+      return;
+    }
     if (opts.verify) {
-      if (res.verified) out(`audit log whole: ${res.entries.length} entries, head ${res.entries.at(-1)?.hash ?? '(empty)'}`);
+      if (!broken) out(`audit log whole: ${count} entries, head ${count ? chain.last().hash : '(empty)'}`);
       else {
-        process.stderr.write(`fleetswap: audit log broken: ${res.first_break}\n`);
+        process.stderr.write(`fleetswap: audit log broken: ${broken.message}\n`);
         process.exitCode = EXIT_FAILED;
       }
       return;
     }
-    if (opts.json) {
-      json(res.entries.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })));
-      return;
-    }
-    if (res.entries.length === 0) out('no entries yet');
-    for (const e of res.entries) out(`#${e.id} ${e.at} ${e.actor} ${e.action} ${e.target}${e.reason ? ` — ${e.reason}` : ''}`);
-    if (!res.verified) out(`WARNING: the chain is broken: ${res.first_break}`);
+    if (count === 0) out('no entries yet');
+    if (broken) out(`WARNING: the chain is broken: ${broken.message}`);
   });
 
 const driftCmd = program

@@ -9,6 +9,10 @@ import type { Auth, Caller } from './auth.js';
 import { driftReport } from './drift.js';
 import { registerRelease } from './releases.js';
 
+// A page of the audit log: one reply stays small whatever the log's size.
+const AUDIT_PAGE = 1_000;
+const MAX_AUDIT_PAGE = 5_000;
+
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
 
 /** unary adapts a plain (possibly async) handler, turning thrown errors into one-line statuses. */
@@ -146,10 +150,11 @@ function handlers(deps: ServiceDeps) {
       return h;
     }),
 
-    Audit: unary(() => {
-      const entries = [...audit.entries()];
-      const broken = audit.verify();
-      return { entries, verified: !broken, first_break: broken?.message ?? '' };
+    Audit: unary((req: { after_id: number; limit: number }) => {
+      const limit = Math.min(req.limit || AUDIT_PAGE, MAX_AUDIT_PAGE);
+      const entries = audit.page(req.after_id, limit + 1);
+      const head = audit.headOf();
+      return { entries: entries.slice(0, limit), more: entries.length > limit, head_id: head.id, head_hash: head.hash };
     }),
 
     CreateToken: unary((req: { name: string; role: string; actor: string }) => {
@@ -179,6 +184,7 @@ function handlers(deps: ServiceDeps) {
         vitals: vitals.stats(),
         halt: engine.haltState(),
         insecure: 'insecure' in deps.transport,
+        refusals: deps.refusals.snapshot(),
         now_ms: now(),
       };
     }),

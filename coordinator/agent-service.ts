@@ -1,15 +1,22 @@
 import * as grpc from '@grpc/grpc-js';
-import { FleetswapError } from '../shared/errors.js';
+import { FleetswapError, errorMessage } from '../shared/errors.js';
+import { isGeneration } from '../shared/generation.js';
 import { toServiceError } from '../shared/rpc-errors.js';
 import { SHA256_RE } from '../shared/hash.js';
-import type { AgentMessage, BlobChunk, Hello, ReportKind } from '../shared/wire.js';
+import { HOST_ID_RE } from '../shared/ids.js';
+import type { AgentMessage, BlobChunk, Hello, Report, ReportKind } from '../shared/wire.js';
+import { VitalsRate, boundDrift, boundReport, checkHello } from './agent-limits.js';
 import type { ServiceDeps } from './deps.js';
+import { agentIdentity } from './edge.js';
 import type { AgentCall } from './fleet.js';
 import { ManifestServer, type ManifestAnswer } from './manifests.js';
 
-import { HOST_ID_RE } from '../shared/ids.js';
-import { peerIdentity } from '../shared/tls.js';
-const MAX_FETCH_HASHES = 200_000;
+const MAX_HAVE = 16;
+/** A stream that has not said hello by then is closed: an idle stranger holds no stream open. */
+export const HELLO_TIMEOUT_MS = 10_000;
+/** Fetches one host may run at once: a loop of large requests cannot take the coordinator's disk from the fleet. */
+const MAX_FETCHES_PER_HOST = 4;
+
 // How each kind of report reads in the audit log.
 const HOST_ACTIONS: Record<ReportKind, string> = {
   STAGED: 'staged',
@@ -19,89 +26,150 @@ const HOST_ACTIONS: Record<ReportKind, string> = {
   REPAIRED: 'repaired drift',
   CLEANED: 'cleaned evidence',
 };
-const MAX_HAVE = 16;
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
 export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, drift, audit, refusals, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
   const manifests = new ManifestServer(store);
+  const rate = new VitalsRate(now);
+  const fetching = new Map<string, number>();
 
   const onHello = (call: AgentCall, hello: Hello): string => {
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
-    if ('tls' in deps.transport) {
-      // A host is who its certificate says: a hello cannot claim another host's id.
-      const peer = peerIdentity(call.getAuthContext().sslPeerCertificate?.raw, deps.transport.tls.ca);
-      if (!peer) throw new FleetswapError('NOT_AUTHORISED', 'agents need a client certificate from the fleet CA (fleetswap ca issue DIR HOST --role agent; agent --cert --key)');
-      if (peer.role !== 'agent') throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} is for a ${peer.role || 'no'} role, not an agent`);
-      if (peer.name !== hello.host_id) throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} cannot report as host ${hello.host_id}`);
-    }
+    // A host is who its certificate says: a hello cannot claim another host's id.
+    const peer = agentIdentity(call, deps.transport);
+    if (peer && peer.name !== hello.host_id) throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} cannot report as host ${hello.host_id}`);
+    checkHello(hello);
+    if (!isGeneration(hello.last_generation)) throw new FleetswapError('BAD_USAGE', `generation ${hello.last_generation} is not a directive generation: the agent's state is corrupt or forged`);
     // Two agents with one id would take turns at the host's desired state. The stream already
     // there keeps it; a host that really restarted is back once its old stream is seen closed
     // (at once for a process that exited; within the keepalive timeout for a lost network).
     if (fleet.isConnected(hello.host_id)) {
       throw new FleetswapError('NOT_AUTHORISED', `host id ${hello.host_id} is already connected on another stream: two agents with one id are refused`);
     }
-    store.raiseGeneration(hello.last_generation);
-    store.upsertHostSeen({
-      id: hello.host_id,
-      tags: hello.tags,
-      slot_count: hello.slot_count,
-      slots: hello.slots,
-      live_release: hello.live_release,
-      last_generation: hello.last_generation,
-      unsigned_allowed: hello.unsigned_allowed,
-      at: iso(),
+    const known = store.host(hello.host_id);
+    const issued = known ? Math.max(known.directive_generation, known.last_generation) : 0;
+    store.tx(() => {
+      store.upsertHostSeen({
+        id: hello.host_id,
+        tags: hello.tags,
+        slot_count: hello.slot_count,
+        slots: hello.slots,
+        live_release: hello.live_release,
+        last_generation: hello.last_generation,
+        unsigned_allowed: hello.unsigned_allowed,
+        at: iso(),
+      });
+      // Legitimate after a restore from an older backup (the host's next directive is numbered
+      // above its claim, so it is not ignored); otherwise a forged claim. Either way it moves
+      // only this host's counter, and someone should know.
+      if (hello.last_generation > issued) {
+        refusals.count('generation-claim');
+        audit.append({ actor: hello.host_id, action: 'generation-claim', target: hello.host_id, reason: `claims generation ${hello.last_generation}, beyond the ${issued} issued to it (a coordinator restored from a backup, or a forged claim)` });
+      }
     });
+    const lastReport = hello.last_report ? reportFrom(hello.host_id, hello.last_report) : undefined;
     if (hello.unsigned_allowed) log.warn({ host: hello.host_id }, 'agent stages releases nobody signed (--allow-unsigned)');
     fleet.attach(hello.host_id, call);
     // Headers tell the agent its hello was accepted, so it resets its backoff.
     call.sendMetadata(new grpc.Metadata());
     log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
-    engine.onHello(store.host(hello.host_id)!, hello);
+    engine.onHello(store.host(hello.host_id)!, { ...hello, last_report: lastReport ?? null });
     drift.onHello(store.host(hello.host_id)!);
     return hello.host_id;
+  };
+
+  /** reportFrom bounds a report and refuses one for a generation this host was never issued. */
+  const reportFrom = (hostId: string, raw: Report): Report => {
+    const r = boundReport(raw);
+    const host = store.host(hostId);
+    const issued = host ? Math.max(host.directive_generation, host.last_generation) : 0;
+    if (!isGeneration(r.generation) || r.generation > issued) {
+      refusals.count('report-refused');
+      throw new FleetswapError('BAD_USAGE', `report for generation ${r.generation}, which was never issued to ${hostId} (newest ${issued})`);
+    }
+    return r;
+  };
+
+  const onReport = (hostId: string, raw: Report): void => {
+    const r = reportFrom(hostId, raw);
+    store.tx(() => {
+      store.updateHostReport({
+        id: hostId,
+        slots: r.slots,
+        live_release: r.live_release,
+        generation: r.kind === 'FAILED' ? 0 : r.generation,
+        at: iso(),
+        last_staging: r.stats,
+        last_error: r.error ? `${r.error_code}: ${r.error}` : '',
+      });
+      engine.onReport(hostId, r);
+      drift.onReport(hostId, r);
+      audit.append({ actor: hostId, action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
+    });
+    log.info({ host: hostId, release: r.release_id, generation: r.generation, kind: r.kind, error: r.error || undefined }, 'report');
+  };
+
+  /**
+   * fetcher is who may fetch `releaseId`: under TLS, the agent its
+   * certificate names, and only a release the coordinator directed it to
+   * hold; in plaintext anyone (the coordinator said so at start).
+   */
+  const fetcher = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, releaseId: string): string | undefined => {
+    if (!SHA256_RE.test(releaseId)) throw new FleetswapError('BAD_USAGE', 'release id is not a sha256');
+    const peer = agentIdentity(call, deps.transport);
+    if (peer && !store.mayFetch(peer.name, releaseId)) {
+      refusals.count('fetch-denied');
+      log.warn({ host: peer.name, release: releaseId }, 'fetch refused: release not assigned to this host');
+      throw new FleetswapError('NOT_AUTHORISED', `release ${releaseId.slice(0, 12)} was never assigned to ${peer.name}`);
+    }
+    return peer?.name;
   };
 
   return {
     Connect(call: AgentCall) {
       let hostId: string | undefined;
+      const helloTimer = setTimeout(() => {
+        refusals.count('hello-timeout');
+        call.destroy(toServiceError(new FleetswapError('BAD_USAGE', `no hello within ${HELLO_TIMEOUT_MS / 1000} s of opening the stream`)));
+      }, HELLO_TIMEOUT_MS);
       call.on('data', (msg: AgentMessage) => {
         try {
           if (msg.hello) {
             if (hostId) throw new FleetswapError('BAD_USAGE', 'hello sent twice on one stream');
-            hostId = onHello(call, msg.hello);
+            try {
+              hostId = onHello(call, msg.hello);
+            } catch (err) {
+              refusals.count('hello-refused');
+              throw err;
+            }
+            clearTimeout(helloTimer);
           } else if (msg.vitals) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'vitals before hello');
-            vitals.accept(hostId, msg.vitals);
+            const batch = msg.vitals;
+            const allowed = rate.take(hostId, batch.samples.length);
+            if (allowed < batch.samples.length) refusals.count('vitals-throttled', batch.samples.length - allowed);
+            vitals.accept(hostId, allowed < batch.samples.length ? { ...batch, samples: batch.samples.slice(0, allowed) } : batch);
           } else if (msg.report) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'report before hello');
-            const r = msg.report;
-            store.updateHostReport({
-              id: hostId,
-              slots: r.slots,
-              live_release: r.live_release,
-              generation: r.kind === 'FAILED' ? 0 : r.generation,
-              at: iso(),
-              last_staging: r.stats,
-              last_error: r.error ? `${r.error_code}: ${r.error}` : '',
-            });
-            log.info({ host: hostId, release: r.release_id, generation: r.generation, kind: r.kind, error: r.error || undefined }, 'report');
-            engine.onReport(hostId, r);
-            drift.onReport(hostId, r);
-            audit.append({ actor: hostId, action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
+            onReport(hostId, msg.report);
           } else if (msg.drift) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'drift report before hello');
-            drift.onDrift(hostId, msg.drift);
-            const d = msg.drift;
-            audit.append({ actor: hostId, action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
+            const d = boundDrift(msg.drift);
+            const host = hostId;
+            store.tx(() => {
+              drift.onDrift(host, d);
+              audit.append({ actor: host, action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
+            });
           }
         } catch (err) {
-          log.warn({ host: hostId, err: (err as Error).message }, 'agent stream refused');
+          log.warn({ host: hostId, err: errorMessage(err) }, 'agent stream refused');
           call.destroy(toServiceError(err));
         }
       });
       const gone = () => {
+        clearTimeout(helloTimer);
         if (hostId && fleet.detach(hostId, call)) {
           store.touchHost(hostId, iso());
           log.info({ host: hostId }, 'agent disconnected');
@@ -118,21 +186,38 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
 
     GetManifest(call: grpc.ServerUnaryCall<{ release_id: string; have: string[] }, ManifestAnswer>, cb: grpc.sendUnaryData<ManifestAnswer>) {
       try {
-        const answer = manifests.answer(call.request.release_id, call.request.have.slice(0, MAX_HAVE));
-        if (!answer) throw new FleetswapError('UNKNOWN_RELEASE', `no release ${call.request.release_id.slice(0, 12)}`);
+        const { release_id: releaseId, have } = call.request;
+        const host = fetcher(call, releaseId);
+        // A delta is computed only against a release the host may hold itself.
+        const bases = have.slice(0, MAX_HAVE).filter((id) => SHA256_RE.test(id) && (host === undefined || store.mayFetch(host, id)));
+        const answer = manifests.answer(releaseId, bases);
+        if (!answer) throw new FleetswapError('UNKNOWN_RELEASE', `no release ${releaseId.slice(0, 12)}`);
         cb(null, answer);
       } catch (err) {
         cb(toServiceError(err));
       }
     },
 
-    async FetchBlobs(call: grpc.ServerWritableStream<{ hashes: string[] }, BlobChunk>) {
-      const hashes = call.request.hashes;
+    async FetchBlobs(call: grpc.ServerWritableStream<{ hashes: string[]; release_id: string }, BlobChunk>) {
+      const { hashes, release_id: releaseId } = call.request;
+      let host: string | undefined;
+      let counted = false;
       try {
-        if (hashes.length > MAX_FETCH_HASHES) throw new FleetswapError('BAD_USAGE', `too many blobs in one fetch (${hashes.length})`);
+        host = fetcher(call, releaseId);
+        const inRelease = manifests.blobsOf(releaseId);
+        if (!inRelease) throw new FleetswapError('UNKNOWN_RELEASE', `no release ${releaseId.slice(0, 12)}`);
+        if (hashes.length > inRelease.size) throw new FleetswapError('BAD_USAGE', `${hashes.length} blobs asked for a release of ${inRelease.size}`);
         for (const hash of hashes) {
-          if (!SHA256_RE.test(hash) || !blobs.has(hash)) throw new FleetswapError('MISSING_BLOB', `no blob ${hash.slice(0, 64)}`);
+          if (!inRelease.has(hash)) {
+            refusals.count('fetch-denied');
+            throw new FleetswapError('NOT_AUTHORISED', `blob ${hash.slice(0, 64)} is not in release ${releaseId.slice(0, 12)}`);
+          }
+          if (!blobs.has(hash)) throw new FleetswapError('MISSING_BLOB', `no blob ${hash}`);
         }
+        const key = host ?? call.getPeer();
+        if ((fetching.get(key) ?? 0) >= MAX_FETCHES_PER_HOST) throw new FleetswapError('REFUSED', `${key} already has ${MAX_FETCHES_PER_HOST} fetches running`);
+        fetching.set(key, (fetching.get(key) ?? 0) + 1);
+        counted = true;
         for (const hash of hashes) {
           if (call.cancelled) return;
           for await (const data of blobs.read(hash)) {
@@ -143,9 +228,17 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         }
         call.end();
       } catch (err) {
-        call.destroy(toServiceError(err));
+        // grpc-js sends a server stream's status from end(): an 'error' event sets it and ends the
+        // stream, where destroy() would leave the client waiting for a status that never comes.
+        call.emit('error', toServiceError(err));
+      } finally {
+        if (counted) {
+          const key = host ?? call.getPeer();
+          const n = (fetching.get(key) ?? 1) - 1;
+          if (n > 0) fetching.set(key, n);
+          else fetching.delete(key);
+        }
       }
     },
   };
 }
-

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { ChainChecker, GENESIS, entryHash, type ChainBreak } from '../shared/audit-chain.js';
 import type { Clock } from './rollout.js';
 import type { AuditEntry, Store } from './store.js';
 
@@ -14,13 +14,6 @@ export interface AuditRecord {
   detail?: Record<string, unknown>;
 }
 
-export interface AuditBreak {
-  id: number;
-  what: 'changed' | 'removed';
-  message: string;
-}
-
-const GENESIS = '0'.repeat(64);
 
 /**
  * AuditLog is the append-only, hash-chained log of every authorised action
@@ -30,31 +23,54 @@ const GENESIS = '0'.repeat(64);
  * count, at the end: the log's head is remembered with every append).
  */
 export class AuditLog {
-  private last: { id: number; hash: string };
+  /** The highest entry this process saw committed: a log that ends before it lost its tail. */
+  private head: { id: number; hash: string };
 
   constructor(
     private readonly store: Store,
     private readonly now: Clock,
   ) {
     const last = store.lastAudit();
-    this.last = last ? { id: last.id, hash: last.hash } : { id: 0, hash: GENESIS };
+    this.head = last ? { id: last.id, hash: last.hash } : { id: 0, hash: GENESIS };
   }
 
+  /**
+   * append adds an entry in the caller's transaction, when there is one, so
+   * an action and its entry land together or not at all. The entry before is
+   * read from the database, not from memory: a rolled-back append leaves no
+   * gap behind.
+   */
   append(r: AuditRecord): AuditEntry {
-    const e: Omit<AuditEntry, 'hash'> = {
-      id: this.last.id + 1,
-      at: new Date(this.now()).toISOString(),
-      actor: r.actor || 'unknown',
-      action: r.action,
-      target: r.target,
-      reason: r.reason ?? '',
-      detail: JSON.stringify(r.detail ?? {}),
-      prev: this.last.hash,
-    };
-    const entry = { ...e, hash: entryHash(e) };
-    this.store.appendAudit(entry);
-    this.last = { id: entry.id, hash: entry.hash };
+    const entry = this.store.tx(() => {
+      const last = this.store.lastAudit();
+      const e: Omit<AuditEntry, 'hash'> = {
+        id: (last?.id ?? 0) + 1,
+        at: new Date(this.now()).toISOString(),
+        actor: r.actor || 'unknown',
+        action: r.action,
+        target: r.target,
+        reason: r.reason ?? '',
+        detail: JSON.stringify(r.detail ?? {}),
+        prev: last?.hash ?? GENESIS,
+      };
+      const full = { ...e, hash: entryHash(e) };
+      this.store.appendAudit(full);
+      return full;
+    });
+    this.store.afterCommit(() => {
+      if (entry.id > this.head.id) this.head = { id: entry.id, hash: entry.hash };
+    });
     return entry;
+  }
+
+  /** page is up to `limit` entries after entry `after`, in order. */
+  page(after: number, limit: number): AuditEntry[] {
+    return this.store.auditPage(after, limit);
+  }
+
+  /** headOf is the newest entry committed, as this process knows it. */
+  headOf(): { id: number; hash: string } {
+    return { ...this.head };
   }
 
   entries(): Iterable<AuditEntry> {
@@ -62,20 +78,11 @@ export class AuditLog {
   }
 
   /** verify walks the chain and names the first entry changed or removed; undefined if the log is whole. */
-  verify(): AuditBreak | undefined {
-    let prev = { id: 0, hash: GENESIS };
-    for (const e of this.store.auditEntries()) {
-      if (e.id !== prev.id + 1) return { id: prev.id + 1, what: 'removed', message: `entry #${prev.id + 1} was removed (the log goes from #${prev.id} to #${e.id})` };
-      if (e.prev !== prev.hash) return { id: e.id, what: 'changed', message: `entry #${e.id} does not follow #${prev.id}: it or the one before was changed` };
-      if (entryHash(e) !== e.hash) return { id: e.id, what: 'changed', message: `entry #${e.id} was changed (${e.at} ${e.actor} ${e.action} ${e.target})` };
-      prev = { id: e.id, hash: e.hash };
-    }
-    if (prev.id < this.last.id) return { id: prev.id + 1, what: 'removed', message: `entries from #${prev.id + 1} to #${this.last.id} were removed` };
-    return undefined;
+  verify(): ChainBreak | undefined {
+    const chain = new ChainChecker();
+    for (const e of this.store.auditEntries()) if (chain.next(e)) break;
+    return chain.end(this.head.id);
   }
+
 }
 
-function entryHash(e: Omit<AuditEntry, 'hash'>): string {
-  // A fixed field order, each field length-prefixed by JSON: no two entries hash alike by shifting text between fields.
-  return createHash('sha256').update(JSON.stringify([e.id, e.at, e.actor, e.action, e.target, e.reason, e.detail, e.prev])).digest('hex');
-}

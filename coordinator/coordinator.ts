@@ -11,6 +11,8 @@ import { Fleet } from './fleet.js';
 import { serverCredentials, type Transport } from '../shared/tls.js';
 import { AuditLog } from './audit.js';
 import { Auth } from './auth.js';
+import { edgeInterceptor, withMessageLimits } from './edge.js';
+import { Refusals } from './refusals.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
 import type { JudgeConfig } from './judge.js';
 import type { SigningPolicy } from './releases.js';
@@ -55,6 +57,7 @@ export class Coordinator {
   readonly drift: DriftMonitor;
   readonly audit: AuditLog;
   readonly auth: Auth;
+  readonly refusals = new Refusals();
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -77,16 +80,16 @@ export class Coordinator {
       decisionGraceMs: opts.decisionGraceMs,
       audit: this.audit,
     });
+    this.auth = new Auth(this.store, now, this.log);
     this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
-    this.server = new grpc.Server(serverOptions);
+    this.server = new grpc.Server({ ...serverOptions, interceptors: [edgeInterceptor(this.transport, this.auth, this.refusals)] });
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
-    this.auth = new Auth(this.store, now, this.log);
-    if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears');
-    const deps = { uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
+    if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears, and anyone can fetch code (every release, config included)');
+    const deps = { refusals: this.refusals, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
     const svc = services();
-    this.server.addService(svc.agent.service, agentService(deps));
-    this.server.addService(svc.admin.service, adminService(deps));
+    this.server.addService(withMessageLimits(svc.agent.service, this.refusals), agentService(deps));
+    this.server.addService(withMessageLimits(svc.admin.service, this.refusals), adminService(deps));
   }
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {

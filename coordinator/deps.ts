@@ -6,6 +6,7 @@ import type { BlobStore } from './blob-store.js';
 import type { DriftMonitor } from './drift.js';
 import type { SigningPolicy } from './releases.js';
 import type { Fleet } from './fleet.js';
+import type { Refusals } from './refusals.js';
 import type { Clock, RolloutEngine } from './rollout.js';
 import type { Store } from './store.js';
 import type { VitalsSink } from './vitals.js';
@@ -21,6 +22,7 @@ export interface ServiceDeps {
   drift: DriftMonitor;
   audit: AuditLog;
   auth: Auth;
+  refusals: Refusals;
   signing: SigningPolicy;
   /** The most one upload may send per second. */
   uploadBytesPerSecond: number;

@@ -22,6 +22,7 @@ export interface ManifestAnswer {
 export class ManifestServer {
   private readonly parsed = new Map<string, Manifest>();
   private readonly deltas = new Map<string, Buffer>();
+  private readonly blobSets = new Map<string, Set<string>>();
 
   constructor(private readonly store: Store) {}
 
@@ -33,6 +34,17 @@ export class ManifestServer {
     if (base === undefined) return full;
     const delta = this.delta(base, releaseId);
     return delta.length < target.manifest.length ? { manifest: Buffer.alloc(0), delta, delta_base: base, signatures: target.signatures } : full;
+  }
+
+  /** blobsOf is the set of blob hashes a release's files name, or undefined for an unknown release. */
+  blobsOf(releaseId: string): ReadonlySet<string> | undefined {
+    let set = this.blobSets.get(releaseId);
+    if (!set) {
+      if (!this.store.releaseById(releaseId)) return undefined;
+      set = new Set(this.manifest(releaseId).entries.flatMap((e) => (e.type === 'file' ? [e.sha256] : [])));
+      remember(this.blobSets, releaseId, set);
+    }
+    return set;
   }
 
   private delta(base: string, target: string): Buffer {

@@ -161,4 +161,19 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at TEXT
   );
   `,
+  // Per-host directive generations (hosts.directive_generation is the
+  // counter; the fleet-wide one in meta is gone), and which releases each
+  // host was ever directed to hold: only those are served to it.
+  `
+  DELETE FROM meta WHERE key = 'generation';
+  CREATE TABLE host_releases (
+    host_id TEXT NOT NULL,
+    release_id TEXT NOT NULL,
+    PRIMARY KEY (host_id, release_id)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO host_releases SELECT id, desired_release FROM hosts WHERE desired_release != '';
+  INSERT OR IGNORE INTO host_releases SELECT id, directive_release FROM hosts WHERE directive_release != '';
+  INSERT OR IGNORE INTO host_releases SELECT rh.host_id, r.release_id FROM rollout_hosts rh JOIN rollouts r ON r.id = rh.rollout_id;
+  INSERT OR IGNORE INTO host_releases SELECT host_id, target FROM rollout_hosts WHERE target != '';
+  `,
 ];

@@ -603,9 +603,9 @@ export class RolloutEngine {
       } else {
         this.transition(r, endsAs, why, { paused_from: '' });
       }
+      if (endsAs === 'rolled_back') this.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
     });
     this.flush(outbox);
-    if (endsAs === 'rolled_back') this.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
     this.log.warn({ rollout: r.id, release: r.release_id, hosts: outbox.length }, why);
   }
 
@@ -694,8 +694,10 @@ export class RolloutEngine {
   }
 
   private pauseWith(r: RolloutRow, why: string): void {
-    this.transition(r, 'paused', why, { paused_from: r.state, deadline_at: 0 });
-    if (!why.startsWith('paused by ')) this.audit({ actor: 'fleetswap (automatic)', action: 'pause', target: `rollout #${r.id}`, reason: why });
+    this.store.tx(() => {
+      this.transition(r, 'paused', why, { paused_from: r.state, deadline_at: 0 });
+      if (!why.startsWith('paused by ')) this.audit({ actor: 'fleetswap (automatic)', action: 'pause', target: `rollout #${r.id}`, reason: why });
+    });
   }
 
   private phaseTimeout(r: RolloutRow, state: RolloutState): number {
@@ -719,14 +721,20 @@ export class RolloutEngine {
 
   /** directive stores a new directive for a host (and its desired release); sending waits for the commit. */
   private directive(hostId: string, kind: DirectiveKind, releaseId: string, desired?: string): Directive {
-    const d: Directive = { generation: this.store.nextGeneration(), kind, release_id: releaseId };
+    const d: Directive = { generation: this.store.nextGeneration(hostId), kind, release_id: releaseId };
     this.store.setDirective(hostId, d, desired);
     return d;
   }
 
-  /** flush sends what was committed; while halted, switches stay stored and go out at unhalt. */
+  /**
+   * flush sends what was stored, once the outermost transaction has committed
+   * (an operator action commits with its audit entry); while halted, switches
+   * stay stored and go out at unhalt.
+   */
   private flush(outbox: [string, Directive][]): void {
-    for (const [hostId, d] of outbox) if (this.maySend(d.kind)) this.fleet.send(hostId, d);
+    this.store.afterCommit(() => {
+      for (const [hostId, d] of outbox) if (this.maySend(d.kind)) this.fleet.send(hostId, d);
+    });
   }
 
   /** maySend holds back anything that switches while a halt is in force. */
@@ -737,7 +745,7 @@ export class RolloutEngine {
   /** direct stores and sends one host a directive outside a rollout (drift repair, clean-up); its desired release stays. */
   direct(hostId: string, kind: HostDirective, releaseId: string): void {
     const d = this.store.tx(() => this.directive(hostId, kind, releaseId));
-    if (this.maySend(kind)) this.fleet.send(hostId, d);
+    this.flush([[hostId, d]]);
   }
 
   /** switching is the hosts an active rollout has told to switch and not yet heard back from. */

@@ -9,19 +9,26 @@ describe('Store', () => {
   let dir = '';
   afterEach(() => cleanup(dir));
 
-  it('hands out generations that only grow, across reopen and past what hosts report', async () => {
+  it('hands out generations per host that only grow, across reopen and past what the host reports', async () => {
     dir = await tempDir();
     const path = join(dir, 'state.db');
     let store = new Store(path);
     expect(store.schemaVersion()).toBe(MIGRATIONS.length);
-    expect([store.nextGeneration(), store.nextGeneration()]).toEqual([1, 2]);
+    const seen = (id: string, last_generation: number) =>
+      store.upsertHostSeen({ id, tags: {}, slot_count: 5, slots: [], live_release: '', last_generation, unsigned_allowed: false, at: new Date(0).toISOString() });
+    seen('web-1', 0);
+    seen('web-2', 0);
+    expect([store.nextGeneration('web-1'), store.nextGeneration('web-1')]).toEqual([1, 2]);
     store.close();
     store = new Store(path);
-    expect(store.nextGeneration()).toBe(3);
-    // A host remembers generation 40 (the database was restored from an older backup).
-    store.raiseGeneration(40);
-    store.raiseGeneration(7);
-    expect(store.nextGeneration()).toBe(41);
+    expect(store.nextGeneration('web-1')).toBe(3);
+    // web-2 remembers generation 40 (the database was restored from an older backup): its next is above that.
+    seen('web-2', 40);
+    seen('web-2', 7);
+    expect(store.nextGeneration('web-2')).toBe(41);
+    // A claim moves that host's counter alone.
+    expect(store.nextGeneration('web-1')).toBe(4);
+    expect(() => store.nextGeneration('nobody')).toThrow(/no host nobody/);
     store.close();
   });
 

@@ -128,6 +128,8 @@ export class Store {
   // better-sqlite3 does not cache statements; preparing once matters when
   // every host's report runs several queries.
   private readonly statements = new Map<string, Statement>();
+  private depth = 0;
+  private committed: (() => void)[] = [];
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -168,30 +170,60 @@ export class Store {
     }
   }
 
-  /** tx runs fn in one transaction: all of its writes land, or none. */
+  /**
+   * tx runs fn in one transaction: all of its writes land, or none. Nested
+   * calls join the outermost one; what was registered with afterCommit runs
+   * once that commits, and is dropped if it rolls back.
+   */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    this.depth++;
+    let out: T;
+    try {
+      out = this.db.transaction(fn)();
+    } catch (err) {
+      if (this.depth === 1) this.committed = [];
+      throw err;
+    } finally {
+      this.depth--;
+    }
+    if (this.depth === 0) {
+      const run = this.committed;
+      this.committed = [];
+      for (const f of run) f();
+    }
+    return out;
+  }
+
+  /**
+   * afterCommit runs fn once the transaction in progress has committed, or at
+   * once outside one. Sending a directive goes through here: nothing leaves
+   * the coordinator that the database could still forget (DESIGN invariant 7).
+   */
+  afterCommit(fn: () => void): void {
+    if (this.depth === 0) fn();
+    else this.committed.push(fn);
   }
 
   // ---- generations ----
 
-  /** nextGeneration hands out directive generations; they only grow, across restarts too. */
-  nextGeneration(): number {
-    const row = this.stmt(`SELECT value FROM meta WHERE key = 'generation'`).get() as Raw | undefined;
-    const next = (row ? Number(row.value) : 0) + 1;
-    this.stmt(`INSERT INTO meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(next));
-    return next;
+  /**
+   * nextGeneration hands out the host's next directive generation. Counters
+   * are per host: a generation a host claims (hello, report) can only move
+   * its own counter, never the fleet's. The next one is above both what was
+   * issued and what the host says it applied, so that after a restore from
+   * an older backup new directives are still newer than the ones it remembers.
+   */
+  nextGeneration(hostId: string): number {
+    const row = this.stmt(`UPDATE hosts SET directive_generation = max(directive_generation, last_generation) + 1 WHERE id = ? RETURNING directive_generation`).get(hostId) as Raw | undefined;
+    if (!row) throw new FleetswapError('INTERNAL', `no host ${hostId} to direct`);
+    return row.directive_generation as number;
   }
 
-  /**
-   * raiseGeneration keeps the counter above what any host has applied: after
-   * a restore from an older backup, new directives must still be newer than
-   * the ones agents remember, or they would be ignored as replays.
-   */
-  raiseGeneration(seen: number): void {
-    this.db
-      .prepare(`INSERT INTO meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`)
-      .run(String(seen));
+  // ---- which releases a host may fetch ----
+
+  /** mayFetch says whether the coordinator ever directed `hostId` to hold `releaseId` (only those are served to it). */
+  mayFetch(hostId: string, releaseId: string): boolean {
+    return this.stmt(`SELECT 1 FROM host_releases WHERE host_id = ? AND release_id = ?`).get(hostId, releaseId) !== undefined;
   }
 
   // ---- releases ----
@@ -309,12 +341,11 @@ export class Store {
   }
 
   setDirective(hostId: string, d: { generation: number; kind: DirectiveKind; release_id: string }, desired?: string): void {
-    this.db
-      .prepare(
-        `UPDATE hosts SET directive_generation = @generation, directive_kind = @kind, directive_release = @release_id,
-           desired_release = coalesce(@desired, desired_release) WHERE id = @hostId`,
-      )
-      .run({ ...d, hostId, desired: desired ?? null });
+    this.stmt(
+      `UPDATE hosts SET directive_generation = @generation, directive_kind = @kind, directive_release = @release_id,
+         desired_release = coalesce(@desired, desired_release) WHERE id = @hostId`,
+    ).run({ ...d, hostId, desired: desired ?? null });
+    if (d.release_id) this.stmt(`INSERT OR IGNORE INTO host_releases(host_id, release_id) VALUES (?, ?)`).run(hostId, d.release_id);
   }
 
   // ---- desired-state history ----
@@ -394,6 +425,10 @@ export class Store {
 
   appendAudit(e: AuditEntry): void {
     this.stmt(`INSERT INTO audit(id, at, actor, action, target, reason, detail, prev, hash) VALUES (@id, @at, @actor, @action, @target, @reason, @detail, @prev, @hash)`).run(e);
+  }
+
+  auditPage(after: number, limit: number): AuditEntry[] {
+    return this.stmt(`SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?`).all(after, limit) as AuditEntry[];
   }
 
   lastAudit(): AuditEntry | undefined {

@@ -14,7 +14,10 @@ export interface VitalsOptions {
 
 // A sample more than this far from the coordinator's clock is refused: a
 // host with a broken clock must not land in another window's judgement.
-const MAX_CLOCK_SKEW_MS = 10 * 60_000;
+// Samples come late (an agent sends its backlog after an outage) but never
+// early: one from the future would stay in the window past its trimming.
+const MAX_AGE_MS = 10 * 60_000;
+const MAX_AHEAD_MS = 5_000;
 const MAX_BATCH = 10_000;
 const PRUNE_EVERY_MS = 60_000;
 
@@ -134,7 +137,8 @@ function valid(s: VitalsSample, now: number): boolean {
     s.cpu_pct <= 100.5 &&
     s.mem_pct <= 100.5 &&
     Number.isInteger(s.error_lines) &&
-    Math.abs(s.ts_ms - now) <= MAX_CLOCK_SKEW_MS &&
+    s.ts_ms >= now - MAX_AGE_MS &&
+    s.ts_ms <= now + MAX_AHEAD_MS &&
     s.release_id.length <= 64
   );
 }

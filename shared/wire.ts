@@ -288,6 +288,8 @@ export interface StatusReply {
   halt?: HaltState | null;
   now_ms: number;
   insecure: boolean;
+  /** What was refused at the coordinator's edge since start, by kind. */
+  refusals: Record<string, number>;
 }
 
 export interface Host {

@@ -29,8 +29,8 @@ function tampering(address: string, tamper: Tamper): { source: ContentSource; cl
         const spoil = (b: Buffer) => Buffer.from(b.toString().replace('"owner":"tests"', '"owner":"evil!"'));
         return { ...reply, manifest: spoil(reply.manifest), delta: spoil(reply.delta) };
       },
-      async *blobs(hashes, signal) {
-        for await (const chunk of real.blobs(hashes, signal)) {
+      async *blobs(releaseId, hashes, signal) {
+        for await (const chunk of real.blobs(releaseId, hashes, signal)) {
           if (blobsLeft > 0 && chunk.data.length > 0) {
             blobsLeft--;
             const bad = Buffer.from(chunk.data);

@@ -1,0 +1,108 @@
+import * as grpc from '@grpc/grpc-js';
+import { errorMessage } from '../shared/errors.js';
+import { MAX_MESSAGE_BYTES } from '../shared/proto.js';
+import { peerIdentity, type PeerIdentity, type Transport } from '../shared/tls.js';
+import { FleetswapError } from '../shared/errors.js';
+import type { Auth } from './auth.js';
+import type { Refusals } from './refusals.js';
+
+// The coordinator's edge: who may open a call at all, and how large a
+// message each method accepts. Both are checked before a handler runs, so a
+// stranger cannot make the coordinator read (let alone decode) a message.
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * MESSAGE_LIMITS is the largest request message each method accepts, in
+ * bytes. A manifest (RegisterRelease) is the only message that needs the
+ * channel-wide 64 MiB; an agent's stream messages are a few KiB.
+ */
+const MESSAGE_LIMITS: Readonly<Record<string, number>> = {
+  '/fleetswap.v1.AgentService/Connect': 1 * MiB,
+  '/fleetswap.v1.AgentService/GetManifest': 64 * KiB,
+  // 200,000 hashes of 64 hex digits: a whole manifest's worth.
+  '/fleetswap.v1.AgentService/FetchBlobs': 16 * MiB,
+  '/fleetswap.v1.AdminService/RegisterRelease': MAX_MESSAGE_BYTES,
+  '/fleetswap.v1.AdminService/MissingBlobs': 16 * MiB,
+  '/fleetswap.v1.AdminService/UploadBlobs': 2 * MiB,
+};
+const DEFAULT_LIMIT = 1 * MiB;
+
+/** messageLimit is the largest request message `path` accepts. */
+export function messageLimit(path: string): number {
+  return MESSAGE_LIMITS[path] ?? DEFAULT_LIMIT;
+}
+
+/**
+ * withMessageLimits wraps a service definition so that a request message over
+ * its method's limit is refused before it is decoded into objects (grpc-js
+ * checks only the channel-wide limit).
+ */
+export function withMessageLimits(def: grpc.ServiceDefinition, refusals: Refusals): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, m] of Object.entries(def as Record<string, grpc.MethodDefinition<unknown, unknown>>)) {
+    const limit = messageLimit(m.path);
+    const decode = m.requestDeserialize;
+    out[name] = {
+      ...m,
+      requestDeserialize: (buf: Buffer) => {
+        if (buf.length > limit) {
+          refusals.count('oversize');
+          throw new Error(`a ${name} message of ${buf.length} bytes is over its limit of ${limit}`);
+        }
+        return decode(buf);
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
+/**
+ * agentIdentity is who an agent call comes from: under TLS the name of its
+ * agent certificate from the fleet CA, or a refusal; in plaintext nobody can
+ * be told apart, and undefined says so.
+ */
+export function agentIdentity(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthContext'>, transport: Transport): PeerIdentity | undefined {
+  if ('insecure' in transport) return undefined;
+  const peer = peerIdentity(call.getAuthContext().sslPeerCertificate?.raw, transport.tls.ca);
+  if (!peer) throw new FleetswapError('NOT_AUTHORISED', 'agents need a client certificate from the fleet CA (fleetswap ca issue DIR HOST --role agent; agent --cert --key)');
+  if (peer.role !== 'agent') throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} is for a ${peer.role || 'no'} role, not an agent`);
+  return peer;
+}
+
+const AGENT_SERVICE = '/fleetswap.v1.AgentService/';
+const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
+
+/**
+ * edgeInterceptor refuses a call before any of its messages is read: agent
+ * calls under TLS need an agent certificate, admin calls a token whose role
+ * allows the method. The handlers check again with the request in hand
+ * (which host, which release); this only keeps strangers from being read.
+ */
+export function edgeInterceptor(transport: Transport, auth: Auth, refusals: Refusals): grpc.ServerInterceptor {
+  return (method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMetadata: (metadata, pass) => {
+            try {
+              if (method.path.startsWith(AGENT_SERVICE)) agentIdentity(call, transport);
+              else if (method.path.startsWith(ADMIN_SERVICE)) auth.authorize(method.path.slice(ADMIN_SERVICE.length), metadata);
+            } catch (err) {
+              refusals.count('unauthenticated');
+              call.sendStatus({ code: grpc.status.PERMISSION_DENIED, details: errorMessage(err), metadata: codeMetadata(err) });
+              return;
+            }
+            pass(metadata);
+          },
+        });
+      },
+    });
+}
+
+function codeMetadata(err: unknown): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('fleetswap-code', err instanceof FleetswapError ? err.code : 'NOT_AUTHORISED');
+  return md;
+}

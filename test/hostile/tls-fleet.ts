@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { Agent, AgentOptions } from '../../agent/agent.js';
+import { caInit, caIssue } from '../../cli/ca.js';
+import type { Coordinator, CoordinatorOptions } from '../../coordinator/coordinator.js';
+import { channelOptions, services } from '../../shared/proto.js';
+import { channelCredentials, type TlsFiles } from '../../shared/tls.js';
+import { AdminClient, TEST_TOKEN, aCoordinator, anAgent, tempDir } from '../fixtures.js';
+
+// A fleet over TLS with its own CA, in one process: what the attack tests
+// start from. Every client here is a real grpc-js client with real
+// certificates (or none), talking to a real coordinator on 127.0.0.1.
+
+export interface TlsFleet {
+  dir: string;
+  coordinator: Coordinator;
+  /** files issues (once) and reads a certificate for `name` with `role`. */
+  files(name: string, role?: 'agent' | 'coordinator' | 'admin'): Promise<TlsFiles>;
+  /** agentClient is a raw AgentService client presenting `name`'s certificate, or none. */
+  agentClient(name?: string): Promise<grpc.Client>;
+  admin(): AdminClient;
+  anAgent(id: string, opts?: Partial<AgentOptions>): Promise<Agent>;
+}
+
+export async function aTlsFleet(opts: Partial<CoordinatorOptions> = {}): Promise<TlsFleet> {
+  const dir = await tempDir();
+  const ca = join(dir, 'ca');
+  await caInit(ca);
+  const issued = new Set<string>();
+  const caPem = await readFile(join(ca, 'ca.crt'));
+  const files = async (name: string, role: 'agent' | 'coordinator' | 'admin' = 'agent'): Promise<TlsFiles> => {
+    if (!issued.has(name)) {
+      await caIssue(ca, name, role, role === 'coordinator' ? ['127.0.0.1'] : []);
+      issued.add(name);
+    }
+    return { ca: caPem, cert: await readFile(join(ca, `${name}.crt`)), key: await readFile(join(ca, `${name}.key`)) };
+  };
+  const coordinator = await aCoordinator(join(dir, 'data'), { transport: { tls: await files('coordinator', 'coordinator') }, ...opts });
+  const clients: grpc.Client[] = [];
+  return {
+    dir,
+    coordinator,
+    files,
+    async agentClient(name) {
+      const tls = name ? await files(name) : { ca: caPem };
+      const c = new (services().agent)(coordinator.address, channelCredentials({ tls }), channelOptions);
+      clients.push(c);
+      return c;
+    },
+    admin: () => new AdminClient(coordinator.address, TEST_TOKEN, { tls: { ca: caPem } }),
+    anAgent: async (id, o = {}) => anAgent(coordinator.address, join(dir, id), { id, transport: { tls: await files(id) }, ...o }),
+  };
+}
+
+/** call makes one unary call and gives back its reply or its error. */
+export function unary<T>(client: grpc.Client, method: string, req: unknown): Promise<{ ok: T } | { err: grpc.ServiceError }> {
+  return new Promise((resolve) => {
+    (client as unknown as Record<string, (req: unknown, cb: (err: grpc.ServiceError | null, res: T) => void) => void>)[method]!(req, (err, res) =>
+      resolve(err ? { err } : { ok: res }),
+    );
+  });
+}
+
+/** drain reads a server stream to its end: the chunks it gave, or the error that ended it. */
+export function drain<T>(stream: grpc.ClientReadableStream<T>): Promise<{ chunks: T[]; err?: grpc.ServiceError }> {
+  return new Promise((resolve) => {
+    const chunks: T[] = [];
+    stream.on('data', (c: T) => chunks.push(c));
+    stream.on('error', (err: grpc.ServiceError) => resolve({ chunks, err }));
+    stream.on('end', () => resolve({ chunks }));
+  });
+}
