@@ -12,8 +12,6 @@ import type { AgentCall } from './fleet.js';
 import { ManifestServer, type ManifestAnswer } from './manifests.js';
 
 const MAX_HAVE = 16;
-/** A stream that has not said hello by then is closed: an idle stranger holds no stream open. */
-export const HELLO_TIMEOUT_MS = 10_000;
 /** Fetches one host may run at once: a loop of large requests cannot take the coordinator's disk from the fleet. */
 const MAX_FETCHES_PER_HOST = 4;
 
@@ -132,8 +130,8 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       let hostId: string | undefined;
       const helloTimer = setTimeout(() => {
         refusals.count('hello-timeout');
-        call.destroy(toServiceError(new FleetswapError('BAD_USAGE', `no hello within ${HELLO_TIMEOUT_MS / 1000} s of opening the stream`)));
-      }, HELLO_TIMEOUT_MS);
+        endWith(call, new FleetswapError('BAD_USAGE', `no hello within ${deps.helloTimeoutMs / 1000} s of opening the stream`));
+      }, deps.helloTimeoutMs);
       call.on('data', (msg: AgentMessage) => {
         try {
           if (msg.hello) {
@@ -165,7 +163,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
           }
         } catch (err) {
           log.warn({ host: hostId, err: errorMessage(err) }, 'agent stream refused');
-          call.destroy(toServiceError(err));
+          endWith(call, err);
         }
       });
       const gone = () => {
@@ -228,9 +226,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         }
         call.end();
       } catch (err) {
-        // grpc-js sends a server stream's status from end(): an 'error' event sets it and ends the
-        // stream, where destroy() would leave the client waiting for a status that never comes.
-        call.emit('error', toServiceError(err));
+        endWith(call, err);
       } finally {
         if (counted) {
           const key = host ?? call.getPeer();
@@ -241,4 +237,13 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       }
     },
   };
+}
+
+/**
+ * endWith ends a server stream with the error's status. grpc-js sends a
+ * stream's status from end(): an 'error' event sets it and ends the stream,
+ * where destroy() would leave the client waiting for a status that never comes.
+ */
+function endWith(call: AgentCall | grpc.ServerWritableStream<unknown, unknown>, err: unknown): void {
+  call.emit('error', toServiceError(err));
 }

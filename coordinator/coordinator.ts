@@ -42,6 +42,8 @@ export interface CoordinatorOptions {
   transport?: Transport;
   /** The most one push may upload per second. @default 256 MiB */
   uploadBytesPerSecond?: number;
+  /** How long a new agent stream may go without a hello; an idle stranger holds no stream open. @default 10 s */
+  helloTimeoutMs?: number;
 }
 
 const DRIFT_TICK_MS = 1_000;
@@ -86,10 +88,10 @@ export class Coordinator {
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears, and anyone can fetch code (every release, config included)');
-    const deps = { refusals: this.refusals, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
+    const deps = { refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
     const svc = services();
-    this.server.addService(withMessageLimits(svc.agent.service, this.refusals), agentService(deps));
-    this.server.addService(withMessageLimits(svc.admin.service, this.refusals), adminService(deps));
+    this.server.addService(withMessageLimits(svc.agent.service), agentService(deps));
+    this.server.addService(withMessageLimits(svc.admin.service), adminService(deps));
   }
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {

@@ -26,6 +26,8 @@ export interface ServiceDeps {
   signing: SigningPolicy;
   /** The most one upload may send per second. */
   uploadBytesPerSecond: number;
+  /** How long a new stream may go without a hello before it is closed. */
+  helloTimeoutMs: number;
   now: Clock;
   log: Logger;
 }

@@ -34,25 +34,24 @@ export function messageLimit(path: string): number {
   return MESSAGE_LIMITS[path] ?? DEFAULT_LIMIT;
 }
 
+/** Oversize stands in for a request message over its method's limit, which is never decoded. */
+class Oversize {
+  constructor(readonly message: string) {}
+}
+
 /**
  * withMessageLimits wraps a service definition so that a request message over
- * its method's limit is refused before it is decoded into objects (grpc-js
- * checks only the channel-wide limit).
+ * its method's limit is not decoded into objects (grpc-js checks only the
+ * channel-wide limit); edgeInterceptor then ends the call with the reason.
  */
-export function withMessageLimits(def: grpc.ServiceDefinition, refusals: Refusals): grpc.ServiceDefinition {
+export function withMessageLimits(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, m] of Object.entries(def as Record<string, grpc.MethodDefinition<unknown, unknown>>)) {
     const limit = messageLimit(m.path);
     const decode = m.requestDeserialize;
     out[name] = {
       ...m,
-      requestDeserialize: (buf: Buffer) => {
-        if (buf.length > limit) {
-          refusals.count('oversize');
-          throw new Error(`a ${name} message of ${buf.length} bytes is over its limit of ${limit}`);
-        }
-        return decode(buf);
-      },
+      requestDeserialize: (buf: Buffer) => (buf.length > limit ? new Oversize(`a ${name} message of ${buf.length} bytes is over its limit of ${limit}`) : decode(buf)),
     };
   }
   return out as grpc.ServiceDefinition;
@@ -77,7 +76,7 @@ const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
 /**
  * edgeInterceptor refuses a call before any of its messages is read: agent
  * calls under TLS need an agent certificate, admin calls a token whose role
- * allows the method. The handlers check again with the request in hand
+ * allows the method. It also ends a call whose message was over its size. The handlers check again with the request in hand
  * (which host, which release); this only keeps strangers from being read.
  */
 export function edgeInterceptor(transport: Transport, auth: Auth, refusals: Refusals): grpc.ServerInterceptor {
@@ -95,6 +94,14 @@ export function edgeInterceptor(transport: Transport, auth: Auth, refusals: Refu
               return;
             }
             pass(metadata);
+          },
+          onReceiveMessage: (message, pass) => {
+            if (message instanceof Oversize) {
+              refusals.count('oversize');
+              call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: message.message });
+              return;
+            }
+            pass(message);
           },
         });
       },

@@ -7,7 +7,7 @@ export type RefusalKind =
   | 'unauthenticated' // a call without the certificate or token its service needs, refused before any message is read
   | 'fetch-denied' // a manifest or blobs of a release the host was never sent
   | 'hello-refused' // a hello that broke a rule (identity, ids, tags, slots, generation)
-  | 'hello-timeout' // a stream that said nothing for HELLO_TIMEOUT_MS
+  | 'hello-timeout' // a stream that said no hello in time (10 s)
   | 'generation-claim' // a host claimed a directive generation beyond what it was issued (audited)
   | 'report-refused' // a report for a generation never issued
   | 'vitals-throttled' // samples over a host's rate
