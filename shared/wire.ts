@@ -1,7 +1,7 @@
 // TypeScript mirror of proto/fleetswap.proto as @grpc/proto-loader decodes it
 // (keepCase, longs as Number, enums as String, defaults filled in).
 
-import type { DriftEvent, DriftHost, DriftPath } from './drift.js';
+import type { DriftEvent, DriftHost, DriftPath, DriftState } from './drift.js';
 
 export type ReportKind = 'STAGED' | 'ACTIVATED' | 'FAILED' | 'REVERTED' | 'REPAIRED' | 'CLEANED';
 export type DirectiveKind = 'STAGE' | 'ACTIVATE' | 'REPAIR' | 'CLEAN';
@@ -288,6 +288,8 @@ export interface StatusReply {
   halt?: HaltState | null;
   now_ms: number;
   insecure: boolean;
+  /** Hosts the coordinator has no desired release for: no complete rollout covers their tags. */
+  no_release: number;
 }
 
 export interface Host {
@@ -303,6 +305,8 @@ export interface Host {
   last_error: string;
   last_vitals?: VitalsSample | null;
   unsigned_allowed: boolean;
+  /** As in the drift report: in-sync, no-release (nothing desired for it), offline, ... */
+  state: DriftState;
 }
 
 export interface DesiredChange {
