@@ -23,7 +23,7 @@ const MAX_HAVE = 16;
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
 export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, drift, join, audit, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
   const manifests = new ManifestServer(store);
 
@@ -58,8 +58,10 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     // Headers tell the agent its hello was accepted, so it resets its backoff.
     call.sendMetadata(new grpc.Metadata());
     log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
+    // A host that joins with nothing live is given its release first: it converges, it does not drift.
+    const joined = join.onHello(store.host(hello.host_id)!, hello);
     engine.onHello(store.host(hello.host_id)!, hello);
-    drift.onHello(store.host(hello.host_id)!);
+    if (!joined) drift.onHello(store.host(hello.host_id)!);
     return hello.host_id;
   };
 

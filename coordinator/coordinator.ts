@@ -12,6 +12,7 @@ import { serverCredentials, type Transport } from '../shared/tls.js';
 import { AuditLog } from './audit.js';
 import { Auth } from './auth.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
+import { JoinRule } from './join.js';
 import type { JudgeConfig } from './judge.js';
 import type { SigningPolicy } from './releases.js';
 import { RolloutEngine, type Clock } from './rollout.js';
@@ -53,6 +54,7 @@ export class Coordinator {
   readonly engine: RolloutEngine;
   readonly vitals: VitalsSink;
   readonly drift: DriftMonitor;
+  readonly join: JoinRule;
   readonly audit: AuditLog;
   readonly auth: Auth;
   private readonly server: grpc.Server;
@@ -78,12 +80,13 @@ export class Coordinator {
       audit: this.audit,
     });
     this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
+    this.join = new JoinRule(this.store, this.engine, this.audit, now, this.log);
     this.server = new grpc.Server(serverOptions);
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     this.auth = new Auth(this.store, now, this.log);
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears');
-    const deps = { uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
+    const deps = { uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, signing, now, log: this.log };
     const svc = services();
     this.server.addService(svc.agent.service, agentService(deps));
     this.server.addService(svc.admin.service, adminService(deps));
@@ -109,6 +112,7 @@ export class Coordinator {
       if (Date.now() - lastDrift >= DRIFT_TICK_MS) {
         lastDrift = Date.now();
         c.drift.tick();
+        c.join.tick();
       }
     }, opts.tickMs ?? 250);
     c.log.info({ address: c.address, data: opts.dataDir, schema: c.store.schemaVersion() }, 'coordinator listening');
