@@ -38,7 +38,7 @@ function aHost(host: string, state: DriftState, over: Partial<DriftHost> = {}): 
 }
 
 function aReport(hosts: DriftHost[]): DriftReport {
-  const summary = { hosts: hosts.length, 'in-sync': 0, 'content-drift': 0, 'version-drift': 0, offline: 0, converging: 0 };
+  const summary = { hosts: hosts.length, 'in-sync': 0, 'content-drift': 0, 'version-drift': 0, 'no-release': 0, offline: 0, converging: 0 };
   for (const h of hosts) summary[h.state]++;
   return { generated_at: '2025-03-04T10:15:30.123Z', coordinator: 'coord-a.internal', summary, hosts };
 }
@@ -141,6 +141,7 @@ describe('driftHtml', () => {
     expect(tiles.map(([st, n]) => [st, n])).toEqual([
       ['content-drift', 3],
       ['version-drift', 2],
+      ['no-release', 0],
       ['converging', 2],
       ['offline', 1],
       ['in-sync', 4],
@@ -155,9 +156,18 @@ describe('driftHtml', () => {
     expect(calm).not.toMatch(/class="tile[^"]*loud/);
   });
 
+  it('shows a host with no release loud, after the drifted, and says so in the verdict', () => {
+    const page = driftHtml(aReport([aHost('web-1', 'in-sync'), aHost('web-2', 'no-release', { desired: '', desired_id: '', live: '', live_id: '' }), aHost('web-3', 'version-drift')]));
+    expect(page).toContain('1 of 3 hosts drifted, 1 with no release');
+    expect(hostRows(page).map((r) => r.host)).toEqual(['web-3', 'web-2', 'web-1']);
+    expect(page).toMatch(/<label class="tile s-no-release loud" data-state="no-release">.*?<b>1<\/b><span>no release<\/span>/);
+    expect(cells(rowOf(page, 'web-2')).slice(2, 5)).toEqual(['none', 'none', 'no release']);
+    expect(driftHtml(aReport([aHost('web-2', 'no-release', { desired: '', desired_id: '' })]))).toContain('<span class="verdict bad">1 with no release</span>');
+  });
+
   it('puts drifted hosts on top, in state order, then by host id with numbers in order', () => {
     expect(hostRows(html).map((r) => r.host)).toEqual(DISPLAY_ORDER);
-    expect(DRIFT_STATES).toEqual(['content-drift', 'version-drift', 'converging', 'offline', 'in-sync']);
+    expect(DRIFT_STATES).toEqual(['content-drift', 'version-drift', 'no-release', 'converging', 'offline', 'in-sync']);
   });
 
   it('shows every row without JavaScript: nothing is hidden in the page as sent', () => {

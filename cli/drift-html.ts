@@ -12,8 +12,11 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** DRIFTED are the states that mean a host serves the wrong code: loud on the page. */
+/** DRIFTED are the states that mean a host serves the wrong code. */
 const DRIFTED: ReadonlySet<DriftState> = new Set(['content-drift', 'version-drift']);
+
+/** LOUD are the states an operator must act on: drift, and a host with no release (in sync with nothing). */
+const LOUD: ReadonlySet<DriftState> = new Set([...DRIFTED, 'no-release']);
 
 /** PATHS_PER_EVENT caps the paths listed under one event; the rest become "+N more". */
 const PATHS_PER_EVENT = 20;
@@ -22,7 +25,7 @@ const COLUMNS = ['host', 'tags', 'desired', 'live', 'state', 'changed paths', 'f
 
 const STYLE = `
 :root{--ink:#1d232b;--mute:#5e6875;--line:#d9dee4;--bg:#f6f7f9;
---content-drift:#c62828;--version-drift:#d9580d;--converging:#1f63c6;--offline:#5f6b78;--in-sync:#2e7d32}
+--content-drift:#c62828;--version-drift:#d9580d;--no-release:#8e24aa;--converging:#1f63c6;--offline:#5f6b78;--in-sync:#2e7d32}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 body{margin:0;padding:20px 24px;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans","DejaVu Sans",sans-serif;color:var(--ink);background:#fff}
@@ -45,7 +48,7 @@ html:not(.js) .tile input{display:none}
 .js .tile[data-state]{cursor:pointer}
 .js .tile:has(input:not(:checked)){opacity:.35;background:#fff;color:var(--ink);border-color:var(--line);border-left-color:var(--c)}
 .js .tile:has(input:not(:checked)) span{color:var(--mute)}
-.s-content-drift{--c:var(--content-drift)}.s-version-drift{--c:var(--version-drift)}.s-converging{--c:var(--converging)}
+.s-content-drift{--c:var(--content-drift)}.s-version-drift{--c:var(--version-drift)}.s-no-release{--c:var(--no-release)}.s-converging{--c:var(--converging)}
 .s-offline{--c:var(--offline)}.s-in-sync{--c:var(--in-sync)}
 .filters{display:none;align-items:center;gap:12px;margin:0 0 10px}
 .js .filters{display:flex}
@@ -155,10 +158,9 @@ export function driftHtml(report: DriftReport): string {
   const hosts = sortHosts(report.hosts);
   const s = report.summary;
   const drifted = DRIFT_STATES.filter((st) => DRIFTED.has(st)).reduce((n, st) => n + (s[st] ?? 0), 0);
-  const verdict =
-    drifted > 0
-      ? `<span class="verdict bad">${drifted} of ${s.hosts} hosts drifted</span>`
-      : `<span class="verdict good">no drift on ${s.hosts} hosts</span>`;
+  const none = s['no-release'] ?? 0;
+  const problems = [drifted > 0 ? `${drifted} of ${s.hosts} hosts drifted` : '', none > 0 ? `${none} with no release` : ''].filter(Boolean);
+  const verdict = problems.length > 0 ? `<span class="verdict bad">${problems.join(', ')}</span>` : `<span class="verdict good">no drift on ${s.hosts} hosts</span>`;
   const title = `fleet drift — ${report.coordinator} — ${when(report.generated_at)} UTC`;
   return `<!doctype html>
 <html lang="en">
@@ -204,7 +206,7 @@ export function sortHosts(hosts: readonly DriftHost[]): DriftHost[] {
 }
 
 function tile(st: DriftState, n: number): string {
-  const cls = ['tile', `s-${st}`, n === 0 ? 'zero' : DRIFTED.has(st) ? 'loud' : ''].filter(Boolean).join(' ');
+  const cls = ['tile', `s-${st}`, n === 0 ? 'zero' : LOUD.has(st) ? 'loud' : ''].filter(Boolean).join(' ');
   return `<label class="${cls}" data-state="${st}"><input type="checkbox" name="state" value="${st}" checked><b>${n}</b><span>${words(st)}</span></label>`;
 }
 
@@ -235,7 +237,7 @@ function hostRows(h: DriftHost): string {
     `<td>${last ? esc(last.action) : '-'}</td>`,
     `<td class="when">${!last ? '-' : last.resolved_at === null ? '<span class="open">open</span>' : time(last.resolved_at)}</td>`,
   ];
-  const drifted = DRIFTED.has(h.state) ? ' drifted' : '';
+  const drifted = LOUD.has(h.state) ? ' drifted' : '';
   return `<tbody class="host s-${esc(h.state)}${drifted}" data-state="${esc(h.state)}" data-host="${esc(h.host)}" data-text="${esc(text)}">
 <tr>${cells.join('')}</tr>${h.events.length > 0 ? `\n<tr class="events"><td colspan="${COLUMNS.length}">${events(h.events, open.length)}</td></tr>` : ''}
 </tbody>`;

@@ -44,9 +44,10 @@ export function hostsTable(hosts: Host[], labels: Record<string, string>): strin
     t.push([
       h.id,
       Object.entries(h.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-',
-      h.connected ? 'connected' : 'offline',
+      // The drift state says more than connected (in-sync, converging, no-release); an older coordinator sends none.
+      h.state || (h.connected ? 'connected' : 'offline'),
       named(h.live_release, labels),
-      h.desired_release && h.desired_release !== h.live_release ? named(h.desired_release, labels) : h.desired_release ? '=' : '-',
+      h.desired_release && h.desired_release !== h.live_release ? named(h.desired_release, labels) : h.desired_release ? '=' : 'no release',
       h.slots.map((x) => `${x.index}:${labels[x.release_id] ?? short(x.release_id)}`).join(' ') || '-',
       h.last_seen,
       vitalsCell(h.last_vitals),
@@ -139,7 +140,7 @@ export function statusText(s: StatusReply): string {
   const lines = [
     haltBanner(s.halt),
     s.insecure ? 'WARNING: the coordinator runs in plaintext (--insecure): no TLS, no host identity from certificates, and anyone can fetch code' : '',
-    `hosts: ${s.hosts} known, ${s.connected} connected`,
+    `hosts: ${s.hosts} known, ${s.connected} connected${s.no_release ? `, ${s.no_release} with no release (no complete rollout covers their tags: see fleetswap drift)` : ''}`,
   ].filter(Boolean);
   const refused = Object.entries(s.refusals ?? {}).filter(([, n]) => n > 0);
   if (refused.length > 0) lines.push(`refused at the edge: ${refused.map(([k, n]) => `${n} ${k}`).join(', ')}`);

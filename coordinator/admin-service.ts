@@ -6,7 +6,7 @@ import type { BlobChunk, DeployRequest, HaltRequest, Host, RollbackRequest, Roll
 import type { ServiceDeps } from './deps.js';
 import type { ReleaseSignature } from '../shared/signing.js';
 import type { Auth, Caller } from './auth.js';
-import { driftReport } from './drift.js';
+import { driftReport, hostStates } from './drift.js';
 import { registerRelease } from './releases.js';
 
 // A page of the audit log: one reply stays small whatever the log's size.
@@ -186,11 +186,14 @@ function handlers(deps: ServiceDeps) {
         insecure: 'insecure' in deps.transport,
         refusals: deps.refusals.snapshot(),
         now_ms: now(),
+        no_release: hosts.filter((h) => !h.desired_release).length,
       };
     }),
 
-    ListHosts: unary(() => ({
-      hosts: store.hosts().map(
+    ListHosts: unary(() => {
+      const rows = store.hosts();
+      const states = hostStates(store, fleet, rows);
+      const hosts = rows.map(
         (h): Host => ({
           id: h.id,
           tags: h.tags,
@@ -204,11 +207,11 @@ function handlers(deps: ServiceDeps) {
           last_error: h.last_error,
           last_vitals: vitals.last(h.id) ?? null,
           unsigned_allowed: h.unsigned_allowed,
+          state: states.get(h.id) ?? 'offline',
         }),
-      ),
-      labels: store.releaseLabels(),
-      halt: engine.haltState(),
-    })),
+      );
+      return { hosts, labels: store.releaseLabels(), halt: engine.haltState() };
+    }),
 
     History: unary(() => ({ changes: store.desiredChanges(), labels: store.releaseLabels() })),
   };

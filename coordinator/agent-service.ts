@@ -27,7 +27,7 @@ const HOST_ACTIONS: Record<ReportKind, string> = {
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
 export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  const { store, blobs, fleet, engine, vitals, drift, audit, refusals, now, log } = deps;
+  const { store, blobs, fleet, engine, vitals, drift, join, audit, refusals, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
   const manifests = new ManifestServer(store);
   const rate = new VitalsRate(now);
@@ -73,8 +73,10 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     // Headers tell the agent its hello was accepted, so it resets its backoff.
     call.sendMetadata(new grpc.Metadata());
     log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
+    // A host that joins with nothing live is given its release first: it converges, it does not drift.
+    const joined = join.onHello(store.host(hello.host_id)!, hello);
     engine.onHello(store.host(hello.host_id)!, { ...hello, last_report: lastReport ?? null });
-    drift.onHello(store.host(hello.host_id)!);
+    if (!joined) drift.onHello(store.host(hello.host_id)!);
     return hello.host_id;
   };
 

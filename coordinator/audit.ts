@@ -2,6 +2,9 @@ import { ChainChecker, GENESIS, entryHash, type ChainBreak } from '../shared/aud
 import type { Clock } from './rollout.js';
 import type { AuditEntry, Store } from './store.js';
 
+/** COORDINATOR_ACTOR is who the coordinator's own actions are by: automatic rollbacks and pauses, hosts that join. */
+export const COORDINATOR_ACTOR = 'fleetswap (automatic)';
+
 export interface AuditRecord {
   /** Who: a token name or user@host for operators, a host id for hosts, "fleetswap (automatic)" for the coordinator itself. */
   actor: string;

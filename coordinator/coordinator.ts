@@ -14,6 +14,7 @@ import { Auth } from './auth.js';
 import { edgeInterceptor, withMessageLimits } from './edge.js';
 import { Refusals } from './refusals.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
+import { JoinRule } from './join.js';
 import type { JudgeConfig } from './judge.js';
 import type { SigningPolicy } from './releases.js';
 import { RolloutEngine, type Clock } from './rollout.js';
@@ -57,6 +58,7 @@ export class Coordinator {
   readonly engine: RolloutEngine;
   readonly vitals: VitalsSink;
   readonly drift: DriftMonitor;
+  readonly join: JoinRule;
   readonly audit: AuditLog;
   readonly auth: Auth;
   readonly refusals = new Refusals();
@@ -84,11 +86,12 @@ export class Coordinator {
     });
     this.auth = new Auth(this.store, now, this.log);
     this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
+    this.join = new JoinRule(this.store, this.engine, this.audit, now, this.log);
     this.server = new grpc.Server({ ...serverOptions, interceptors: [edgeInterceptor(this.transport, this.auth, this.refusals)] });
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears, and anyone can fetch code (every release, config included)');
-    const deps = { refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, audit: this.audit, auth: this.auth, signing, now, log: this.log };
+    const deps = { refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, signing, now, log: this.log };
     const svc = services();
     this.server.addService(withMessageLimits(svc.agent.service), agentService(deps));
     this.server.addService(withMessageLimits(svc.admin.service), adminService(deps));
@@ -114,6 +117,7 @@ export class Coordinator {
       if (Date.now() - lastDrift >= DRIFT_TICK_MS) {
         lastDrift = Date.now();
         c.drift.tick();
+        c.join.tick();
       }
     }, opts.tickMs ?? 250);
     c.log.info({ address: c.address, data: opts.dataDir, schema: c.store.schemaVersion() }, 'coordinator listening');

@@ -4,6 +4,7 @@ import type { AuditLog } from './audit.js';
 import type { Auth } from './auth.js';
 import type { BlobStore } from './blob-store.js';
 import type { DriftMonitor } from './drift.js';
+import type { JoinRule } from './join.js';
 import type { SigningPolicy } from './releases.js';
 import type { Fleet } from './fleet.js';
 import type { Refusals } from './refusals.js';
@@ -20,6 +21,7 @@ export interface ServiceDeps {
   engine: RolloutEngine;
   vitals: VitalsSink;
   drift: DriftMonitor;
+  join: JoinRule;
   audit: AuditLog;
   auth: Auth;
   refusals: Refusals;

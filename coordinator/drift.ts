@@ -254,13 +254,22 @@ export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReport
   return { generated_at: new Date(now()).toISOString(), summary, hosts };
 }
 
+/** hostStates gives each of `hosts` its state as the drift report does (for the host list). */
+export function hostStates(store: Store, fleet: Fleet, hosts: readonly HostRow[]): Map<string, DriftState> {
+  const open = new Map<string, DriftEventRow[]>();
+  for (const e of store.openDriftEvents()) (open.get(e.host) ?? open.set(e.host, []).get(e.host)!).push(e);
+  return new Map(hosts.map((h) => [h.id, stateOf(h, open.get(h.id) ?? [], fleet.isConnected(h.id))]));
+}
+
 function stateOf(h: HostRow, open: DriftEventRow[], connected: boolean): DriftState {
   if (!connected) return 'offline';
   if (open.some((e) => e.action === 'reverting' || e.action.startsWith('reverting '))) return 'converging';
   if (open.some((e) => e.kind === 'content-drift')) return 'content-drift';
   if (open.length > 0) return 'version-drift';
   if (h.directive_generation > h.last_generation) return 'converging';
-  if (h.desired_release && h.live_release !== h.desired_release) return 'version-drift';
+  // With no desired release there is nothing to be in sync with, whatever it runs.
+  if (!h.desired_release) return 'no-release';
+  if (h.live_release !== h.desired_release) return 'version-drift';
   return 'in-sync';
 }
 

@@ -748,6 +748,19 @@ export class RolloutEngine {
     this.flush([[hostId, d]]);
   }
 
+  /**
+   * give makes `releaseId` one host's desired release outside a rollout (a host that joined): its
+   * directives are stored in one transaction with `record` (history and audit), then sent; while
+   * halted an ACTIVATE stays stored and goes out at unhalt, like every switch.
+   */
+  give(hostId: string, kinds: readonly DirectiveKind[], releaseId: string, record: () => void): void {
+    const outbox = this.store.tx(() => {
+      record();
+      return kinds.map((kind): [string, Directive] => [hostId, this.directive(hostId, kind, releaseId, releaseId)]);
+    });
+    this.flush(outbox);
+  }
+
   /** switching is the hosts an active rollout has told to switch and not yet heard back from. */
   switching(): ReadonlySet<string> {
     const active = this.store.activeRollout();

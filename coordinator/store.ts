@@ -348,6 +348,11 @@ export class Store {
     if (d.release_id) this.stmt(`INSERT OR IGNORE INTO host_releases(host_id, release_id) VALUES (?, ?)`).run(hostId, d.release_id);
   }
 
+  /** setDesiredRelease records a host's desired release with no directive: it runs it already, or drift puts it right. */
+  setDesiredRelease(hostId: string, releaseId: string): void {
+    this.stmt(`UPDATE hosts SET desired_release = ? WHERE id = ?`).run(releaseId, hostId);
+  }
+
   // ---- desired-state history ----
 
   recordDesiredChange(c: Omit<DesiredChange, 'id'>): number {
@@ -570,6 +575,16 @@ export class Store {
       `SELECT * FROM rollouts WHERE state NOT IN ('complete', 'rolled_back', 'aborted', 'failed', 'superseded') ORDER BY id DESC LIMIT 1`,
     ).get() as Raw | undefined;
     return r ? this.rolloutFrom(r) : undefined;
+  }
+
+  /** completedRollouts is every rollout that ended complete, newest first: what the join rule reads. */
+  completedRollouts(): RolloutRow[] {
+    return (this.stmt(`SELECT * FROM rollouts WHERE state = 'complete' ORDER BY id DESC`).all() as Raw[]).map((r) => this.rolloutFrom(r));
+  }
+
+  /** newestCompletedRollout is the id of the newest rollout that ended complete; 0 if none did. */
+  newestCompletedRollout(): number {
+    return (this.stmt(`SELECT coalesce(max(id), 0) AS id FROM rollouts WHERE state = 'complete'`).get() as { id: number }).id;
   }
 
   /** lastDeployOf finds the newest deploy that put `releaseId` out, for "roll back to the previous release". */

@@ -5,10 +5,12 @@
 /**
  * DriftState is one host's standing: `in-sync` (live = desired, tree intact),
  * `content-drift` (the live tree differs from its release), `version-drift`
- * (live release is not the desired one), `offline` (no stream to the
- * coordinator), `converging` (a switch or revert is under way).
+ * (live release is not the desired one), `no-release` (the coordinator has
+ * no desired release for it: no complete rollout covers its tags, so it is
+ * in sync with nothing), `offline` (no stream to the coordinator),
+ * `converging` (a switch or revert is under way).
  */
-export type DriftState = 'in-sync' | 'content-drift' | 'version-drift' | 'offline' | 'converging';
+export type DriftState = 'in-sync' | 'content-drift' | 'version-drift' | 'no-release' | 'offline' | 'converging';
 
 /** PathChange is how one path differs from the release: content, presence, or permission bits. */
 export type PathChange = 'changed' | 'added' | 'removed' | 'mode';
@@ -60,4 +62,4 @@ export interface DriftReport {
 }
 
 /** DRIFT_STATES is every state in display order: the drifted first, the healthy last. */
-export const DRIFT_STATES: readonly DriftState[] = ['content-drift', 'version-drift', 'converging', 'offline', 'in-sync'];
+export const DRIFT_STATES: readonly DriftState[] = ['content-drift', 'version-drift', 'no-release', 'converging', 'offline', 'in-sync'];

@@ -1,7 +1,7 @@
 // TypeScript mirror of proto/fleetswap.proto as @grpc/proto-loader decodes it
 // (keepCase, longs as Number, enums as String, defaults filled in).
 
-import type { DriftEvent, DriftHost, DriftPath } from './drift.js';
+import type { DriftEvent, DriftHost, DriftPath, DriftState } from './drift.js';
 
 export type ReportKind = 'STAGED' | 'ACTIVATED' | 'FAILED' | 'REVERTED' | 'REPAIRED' | 'CLEANED';
 export type DirectiveKind = 'STAGE' | 'ACTIVATE' | 'REPAIR' | 'CLEAN';
@@ -290,6 +290,8 @@ export interface StatusReply {
   insecure: boolean;
   /** What was refused at the coordinator's edge since start, by kind. */
   refusals: Record<string, number>;
+  /** Hosts the coordinator has no desired release for: no complete rollout covers their tags. */
+  no_release: number;
 }
 
 export interface Host {
@@ -305,6 +307,8 @@ export interface Host {
   last_error: string;
   last_vitals?: VitalsSample | null;
   unsigned_allowed: boolean;
+  /** As in the drift report: in-sync, no-release (nothing desired for it), offline, ... */
+  state: DriftState;
 }
 
 export interface DesiredChange {

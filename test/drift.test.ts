@@ -122,7 +122,7 @@ describe('drift: found on the host, reverted or reported, and shown to ops', () 
     expect(r.summary).toMatchObject({ hosts: 3, 'content-drift': 1, 'in-sync': 2 });
     expect(r.hosts[0]!.host).toBe('web-3');
     const text = await cli('drift');
-    expect(text.stdout.split('\n')[0]).toBe('3 hosts: 1 content-drift, 0 version-drift, 0 converging, 0 offline, 2 in-sync');
+    expect(text.stdout.split('\n')[0]).toBe('3 hosts: 1 content-drift, 0 version-drift, 0 no-release, 0 converging, 0 offline, 2 in-sync');
     const html = join(dir, 'drift.html');
     expect((await cli('drift', '--html', html)).code).toBe(0);
     const page = await readFile(html, 'utf8');
