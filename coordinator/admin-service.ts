@@ -63,10 +63,13 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
 function handlers(deps: ServiceDeps) {
   const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
   const iso = () => new Date(now()).toISOString();
-  const operatorAction = (action: string, req: RolloutAction, rollout: Rollout) => {
-    audit.append({ actor: req.actor, action, target: `rollout #${rollout.id}`, reason: req.reason, detail: { state: rollout.state } });
-    return { rollout };
-  };
+  // Each action commits in one transaction with its audit entry; directives go out after that commit.
+  const operatorAction = (action: string, req: RolloutAction, act: () => Rollout) =>
+    store.tx(() => {
+      const rollout = act();
+      audit.append({ actor: req.actor, action, target: `rollout #${rollout.id}`, reason: req.reason, detail: { state: rollout.state } });
+      return { rollout };
+    });
 
   return {
     MissingBlobs: unary((req: { hashes: string[] }) => {
@@ -100,55 +103,66 @@ function handlers(deps: ServiceDeps) {
     },
 
     RegisterRelease: unary(async (req: { manifest: Buffer; pushed_by: string; dry_run: boolean; signatures: ReleaseSignature[] }) => {
-      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', iso(), req.dry_run, req.signatures, deps.signing);
-      if (res.created) {
-        log.info({ release: res.release.id, label: res.release.label, pushed_by: res.release.pushed_by }, 'release registered');
-        audit.append({ actor: res.release.pushed_by, action: 'push', target: res.release.id, detail: { label: res.release.label, signed_by: res.release.signed_by, irreversible: res.release.irreversible } });
-      }
+      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', iso(), req.dry_run, req.signatures, deps.signing, (r) =>
+        audit.append({ actor: r.pushed_by, action: 'push', target: r.id, detail: { label: r.label, signed_by: r.signed_by, irreversible: r.irreversible } }),
+      );
+      if (res.created) log.info({ release: res.release.id, label: res.release.label, pushed_by: res.release.pushed_by }, 'release registered');
       return res;
     }),
 
     ListReleases: unary(() => ({ releases: store.listReleases() })),
 
-    Deploy: unary((req: DeployRequest) => {
-      const rollout = engine.deploy(req);
-      audit.append({ actor: req.actor, action: 'deploy', target: `rollout #${rollout.id}`, reason: req.reason, detail: { release: rollout.release_id, select: req.select, plan: rollout.plan } });
-      return { rollout };
-    }),
+    Deploy: unary((req: DeployRequest) =>
+      store.tx(() => {
+        const rollout = engine.deploy(req);
+        audit.append({ actor: req.actor, action: 'deploy', target: `rollout #${rollout.id}`, reason: req.reason, detail: { release: rollout.release_id, select: req.select, plan: rollout.plan } });
+        return { rollout };
+      }),
+    ),
 
-    Rollback: unary((req: RollbackRequest) => {
-      const rollout = engine.rollback(req);
-      audit.append({ actor: req.actor, action: 'rollback', target: `rollout #${rollout.id}`, reason: req.reason, detail: { to: req.to || rollout.release_id, select: req.select, force_irreversible: req.force_irreversible } });
-      return { rollout };
-    }),
+    Rollback: unary((req: RollbackRequest) =>
+      store.tx(() => {
+        const rollout = engine.rollback(req);
+        audit.append({ actor: req.actor, action: 'rollback', target: `rollout #${rollout.id}`, reason: req.reason, detail: { to: req.to || rollout.release_id, select: req.select, force_irreversible: req.force_irreversible } });
+        return { rollout };
+      }),
+    ),
 
-    Promote: unary((req: RolloutAction) => operatorAction('promote', req, engine.promote(req))),
-    Pause: unary((req: RolloutAction) => operatorAction('pause', req, engine.pause(req))),
-    Resume: unary((req: RolloutAction) => operatorAction('resume', req, engine.resume(req))),
-    Abort: unary((req: RolloutAction) => operatorAction('abort', req, engine.abort(req))),
+    Promote: unary((req: RolloutAction) => operatorAction('promote', req, () => engine.promote(req))),
+    Pause: unary((req: RolloutAction) => operatorAction('pause', req, () => engine.pause(req))),
+    Resume: unary((req: RolloutAction) => operatorAction('resume', req, () => engine.resume(req))),
+    Abort: unary((req: RolloutAction) => operatorAction('abort', req, () => engine.abort(req))),
     Drift: unary(() => driftReport(store, fleet, now)),
     DriftClean: unary((req: { host: string; actor: string }) => {
-      drift.clean(req.host);
-      audit.append({ actor: req.actor, action: 'drift-clean', target: req.host });
+      store.tx(() => {
+        drift.clean(req.host);
+        audit.append({ actor: req.actor, action: 'drift-clean', target: req.host });
+      });
       log.info({ host: req.host, actor: req.actor }, 'drift evidence clean ordered');
       return {};
     }),
     SetDriftPolicy: unary((req: { policy: string; select: Record<string, string>; actor: string }) => {
-      const p = drift.setPolicy(req.policy, req.select);
-      audit.append({ actor: req.actor, action: 'drift-policy', target: Object.entries(req.select).map(([k, v]) => `${k}=${v}`).join(',') || 'every host', detail: { policy: req.policy } });
-      return { default_policy: p.default, rules: p.rules };
+      return store.tx(() => {
+        const p = drift.setPolicy(req.policy, req.select);
+        audit.append({ actor: req.actor, action: 'drift-policy', target: Object.entries(req.select).map(([k, v]) => `${k}=${v}`).join(',') || 'every host', detail: { policy: req.policy } });
+        return { default_policy: p.default, rules: p.rules };
+      });
     }),
-    Halt: unary((req: HaltRequest) => {
-      const h = engine.halt(req);
-      audit.append({ actor: req.actor, action: 'halt', target: 'fleet', reason: req.reason });
-      return h;
-    }),
-    Unhalt: unary((req: HaltRequest) => {
-      const was = engine.haltState().halted;
-      const h = engine.unhalt(req);
-      if (was) audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
-      return h;
-    }),
+    Halt: unary((req: HaltRequest) =>
+      store.tx(() => {
+        const h = engine.halt(req);
+        audit.append({ actor: req.actor, action: 'halt', target: 'fleet', reason: req.reason });
+        return h;
+      }),
+    ),
+    Unhalt: unary((req: HaltRequest) =>
+      store.tx(() => {
+        const was = engine.haltState().halted;
+        const h = engine.unhalt(req);
+        if (was) audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
+        return h;
+      }),
+    ),
 
     Audit: unary((req: { after_id: number; limit: number }) => {
       const limit = Math.min(req.limit || AUDIT_PAGE, MAX_AUDIT_PAGE);
@@ -158,14 +172,18 @@ function handlers(deps: ServiceDeps) {
     }),
 
     CreateToken: unary((req: { name: string; role: string; actor: string }) => {
-      const { token, row } = deps.auth.create(req.name, req.role, req.actor);
-      audit.append({ actor: req.actor, action: 'token-create', target: row.name, detail: { role: row.role } });
-      return { token, name: row.name, role: row.role };
+      return store.tx(() => {
+        const { token, row } = deps.auth.create(req.name, req.role, req.actor);
+        audit.append({ actor: req.actor, action: 'token-create', target: row.name, detail: { role: row.role } });
+        return { token, name: row.name, role: row.role };
+      });
     }),
     ListTokens: unary(() => ({ tokens: deps.auth.list().map((t) => ({ ...t, revoked_at: t.revoked_at ?? '' })) })),
     RevokeToken: unary((req: { name: string; actor: string }) => {
-      deps.auth.revoke(req.name);
-      audit.append({ actor: req.actor, action: 'token-revoke', target: req.name });
+      store.tx(() => {
+        deps.auth.revoke(req.name);
+        audit.append({ actor: req.actor, action: 'token-revoke', target: req.name });
+      });
       return {};
     }),
 

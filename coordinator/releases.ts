@@ -58,6 +58,8 @@ export async function registerRelease(
   dryRun: boolean,
   signatures: readonly ReleaseSignature[],
   policy: SigningPolicy,
+  /** Runs in the transaction that stores a new release: its audit entry lands with it or not at all. */
+  onCreated: (r: Release) => void = () => undefined,
 ): Promise<{ release: Release; created: boolean }> {
   const manifest = parseManifest(bytes);
   const id = sha256(bytes);
@@ -107,6 +109,8 @@ export async function registerRelease(
       return { release: toWireRelease(raced), created: false };
     }
     store.insertRelease(release);
-    return { release: toWireRelease(release), created: true };
+    const created = toWireRelease(release);
+    onCreated(created);
+    return { release: created, created: true };
   });
 }

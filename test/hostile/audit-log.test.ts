@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Coordinator } from '../../coordinator/coordinator.js';
+import { AdminClient, aCoordinator, cleanup, runCli, tempDir } from '../fixtures.js';
+
+// The audit log of any size is read and checked page by page, and an action
+// lands only together with its audit entry.
+
+describe('audit log at size, and in one transaction with its action', () => {
+  let dir = '';
+  let coordinator: Coordinator | undefined;
+  afterEach(async () => {
+    await coordinator?.stop();
+    await cleanup(dir);
+  });
+
+  const cli = (...args: string[]) => runCli([...args, '--coordinator', coordinator!.address], { FLEETSWAP_INSECURE: '1' });
+
+  it('audit and audit --verify read a log far larger than one reply, and find a change deep inside it', async () => {
+    dir = await tempDir();
+    coordinator = await aCoordinator(join(dir, 'data'));
+    // Long reasons: 12,000 entries of ~4 KiB are ~50 MB, close to the 64 MB a single reply was capped at.
+    const reason = 'r'.repeat(4_000);
+    coordinator.store.tx(() => {
+      for (let i = 0; i < 12_000; i++) coordinator!.audit.append({ actor: `host:web-${i % 50}`, action: 'staged', target: 'a'.repeat(64), reason });
+    });
+    const ok = await cli('audit', '--verify');
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^audit log whole: 12000 entries, head [0-9a-f]{64}\n$/);
+    const listed = await cli('audit', '--json');
+    const entries = JSON.parse(listed.stdout) as { id: number }[];
+    expect(entries.length).toBe(12_000);
+    expect(entries.at(-1)?.id).toBe(12_000);
+
+    const db = new Database(join(dir, 'data', 'state.db'));
+    try {
+      db.prepare(`UPDATE audit SET reason = 'nothing to see' WHERE id = 9000`).run();
+      const changed = await cli('audit', '--verify');
+      expect(changed.code).toBe(1);
+      expect(changed.stderr).toMatch(/^fleetswap: audit log broken: entry #9000 was changed \(/);
+      db.prepare(`UPDATE audit SET reason = ? WHERE id = 9000`).run(reason);
+      // The tail cut off behind the running coordinator's back: it remembers its head.
+      db.prepare(`DELETE FROM audit WHERE id > 11990`).run();
+      const cut = await cli('audit', '--verify');
+      expect(cut.stderr).toBe('fleetswap: audit log broken: entries from #11991 to #12000 were removed\n');
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+
+  it('an action whose audit entry cannot be written does not happen', async () => {
+    dir = await tempDir();
+    coordinator = await aCoordinator(join(dir, 'data'));
+    const db = new Database(join(dir, 'data', 'state.db'));
+    // The audit table refuses writes (as a full disk or a broken table would).
+    db.exec(`CREATE TRIGGER audit_refuses BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit unwritable'); END;`);
+    const halt = await cli('halt', '--reason', 'incident 7');
+    expect(halt.code).not.toBe(0);
+    const admin = new AdminClient(coordinator.address);
+    expect((await admin.call('Status', { rollout_id: 0 })).halt?.halted).toBe(false);
+    const token = await cli('token', 'create', '--name', 'ci', '--role', 'deployer');
+    expect(token.code).not.toBe(0);
+    expect((await admin.call('ListTokens', {})).tokens.map((t) => t.name)).not.toContain('ci');
+    db.exec(`DROP TRIGGER audit_refuses`);
+    db.close();
+    expect((await cli('halt', '--reason', 'incident 7')).code).toBe(0);
+    expect((await admin.call('Status', { rollout_id: 0 })).halt?.halted).toBe(true);
+    admin.close();
+  });
+});
