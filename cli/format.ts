@@ -93,6 +93,7 @@ function phaseName(r: Rollout): string {
 function planText(r: Rollout): string {
   const p = r.plan;
   if (!p) return '-';
+  if (!p.canary_hosts && p.waves.length === 1) return `all at once; ${p.watch_ms ? `watch ${secs(p.watch_ms)}` : 'no watch'}${p.manual_promote ? '; manual promote' : ''}`;
   const canary = p.canary_hosts ? `canary ${p.canary_hosts} host(s)${p.spread ? ` spread over ${p.spread}` : ''}, bake ${secs(p.bake_ms)}` : 'no canary';
   return `${canary}; waves ${p.waves.map((w) => `${w}%`).join(',')} (bake ${secs(p.wave_bake_ms)} each); watch ${secs(p.watch_ms)}${p.manual_promote ? '; manual promote' : ''}`;
 }

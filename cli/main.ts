@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
 import { parseDuration } from '../shared/duration.js';
 import { VERSION } from '../shared/version.js';
-import { DEFAULT_PLAN, planOf } from '../shared/plan.js';
+import { ALL_AT_ONCE_PLAN, DEFAULT_PLAN, planOf } from '../shared/plan.js';
 import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
 import { AdminClient, DEFAULT_COORDINATOR } from './admin-client.js';
 import { applyConfigFile, collect, parseTags } from './config.js';
@@ -247,11 +247,11 @@ program
   .command('deploy')
   .description('stage a release everywhere, switch a canary cohort, judge it, then switch the rest in waves')
   .argument('<release>', 'version label or release id')
-  .option('--canary <n|p%>', `canary cohort: hosts (3) or a share (5%); 0 skips the canary (default ${DEFAULT_PLAN.canary})`)
-  .option('--waves <list>', `cumulative shares after the canary (default ${DEFAULT_PLAN.waves})`)
+  .option('--canary <n|p%>', `canary cohort: hosts (3) or a share (5%); 0 is all at once: no canary, and no waves, bakes or watch unless given (default ${DEFAULT_PLAN.canary})`)
+  .option('--waves <list>', `cumulative shares after the canary (default ${DEFAULT_PLAN.waves}; ${ALL_AT_ONCE_PLAN.waves} with --canary 0)`)
   .option('--bake <duration>', `how long the canaries are judged (default ${DEFAULT_PLAN.bake})`)
-  .option('--wave-bake <duration>', `how long each wave is judged before the next (default ${DEFAULT_PLAN.waveBake})`)
-  .option('--watch-for <duration>', `how long the fleet is watched at 100%; 0s skips (default ${DEFAULT_PLAN.watchFor})`)
+  .option('--wave-bake <duration>', `how long each wave is judged before the next (default ${DEFAULT_PLAN.waveBake}; ${ALL_AT_ONCE_PLAN.waveBake} with --canary 0)`)
+  .option('--watch-for <duration>', `how long the fleet is watched at 100%; 0s skips (default ${DEFAULT_PLAN.watchFor}; ${ALL_AT_ONCE_PLAN.watchFor} with --canary 0)`)
   .option('--manual-promote', 'after a passing verdict, wait for fleetswap promote')
   .option('--supersede', 'replace the active rollout instead of being refused')
   .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
