@@ -426,7 +426,9 @@ program
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('History', {}));
     if (opts.json) {
-      json(res.changes);
+      // Scripts read labels: each release id has its label beside it ('' where there was no release).
+      const label = (id: string) => (id ? (res.labels[id] ?? '') : '');
+      json(res.changes.map(({ from_release, to_release, hosts, ...rest }) => ({ ...rest, from_release, from_label: label(from_release), to_release, to_label: label(to_release), hosts })));
       return;
     }
     if (res.changes.length === 0) out('no changes yet');

@@ -88,9 +88,22 @@ describe('end to end: push, two-phase deploy, rollback, a host that was away', (
     expect(hs.map((h) => h.live_release)).toEqual([v1, v1, v1]);
     expect(hs.every((h) => h.desired_release === v1)).toBe(true);
 
-    const history = JSON.parse((await cli('history', '--json')).stdout) as { action: string; reason: string; hosts: string[] }[];
+    const history = JSON.parse((await cli('history', '--json')).stdout) as (DesiredChange & { from_label: string; to_label: string })[];
     expect(history.map((h) => h.action)).toEqual(['deploy', 'deploy', 'rollback']);
     expect(history[2]).toMatchObject({ reason: 'checkout broken', hosts: ids });
+  });
+
+  it('history --json gives each release\'s label beside its id', async () => {
+    const history = JSON.parse((await cli('history', '--json')).stdout) as (DesiredChange & { from_label: string; to_label: string })[];
+    const [v1, v2] = [ids_.get('v1'), ids_.get('v2')];
+    expect(history.map((h) => [h.from_release, h.from_label, h.to_release, h.to_label])).toEqual([
+      ['', '', v1, 'v1'],
+      [v1, 'v1', v2, 'v2'],
+      [v2, 'v2', v1, 'v1'],
+    ]);
+    // Beside, as a reader of the pretty-printed JSON sees it: each label right after its id.
+    const keys = Object.keys(history[0]!);
+    expect(keys.slice(keys.indexOf('from_release'), keys.indexOf('from_release') + 4)).toEqual(['from_release', 'from_label', 'to_release', 'to_label']);
   });
 
   it('refuses to deploy while a host is offline, unless told to skip it; the host converges when it returns', async () => {
