@@ -215,6 +215,28 @@ describe('driftHtml', () => {
     expect(evil).toContain('&#60;/td&#62;&#60;b&#62;v');
   });
 
+  it('shows control and bidi characters in paths, tags and ids as visible escapes', () => {
+    // U+202E would make "gpj.exe" read as "exe.jpg"; ESC and a newline would hide in the page's text.
+    const page = driftHtml(
+      aReport([
+        aHost('web-9', 'content-drift', {
+          tags: { role: 'web\u2066x' },
+          paths: { count: 1, first: [aPath('static/\u202egpj.exe\x1b[2J\nx')] },
+          events: [anEvent({ paths: [aPath('static/\u202egpj.exe')], action: 'reported\u200f' })],
+        }),
+      ]),
+    );
+    expect(page).not.toMatch(/[\u202e\u2066\u200f\x1b]/);
+    expect(page).toContain('<code>static/\\u202egpj.exe\\x1b[2J\\nx</code>');
+    expect(page).toContain('role=web\\u2066x');
+    expect(page).toContain('reported\\u200f');
+  });
+
+  it('forbids forms and <base> in its CSP, which do not fall back to default-src', () => {
+    const csp = /Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1] ?? '';
+    expect(csp.split('; ')).toEqual(expect.arrayContaining(["default-src 'none'", "form-action 'none'", "base-uri 'none'"]));
+  });
+
   it('loads nothing from anywhere: no external src/href, stylesheet links, imports or urls', () => {
     expect(html).not.toMatch(/\b(src|href|action)\s*=\s*["']?\s*(https?:|\/\/)/i);
     expect(html).not.toMatch(/<link\b/i);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DRIFT_STATES, type DriftEvent, type DriftHost, type DriftPath, type DriftReport, type DriftState } from '../shared/drift.js';
+import { safe } from './safe-text.js';
 
 // driftHtml renders the drift report as one self-contained page that ops can
 // open from disk or mail: inline CSS and script, nothing fetched (the CSP
@@ -7,9 +8,13 @@ import { DRIFT_STATES, type DriftEvent, type DriftHost, type DriftPath, type Dri
 // filtering. Report data lives in text and attributes, never inside the
 // script, so escaping is the whole defence against hostile host ids or paths.
 
-/** esc escapes text for element content and quoted attribute values alike. */
+/**
+ * esc escapes text for element content and quoted attribute values alike.
+ * Control and bidi characters are shown as visible escapes first, as in the
+ * terminal: a U+202E in a path would otherwise make it read backwards.
+ */
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return safe(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** DRIFTED are the states that mean a host serves the wrong code. */
@@ -150,8 +155,9 @@ function cspHash(text: string): string {
   return `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 }
 
-// Only this page's own style and script may run; nothing may be fetched.
-const CSP = `default-src 'none'; style-src ${cspHash(STYLE)}; script-src ${cspHash(SCRIPT)}; img-src data:`;
+// Only this page's own style and script may run; nothing may be fetched, no form
+// may send anywhere, and no <base> may redirect relative links (neither falls back to default-src).
+const CSP = `default-src 'none'; style-src ${cspHash(STYLE)}; script-src ${cspHash(SCRIPT)}; img-src data:; form-action 'none'; base-uri 'none'`;
 
 /** driftHtml renders the report as one self-contained HTML page. */
 export function driftHtml(report: DriftReport): string {

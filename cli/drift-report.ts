@@ -1,6 +1,6 @@
-import Table from 'cli-table3';
 import { DRIFT_STATES, type DriftReport, type DriftState } from '../shared/drift.js';
 import type { DriftReportReply } from '../shared/wire.js';
+import { textTable } from './format.js';
 
 /** toDriftReport turns the coordinator's reply into the documented JSON report (null for an open event's resolved_at). */
 export function toDriftReport(reply: DriftReportReply, coordinator: string): DriftReport {
@@ -27,13 +27,12 @@ export function toDriftReport(reply: DriftReportReply, coordinator: string): Dri
 export function driftText(r: DriftReport): string {
   const summary = `${r.summary.hosts} hosts: ${DRIFT_STATES.map((s) => `${r.summary[s]} ${s}`).join(', ')}`;
   if (r.hosts.length === 0) return `${summary}\nno hosts have connected yet`;
-  const t = new Table({ head: ['host', 'tags', 'state', 'desired', 'live', 'changed paths', 'first detected', 'action', 'resolved'], style: { head: [], border: [] } });
-  for (const h of r.hosts) {
+  const rows = r.hosts.map((h) => {
     const open = h.events.filter((e) => e.resolved_at === null);
     const latest = h.events[0];
     const first = open.at(-1)?.detected_at ?? '-';
     const paths = h.paths.count ? `${h.paths.count}: ${h.paths.first.map((p) => `${p.path} (${p.change})`).join(', ')}${h.paths.count > h.paths.first.length ? ', ...' : ''}` : '-';
-    t.push([h.host, Object.entries(h.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-', h.state, h.desired || '-', h.live || '-', paths, first, latest?.action ?? '-', latest?.resolved_at ?? (latest ? 'open' : '-')]);
-  }
-  return `${summary}\n${t.toString()}`;
+    return [h.host, Object.entries(h.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-', h.state, h.desired || '-', h.live || '-', paths, first, latest?.action ?? '-', latest?.resolved_at ?? (latest ? 'open' : '-')];
+  });
+  return `${summary}\n${textTable(['host', 'tags', 'state', 'desired', 'live', 'changed paths', 'first detected', 'action', 'resolved'], rows)}`;
 }

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { line, safe } from './safe-text.js';
 import type { CohortVitals, HaltState, Host, MetricEvidence, Release, Rollout, StatusReply, Verdict, VitalsSample } from '../shared/wire.js';
 
 export function short(id: string): string {
@@ -8,7 +9,7 @@ export function short(id: string): string {
 export function named(id: string, labels: Record<string, string>): string {
   if (!id) return '-';
   const label = labels[id];
-  return label ? `${label} (${short(id)})` : short(id);
+  return label ? line`${label} (${short(id)})` : safe(short(id));
 }
 
 export function bytes(n: number): string {
@@ -23,25 +24,32 @@ export function bytes(n: number): string {
   return `${v.toFixed(1)} ${units[u]}`;
 }
 
-function table(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] } });
+type Cell = string | number;
+
+/**
+ * textTable lays out rows for the terminal. Every cell goes through safe():
+ * a table is where host-supplied text (tags, errors, paths) is printed, and
+ * a newline in a cell would otherwise become a row of its own.
+ */
+export function textTable(head: string[], rows: Cell[][]): string {
+  const t = new Table({ head, style: { head: [], border: [] } });
+  for (const row of rows) t.push(row.map(safe));
+  return t.toString();
 }
 
 export function releasesTable(releases: Release[]): string {
   if (releases.length === 0) return 'no releases yet: push one with fleetswap push DIR --version LABEL';
-  const t = table(['version', 'id', 'files', 'size', 'pushed by', 'pushed at', 'owner', 'notes']);
-  for (const r of releases) {
-    t.push([r.irreversible ? `${r.label} (irreversible)` : r.label, short(r.id), r.files, bytes(r.bytes), r.pushed_by, r.pushed_at, r.owner || '-', r.notes || '-']);
-  }
-  return t.toString();
+  return textTable(
+    ['version', 'id', 'files', 'size', 'pushed by', 'pushed at', 'owner', 'notes'],
+    releases.map((r) => [r.irreversible ? `${r.label} (irreversible)` : r.label, short(r.id), r.files, bytes(r.bytes), r.pushed_by, r.pushed_at, r.owner || '-', r.notes || '-']),
+  );
 }
 
 export function hostsTable(hosts: Host[], labels: Record<string, string>): string {
   if (hosts.length === 0) return 'no hosts have connected yet: start agents with fleetswap agent';
-  const t = table(['host', 'tags', 'state', 'live', 'desired', 'slots', 'last seen', 'vitals', 'last staging', 'error']);
-  for (const h of hosts) {
+  const rows = hosts.map((h) => {
     const s = h.last_staging;
-    t.push([
+    return [
       h.id,
       Object.entries(h.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-',
       // The drift state says more than connected (in-sync, converging, no-release); an older coordinator sends none.
@@ -53,9 +61,9 @@ export function hostsTable(hosts: Host[], labels: Record<string, string>): strin
       vitalsCell(h.last_vitals),
       s ? `${bytes(s.bytes_fetched)} fetched, ${s.blobs_reused} reused, ${s.duration_ms} ms` : '-',
       h.last_error || '-',
-    ]);
-  }
-  return t.toString();
+    ];
+  });
+  return textTable(['host', 'tags', 'state', 'live', 'desired', 'slots', 'last seen', 'vitals', 'last staging', 'error'], rows);
 }
 
 function vitalsCell(v: VitalsSample | null | undefined): string {
@@ -66,13 +74,13 @@ function vitalsCell(v: VitalsSample | null | undefined): string {
 
 export function rolloutLines(r: Rollout, labels: Record<string, string>, nowMs = Date.now()): string[] {
   const lines = [
-    `rollout #${r.id} (${r.kind}) ${named(r.release_id, labels)}${r.irreversible ? ' [irreversible]' : ''}: ${phaseName(r)} — ${r.message}`,
-    `  from ${named(r.from_release, labels)} · by ${r.actor || '-'}${r.reason ? ` · why: ${r.reason}` : ''} · started ${r.created_at}`,
+    line`rollout #${r.id} (${r.kind}) ${named(r.release_id, labels)}${r.irreversible ? ' [irreversible]' : ''}: ${phaseName(r)} — ${r.message}`,
+    line`  from ${named(r.from_release, labels)} · by ${r.actor || '-'}${r.reason ? line` · why: ${r.reason}` : ''} · started ${r.created_at}`,
   ];
-  if (r.kind === 'deploy' && r.plan) lines.push(`  plan: ${planText(r)}`);
+  if (r.kind === 'deploy' && r.plan) lines.push(line`  plan: ${planText(r)}`);
   lines.push(`  hosts: ${countHosts(r)}`);
   for (const h of r.hosts.filter((x) => x.error && (x.stage === 'failed' || x.switch === 'failed'))) {
-    lines.push(`  ${h.host_id}: ${h.error}`);
+    lines.push(line`  ${h.host_id}: ${h.error}`);
   }
   if (r.verdict) lines.push(...verdictLines(r.verdict, r, nowMs));
   return lines;
@@ -86,6 +94,7 @@ function phaseName(r: Rollout): string {
 function planText(r: Rollout): string {
   const p = r.plan;
   if (!p) return '-';
+  if (!p.canary_hosts && p.waves.length === 1) return `all at once; ${p.watch_ms ? `watch ${secs(p.watch_ms)}` : 'no watch'}${p.manual_promote ? '; manual promote' : ''}`;
   const canary = p.canary_hosts ? `canary ${p.canary_hosts} host(s)${p.spread ? ` spread over ${p.spread}` : ''}, bake ${secs(p.bake_ms)}` : 'no canary';
   return `${canary}; waves ${p.waves.map((w) => `${w}%`).join(',')} (bake ${secs(p.wave_bake_ms)} each); watch ${secs(p.watch_ms)}${p.manual_promote ? '; manual promote' : ''}`;
 }
@@ -98,27 +107,27 @@ function secs(ms: number): string {
 export function verdictLines(v: Verdict, r: Rollout, nowMs: number): string[] {
   const judging = !['complete', 'rolled_back', 'aborted', 'failed', 'superseded'].includes(r.state) && r.phase_started_ms > 0;
   const left = judging && v.bake_ms ? Math.max(0, v.bake_ms - (nowMs - r.phase_started_ms)) : 0;
-  const lines = [`  verdict (${v.phase}): ${v.outcome.toUpperCase()} — ${v.reason}${left ? ` · ${secs(left)} of the bake left` : ''}`];
+  const lines = [line`  verdict (${v.phase}): ${v.outcome.toUpperCase()} — ${v.reason}${left ? ` · ${secs(left)} of the bake left` : ''}`];
   if (v.cohorts.length) lines.push(...cohortTable(v.cohorts).split('\n').map((l) => `  ${l}`));
   if (v.metrics.length) lines.push(...evidenceTable(v.metrics).split('\n').map((l) => `  ${l}`));
   return lines;
 }
 
 function cohortTable(cohorts: CohortVitals[]): string {
-  const t = table(['cohort', 'hosts', 'reporting', 'samples', 'errors/min', 'load1', 'cpu %', 'mem %', 'probe ms', 'probe fails']);
-  for (const c of cohorts) {
-    t.push([c.cohort, c.hosts, c.reporting, c.samples, c.errors_per_min.toFixed(2), c.load1.toFixed(2), c.cpu_pct.toFixed(1), c.mem_pct.toFixed(1), c.probe_ms ? c.probe_ms.toFixed(0) : '-', c.probe_failures]);
-  }
-  return t.toString();
+  return textTable(
+    ['cohort', 'hosts', 'reporting', 'samples', 'errors/min', 'load1', 'cpu %', 'mem %', 'probe ms', 'probe fails'],
+    cohorts.map((c) => [c.cohort, c.hosts, c.reporting, c.samples, c.errors_per_min.toFixed(2), c.load1.toFixed(2), c.cpu_pct.toFixed(1), c.mem_pct.toFixed(1), c.probe_ms ? c.probe_ms.toFixed(0) : '-', c.probe_failures]),
+  );
 }
 
 function evidenceTable(metrics: MetricEvidence[]): string {
-  const t = table(['metric', 'versus', 'canary', 'reference', 'effect', 'statistic', 'p (anytime)', 'fails at', 'outcome']);
-  for (const m of metrics) {
-    const effect = m.metric === 'errors' ? (m.effect === null || !Number.isFinite(m.effect) ? 'from 0' : `${m.effect.toFixed(2)}x`) : `${m.effect >= 0 ? '+' : ''}${m.effect.toFixed(2)}`;
-    t.push([m.metric, m.versus, m.canary.toFixed(2), m.base.toFixed(2), effect, m.statistic.toFixed(2), m.p.toPrecision(2), `<= ${m.threshold.toPrecision(2)}`, m.outcome.toUpperCase()]);
-  }
-  return t.toString();
+  return textTable(
+    ['metric', 'versus', 'canary', 'reference', 'effect', 'statistic', 'p (anytime)', 'fails at', 'outcome'],
+    metrics.map((m) => {
+      const effect = m.metric === 'errors' ? (m.effect === null || !Number.isFinite(m.effect) ? 'from 0' : `${m.effect.toFixed(2)}x`) : `${m.effect >= 0 ? '+' : ''}${m.effect.toFixed(2)}`;
+      return [m.metric, m.versus, m.canary.toFixed(2), m.base.toFixed(2), effect, m.statistic.toFixed(2), m.p.toPrecision(2), `<= ${m.threshold.toPrecision(2)}`, m.outcome.toUpperCase()];
+    }),
+  );
 }
 
 export function countHosts(r: Rollout): string {
@@ -133,7 +142,7 @@ export function countHosts(r: Rollout): string {
 }
 
 export function haltBanner(h: HaltState | null | undefined): string {
-  return h?.halted ? `*** HALTED since ${h.at} by ${h.actor || '-'}: ${h.reason} — nothing switches until fleetswap unhalt ***` : '';
+  return h?.halted ? line`*** HALTED since ${h.at} by ${h.actor || '-'}: ${h.reason} — nothing switches until fleetswap unhalt ***` : '';
 }
 
 export function statusText(s: StatusReply): string {

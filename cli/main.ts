@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
 import { parseDuration } from '../shared/duration.js';
 import { VERSION } from '../shared/version.js';
-import { DEFAULT_PLAN, planOf } from '../shared/plan.js';
+import { ALL_AT_ONCE_PLAN, DEFAULT_PLAN, planOf } from '../shared/plan.js';
 import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
 import { ChainChecker } from '../shared/audit-chain.js';
 import { AdminClient, DEFAULT_COORDINATOR } from './admin-client.js';
@@ -13,6 +13,7 @@ import { runAgent, runCoordinator, type AgentFlags, type CoordinatorFlags } from
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { bytes, haltBanner, hostsTable, named, releasesTable, short, statusText } from './format.js';
 import { driftText, toDriftReport } from './drift-report.js';
+import { line, safe, safeBlock } from './safe-text.js';
 import { installAgent, installCoordinator } from './install.js';
 import { generateKeys, loadSigningKey } from '../shared/signing.js';
 import { loadTls } from '../shared/tls.js';
@@ -37,8 +38,11 @@ interface DeployFlags {
   coordinator: string;
 }
 
-const out = (s: string) => process.stdout.write(`${s}\n`);
-const json = (v: unknown) => out(JSON.stringify(v, null, 2));
+// Text for people goes through safeBlock (format.ts and line`` escape each value; this is the
+// backstop for anything that was not); JSON goes out exactly as serialised, for scripts.
+const raw = (s: string) => process.stdout.write(`${s}\n`);
+const out = (s: string) => raw(safeBlock(s));
+const json = (v: unknown) => raw(JSON.stringify(v, null, 2));
 
 const coordinatorOption = () =>
   new Option('--coordinator <host:port>', 'coordinator address').env('FLEETSWAP_COORDINATOR').default(DEFAULT_COORDINATOR);
@@ -185,8 +189,8 @@ program
     const r = res.release;
     out(
       res.created
-        ? `pushed ${r.label} as ${short(r.id)}: ${r.files} files, ${bytes(r.bytes)}; uploaded ${res.uploadedBlobs} new blobs (${bytes(res.uploadedBytes)})`
-        : `${r.label} (${short(r.id)}) is already pushed with this content: nothing to do`,
+        ? line`pushed ${r.label} as ${short(r.id)}: ${r.files} files, ${bytes(r.bytes)}; uploaded ${res.uploadedBlobs} new blobs (${bytes(res.uploadedBytes)})`
+        : line`${r.label} (${short(r.id)}) is already pushed with this content: nothing to do`,
     );
   });
 
@@ -244,11 +248,11 @@ program
   .command('deploy')
   .description('stage a release everywhere, switch a canary cohort, judge it, then switch the rest in waves')
   .argument('<release>', 'version label or release id')
-  .option('--canary <n|p%>', `canary cohort: hosts (3) or a share (5%); 0 skips the canary (default ${DEFAULT_PLAN.canary})`)
-  .option('--waves <list>', `cumulative shares after the canary (default ${DEFAULT_PLAN.waves})`)
+  .option('--canary <n|p%>', `canary cohort: hosts (3) or a share (5%); 0 is all at once: no canary, and no waves, bakes or watch unless given (default ${DEFAULT_PLAN.canary})`)
+  .option('--waves <list>', `cumulative shares after the canary (default ${DEFAULT_PLAN.waves}; ${ALL_AT_ONCE_PLAN.waves} with --canary 0)`)
   .option('--bake <duration>', `how long the canaries are judged (default ${DEFAULT_PLAN.bake})`)
-  .option('--wave-bake <duration>', `how long each wave is judged before the next (default ${DEFAULT_PLAN.waveBake})`)
-  .option('--watch-for <duration>', `how long the fleet is watched at 100%; 0s skips (default ${DEFAULT_PLAN.watchFor})`)
+  .option('--wave-bake <duration>', `how long each wave is judged before the next (default ${DEFAULT_PLAN.waveBake}; ${ALL_AT_ONCE_PLAN.waveBake} with --canary 0)`)
+  .option('--watch-for <duration>', `how long the fleet is watched at 100%; 0s skips (default ${DEFAULT_PLAN.watchFor}; ${ALL_AT_ONCE_PLAN.watchFor} with --canary 0)`)
   .option('--manual-promote', 'after a passing verdict, wait for fleetswap promote')
   .option('--supersede', 'replace the active rollout instead of being refused')
   .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
@@ -284,12 +288,12 @@ program
       });
       if (!opts.watch) {
         if (opts.json) json(rollout);
-        else out(`rollout #${rollout.id} started: ${rollout.message}; follow it with fleetswap status --watch`);
+        else out(line`rollout #${rollout.id} started: ${rollout.message}; follow it with fleetswap status --watch`);
         return EXIT_OK;
       }
       const final = await watchRollout(c, rollout.id, opts.json ? () => undefined : out, { tty: !opts.json && process.stdout.isTTY === true, untilFullFleet: true });
       if (opts.json) json(final);
-      else if (final.state === 'watching') out(`every host is live on ${final.release_label}; the coordinator keeps watching it (fleetswap status --watch)`);
+      else if (final.state === 'watching') out(line`every host is live on ${final.release_label}; the coordinator keeps watching it (fleetswap status --watch)`);
       return AT_FULL_FLEET.has(final.state) ? EXIT_OK : EXIT_FAILED;
     });
     process.exitCode = code;
@@ -317,7 +321,7 @@ program
         reason: opts.reason,
         force_irreversible: opts.forceIrreversible === true,
       });
-      if (!opts.json && !opts.wait) out(`rollout #${rollout.id}: ${rollout.message}`);
+      if (!opts.json && !opts.wait) out(line`rollout #${rollout.id}: ${rollout.message}`);
       const final = opts.wait && !TERMINAL_ROLLOUT_STATES.has(rollout.state) ? await watchRollout(c, rollout.id, opts.json ? () => undefined : out, { tty: !opts.json && process.stdout.isTTY === true }) : rollout;
       if (opts.json) json(final);
       return final.state === 'complete' || !opts.wait ? EXIT_OK : EXIT_FAILED;
@@ -347,7 +351,7 @@ for (const [name, method, what] of [
       if (!Number.isInteger(id) || id < 0) throw new FleetswapError('BAD_USAGE', `bad --rollout "${opts.rollout}": give a rollout number`);
       const { rollout } = await withClient(opts, (c) => c.call(method, { rollout_id: id, actor: actor(), reason: opts.reason, force_irreversible: opts.forceIrreversible === true }));
       if (opts.json) json(rollout);
-      else out(`rollout #${rollout.id} ${rollout.state}: ${rollout.message}`);
+      else out(line`rollout #${rollout.id} ${rollout.state}: ${rollout.message}`);
     });
 }
 
@@ -361,7 +365,7 @@ program
   .addOption(insecureOption())
   .action(async (opts: { reason: string; coordinator: string }) => {
     const h = await withClient(opts, (c) => c.call('Halt', { actor: actor(), reason: opts.reason }));
-    out(`HALTED at ${h.at}: nothing switches anywhere until fleetswap unhalt`);
+    out(line`HALTED at ${h.at}: nothing switches anywhere until fleetswap unhalt`);
   });
 
 program
@@ -374,7 +378,7 @@ program
   .addOption(insecureOption())
   .action(async (opts: { reason: string; coordinator: string }) => {
     const h = await withClient(opts, (c) => c.call('Unhalt', { actor: actor(), reason: opts.reason }));
-    out(`halt lifted at ${h.at}`);
+    out(line`halt lifted at ${h.at}`);
   });
 
 program
@@ -390,10 +394,11 @@ program
     await withClient(opts, async (c) => {
       if (!opts.watch) {
         const s = await c.call('Status', { rollout_id: 0 });
-        out(opts.json ? JSON.stringify(s, null, 2) : statusText(s));
+        if (opts.json) json(s);
+        else out(statusText(s));
         return;
       }
-      await watchStatus(c, out, { json: opts.json === true, tty: !opts.json && process.stdout.isTTY === true });
+      await watchStatus(c, opts.json ? raw : out, { json: opts.json === true, tty: !opts.json && process.stdout.isTTY === true });
     });
   });
 
@@ -422,13 +427,15 @@ program
   .action(async (opts: { json?: boolean; coordinator: string }) => {
     const res = await withClient(opts, (c) => c.call('History', {}));
     if (opts.json) {
-      json(res.changes);
+      // Scripts read labels: each release id has its label beside it ('' where there was no release).
+      const label = (id: string) => (id ? (res.labels[id] ?? '') : '');
+      json(res.changes.map(({ from_release, to_release, hosts, ...rest }) => ({ ...rest, from_release, from_label: label(from_release), to_release, to_label: label(to_release), hosts })));
       return;
     }
     if (res.changes.length === 0) out('no changes yet');
     for (const ch of res.changes) {
       out(
-        `${ch.at} #${ch.id} ${ch.action} by ${ch.actor}: ${named(ch.from_release, res.labels)} -> ${named(ch.to_release, res.labels)} on ${ch.hosts.length} host(s)${ch.reason ? ` — ${ch.reason}` : ''}`,
+        line`${ch.at} #${ch.id} ${ch.action} by ${ch.actor}: ${named(ch.from_release, res.labels)} -> ${named(ch.to_release, res.labels)} on ${ch.hosts.length} host(s)${ch.reason ? line` — ${ch.reason}` : ''}`,
       );
     }
   });
@@ -446,7 +453,7 @@ tokenCmd
   .addOption(insecureOption())
   .action(async (opts: { name: string; role: string; coordinator: string; tokenFile?: string }) => {
     const t = await withClient(opts, (c) => c.call('CreateToken', { name: opts.name, role: opts.role, actor: actor() }));
-    process.stderr.write(`token ${t.name} (${t.role}) made; it is shown once, here:\n`);
+    process.stderr.write(`${line`token ${t.name} (${t.role}) made; it is shown once, here:`}\n`);
     out(t.token);
   });
 
@@ -461,7 +468,7 @@ tokenCmd
   .action(async (opts: { json?: boolean; coordinator: string; tokenFile?: string }) => {
     const { tokens } = await withClient(opts, (c) => c.call('ListTokens', {}));
     if (opts.json) json(tokens);
-    else for (const t of tokens) out(`${t.name}\t${t.role}\tmade ${t.created_at} by ${t.created_by}${t.revoked_at ? `\tREVOKED ${t.revoked_at}` : ''}`);
+    else for (const t of tokens) out(line`${t.name}\t${t.role}\tmade ${t.created_at} by ${t.created_by}` + (t.revoked_at ? line`\tREVOKED ${t.revoked_at}` : ''));
   });
 
 tokenCmd
@@ -474,7 +481,7 @@ tokenCmd
   .addOption(insecureOption())
   .action(async (name: string, opts: { coordinator: string; tokenFile?: string }) => {
     await withClient(opts, (c) => c.call('RevokeToken', { name, actor: actor() }));
-    out(`token ${name} revoked`);
+    out(line`token ${name} revoked`);
   });
 
 program
@@ -498,7 +505,7 @@ program
         for (const e of page.entries) {
           chain.next(e);
           if (opts.json) process.stdout.write(`${count === 0 ? '[\n' : ',\n'}${JSON.stringify({ ...e, detail: JSON.parse(e.detail) as unknown })}`);
-          else if (!opts.verify) out(`#${e.id} ${e.at} ${e.actor} ${e.action} ${e.target}${e.reason ? ` — ${e.reason}` : ''}`);
+          else if (!opts.verify) out(line`#${e.id} ${e.at} ${e.actor} ${e.action} ${e.target}${e.reason ? line` — ${e.reason}` : ''}`);
           count++;
         }
         head = { id: page.head_id, hash: page.head_hash };
@@ -513,15 +520,15 @@ program
       return;
     }
     if (opts.verify) {
-      if (!broken) out(`audit log whole: ${count} entries, head ${count ? chain.last().hash : '(empty)'}`);
+      if (!broken) out(line`audit log whole: ${count} entries, head ${count ? chain.last().hash : '(empty)'}`);
       else {
-        process.stderr.write(`fleetswap: audit log broken: ${broken.message}\n`);
+        process.stderr.write(`fleetswap: audit log broken: ${safe(broken.message)}\n`);
         process.exitCode = EXIT_FAILED;
       }
       return;
     }
     if (count === 0) out('no entries yet');
-    if (broken) out(`WARNING: the chain is broken: ${broken.message}`);
+    if (broken) out(line`WARNING: the chain is broken: ${broken.message}`);
   });
 
 const driftCmd = program
@@ -540,7 +547,7 @@ const driftCmd = program
     else if (opts.html) {
       const { driftHtml } = await import('./drift-html.js');
       await writeFile(opts.html, driftHtml(report));
-      out(`wrote ${opts.html}: ${report.summary.hosts} hosts, ${report.summary['content-drift'] + report.summary['version-drift']} drifted`);
+      out(line`wrote ${opts.html}: ${report.summary.hosts} hosts, ${report.summary['content-drift'] + report.summary['version-drift']} drifted`);
     } else out(driftText(report));
     // Drift is a finding, not a failure of the command: the exit code says whether it ran.
   });
@@ -555,7 +562,7 @@ driftCmd
   .addOption(insecureOption())
   .action(async (host: string, opts: { coordinator: string }) => {
     await withClient(opts, (c) => c.call('DriftClean', { host, actor: actor() }));
-    out(`${host}: evidence slots will be removed (see fleetswap hosts)`);
+    out(line`${host}: evidence slots will be removed (see fleetswap hosts)`);
   });
 
 driftCmd
@@ -569,7 +576,7 @@ driftCmd
   .addOption(insecureOption())
   .action(async (policy: string, opts: { select?: string[]; coordinator: string }) => {
     const p = await withClient(opts, (c) => c.call('SetDriftPolicy', { policy, select: parseTags(opts.select), actor: actor() }));
-    out(`drift policy: ${p.default_policy} by default${p.rules.map((r) => `; ${r.policy} for ${Object.entries(r.select).map(([k, v]) => `${k}=${v}`).join(',')}`).join('')}`);
+    out(line`drift policy: ${p.default_policy} by default${p.rules.map((r) => line`; ${r.policy} for ${Object.entries(r.select).map(([k, v]) => `${k}=${v}`).join(',')}`).join('')}`);
   });
 
 program
@@ -591,11 +598,12 @@ async function main(): Promise<void> {
       return;
     }
     if (isFleetswapError(err)) {
-      process.stderr.write(`fleetswap: ${err.message}\n`);
+      // Error text can carry a host's words (a staging error): one line, escaped like any other output.
+      process.stderr.write(`fleetswap: ${safe(err.message)}\n`);
       process.exitCode = exitCodeFor(err.code);
       return;
     }
-    process.stderr.write(`fleetswap: unexpected error: ${errorMessage(err)}\n`);
+    process.stderr.write(`fleetswap: unexpected error: ${safe(errorMessage(err))}\n`);
     if (process.env.FLEETSWAP_DEBUG) console.error(err);
     process.exitCode = EXIT_FAILED;
   }

@@ -3,6 +3,7 @@ import { isFleetswapError } from '../shared/errors.js';
 import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES, type Rollout, type StatusReply } from '../shared/wire.js';
 import type { AdminClient } from './admin-client.js';
 import { countHosts, haltBanner, rolloutLines, statusText } from './format.js';
+import { line } from './safe-text.js';
 
 const UNREACHABLE_LIMIT_MS = 60_000;
 // Off a terminal, a progress line at most this often: a log of an 800-host
@@ -55,7 +56,7 @@ export async function watchRollout(
           out(rolloutLines(r, s.labels, s.now_ms).join('\n'));
           return r;
         }
-        out(`rollout #${r.id} ${r.state === 'wave' ? `wave ${r.wave}` : r.state}: ${r.message}`);
+        out(line`rollout #${r.id} ${r.state === 'wave' ? `wave ${r.wave}` : r.state}: ${r.message}`);
         if (s.halt?.halted) out(haltBanner(s.halt));
         lastLine = Date.now();
         if (tty) {
@@ -66,7 +67,7 @@ export async function watchRollout(
         verdict = `${r.verdict.phase}:${r.verdict.outcome}`;
         bar?.stop();
         bar = undefined;
-        out(`rollout #${r.id} verdict (${r.verdict.phase}): ${r.verdict.outcome} — ${r.verdict.reason}`);
+        out(line`rollout #${r.id} verdict (${r.verdict.phase}): ${r.verdict.outcome} — ${r.verdict.reason}`);
       } else if (bar) {
         bar.update(done.value);
       } else if (Date.now() - lastLine >= QUIET_LINE_MS) {
@@ -115,11 +116,11 @@ export async function watchStatus(client: AdminClient, out: (line: string) => vo
 /** events are the parts of a status whose change is worth a line. */
 function events(s: StatusReply): string[] {
   const r = s.rollout;
-  const live = Object.entries(s.live_counts).map(([id, n]) => `${n} on ${s.labels[id] ?? (id.slice(0, 12) || 'nothing')}`).sort().join(', ');
+  const live = Object.entries(s.live_counts).map(([id, n]) => line`${n} on ${s.labels[id] ?? (id.slice(0, 12) || 'nothing')}`).sort().join(', ');
   return [
-    s.halt?.halted ? `HALTED: ${s.halt.reason}` : 'not halted',
-    r ? `rollout #${r.id} ${r.state === 'wave' ? `wave ${r.wave}` : r.state}: ${r.message}` : 'no rollout',
-    r?.verdict ? `verdict ${r.verdict.phase}: ${r.verdict.outcome}${r.verdict.outcome === 'pending' ? '' : ` (${r.verdict.reason})`}` : '',
+    s.halt?.halted ? line`HALTED: ${s.halt.reason}` : 'not halted',
+    r ? line`rollout #${r.id} ${r.state === 'wave' ? `wave ${r.wave}` : r.state}: ${r.message}` : 'no rollout',
+    r?.verdict ? line`verdict ${r.verdict.phase}: ${r.verdict.outcome}${r.verdict.outcome === 'pending' ? '' : line` (${r.verdict.reason})`}` : '',
     `hosts: ${live}`,
   ];
 }

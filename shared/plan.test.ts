@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FleetswapError } from './errors.js';
-import { DEFAULT_PLAN, parseWaves, planOf } from './plan.js';
+import { ALL_AT_ONCE_PLAN, DEFAULT_PLAN, parseWaves, planOf } from './plan.js';
 import type { DeployRequest } from './wire.js';
 
 type PlanFlags = Pick<DeployRequest, 'canary' | 'waves' | 'bake' | 'wave_bake' | 'watch_for' | 'manual_promote'>;
@@ -52,6 +52,39 @@ describe('planOf', () => {
       watch_ms: 3_600_000,
       manual_promote: true,
       spread: '',
+    });
+  });
+
+  describe('--canary 0 is all at once', () => {
+    const allAtOnce = { canary_hosts: 0, waves: [100], bake_ms: 0, wave_bake_ms: 0, watch_ms: 0, manual_promote: false, spread: '' };
+
+    it.each(['0', '0%', '0.0%'])('--canary %s alone: one wave of every host, no bake, no watch', (canary) => {
+      expect(planOf(flags({ canary }), 200)).toEqual(allAtOnce);
+      expect(planOf(flags({ canary }), 1)).toEqual(allAtOnce);
+    });
+
+    it('is what the old spelled-out form gives (--canary 0 --waves 100% --watch-for 0s)', () => {
+      expect(planOf(flags({ canary: '0', waves: '100%', watch_for: '0s' }), 200)).toEqual(allAtOnce);
+      const spelled = flags({ canary: '0', waves: ALL_AT_ONCE_PLAN.waves, bake: ALL_AT_ONCE_PLAN.bake, wave_bake: ALL_AT_ONCE_PLAN.waveBake, watch_for: ALL_AT_ONCE_PLAN.watchFor });
+      expect(planOf(spelled, 200)).toEqual(allAtOnce);
+    });
+
+    it.each([
+      ['waves', { waves: '25%,50%,100%' }, { waves: [25, 50, 100] }],
+      ['a wave bake', { waves: '50%,100%', wave_bake: '10s' }, { waves: [50, 100], wave_bake_ms: 10_000 }],
+      ['a watch', { watch_for: '5m' }, { watch_ms: 300_000 }],
+      ['manual promote', { manual_promote: true }, { manual_promote: true }],
+    ] as const)('keeps %s given explicitly', (_what, over, expected) => {
+      expect(planOf(flags({ canary: '0', ...over }), 200)).toEqual({ ...allAtOnce, ...expected });
+    });
+
+    it('still refuses a bad flag given with it', () => {
+      expectBadUsage(() => planOf(flags({ canary: '0', waves: '50%' }), 10), /--waves/);
+      expectBadUsage(() => planOf(flags({ canary: '0', watch_for: 'soon' }), 10), /duration/);
+    });
+
+    it('a canary share that rounds to a host is not "no canary": the defaults stay', () => {
+      expect(planOf(flags({ canary: '0.1%' }), 3)).toMatchObject({ canary_hosts: 1, waves: [25, 50, 100], wave_bake_ms: 30_000, watch_ms: 300_000 });
     });
   });
 

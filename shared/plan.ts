@@ -12,18 +12,35 @@ export const DEFAULT_PLAN = {
 } as const;
 
 /**
+ * ALL_AT_ONCE_PLAN fills what `--canary 0` leaves out. No canary means the
+ * operator asked for everything at once: one wave of every host, and no bake
+ * or watch they did not ask for (a watch would judge the hosts only against
+ * their own past, and roll the whole fleet back on that alone).
+ */
+export const ALL_AT_ONCE_PLAN = {
+  waves: '100%',
+  bake: '0s',
+  waveBake: '0s',
+  watchFor: '0s',
+} as const;
+
+/**
  * planOf turns a deploy request's phase settings into the plan stored with
  * the rollout. `hosts` is how many hosts take part; the canary is at least
  * one host when a share is asked for, and never the whole fleet unless asked.
+ * A setting given explicitly always wins; what is left out comes from
+ * DEFAULT_PLAN, or from ALL_AT_ONCE_PLAN when the canary is 0.
  */
 export function planOf(req: Pick<DeployRequest, 'canary' | 'waves' | 'bake' | 'wave_bake' | 'watch_for' | 'manual_promote'>, hosts: number): RolloutPlan {
-  const canary = req.canary || DEFAULT_PLAN.canary;
+  const canaryHosts = canaryCount(req.canary || DEFAULT_PLAN.canary, hosts);
+  // Only an explicit 0 (or 0%) gives no canary: a share of any fleet is at least one host.
+  const d = canaryHosts === 0 ? ALL_AT_ONCE_PLAN : DEFAULT_PLAN;
   return {
-    canary_hosts: canaryCount(canary, hosts),
-    waves: parseWaves(req.waves || DEFAULT_PLAN.waves),
-    bake_ms: parseDuration(req.bake || DEFAULT_PLAN.bake),
-    wave_bake_ms: parseDuration(req.wave_bake || DEFAULT_PLAN.waveBake),
-    watch_ms: parseDuration(req.watch_for || DEFAULT_PLAN.watchFor),
+    canary_hosts: canaryHosts,
+    waves: parseWaves(req.waves || d.waves),
+    bake_ms: parseDuration(req.bake || d.bake),
+    wave_bake_ms: parseDuration(req.wave_bake || d.waveBake),
+    watch_ms: parseDuration(req.watch_for || d.watchFor),
     manual_promote: req.manual_promote,
     spread: '',
   };

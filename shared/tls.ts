@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from './errors.js';
+import { tlsChannelCredentials } from './tls-client.js';
 
 // TLS on every channel: credentials from the fleet CA's files (cli/ca.ts
 // makes them), and who a client certificate names. A certificate names its
@@ -81,5 +82,5 @@ export function serverCredentials(t: Transport): grpc.ServerCredentials {
 
 export function channelCredentials(t: Transport): grpc.ChannelCredentials {
   if ('insecure' in t) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(t.tls.ca, t.tls.key ?? null, t.tls.cert ?? null);
+  return tlsChannelCredentials(t.tls.ca, t.tls.key, t.tls.cert);
 }

@@ -1,7 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Host, Rollout } from '../shared/wire.js';
+import type { DesiredChange, Host, Rollout } from '../shared/wire.js';
 import {
   InvariantSampler,
   aCoordinatorProcess,
@@ -88,9 +88,22 @@ describe('end to end: push, two-phase deploy, rollback, a host that was away', (
     expect(hs.map((h) => h.live_release)).toEqual([v1, v1, v1]);
     expect(hs.every((h) => h.desired_release === v1)).toBe(true);
 
-    const history = JSON.parse((await cli('history', '--json')).stdout) as { action: string; reason: string; hosts: string[] }[];
+    const history = JSON.parse((await cli('history', '--json')).stdout) as (DesiredChange & { from_label: string; to_label: string })[];
     expect(history.map((h) => h.action)).toEqual(['deploy', 'deploy', 'rollback']);
     expect(history[2]).toMatchObject({ reason: 'checkout broken', hosts: ids });
+  });
+
+  it('history --json gives each release\'s label beside its id', async () => {
+    const history = JSON.parse((await cli('history', '--json')).stdout) as (DesiredChange & { from_label: string; to_label: string })[];
+    const [v1, v2] = [ids_.get('v1'), ids_.get('v2')];
+    expect(history.map((h) => [h.from_release, h.from_label, h.to_release, h.to_label])).toEqual([
+      ['', '', v1, 'v1'],
+      [v1, 'v1', v2, 'v2'],
+      [v2, 'v2', v1, 'v1'],
+    ]);
+    // Beside, as a reader of the pretty-printed JSON sees it: each label right after its id.
+    const keys = Object.keys(history[0]!);
+    expect(keys.slice(keys.indexOf('from_release'), keys.indexOf('from_release') + 4)).toEqual(['from_release', 'from_label', 'to_release', 'to_label']);
   });
 
   it('refuses to deploy while a host is offline, unless told to skip it; the host converges when it returns', async () => {
@@ -127,6 +140,37 @@ describe('end to end: push, two-phase deploy, rollback, a host that was away', (
     await rm(store);
     await rename(`${store}.aside`, store);
     expect(await Promise.all(ids.map((id) => checkLive(root(id))))).toEqual(before);
+  });
+
+  it('deploy --canary 0 is all at once: one wave of every host, no bake, no watch', async () => {
+    const v5 = await pushVersion('v5', { 'index.html': 'v5', 'config/app.json': '{"v":5}', 'lib/a.js': 'a' });
+    const started = Date.now();
+    const res = await cli('deploy', 'v5', '--canary', '0', '--json');
+    expect(res.code, res.stderr).toBe(0);
+    expect((JSON.parse(res.stdout) as Rollout).plan).toMatchObject({ canary_hosts: 0, waves: [100], bake_ms: 0, wave_bake_ms: 0, watch_ms: 0, manual_promote: false });
+    const done = await waitFor('v5 complete', async () => {
+      const r = (JSON.parse((await cli('status', '--json')).stdout) as { rollout: Rollout }).rollout;
+      return r.state === 'complete' || r.state === 'failed' ? r : undefined;
+    });
+    // Not watching, and well under the 30 s a wave bake of the default plan would take.
+    expect(done.state).toBe('complete');
+    expect(Date.now() - started).toBeLessThan(25_000);
+    for (const id of ids) expect(await checkLive(root(id))).toBe(v5);
+    const last = (JSON.parse((await cli('history', '--json')).stdout) as DesiredChange[]).at(-1);
+    expect(last).toMatchObject({ action: 'deploy', to_release: v5, hosts: ids });
+    expect((await cli('status')).stdout).toMatch(/plan: all at once; no watch/);
+  });
+
+  it('deploy --canary 0 --watch-for keeps the watch asked for', async () => {
+    const v6 = await pushVersion('v6', { 'index.html': 'v6', 'config/app.json': '{"v":6}', 'lib/a.js': 'a' });
+    const res = await cli('deploy', 'v6', '--canary', '0', '--watch-for', '5m', '--watch', '--json');
+    expect(res.code, res.stderr).toBe(0);
+    const r = JSON.parse(res.stdout) as Rollout;
+    expect(r.plan).toMatchObject({ canary_hosts: 0, waves: [100], wave_bake_ms: 0, watch_ms: 300_000 });
+    expect(r.state).toBe('watching');
+    for (const id of ids) expect(await checkLive(root(id))).toBe(v6);
+    expect((await cli('promote', '--reason', 'seen enough')).code).toBe(0);
+    await waitFor('v6 complete', async () => (JSON.parse((await cli('status', '--json')).stdout) as { rollout: Rollout }).rollout.state === 'complete');
   });
 
   it('never let any host serve a missing or incomplete slot', () => {

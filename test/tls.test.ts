@@ -76,4 +76,42 @@ describe('TLS', () => {
     expect(noCa.code).toBe(2);
     expect(noCa.stderr).toMatch(/^fleetswap: --ca FILE is required for TLS/);
   }, 60_000);
+
+  it('the CLI and an agent dialling the coordinator by IP address print no deprecation warning, and its certificate must still name that address', async () => {
+    dir = await tempDir();
+    const ca = join(dir, 'ca');
+    await runCli(['ca', 'init', ca]);
+    await runCli(['ca', 'issue', ca, 'coordinator', '--role', 'coordinator', '--san', '127.0.0.1']);
+    await runCli(['ca', 'issue', ca, 'web-1', '--role', 'agent']);
+    const tlsFlags = (name: string) => ['--ca', join(ca, 'ca.crt'), '--cert', join(ca, `${name}.crt`), '--key', join(ca, `${name}.key`)];
+    const address = `127.0.0.1:${await freePort()}`;
+    procs.push(await aCoordinatorProcess(join(dir, 'data'), address, {}, tlsFlags('coordinator')));
+    const secure = { FLEETSWAP_INSECURE: '', FLEETSWAP_CA: join(ca, 'ca.crt') };
+    // Node warns (DEP0123) when TLS is given an IP address as the server name; a user should never see it.
+    const WARNING = /DEP0123|DeprecationWarning|Warning:/;
+
+    const status = await runCli(['status', '--coordinator', address], secure);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stderr).not.toMatch(WARNING);
+
+    const agent = anAgentProcess({ coordinator: address, id: 'web-1', root: join(dir, 'web-1'), extra: tlsFlags('web-1') });
+    procs.push(agent);
+    await waitFor('web-1 connected over TLS', async () => (JSON.parse((await runCli(['hosts', '--json', '--coordinator', address], secure)).stdout) as Host[]).some((h) => h.connected));
+    expect(agent.output()).not.toMatch(WARNING);
+
+    // Dialled by name, the name is the server name (SNI) and must be in the certificate too.
+    const byName = await runCli(['status', '--coordinator', address.replace('127.0.0.1', 'localhost')], secure);
+    expect(byName.code).toBe(1);
+    expect(byName.stderr).toMatch(/no TLS connection to the coordinator at localhost:\d+ \(.*altnames.*Host: localhost/);
+    expect(byName.stderr).not.toMatch(WARNING);
+
+    // A coordinator whose certificate does not name the IP address dialled is refused, as before.
+    await runCli(['ca', 'issue', ca, 'coord.internal', '--role', 'coordinator']);
+    const unnamed = `127.0.0.1:${await freePort()}`;
+    procs.push(await aCoordinatorProcess(join(dir, 'data-2'), unnamed, {}, tlsFlags('coord.internal')));
+    const wrongName = await runCli(['status', '--coordinator', unnamed], secure);
+    expect(wrongName.code).toBe(1);
+    expect(wrongName.stderr).toMatch(/no TLS connection to the coordinator at 127\.0\.0\.1:\d+ \(.*altnames: IP: 127/);
+    expect(wrongName.stderr).not.toMatch(WARNING);
+  }, 60_000);
 });
