@@ -14,6 +14,7 @@ import { Auth } from './auth.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
 import type { JudgeConfig } from './judge.js';
 import type { SigningPolicy } from './releases.js';
+import { DEFAULT_FLEET, checkFleet } from '../shared/signing.js';
 import { RolloutEngine, type Clock } from './rollout.js';
 import { Store } from './store.js';
 import { VitalsSink, type VitalsOptions } from './vitals.js';
@@ -32,7 +33,7 @@ export interface CoordinatorOptions {
   /** How long after its bake a judged phase may stay undecided before it pauses. @default 60 s */
   decisionGraceMs?: number;
   drift?: DriftOptions;
-  /** Release keys checked on push, and whether unsigned pushes are accepted. @default none trusted, unsigned refused */
+  /** Release keys checked on push, whether unsigned pushes are accepted, the fleet's name. @default none trusted, unsigned refused, fleet "default" */
   signing?: Partial<SigningPolicy>;
   /** Where the first admin token is written on first start (or read from, if it exists). @default DATA/admin.token */
   adminTokenFile?: string;
@@ -79,7 +80,7 @@ export class Coordinator {
     });
     this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
     this.server = new grpc.Server(serverOptions);
-    const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
+    const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false, fleet: checkFleet(opts.signing?.fleet ?? DEFAULT_FLEET) };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     this.auth = new Auth(this.store, now, this.log);
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears');

@@ -161,4 +161,9 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at TEXT
   );
   `,
+  // A rollback's override (signed with a release key) travels with the
+  // directive it was given for, and is sent again with it.
+  `
+  ALTER TABLE hosts ADD COLUMN directive_override TEXT;
+  `,
 ];
