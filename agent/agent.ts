@@ -8,16 +8,19 @@ import { channelOptions, services } from '../shared/proto.js';
 import { VERSION } from '../shared/version.js';
 import type { AgentMessage, Directive, Report, ReportKind, StagingStats } from '../shared/wire.js';
 import { Backoff } from './backoff.js';
-import type { TrustedKey } from '../shared/signing.js';
+import { DEFAULT_FLEET, checkFleet, type TrustedKey } from '../shared/signing.js';
+import { SHA256_RE } from '../shared/hash.js';
+import type { Override } from '../shared/override.js';
 import { channelCredentials, type Transport } from '../shared/tls.js';
 import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
+import { Floor } from './floor.js';
 import { coordinatorSource } from './coordinator-source.js';
 import { probeHealth, runReload } from './health.js';
 import { Layout } from './layout.js';
 import { Slots } from './slots.js';
 import { isGeneration } from '../shared/generation.js';
-import { Stager, isNoSpace, noSpaceError, type ContentSource } from './stager.js';
+import { Stager, isNoSpace, noSpaceError, type Admitted, type ContentSource } from './stager.js';
 import { switchLive } from './swap.js';
 import { VitalsSampler, systemMetrics, type MetricsSource } from './vitals.js';
 
@@ -61,6 +64,8 @@ export interface AgentOptions {
   trustKeys?: readonly TrustedKey[];
   /** With no trusted key, stage releases nobody signed; logged, and reported to the coordinator. @default false */
   allowUnsigned?: boolean;
+  /** The fleet this host is in: only releases signed for it are staged. @default "default" */
+  fleet?: string;
   /** TLS with this host's certificate from the fleet CA, or plaintext when the operator said --insecure; one is required. */
   transport?: Transport;
 }
@@ -84,6 +89,7 @@ export class Agent {
   readonly layout: Layout;
   readonly slots: Slots;
   private readonly stager: Stager;
+  private readonly floor: Floor;
   private readonly log: Logger;
   private readonly client: grpc.Client;
   private readonly backoff: Backoff;
@@ -117,7 +123,9 @@ export class Agent {
     if (trusted.length === 0 && !opts.allowUnsigned) {
       throw new FleetswapError('BAD_USAGE', 'no release key to trust: give --trust-key FILE (the .pub of fleetswap keys generate), or --allow-unsigned to stage releases nobody signed');
     }
-    this.stager = new Stager(this.layout, this.slots, opts.source ?? coordinatorSource(this.client, opts.coordinator), trusted);
+    const fleet = checkFleet(opts.fleet ?? DEFAULT_FLEET);
+    this.stager = new Stager(this.layout, this.slots, opts.source ?? coordinatorSource(this.client, opts.coordinator), { trusted, fleet });
+    this.floor = new Floor(this.layout.floor, fleet, trusted, now);
     this.backoff = new Backoff(opts.backoff?.baseMs, opts.backoff?.maxMs);
   }
 
@@ -129,6 +137,7 @@ export class Agent {
     await rm(this.layout.tmp, { recursive: true, force: true });
     await mkdir(this.layout.tmp, { recursive: true });
     await this.slots.load();
+    await this.floor.load();
     this.persisted = await readFile(this.layout.state, 'utf8')
       .then((t) => JSON.parse(t) as Persisted)
       .catch(() => ({ last_generation: 0 }));
@@ -155,7 +164,7 @@ export class Agent {
       });
       this.drift.start();
     }
-    this.log.info({ release: this.slots.liveRelease(), slots: this.slots.info().length, generation: this.persisted.last_generation }, 'agent started');
+    this.log.info({ release: this.slots.liveRelease(), slots: this.slots.info().length, generation: this.persisted.last_generation, floor: this.floor.current()?.release_id }, 'agent started');
     if (this.opts.transport && 'insecure' in this.opts.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this agent is told');
     if (this.unsignedAllowed()) this.log.warn('staging releases nobody signed (--allow-unsigned): any release the coordinator names can go live here');
     this.loop = this.connectLoop();
@@ -345,7 +354,7 @@ export class Agent {
   }
 
   private async apply(d: Directive, signal: AbortSignal): Promise<Report> {
-    const log = this.log.child({ release: d.release_id, generation: d.generation });
+    const log = this.log.child({ release: d.release_id.slice(0, 64), generation: d.generation });
     let stats: StagingStats | null = null;
     try {
       if (d.kind === 'CLEAN') {
@@ -353,15 +362,25 @@ export class Agent {
         log.info({ slots: gone }, 'evidence slots removed');
         return this.report(d, 'CLEANED', null);
       }
-      if (d.kind === 'REPAIR') return await this.repair(d, signal, log);
-      // A release already in a slot was verified when it was staged: an
-      // ACTIVATE of it goes straight to the switch, with no staging stats.
+      // Before the id goes near a path or a request: "../../dev/zero" is not a release.
+      if (!SHA256_RE.test(d.release_id)) {
+        throw new FleetswapError('BAD_DIRECTIVE', `the coordinator named release ${JSON.stringify(d.release_id.slice(0, 80))}, which is not a release id (64 lowercase hex digits); refused`);
+      }
+      // Only an ACTIVATE (a rollback) may carry a way below the irreversible floor.
+      const override = d.kind === 'ACTIVATE' ? d.override : undefined;
+      // Refused before a blob is fetched: a release below the floor is not even staged.
+      const admit = (r: Admitted) => void this.floor.check(r, override);
+      if (d.kind === 'REPAIR') return await this.repair(d, signal, log, admit);
       if (this.slots.find(d.release_id) === undefined) {
-        stats = await this.stager.stage(d.release_id, signal);
+        stats = await this.stager.stage(d.release_id, signal, admit);
         log.info({ ...stats }, 'release staged');
       }
-      if (d.kind === 'STAGE') return this.report(d, 'STAGED', stats);
-      await this.activate(d.release_id, log);
+      if (d.kind === 'STAGE') {
+        // A release already held is checked as if staged now: its key may have been removed since.
+        if (!stats) admit(await this.stager.admitted(d.release_id));
+        return this.report(d, 'STAGED', stats);
+      }
+      await this.activate(d.release_id, log, override);
       return this.report(d, 'ACTIVATED', stats);
     } catch (caught) {
       // ENOSPC outside the staging proper (a kept manifest, the switch's temp link) still says where and what to do.
@@ -378,33 +397,49 @@ export class Agent {
    * files that still hash right, fetching the rest), sets the drifted slot
    * aside as evidence, and switches to the fresh one.
    */
-  private async repair(d: Directive, signal: AbortSignal, log: Logger): Promise<Report> {
+  private async repair(d: Directive, signal: AbortSignal, log: Logger, admit: (r: Admitted) => void): Promise<Report> {
     const drifted = this.slots.liveRelease() === d.release_id ? this.slots.liveIndex() : undefined;
-    const stats = await this.stager.stage(d.release_id, signal);
+    const stats = await this.stager.stage(d.release_id, signal, admit);
     if (drifted !== undefined) await this.slots.markEvidence(drifted, `drifted; replaced at ${new Date(this.opts.now?.() ?? Date.now()).toISOString()}`);
     await this.activate(d.release_id, log);
     log.warn({ evidence: drifted, ...stats }, 'drifted live tree rebuilt and switched; the drifted slot is kept as evidence');
     return this.report(d, 'REPAIRED', stats);
   }
 
-  /** activate switches to the release's slot; a failed reload or health check switches straight back. */
-  private async activate(releaseId: string, log: Logger): Promise<void> {
+  /**
+   * activate switches to the release's slot; a failed reload or health
+   * check switches straight back. Whatever a slot holds is checked again
+   * first (signature, fleet, floor): it was verified when staged, but trust
+   * may have changed since.
+   */
+  private async activate(releaseId: string, log: Logger, override?: Override | null): Promise<void> {
     const index = this.slots.find(releaseId);
     if (index === undefined) throw new FleetswapError('STAGING_FAILED', 'release vanished from its slot before the switch');
     const previous = this.slots.liveIndex();
     if (previous === index) return;
+    const admitted = await this.stager.admitted(releaseId);
+    const overrideKey = this.floor.check(admitted, override);
     await switchLive(this.layout, index);
     await this.slots.markLive(index);
     log.info({ slot: index }, 'switched live');
+    if (overrideKey) log.warn({ key: overrideKey.id, floor: this.floor.current()?.release_id }, 'went below the irreversible floor with an override signed by a release key');
     try {
       await this.checkAfterSwitch(releaseId);
     } catch (err) {
       if (previous === undefined) throw err;
+      const back = this.slots.info().find((s) => s.index === previous)?.release_id ?? '';
+      // Going back is a switch like any other: to a release this host still trusts.
+      const refused = await this.stager.admitted(back).then((r) => void this.floor.check(r), (e: unknown) => e);
+      if (refused) throw new FleetswapError(isFleetswapError(refused) ? refused.code : 'STAGING_FAILED', `${errorMessage(err)}; NOT switched back to slot ${previous}: ${errorMessage(refused)}`);
       await switchLive(this.layout, previous);
       await this.slots.markLive(previous);
       await this.checkAfterSwitch(this.slots.liveRelease()).catch(() => undefined);
       throw new FleetswapError('HEALTH_CHECK_FAILED', `${errorMessage(err)}; switched back to slot ${previous}`);
     }
+    await this.floor.applied(admitted, overrideKey !== undefined).catch((err: unknown) => {
+      // The switch stands; a floor not written is lower than it should be until the next irreversible release.
+      log.error({ err: errorMessage(err) }, 'could not record the irreversible floor');
+    });
   }
 
   private async checkAfterSwitch(releaseId: string): Promise<void> {

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { FleetswapError } from '../shared/errors.js';
+import { SHA256_RE } from '../shared/hash.js';
 
 /**
  * Layout names every path the agent uses under ROOT. The web server sees
@@ -32,8 +34,17 @@ export class Layout {
   get manifestsDir(): string {
     return join(this.own, 'manifests');
   }
+  /** manifest is where an accepted release's manifest is kept. */
   manifest(id: string): string {
-    return join(this.manifestsDir, id);
+    return join(this.manifestsDir, releaseFileName(id));
+  }
+  /** signatures is where the signatures a manifest was accepted with are kept, to be checked again before a switch. */
+  signatures(id: string): string {
+    return join(this.manifestsDir, `${releaseFileName(id)}.sig`);
+  }
+  /** floor records the release this host may not go below (agent/floor.ts). */
+  get floor(): string {
+    return join(this.own, 'floor.json');
   }
   get tmp(): string {
     return join(this.own, 'tmp');
@@ -41,4 +52,13 @@ export class Layout {
   get state(): string {
     return join(this.own, 'state.json');
   }
+}
+
+/**
+ * releaseFileName is the one gate between an id the coordinator sent and a
+ * path: only a sha256 in hex names a file, so "../../dev/zero" never does.
+ */
+function releaseFileName(id: string): string {
+  if (!SHA256_RE.test(id)) throw new FleetswapError('BAD_DIRECTIVE', `${JSON.stringify(id.slice(0, 80))} is not a release id (64 lowercase hex digits); refused`);
+  return id;
 }

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import { chmod, mkdir, open, readFile, rm, statfs, symlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
-import { describeSignatures, signedBy, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
+import { DEFAULT_FLEET, describeSignatures, signedBy, wrongFleet, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
+import { SHA256_RE } from '../shared/hash.js';
 import { syncTree, writeFileDurably } from '../shared/fsync.js';
 import { fileEntries, parseManifest, type FileEntry, type Manifest } from '../shared/manifest.js';
 import { applyManifestDelta } from '../shared/manifest-delta.js';
@@ -33,6 +34,21 @@ export interface ContentSource {
   blobs(releaseId: string, hashes: string[], signal: AbortSignal): AsyncIterable<{ hash: string; data: Buffer; last: boolean }>;
 }
 
+/** Admitted is a release this host accepts: its manifest hashes to its id, and (unless unsigned releases are allowed) a trusted key signed it for this fleet. */
+export interface Admitted {
+  id: string;
+  label: string;
+  irreversible: boolean;
+  /** The newest trusted signature's time; undefined when the host allows unsigned releases. */
+  signedAtMs: number | undefined;
+}
+
+/** ReleaseTrust is whom a host believes: release keys (none: unsigned releases allowed) and its fleet's name. */
+export interface ReleaseTrust {
+  trusted: readonly TrustedKey[];
+  fleet: string;
+}
+
 const COPY_BUF = 256 * 1024;
 const COPY_WORKERS = 8;
 const FETCH_BATCH = 2000;
@@ -48,22 +64,26 @@ const FETCH_ATTEMPTS = 3;
 export class Stager {
   private readonly parsed = new Map<string, Manifest>();
   /**
-   * @param trusted release keys: with any, a release is staged only if one
-   * of them signed it; with none (the agent allows unsigned releases), any
-   * release whose content matches its id is.
+   * @param trust release keys and fleet: with any key, a release is staged
+   * only if one of them signed it for this fleet; with none (the agent
+   * allows unsigned releases), any release whose content matches its id is.
    */
   constructor(
     private readonly layout: Layout,
     private readonly slots: Slots,
     private readonly source: ContentSource,
-    private readonly trusted: readonly TrustedKey[] = [],
+    private readonly trust: ReleaseTrust = { trusted: [], fleet: DEFAULT_FLEET },
   ) {}
 
-  /** stage builds a release that no slot holds yet into a slot, and says what it cost. */
-  async stage(releaseId: string, signal: AbortSignal): Promise<StagingStats> {
+  /**
+   * stage builds a release that no slot holds yet into a slot, and says what
+   * it cost. `admit` sees the release once its manifest is accepted, before
+   * a blob is fetched, and may refuse it by throwing.
+   */
+  async stage(releaseId: string, signal: AbortSignal, admit: (r: Admitted) => void = () => undefined): Promise<StagingStats> {
     const size = { bytes: -1 };
     try {
-      return await this.build(releaseId, signal, size);
+      return await this.build(releaseId, signal, size, admit);
     } catch (err) {
       if (!isNoSpace(err)) throw err;
       // Measured after the clean-up: what is free now is what the operator has to work with.
@@ -73,10 +93,10 @@ export class Stager {
     }
   }
 
-  private async build(releaseId: string, signal: AbortSignal, size: { bytes: number }): Promise<StagingStats> {
+  private async build(releaseId: string, signal: AbortSignal, size: { bytes: number }, admit: (r: Admitted) => void): Promise<StagingStats> {
     const started = Date.now();
-    const { bytes: manifestBytes, wireBytes } = await this.loadManifest(releaseId);
-    const manifest = parseManifest(manifestBytes, releaseId);
+    const { manifest, wireBytes, admitted } = await this.loadManifest(releaseId);
+    admit(admitted);
     const files = fileEntries(manifest);
     const stats: StagingStats = {
       bytes_fetched: 0,
@@ -150,14 +170,30 @@ export class Stager {
   }
 
   /**
-   * loadManifest prefers the copy kept from an earlier staging; otherwise it
-   * asks for a delta against a manifest it holds. Either way the bytes must
-   * hash to the release id; a delta that does not rebuild right is dropped
-   * for the whole manifest. wireBytes is what crossed the network.
+   * admitted checks a release again before a switch: the manifest and
+   * signatures kept when it was staged must still pass, so a key removed
+   * from --trust-key stops a release already on disk.
    */
-  private async loadManifest(releaseId: string): Promise<{ bytes: Buffer; wireBytes: number }> {
-    const kept = await readFile(this.layout.manifest(releaseId)).catch(() => undefined);
-    if (kept) return { bytes: kept, wireBytes: 0 };
+  async admitted(releaseId: string): Promise<Admitted> {
+    return (await this.loadManifest(releaseId)).admitted;
+  }
+
+  /**
+   * loadManifest prefers the copy kept from an earlier staging, checked
+   * again against the keys trusted now; otherwise (or when the kept
+   * signatures no longer pass: a release may have been signed again by a
+   * new key) it asks for a delta against a manifest it holds. Either way the
+   * bytes must hash to the release id; a delta that does not rebuild right
+   * is dropped for the whole manifest. wireBytes is what crossed the network.
+   */
+  private async loadManifest(releaseId: string): Promise<{ manifest: Manifest; wireBytes: number; admitted: Admitted }> {
+    const keptBytes = await readFile(this.layout.manifest(releaseId)).catch(() => undefined);
+    const keptSigs = keptBytes && (await readFile(this.layout.signatures(releaseId), 'utf8').then((t) => JSON.parse(t) as unknown).catch(() => undefined));
+    if (keptBytes && Array.isArray(keptSigs)) {
+      const manifest = parseManifest(keptBytes, releaseId);
+      const admitted = this.admit(releaseId, manifest, keptSigs as ReleaseSignature[]);
+      if (admitted) return { manifest, wireBytes: 0, admitted };
+    }
     const have = this.slots.info().map((s) => s.release_id).filter((id) => id !== releaseId);
     const live = this.slots.liveRelease();
     // The live release is the likeliest close relative of the next one.
@@ -170,19 +206,34 @@ export class Stager {
       wireBytes += reply.manifest.length;
       bytes = reply.manifest;
     }
-    parseManifest(bytes, releaseId);
+    const manifest = parseManifest(bytes, releaseId);
+    const signatures = reply.signatures ?? [];
     // Checked before the manifest is kept: a kept manifest is one this agent accepted.
-    if (this.trusted.length > 0 && !signedBy(releaseId, reply.signatures ?? [], this.trusted)) {
-      throw new FleetswapError(
-        'BAD_SIGNATURE',
-        `release ${releaseId.slice(0, 12)} is ${describeSignatures(reply.signatures ?? [])}, not by a key this host trusts (${this.trusted.map((t) => t.id).join(', ')}); refused`,
+    const admitted = this.admit(releaseId, manifest, signatures);
+    if (!admitted) {
+      const what = `release ${releaseId.slice(0, 12)}`;
+      throw (
+        wrongFleet(what, signatures, this.trust.fleet, 'this host', 'refused (a release is signed for the fleet it may run in)') ??
+        new FleetswapError('BAD_SIGNATURE', `${what} is ${describeSignatures(signatures)}, not by a key this host trusts (${this.trust.trusted.map((t) => t.id).join(', ')}); refused`)
       );
     }
+    // Signatures first: a kept manifest always has its signatures beside it.
+    await writeFileDurably(this.layout.signatures(releaseId), JSON.stringify(signatures));
     await writeFileDurably(this.layout.manifest(releaseId), bytes);
-    return { bytes, wireBytes };
+    return { manifest, wireBytes, admitted };
+  }
+
+  /** admit is the release as this host accepts it, or undefined when no trusted key signed it for this fleet. */
+  private admit(releaseId: string, manifest: Manifest, signatures: readonly ReleaseSignature[]): Admitted | undefined {
+    const base = { id: releaseId, label: manifest.label, irreversible: manifest.irreversible !== '' };
+    if (this.trust.trusted.length === 0) return { ...base, signedAtMs: undefined };
+    const ok = signedBy(releaseId, signatures, this.trust.trusted, { fleet: this.trust.fleet, irreversible: base.irreversible });
+    return ok && { ...base, signedAtMs: ok.signedAtMs };
   }
 
   private async fromDelta(reply: ManifestReply, releaseId: string): Promise<Buffer | undefined> {
+    // A base that is not a release id names no file: ask for the whole manifest instead.
+    if (!SHA256_RE.test(reply.delta_base)) return undefined;
     try {
       const base = parseManifest(await readFile(this.layout.manifest(reply.delta_base)), reply.delta_base);
       const bytes = applyManifestDelta(base, reply.delta);
@@ -238,16 +289,21 @@ export class Stager {
     const bad: string[] = [];
     for (let i = 0; i < hashes.length; i += FETCH_BATCH) {
       const batch = hashes.slice(i, i + FETCH_BATCH);
-      let cur: { hash: string; fh: FileHandle; sha: ReturnType<typeof createHash>; dest: string } | undefined;
+      let cur: { hash: string; fh: FileHandle; sha: ReturnType<typeof createHash>; dest: string; size: number; bytes: number } | undefined;
       try {
         for await (const chunk of this.source.blobs(releaseId, batch, signal)) {
           if (!cur) {
             const entry = byHash.get(chunk.hash)?.[0];
             if (!entry) throw new FleetswapError('HASH_MISMATCH', `coordinator sent blob ${chunk.hash.slice(0, 12)}, which was not asked for`);
             const dest = join(dir, entry.path);
-            cur = { hash: chunk.hash, fh: await open(dest, 'w', 0o600), sha: createHash('sha256'), dest };
+            cur = { hash: chunk.hash, fh: await open(dest, 'w', 0o600), sha: createHash('sha256'), dest, size: entry.size, bytes: 0 };
           } else if (cur.hash !== chunk.hash) {
             throw new FleetswapError('HASH_MISMATCH', `blob ${cur.hash.slice(0, 12)} was cut short`);
+          }
+          // Never take more than the manifest says: a source that keeps sending is cut off, not written to disk.
+          cur.bytes += chunk.data.length;
+          if (cur.bytes > cur.size) {
+            throw new FleetswapError('OVERSIZED_BLOB', `blob ${cur.hash.slice(0, 12)} came with more than the ${cur.size} bytes its manifest entry says; fetch aborted`);
           }
           cur.sha.update(chunk.data);
           await cur.fh.write(chunk.data);

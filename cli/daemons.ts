@@ -2,7 +2,7 @@ import { FleetswapError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { parseDuration } from '../shared/duration.js';
 import { HOST_ID_RE } from '../shared/ids.js';
-import { loadTrustedKey, type TrustedKey } from '../shared/signing.js';
+import { DEFAULT_FLEET, checkFleet, loadTrustedKey, type TrustedKey } from '../shared/signing.js';
 import { loadTls, type Transport } from '../shared/tls.js';
 
 /** untilSignal resolves on SIGTERM or SIGINT, so systemd and Ctrl-C stop a daemon cleanly. */
@@ -20,6 +20,8 @@ function untilSignal(): Promise<NodeJS.Signals> {
 export interface TrustFlags {
   trustKey?: string[];
   allowUnsigned?: boolean;
+  /** The fleet's name: releases are signed for one fleet. */
+  fleet?: string;
   ca?: string;
   cert?: string;
   key?: string;
@@ -66,7 +68,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   if (opts.driftPolicy !== 'revert' && opts.driftPolicy !== 'report') throw new FleetswapError('BAD_USAGE', `bad --drift-policy "${opts.driftPolicy}": revert or report`);
   const drift = { policy: opts.driftPolicy, graceMs: parseDuration(opts.driftGrace) } as const;
   const log = createLogger('coordinator');
-  const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true };
+  const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true, fleet: checkFleet(opts.fleet ?? DEFAULT_FLEET) };
   const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
@@ -121,6 +123,7 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     verifyIntervalMs: parseDuration(flags.verifyInterval),
     trustKeys: await trustedKeys(flags.trustKey),
     allowUnsigned: flags.allowUnsigned === true,
+    fleet: checkFleet(flags.fleet ?? DEFAULT_FLEET),
     transport: await transportOf(flags),
     log,
   });

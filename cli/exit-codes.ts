@@ -20,7 +20,7 @@ const USAGE: ReadonlySet<ErrorCode> = new Set([
   'AMBIGUOUS_RELEASE',
   'NO_HOSTS',
 ]);
-const REFUSED: ReadonlySet<ErrorCode> = new Set(['ROLLOUT_ACTIVE', 'IRREVERSIBLE', 'HOSTS_OFFLINE', 'HALTED', 'REFUSED', 'NOT_AUTHORISED', 'UNSIGNED', 'BAD_SIGNATURE']);
+const REFUSED: ReadonlySet<ErrorCode> = new Set(['ROLLOUT_ACTIVE', 'IRREVERSIBLE', 'HOSTS_OFFLINE', 'HALTED', 'REFUSED', 'NOT_AUTHORISED', 'UNSIGNED', 'BAD_SIGNATURE', 'WRONG_FLEET', 'BELOW_FLOOR']);
 
 export function exitCodeFor(code: ErrorCode): number {
   if (USAGE.has(code)) return EXIT_USAGE;

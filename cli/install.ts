@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { writeFileDurably } from '../shared/fsync.js';
 import { HOST_ID_RE } from '../shared/ids.js';
+import { DEFAULT_FLEET, checkFleet } from '../shared/signing.js';
 import { parseTags } from './config.js';
 
 // systemd lexes unit values itself (systemd.syntax(7)): whitespace splits
@@ -113,7 +114,12 @@ function transportConfig(o: TrustFlags): Record<string, unknown> {
 /** signingConfig is the trust settings as the daemon reads them back; keys by absolute path, since the unit runs elsewhere. */
 function signingConfig(o: TrustFlags): Record<string, unknown> {
   if (!o.trustKey?.length && !o.allowUnsigned) throw new FleetswapError('BAD_USAGE', 'no release key to trust: give --trust-key FILE, or --allow-unsigned');
-  return { ...(o.trustKey?.length ? { trustKey: o.trustKey.map((f) => resolve(f)) } : {}), ...(o.allowUnsigned ? { allowUnsigned: true } : {}) };
+  const fleet = checkFleet(o.fleet ?? DEFAULT_FLEET);
+  return {
+    ...(o.trustKey?.length ? { trustKey: o.trustKey.map((f) => resolve(f)) } : {}),
+    ...(o.allowUnsigned ? { allowUnsigned: true } : {}),
+    ...(fleet !== DEFAULT_FLEET ? { fleet } : {}),
+  };
 }
 
 /** installAgent writes fleetswap-agent.service and its config; it returns what it did and what to run next. */

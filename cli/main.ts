@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
-import { parseDuration } from '../shared/duration.js';
+import { isDuration, parseDuration } from '../shared/duration.js';
 import { VERSION } from '../shared/version.js';
 import { ALL_AT_ONCE_PLAN, DEFAULT_PLAN, planOf } from '../shared/plan.js';
 import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
@@ -15,9 +15,11 @@ import { bytes, haltBanner, hostsTable, named, releasesTable, short, statusText 
 import { driftText, toDriftReport } from './drift-report.js';
 import { line, safe, safeBlock } from './safe-text.js';
 import { installAgent, installCoordinator } from './install.js';
-import { generateKeys, loadSigningKey } from '../shared/signing.js';
+import { DEFAULT_FLEET, checkFleet, generateKeys, loadSigningKey } from '../shared/signing.js';
 import { loadTls } from '../shared/tls.js';
 import { actor, push } from './push.js';
+import { signedOverride } from './override.js';
+import { OVERRIDE_TTL_MS } from '../shared/override.js';
 import { watchRollout, watchStatus } from './watch.js';
 
 interface DeployFlags {
@@ -49,6 +51,9 @@ const coordinatorOption = () =>
 
 const caOption = () => new Option('--ca <file>', 'the fleet CA certificate the coordinator\'s is checked against').env('FLEETSWAP_CA');
 const insecureOption = () => new Option('--insecure', 'plaintext, no TLS (only against a coordinator started with --insecure)').env('FLEETSWAP_INSECURE');
+
+const fleetOption = () =>
+  new Option('--fleet <name>', 'the fleet\'s name: a release is signed for one fleet, and runs only there').env('FLEETSWAP_FLEET').default(DEFAULT_FLEET);
 
 const tokenFileOption = () => new Option('--token-file <file>', 'a file holding the API token (default: FLEETSWAP_TOKEN)').env('FLEETSWAP_TOKEN_FILE');
 
@@ -82,6 +87,7 @@ function withCoordinatorTrust(cmd: Command): Command {
   return cmd
     .option('--trust-key <file>', 'a release public key whose signature a push must carry, repeatable', collect)
     .option('--allow-unsigned', 'accept pushes nobody signed (logged)')
+    .addOption(fleetOption())
     .option('--ca <file>', 'the fleet CA certificate (fleetswap ca init)')
     .option('--cert <file>', 'the coordinator\'s certificate (fleetswap ca issue DIR NAME --role coordinator --san HOST)')
     .option('--key <file>', 'its key')
@@ -127,6 +133,7 @@ function withAgentSettings(cmd: Command): Command {
     .option('--insecure', 'plaintext, no TLS (logged)')
     .option('--trust-key <file>', 'a release public key: only releases it signed are staged, repeatable', collect)
     .option('--allow-unsigned', 'with no --trust-key, stage releases nobody signed (logged and reported)')
+    .addOption(fleetOption())
     .option('--verify-interval <duration>', 'how often the whole live tree is verified against its manifest (0s: never; file events are watched regardless)', '10m');
 }
 
@@ -171,16 +178,18 @@ program
   .option('--owner <name>', 'who owns this release (contact)', '')
   .option('--notes <text>', 'release notes', '')
   .option('--irreversible <reason>', 'mark as impossible to roll back past (e.g. a schema migration)', '')
-  .addOption(new Option('--sign-key <file>', 'the release key (from fleetswap keys generate) that signs the release id').env('FLEETSWAP_SIGN_KEY'))
+  .addOption(new Option('--sign-key <file>', 'the release key (from fleetswap keys generate) that signs the release for --fleet').env('FLEETSWAP_SIGN_KEY'))
+  .addOption(fleetOption())
   .option('--json', 'print the release as JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
   .addOption(caOption())
   .addOption(insecureOption())
-  .action(async (dir: string, opts: { version: string; owner: string; notes: string; irreversible: string; signKey?: string; json?: boolean; coordinator: string }) => {
+  .action(async (dir: string, opts: { version: string; owner: string; notes: string; irreversible: string; signKey?: string; fleet: string; json?: boolean; coordinator: string }) => {
+    const fleet = checkFleet(opts.fleet);
     const signKey = opts.signKey ? await loadSigningKey(opts.signKey) : undefined;
     const res = await withClient(opts, (c) =>
-      push(c, dir, { label: opts.version, owner: opts.owner, notes: opts.notes, irreversible: opts.irreversible }, process.stderr.isTTY === true, signKey),
+      push(c, dir, { label: opts.version, owner: opts.owner, notes: opts.notes, irreversible: opts.irreversible }, process.stderr.isTTY === true, signKey, fleet),
     );
     if (opts.json) {
       json(res);
@@ -305,21 +314,31 @@ program
   .option('--to <release|ago>', 'version label, release id, or how long ago (30s, 15m, 6h, 2d): each host goes back to what it was meant to run then (default: the previous release)')
   .option('--select <k=v>', 'only hosts with this tag, repeatable', collect)
   .option('--reason <text>', 'why (kept in history)', '')
-  .option('--force-irreversible', 'go back past an irreversible release (needs --reason)')
+  .option('--force-irreversible', 'go back past an irreversible release (needs --reason; hosts that trust release keys also need --sign-key)')
+  .option('--sign-key <file>', `with --force-irreversible: sign an override (valid ${OVERRIDE_TTL_MS / 60_000} minutes) with this release key, so hosts go below their irreversible release to --to`)
+  .addOption(fleetOption())
   .option('--no-wait', 'return once the rollback is ordered')
   .option('--json', 'print the rollout as JSON')
   .addOption(coordinatorOption())
   .addOption(tokenFileOption())
   .addOption(caOption())
   .addOption(insecureOption())
-  .action(async (opts: { to?: string; select?: string[]; reason: string; forceIrreversible?: boolean; wait: boolean; json?: boolean; coordinator: string }) => {
+  .action(async (opts: { to?: string; select?: string[]; reason: string; forceIrreversible?: boolean; signKey?: string; fleet: string; wait: boolean; json?: boolean; coordinator: string }) => {
+    const fleet = checkFleet(opts.fleet);
+    if (opts.signKey && !opts.forceIrreversible) throw new FleetswapError('BAD_USAGE', '--sign-key signs an override to go back past an irreversible release: give it with --force-irreversible --reason TEXT');
+    if (opts.signKey && (!opts.to || isDuration(opts.to))) throw new FleetswapError('BAD_USAGE', '--sign-key signs an override for one release: name it with --to LABEL or --to ID');
+    const signKey = opts.signKey ? await loadSigningKey(opts.signKey) : undefined;
+    const select = parseTags(opts.select);
     const code = await withClient(opts, async (c) => {
+      const override = signKey && opts.to ? await signedOverride(c, { to: opts.to, select, fleet, key: signKey }) : undefined;
+      if (override) process.stderr.write(`signed an override for fleet ${fleet}: to ${override.target}, below ${override.crosses}, until ${new Date(override.expires_ms).toISOString()}\n`);
       const { rollout } = await c.call('Rollback', {
         to: opts.to ?? '',
-        select: parseTags(opts.select),
+        select,
         actor: actor(),
         reason: opts.reason,
         force_irreversible: opts.forceIrreversible === true,
+        ...(override ? { override } : {}),
       });
       if (!opts.json && !opts.wait) out(line`rollout #${rollout.id}: ${rollout.message}`);
       const final = opts.wait && !TERMINAL_ROLLOUT_STATES.has(rollout.state) ? await watchRollout(c, rollout.id, opts.json ? () => undefined : out, { tty: !opts.json && process.stdout.isTTY === true }) : rollout;

@@ -3,7 +3,7 @@ import { userInfo, hostname } from 'node:os';
 import cliProgress from 'cli-progress';
 import type { KeyObject } from 'node:crypto';
 import { FleetswapError, isFleetswapError } from '../shared/errors.js';
-import { signRelease } from '../shared/signing.js';
+import { DEFAULT_FLEET, signRelease } from '../shared/signing.js';
 import { buildManifest, checkLabel, type ReleaseMeta } from '../shared/manifest.js';
 import { BLOB_CHUNK_BYTES } from '../shared/proto.js';
 import { walkTree } from '../shared/tree.js';
@@ -27,11 +27,12 @@ export function actor(): string {
  * manifest (refusing bad trees before anything is sent), ask the coordinator
  * to check it, upload only the blobs it lacks, then register the release.
  */
-export async function push(client: AdminClient, dir: string, meta: ReleaseMeta, progress: boolean, signKey?: KeyObject): Promise<PushResult> {
+export async function push(client: AdminClient, dir: string, meta: ReleaseMeta, progress: boolean, signKey?: KeyObject, fleet = DEFAULT_FLEET): Promise<PushResult> {
   checkLabel(meta.label);
   const tree = await walkTree(dir);
   const { manifest, bytes, id } = buildManifest(meta, tree.entries);
-  const signatures = signKey ? [signRelease(id, signKey)] : [];
+  // Signed for one fleet, with the time of the push: agents order releases by it against their irreversible floor.
+  const signatures = signKey ? [signRelease(id, signKey, { fleet, irreversible: meta.irreversible !== '' }, Date.now())] : [];
   // A dry run first: a taken label or a missing signature is refused before a byte is uploaded.
   await client.call('RegisterRelease', { manifest: bytes, pushed_by: actor(), dry_run: true, signatures });
   const hashes = [...tree.sources.keys()];

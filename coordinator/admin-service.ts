@@ -120,13 +120,18 @@ function handlers(deps: ServiceDeps) {
       }),
     ),
 
-    Rollback: unary((req: RollbackRequest) =>
-      store.tx(() => {
+    Rollback: unary((req: RollbackRequest) => {
+      const o = req.override;
+      if (o && o.fleet !== deps.signing.fleet) {
+        throw new FleetswapError('WRONG_FLEET', `the override is signed for fleet ${JSON.stringify(o.fleet)}, and this coordinator serves fleet ${JSON.stringify(deps.signing.fleet)}: sign it with --fleet ${deps.signing.fleet} (or FLEETSWAP_FLEET)`);
+      }
+      return store.tx(() => {
         const rollout = engine.rollback(req);
-        audit.append({ actor: req.actor, action: 'rollback', target: `rollout #${rollout.id}`, reason: req.reason, detail: { to: req.to || rollout.release_id, select: req.select, force_irreversible: req.force_irreversible } });
+        const override = o ? { key_id: o.key_id, target: o.target, crosses: o.crosses, expires_ms: o.expires_ms } : undefined;
+        audit.append({ actor: req.actor, action: 'rollback', target: `rollout #${rollout.id}`, reason: req.reason, detail: { to: req.to || rollout.release_id, select: req.select, force_irreversible: req.force_irreversible, override } });
         return { rollout };
-      }),
-    ),
+      });
+    }),
 
     Promote: unary((req: RolloutAction) => operatorAction('promote', req, () => engine.promote(req))),
     Pause: unary((req: RolloutAction) => operatorAction('pause', req, () => engine.pause(req))),

@@ -17,6 +17,7 @@ import { DriftMonitor, type DriftOptions } from './drift.js';
 import { JoinRule } from './join.js';
 import type { JudgeConfig } from './judge.js';
 import type { SigningPolicy } from './releases.js';
+import { DEFAULT_FLEET, checkFleet } from '../shared/signing.js';
 import { RolloutEngine, type Clock } from './rollout.js';
 import { Store } from './store.js';
 import { VitalsSink, type VitalsOptions } from './vitals.js';
@@ -35,7 +36,7 @@ export interface CoordinatorOptions {
   /** How long after its bake a judged phase may stay undecided before it pauses. @default 60 s */
   decisionGraceMs?: number;
   drift?: DriftOptions;
-  /** Release keys checked on push, and whether unsigned pushes are accepted. @default none trusted, unsigned refused */
+  /** Release keys checked on push, whether unsigned pushes are accepted, the fleet's name. @default none trusted, unsigned refused, fleet "default" */
   signing?: Partial<SigningPolicy>;
   /** Where the first admin token is written on first start (or read from, if it exists). @default DATA/admin.token */
   adminTokenFile?: string;
@@ -88,7 +89,7 @@ export class Coordinator {
     this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
     this.join = new JoinRule(this.store, this.engine, this.audit, now, this.log);
     this.server = new grpc.Server({ ...serverOptions, interceptors: [edgeInterceptor(this.transport, this.auth, this.refusals)] });
-    const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false };
+    const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false, fleet: checkFleet(opts.signing?.fleet ?? DEFAULT_FLEET) };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears, and anyone can fetch code (every release, config included)');
     const deps = { refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, signing, now, log: this.log };

@@ -176,4 +176,9 @@ export const MIGRATIONS: readonly string[] = [
   INSERT OR IGNORE INTO host_releases SELECT rh.host_id, r.release_id FROM rollout_hosts rh JOIN rollouts r ON r.id = rh.rollout_id;
   INSERT OR IGNORE INTO host_releases SELECT host_id, target FROM rollout_hosts WHERE target != '';
   `,
+  // A rollback's override (signed with a release key) travels with the
+  // directive it was given for, and is sent again with it.
+  `
+  ALTER TABLE hosts ADD COLUMN directive_override TEXT;
+  `,
 ];

@@ -1,12 +1,15 @@
 import { FleetswapError } from '../shared/errors.js';
-import { fileEntries, parseManifest } from '../shared/manifest.js';
+import { fileEntries, parseManifest, type Manifest } from '../shared/manifest.js';
 import { sha256 } from '../shared/hash.js';
-import { describeSignatures, signedBy, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
+import { describeSignatures, signedBy, wrongFleet, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
 import type { Release } from '../shared/wire.js';
 import type { BlobStore } from './blob-store.js';
 import type { Store, StoredRelease } from './store.js';
 
 const ID_PREFIX_RE = /^[0-9a-f]{6,64}$/;
+// A signature dated later than this past the coordinator's clock comes from a machine whose clock is wrong, and
+// would raise the irreversible floor of every host that applies the release above releases pushed after it.
+const MAX_SIGNED_AHEAD_MS = 5 * 60_000;
 
 /** resolveRelease finds a release by label, full id, or a unique id prefix of at least 6 hex digits. */
 export function resolveRelease(store: Store, ref: string): StoredRelease {
@@ -31,15 +34,24 @@ export interface SigningPolicy {
   trusted: readonly TrustedKey[];
   /** Accept pushes nobody signed (--allow-unsigned). */
   allowUnsigned: boolean;
+  /** The fleet this coordinator serves (--fleet): a push signed only for another is refused. */
+  fleet: string;
 }
 
 /** checkSignatures refuses a push the policy does not accept, before anything is stored. */
-function checkSignatures(id: string, label: string, signatures: readonly ReleaseSignature[], policy: SigningPolicy): void {
+function checkSignatures(id: string, manifest: Manifest, signatures: readonly ReleaseSignature[], policy: SigningPolicy, nowMs: number): void {
+  const label = manifest.label;
+  const ahead = signatures.find((s) => s.signed_at_ms > nowMs + MAX_SIGNED_AHEAD_MS);
+  if (ahead) {
+    throw new FleetswapError('BAD_SIGNATURE', `release ${label} is signed at ${new Date(ahead.signed_at_ms).toISOString()}, ahead of this coordinator's clock: set the clock of the machine that signed it right, then push again`);
+  }
   if (signatures.length === 0) {
     if (policy.allowUnsigned) return;
     throw new FleetswapError('UNSIGNED', `release ${label} is unsigned and this coordinator accepts only signed releases: push with --sign-key FILE (fleetswap keys generate)`);
   }
-  if (policy.trusted.length > 0 && !signedBy(id, signatures, policy.trusted)) {
+  const wrong = wrongFleet(`release ${label}`, signatures, policy.fleet, 'this coordinator', `push it signed for this fleet (push --fleet ${policy.fleet}, or FLEETSWAP_FLEET)`);
+  if (wrong) throw wrong;
+  if (policy.trusted.length > 0 && !signedBy(id, signatures, policy.trusted, { fleet: policy.fleet, irreversible: manifest.irreversible !== '' })) {
     throw new FleetswapError('BAD_SIGNATURE', `release ${label} is ${describeSignatures(signatures)}, and none verifies against a key this coordinator trusts (--trust-key)`);
   }
 }
@@ -63,7 +75,7 @@ export async function registerRelease(
 ): Promise<{ release: Release; created: boolean }> {
   const manifest = parseManifest(bytes);
   const id = sha256(bytes);
-  checkSignatures(id, manifest.label, signatures, policy);
+  checkSignatures(id, manifest, signatures, policy, Date.parse(at));
   const existing = store.releaseByLabel(manifest.label);
   if (existing && existing.id !== id) {
     throw new FleetswapError(

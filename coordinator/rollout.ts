@@ -1,4 +1,4 @@
-import { parseDuration } from '../shared/duration.js';
+import { isDuration, parseDuration } from '../shared/duration.js';
 import { FleetswapError } from '../shared/errors.js';
 import { failpoint } from '../shared/failpoints.js';
 import type { Logger } from '../shared/log.js';
@@ -20,11 +20,12 @@ import type {
 import { TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
 import { assignCohorts, spreadOrder } from './cohorts.js';
 import type { Fleet } from './fleet.js';
+import type { Override } from '../shared/override.js';
 import type { AuditLog, AuditRecord } from './audit.js';
 import { DEFAULT_JUDGE, Judge, type JudgeConfig } from './judge.js';
 import { planOf } from '../shared/plan.js';
 import { resolveRelease } from './releases.js';
-import { NO_PLAN, type HostRow, type RolloutChange, type RolloutHostRow, type RolloutRow, type Store } from './store.js';
+import { NO_PLAN, storedDirective, type HostRow, type RolloutChange, type RolloutHostRow, type RolloutRow, type Store } from './store.js';
 
 export const DEFAULT_STAGE_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_SWITCH_TIMEOUT_MS = 2 * 60_000;
@@ -166,7 +167,7 @@ export class RolloutEngine {
       this.store.setRolloutPlan(rolloutId, plan);
       return rolloutId;
     });
-    failpoint('rollout-after-stage-commit');
+    this.store.afterCommit(() => failpoint('rollout-after-stage-commit'));
     this.flush(outbox);
     this.log.info({ rollout: id, release: release.id, hosts: online.length, canary: plan.canary_hosts }, 'deploy started: staging');
     return this.view(id);
@@ -185,6 +186,9 @@ export class RolloutEngine {
         if (leaving?.irreversible) this.refuseIrreversible(leaving.label, leaving.irreversible, req);
       }
     }
+    // The override is signed for one release: a rollback elsewhere would only be refused by every host.
+    const stray = req.override ? [...targets.values()].find((t) => t !== req.override?.target) : undefined;
+    if (stray) throw new FleetswapError('BAD_USAGE', `the override is signed for release ${req.override?.target.slice(0, 12)}, and this rollback goes to ${this.label(stray)}: sign it for that release (--to)`);
     const main = mostCommon([...targets.values()]);
     const outbox: [string, Directive][] = [];
     const id = this.store.tx(() => {
@@ -234,7 +238,7 @@ export class RolloutEngine {
           switched_at: 0,
           target: target === main ? '' : target,
         });
-        const d = this.directive(h.id, 'ACTIVATE', target, target);
+        const d = this.directive(h.id, 'ACTIVATE', target, target, req.override ?? undefined);
         if (isOnline) outbox.push([h.id, d]);
       }
       return rolloutId;
@@ -311,7 +315,7 @@ export class RolloutEngine {
       for (const h of this.store.rolloutHosts(r.id)) {
         const waiting = (to === 'staging' && h.stage === 'pending') || h.switch === 'pending' || h.switch === 'reverting';
         const host = this.store.host(h.host_id);
-        if (waiting && host && host.directive_kind) outbox.push([h.host_id, { generation: host.directive_generation, kind: host.directive_kind, release_id: host.directive_release }]);
+        if (waiting && host && host.directive_kind) outbox.push([h.host_id, storedDirective(host)]);
       }
       this.transition(r, to as RolloutState, `resumed by ${a.actor || 'an operator'}${a.reason ? `: ${a.reason}` : ''}`, {
         deadline_at: this.now() + this.phaseTimeout(r, to),
@@ -367,7 +371,7 @@ export class RolloutEngine {
     this.judges.clear();
     for (const host of this.store.hosts()) {
       if (host.directive_generation > host.last_generation && host.directive_kind) {
-        this.fleet.send(host.id, { generation: host.directive_generation, kind: host.directive_kind, release_id: host.directive_release });
+        this.fleet.send(host.id, storedDirective(host));
       }
     }
     this.log.warn({ actor: h.actor, frozen_ms: frozen }, 'halt lifted');
@@ -384,7 +388,7 @@ export class RolloutEngine {
   /** onHello sends a returning host the directive it missed, so a host that was away converges. */
   onHello(host: HostRow, hello: Hello): void {
     if (host.directive_generation > hello.last_generation && host.directive_kind !== '' && this.maySend(host.directive_kind)) {
-      this.fleet.send(host.id, { generation: host.directive_generation, kind: host.directive_kind, release_id: host.directive_release });
+      this.fleet.send(host.id, storedDirective(host));
     }
     const active = this.store.activeRollout();
     if (!active) return;
@@ -506,7 +510,7 @@ export class RolloutEngine {
     if (counts.switch.pending) return;
     if (!counts.switch.failed) {
       this.transition(r, 'complete', `${counts.total} host(s) live on ${this.label(r.release_id)}`);
-      failpoint('rollout-after-complete');
+      this.store.afterCommit(() => failpoint('rollout-after-complete'));
     } else {
       const failed = this.store.rolloutHosts(r.id).filter((h) => h.switch === 'failed');
       this.transition(r, 'failed', `switch failed on ${counts.switch.failed} of ${counts.total} host(s): ${describe(failed)}; run fleetswap rollback to put every host back`);
@@ -631,7 +635,7 @@ export class RolloutEngine {
       this.transition(r, 'watching', `every host live on ${label}; watching for ${seconds(r.plan.watch_ms)}`, { phase_started_at: this.now(), deadline_at: 0 });
     } else {
       this.transition(r, 'complete', `every host live on ${label}`);
-      failpoint('rollout-after-complete');
+      this.store.afterCommit(() => failpoint('rollout-after-complete'));
     }
   }
 
@@ -663,7 +667,7 @@ export class RolloutEngine {
         deadline_at: this.now() + r.switch_timeout_ms,
       });
     });
-    failpoint('rollout-after-switch-commit');
+    this.store.afterCommit(() => failpoint('rollout-after-switch-commit'));
     this.flush(outbox);
     this.evaluate(r.id);
   }
@@ -720,8 +724,8 @@ export class RolloutEngine {
   }
 
   /** directive stores a new directive for a host (and its desired release); sending waits for the commit. */
-  private directive(hostId: string, kind: DirectiveKind, releaseId: string, desired?: string): Directive {
-    const d: Directive = { generation: this.store.nextGeneration(hostId), kind, release_id: releaseId };
+  private directive(hostId: string, kind: DirectiveKind, releaseId: string, desired?: string, override?: Override): Directive {
+    const d: Directive = { generation: this.store.nextGeneration(hostId), kind, release_id: releaseId, ...(override ? { override } : {}) };
     this.store.setDirective(hostId, d, desired);
     return d;
   }
@@ -775,7 +779,7 @@ export class RolloutEngine {
 
   private refuseIrreversible(label: string, why: string, req: { force_irreversible: boolean; reason: string }): void {
     if (!req.force_irreversible) {
-      throw new FleetswapError('IRREVERSIBLE', `release ${label} is irreversible (${why}); going back past it needs --force-irreversible --reason TEXT`);
+      throw new FleetswapError('IRREVERSIBLE', `release ${label} is irreversible (${why}); going back past it needs --force-irreversible --reason TEXT (and --sign-key KEY --to RELEASE for hosts that trust release keys)`);
     }
     if (!req.reason) throw new FleetswapError('BAD_USAGE', `--force-irreversible needs --reason: why it is safe to go back past ${label}`);
   }
@@ -844,11 +848,6 @@ export class RolloutEngine {
       })),
     };
   }
-}
-
-/** isDuration tells `rollback --to 6h` from `rollback --to LABEL`. */
-function isDuration(to: string): boolean {
-  return /^\d+(?:\.\d+)?(ms|s|m|h|d)$/.test(to);
 }
 
 function mostCommon(values: string[]): string {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Database as DB, Statement } from 'better-sqlite3';
 import type {
   DesiredChange,
+  Directive,
   DirectiveKind,
   Release,
   RolloutKind,
@@ -18,6 +19,7 @@ import type {
 } from '../shared/wire.js';
 import type { DriftPath } from '../shared/drift.js';
 import type { ReleaseSignature } from '../shared/signing.js';
+import type { Override } from '../shared/override.js';
 import { FleetswapError } from '../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -41,6 +43,8 @@ export interface HostRow {
   directive_generation: number;
   directive_kind: DirectiveKind | '';
   directive_release: string;
+  /** The stored directive's override (rollback --sign-key), sent again with it. */
+  directive_override: Override | null;
   unsigned_allowed: boolean;
 }
 
@@ -278,6 +282,7 @@ export class Store {
       tags: json(r.tags, {}),
       slots: json(r.slots, []),
       last_staging: json(r.last_staging, null),
+      directive_override: json(r.directive_override, null),
     };
   }
 
@@ -340,11 +345,11 @@ export class Store {
     this.stmt(`UPDATE hosts SET last_seen = ? WHERE id = ?`).run(at, id);
   }
 
-  setDirective(hostId: string, d: { generation: number; kind: DirectiveKind; release_id: string }, desired?: string): void {
+  setDirective(hostId: string, d: Directive, desired?: string): void {
     this.stmt(
       `UPDATE hosts SET directive_generation = @generation, directive_kind = @kind, directive_release = @release_id,
-         desired_release = coalesce(@desired, desired_release) WHERE id = @hostId`,
-    ).run({ ...d, hostId, desired: desired ?? null });
+         directive_override = @override, desired_release = coalesce(@desired, desired_release) WHERE id = @hostId`,
+    ).run({ generation: d.generation, kind: d.kind, release_id: d.release_id, override: d.override ? JSON.stringify(d.override) : null, hostId, desired: desired ?? null });
     if (d.release_id) this.stmt(`INSERT OR IGNORE INTO host_releases(host_id, release_id) VALUES (?, ?)`).run(hostId, d.release_id);
   }
 
@@ -676,6 +681,11 @@ function sampleFrom(r: Raw): { host: string; s: VitalsSample } {
       probe_latency_ms: r.probe_ms as number,
     },
   };
+}
+
+/** storedDirective is the directive a host was last given, as it is sent again (on hello, resume, unhalt). */
+export function storedDirective(h: HostRow): Directive {
+  return { generation: h.directive_generation, kind: h.directive_kind as DirectiveKind, release_id: h.directive_release, override: h.directive_override };
 }
 
 function releaseFrom(r: Raw): StoredRelease {

@@ -10,3 +10,8 @@ export function parseDuration(text: string): number {
   }
   return Math.round(Number(m[1]) * (UNITS[m[2] as string] as number));
 }
+
+/** isDuration tells `rollback --to 6h` from `rollback --to LABEL`. */
+export function isDuration(text: string): boolean {
+  return /^\d+(?:\.\d+)?(ms|s|m|h|d)$/.test(text);
+}

@@ -2,6 +2,7 @@
 // (keepCase, longs as Number, enums as String, defaults filled in).
 
 import type { DriftEvent, DriftHost, DriftPath, DriftState } from './drift.js';
+import type { Override } from './override.js';
 
 export type ReportKind = 'STAGED' | 'ACTIVATED' | 'FAILED' | 'REVERTED' | 'REPAIRED' | 'CLEANED';
 export type DirectiveKind = 'STAGE' | 'ACTIVATE' | 'REPAIR' | 'CLEAN';
@@ -94,6 +95,8 @@ export interface Directive {
   generation: number;
   kind: DirectiveKind;
   release_id: string;
+  /** Decoded as null when unset. */
+  override?: Override | null;
 }
 
 export interface BlobChunk {
@@ -257,6 +260,8 @@ export interface RollbackRequest {
   actor: string;
   reason: string;
   force_irreversible: boolean;
+  /** Signed by a release key (rollback --sign-key); decoded as null when unset. */
+  override?: Override | null;
 }
 
 export interface RolloutAction {

@@ -102,6 +102,59 @@ describe('signed releases', () => {
     expect(hosts[0]?.unsigned_allowed).toBe(false);
   });
 
+  it('the coordinator refuses a push signed for another fleet at the dry run, before a byte is uploaded', async () => {
+    dir = await tempDir();
+    const ours = await keys('ours');
+    coordinator = await aCoordinator(join(dir, 'data'), { signing: { trusted: [await loadTrustedKey(ours.pub)], allowUnsigned: false, fleet: 'prod' } });
+    const other = await push('v1', '--sign-key', ours.key, '--fleet', 'staging');
+    expect(other.code).toBe(3);
+    expect(other.stderr).toBe('fleetswap: release v1 is signed for fleet "staging", and this coordinator is in fleet "prod": push it signed for this fleet (push --fleet prod, or FLEETSWAP_FLEET)\n');
+    expect(await readdir(join(dir, 'data', 'blobs')).catch(() => [])).toEqual([]);
+    const byEnv = await aTree(join(dir, 'builds', 'v1'), { 'index.html': 'v1' }).then((b) =>
+      runCli(['push', b, '--version', 'v1', '--sign-key', ours.key, '--coordinator', coordinator!.address], { FLEETSWAP_FLEET: 'prod' }),
+    );
+    expect(byEnv.code, byEnv.stderr).toBe(0);
+    expect((await runCli(['push', dir, '--version', 'v9', '--fleet', 'Prod\nfleet=x', '--coordinator', coordinator.address])).stderr).toMatch(/^fleetswap: bad --fleet "Prod\\nfleet=x": 1-63 lowercase letters/);
+  });
+
+  it('rollback --force-irreversible --sign-key takes hosts below their irreversible release; without --sign-key they refuse and say what to do', async () => {
+    dir = await tempDir();
+    const ours = await keys('ours');
+    const trusted = [await loadTrustedKey(ours.pub)];
+    coordinator = await aCoordinator(join(dir, 'data'), { signing: { trusted, allowUnsigned: false } });
+    client = new AdminClient(coordinator.address);
+    const root = join(dir, 'host');
+    agents.push(await anAgent(coordinator.address, root, { allowUnsigned: false, trustKeys: trusted }));
+    await waitFor('agent', () => coordinator!.fleet.connectedCount() === 1);
+    const cli = (...args: string[]) => runCli([...args, '--coordinator', coordinator!.address]);
+
+    expect((await push('v1', '--sign-key', ours.key)).code).toBe(0);
+    expect((await push('v2-migration', '--sign-key', ours.key, '--irreversible', 'drops the carts table')).code).toBe(0);
+    const v1 = (await deployAndWait(client, 'v1')).release_id;
+    const v2 = (await deployAndWait(client, 'v2-migration')).release_id;
+    expect(await checkLive(root)).toBe(v2);
+
+    // The coordinator takes an unsigned force; the host, holding its floor, does not.
+    const unsigned = await cli('rollback', '--to', 'v1', '--force-irreversible', '--reason', 'carts restored from backup');
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stdout).toMatch(/BELOW_FLOOR: release v1 \([0-9a-f]{12}\) was signed before irreversible release v2-migration .*: fleetswap rollback --to v1 --force-irreversible --sign-key KEY --reason TEXT/);
+    expect(await checkLive(root)).toBe(v2);
+
+    expect((await cli('rollback', '--to', 'v1', '--sign-key', ours.key, '--reason', 'x')).stderr).toMatch(/^fleetswap: --sign-key signs an override to go back past an irreversible release: give it with --force-irreversible --reason TEXT\n$/);
+    expect((await cli('rollback', '--to', '1h', '--force-irreversible', '--sign-key', ours.key, '--reason', 'x')).stderr).toMatch(/^fleetswap: --sign-key signs an override for one release: name it with --to LABEL or --to ID\n$/);
+    const otherFleet = await cli('rollback', '--to', 'v1', '--force-irreversible', '--sign-key', ours.key, '--reason', 'x', '--fleet', 'staging');
+    expect(otherFleet.code).toBe(3);
+    expect(otherFleet.stderr).toMatch(/the override is signed for fleet "staging", and this coordinator serves fleet "default"/);
+
+    const signed = await cli('rollback', '--to', 'v1', '--force-irreversible', '--sign-key', ours.key, '--reason', 'carts restored from backup');
+    expect(signed.code, signed.stdout + signed.stderr).toBe(0);
+    expect(signed.stderr).toContain(`signed an override for fleet default: to ${v1}, below ${v2}, until `);
+    expect(await checkLive(root)).toBe(v1);
+    const audit = JSON.parse((await cli('audit', '--json')).stdout) as { actor: string; action: string; reason: string; detail: { override?: { key_id: string; crosses: string } } }[];
+    expect(audit.filter((e) => e.action === 'rollback').at(-1)?.detail.override).toMatchObject({ key_id: trusted[0]!.id, crosses: v2 });
+    expect(audit.find((e) => e.action === 'failed' && /BELOW_FLOOR/.test(e.reason))).toBeDefined();
+  });
+
   it('an agent with no key to trust refuses to start unless told to allow unsigned releases, which it reports', async () => {
     dir = await tempDir();
     coordinator = await aCoordinator(join(dir, 'data'));
