@@ -91,7 +91,7 @@ describe('staging and switching on one host', () => {
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/health`;
     coordinator = await aCoordinator(join(dir, 'data'));
     client = new AdminClient(coordinator.address);
-    agent = await anAgent(coordinator.address, root, { healthUrl: url, healthTimeoutMs: 500, reloadCmd: 'echo reloaded >> "$FLEETSWAP_ROOT/../reloads"' });
+    agent = await anAgent(coordinator.address, root, { healthUrl: url, healthTimeoutMs: 2_000, reloadCmd: 'echo reloaded >> "$FLEETSWAP_ROOT/../reloads"' });
 
     const good = await aRelease(client, await aTree(join(dir, 'good'), { version: 'good' }), 'good');
     expect((await deployAndWait(client, 'good')).state).toBe('complete');
