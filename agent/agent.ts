@@ -14,7 +14,7 @@ import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
 import { coordinatorSource } from './coordinator-source.js';
 import { probeHealth, runReload } from './health.js';
-import { Layout } from './layout.js';
+import { Layout, mkdirServed } from './layout.js';
 import { Slots } from './slots.js';
 import { Stager, isNoSpace, noSpaceError, type ContentSource } from './stager.js';
 import { switchLive } from './swap.js';
@@ -123,6 +123,7 @@ export class Agent {
   /** start rebuilds local state from disk, then connects (and keeps reconnecting) in the background. */
   async start(): Promise<void> {
     if (this.state !== 'created') throw new Error(`agent ${this.opts.id} cannot start from state ${this.state}`);
+    await mkdirServed(this.layout.root);
     await mkdir(this.layout.own, { recursive: true });
     // Temp trees are never part of a slot; whatever a crash left there goes.
     await rm(this.layout.tmp, { recursive: true, force: true });
