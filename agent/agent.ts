@@ -17,7 +17,7 @@ import { ErrorLogCounter } from './error-log.js';
 import { Floor } from './floor.js';
 import { coordinatorSource } from './coordinator-source.js';
 import { probeHealth, runReload } from './health.js';
-import { Layout } from './layout.js';
+import { Layout, mkdirServed } from './layout.js';
 import { Slots } from './slots.js';
 import { isGeneration } from '../shared/generation.js';
 import { Stager, isNoSpace, noSpaceError, type Admitted, type ContentSource } from './stager.js';
@@ -132,6 +132,7 @@ export class Agent {
   /** start rebuilds local state from disk, then connects (and keeps reconnecting) in the background. */
   async start(): Promise<void> {
     if (this.state !== 'created') throw new Error(`agent ${this.opts.id} cannot start from state ${this.state}`);
+    await mkdirServed(this.layout.root);
     await mkdir(this.layout.own, { recursive: true });
     // Temp trees are never part of a slot; whatever a crash left there goes.
     await rm(this.layout.tmp, { recursive: true, force: true });

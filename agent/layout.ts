@@ -1,6 +1,25 @@
-import { join } from 'node:path';
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { SHA256_RE } from '../shared/hash.js';
+
+/** SERVED_DIR_MODE is every directory the web server walks through: ROOT, slots/, and each release's directories. */
+export const SERVED_DIR_MODE = 0o755;
+
+/**
+ * mkdirServed makes dir and any missing parents with SERVED_DIR_MODE whatever
+ * the umask: under the unit's UMask=0077 mkdir alone gives 0700, and the web
+ * server, another user, could not read the release. A directory that already
+ * exists keeps the mode it has (ROOT is the operator's).
+ */
+export async function mkdirServed(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    await chmod(d, SERVED_DIR_MODE);
+    if (d === first) return;
+  }
+}
 
 /**
  * Layout names every path the agent uses under ROOT. The web server sees

@@ -6,7 +6,7 @@ import { fsyncPath, writeFileDurably, writeFilesDurably } from '../shared/fsync.
 import { SHA256_RE } from '../shared/hash.js';
 import type { SlotInfo } from '../shared/wire.js';
 import { failpoint } from '../shared/failpoints.js';
-import type { Layout } from './layout.js';
+import { mkdirServed, type Layout } from './layout.js';
 
 export const MIN_SLOTS = 3;
 
@@ -46,7 +46,7 @@ export class Slots {
 
   /** load rebuilds the view from disk and discards incomplete slots (never the live one). */
   async load(): Promise<void> {
-    await mkdir(this.layout.slotsDir, { recursive: true });
+    await mkdirServed(this.layout.slotsDir);
     await mkdir(this.layout.metaDir, { recursive: true });
     await mkdir(this.layout.manifestsDir, { recursive: true });
     this.live = await this.readLive();

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { chmod, mkdir, open, readFile, rm, statfs, symlink, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readFile, rm, statfs, symlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { DEFAULT_FLEET, describeSignatures, signedBy, wrongFleet, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
@@ -11,7 +11,7 @@ import { applyManifestDelta } from '../shared/manifest-delta.js';
 import { parentDirs } from '../shared/paths.js';
 import type { StagingStats } from '../shared/wire.js';
 import { failpoint } from '../shared/failpoints.js';
-import type { Layout } from './layout.js';
+import { mkdirServed, type Layout } from './layout.js';
 import type { Slots } from './slots.js';
 
 /**
@@ -109,7 +109,8 @@ export class Stager {
     };
     size.bytes = stats.bytes_total;
     const dir = join(this.layout.tmp, `stage-${randomBytes(6).toString('hex')}`);
-    await mkdir(dir, { recursive: true });
+    // The release's top directory: it becomes slots/N.
+    await mkdirServed(dir);
     try {
       const dirs = await this.makeDirs(dir, manifest);
       const byHash = groupByHash(files);
@@ -250,7 +251,7 @@ export class Stager {
       for (const d of parentDirs(e.path)) dirs.add(join(root, d));
       if (e.type === 'dir') dirs.add(join(root, e.path));
     }
-    for (const d of [...dirs].sort((a, b) => a.length - b.length)) await mkdir(d, { recursive: true, mode: 0o755 });
+    for (const d of [...dirs].sort((a, b) => a.length - b.length)) await mkdirServed(d);
     return dirs;
   }
 

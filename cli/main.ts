@@ -103,7 +103,7 @@ const coordinatorCmd = withCoordinatorTrust(program.command('coordinator'))
   .option('--stale-after <duration>', 'a canary silent this long holds its rollout', `${DEFAULT_JUDGE.staleMs / 1000}s`)
   .option('--drift-policy <policy>', 'what to do about drift until fleetswap drift policy says otherwise: revert or report', 'revert')
   .option('--upload-rate <MiB/s>', 'the most one push may upload per second, in MiB', '256')
-  .option('--admin-token-file <file>', 'on first start, the admin token is written here (or read from here, if it exists) (default: DATA/admin.token)')
+  .option('--admin-token-file <file>', 'on first start, the admin token is written here (or read from here, if it exists: mode 0600, one token) (default: DATA/admin.token)')
   .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
   .option('--config <file>', 'JSON file with any of these settings (flags win)')
   .action(async (opts: { config?: string }, cmd: Command) => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
@@ -59,16 +59,17 @@ export class Auth {
 
   /**
    * bootstrap makes the first admin token on a coordinator that has none and
-   * writes it to `file` (mode 0600). A token already in `file` is used as
-   * the bootstrap token instead (provisioning tools may write one first).
+   * writes it to `file` (mode 0600). A token already there (`given`, as
+   * readTokenFile read it) is used as the bootstrap token instead
+   * (provisioning tools may write one first).
    */
-  async bootstrap(file: string): Promise<void> {
+  async bootstrap(file: string, given: string | undefined): Promise<void> {
     if (this.store.tokens().length > 0) return;
-    const given = (await readFile(file, 'utf8').catch(() => '')).trim();
-    const token = given || newToken();
+    const token = given ?? newToken();
+    // Written before it is kept: a write that fails must not leave an admin token nobody holds.
+    if (given === undefined) await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
     this.store.insertToken({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at: this.iso(), created_by: 'coordinator (first start)', revoked_at: null });
-    if (!given) await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    this.log.warn({ file }, `first start: an admin token was ${given ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
+    this.log.warn({ file }, `first start: an admin token was ${given !== undefined ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
   }
 
   /** authorize says who calls `method` with this metadata, or refuses: no token, an unknown or revoked one, or too small a role. */
@@ -109,6 +110,39 @@ export class Auth {
 
   private iso(): string {
     return new Date(this.now()).toISOString();
+  }
+}
+
+/**
+ * readTokenFile reads the admin token file at every start (the token, or
+ * undefined when there is no file). The file is an admin credential, so
+ * rather than go on:
+ * - one the group or others may read or write stops the start until it is
+ *   its owner's alone (anyone else on the machine would be admin);
+ * - one with no usable token in it (empty, or words a gRPC header cannot
+ *   carry) stops it too: taken as is, it would be an admin token nobody can
+ *   present, and every admin locked out.
+ */
+export async function readTokenFile(file: string): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new FleetswapError('BAD_USAGE', `cannot read the admin token file: ${(err as Error).message}`);
+  }
+  try {
+    const { mode } = await handle.stat();
+    if (mode & 0o077) {
+      throw new FleetswapError('BAD_USAGE', `${file} holds an admin token and its mode is ${(mode & 0o777).toString(8).padStart(4, '0')}, open to group or others: chmod 600 ${file}`);
+    }
+    const token = (await handle.readFile('utf8')).trim();
+    if (!/^[\x21-\x7e]+$/.test(token)) {
+      throw new FleetswapError('BAD_USAGE', `${file} holds no usable admin token (${token ? 'spaces or non-ASCII in it' : 'it is empty'}): write one token in it, or remove it and a new coordinator writes its own`);
+    }
+    return token;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -10,7 +10,7 @@ import { BlobStore } from './blob-store.js';
 import { Fleet } from './fleet.js';
 import { serverCredentials, type Transport } from '../shared/tls.js';
 import { AuditLog } from './audit.js';
-import { Auth } from './auth.js';
+import { Auth, readTokenFile } from './auth.js';
 import { edgeInterceptor, withMessageLimits } from './edge.js';
 import { Refusals } from './refusals.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
@@ -100,9 +100,15 @@ export class Coordinator {
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {
     await mkdir(opts.dataDir, { recursive: true });
+    // Checked before anything is opened: a refused start leaves DATA as it was.
+    const tokenFile = opts.adminTokenFile ?? join(opts.dataDir, 'admin.token');
+    const givenToken = await readTokenFile(tokenFile);
     const c = new Coordinator(opts);
     await c.blobs.init();
-    await c.auth.bootstrap(opts.adminTokenFile ?? join(opts.dataDir, 'admin.token'));
+    await c.auth.bootstrap(tokenFile, givenToken).catch((err: unknown) => {
+      c.store.close();
+      throw err;
+    });
     const port = await new Promise<number>((resolve, reject) =>
       c.server.bindAsync(opts.listen, serverCredentials(c.transport), (err, p) => (err ? reject(err) : resolve(p))),
     ).catch((err: Error) => {
