@@ -9,6 +9,7 @@ import { ManifestServer, type ManifestAnswer } from './manifests.js';
 
 import { HOST_ID_RE } from '../shared/ids.js';
 import { peerIdentity } from '../shared/tls.js';
+import { hostActor } from './audit.js';
 const MAX_FETCH_HASHES = 200_000;
 // How each kind of report reads in the audit log.
 const HOST_ACTIONS: Record<ReportKind, string> = {
@@ -89,12 +90,12 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
             log.info({ host: hostId, release: r.release_id, generation: r.generation, kind: r.kind, error: r.error || undefined }, 'report');
             engine.onReport(hostId, r);
             drift.onReport(hostId, r);
-            audit.append({ actor: hostId, action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
+            audit.append({ actor: hostActor(hostId), action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
           } else if (msg.drift) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'drift report before hello');
             drift.onDrift(hostId, msg.drift);
             const d = msg.drift;
-            audit.append({ actor: hostId, action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
+            audit.append({ actor: hostActor(hostId), action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
           }
         } catch (err) {
           log.warn({ host: hostId, err: (err as Error).message }, 'agent stream refused');

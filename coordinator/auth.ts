@@ -40,6 +40,15 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   RevokeToken: 'admin',
 };
 
+/**
+ * Token names are lower-case (no two tokens differ only in case), start and
+ * end with a letter or digit, and have no ":" (the audit log's actors are
+ * token:NAME, host:ID and coordinator, so a name cannot read as another kind).
+ */
+const TOKEN_NAME_RE = /^[a-z0-9](?:[a-z0-9._@-]{0,62}[a-z0-9])?$/;
+/** Words the audit log and rollout messages use for someone other than a token. */
+const RESERVED_TOKEN_NAMES: ReadonlySet<string> = new Set(['coordinator', 'fleetswap', 'operator', 'unknown']);
+
 export interface Caller {
   name: string;
   role: Role;
@@ -87,7 +96,10 @@ export class Auth {
   }
 
   create(name: string, role: string, by: string): { token: string; row: TokenRow } {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 letters, digits, ".", "_", "@" or "-"`);
+    if (!TOKEN_NAME_RE.test(name)) {
+      throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 lower-case letters, digits, ".", "_", "@" or "-", beginning and ending with a letter or digit`);
+    }
+    if (RESERVED_TOKEN_NAMES.has(name)) throw new FleetswapError('BAD_USAGE', `token name ${name} is reserved (the audit log uses it for someone else): pick another`);
     if (!ROLES.includes(role as Role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role)}: viewer, deployer or admin`);
     if (this.store.tokenByName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();
