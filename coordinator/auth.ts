@@ -41,6 +41,17 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
 };
 
 /**
+ * REQUEST_ROLES: what some requests need beyond their method's role, by what
+ * they ask. Going back past an irreversible release (a schema migration, a
+ * format change) can lose data: a deployer rolls back and aborts, only an
+ * admin forces either past an irreversible release.
+ */
+export const REQUEST_ROLES: Readonly<Record<string, (req: Readonly<Record<string, unknown>>) => { role: Role; what: string } | undefined>> = {
+  Rollback: (req) => (req.force_irreversible === true ? { role: 'admin', what: 'rollback --force-irreversible' } : undefined),
+  Abort: (req) => (req.force_irreversible === true ? { role: 'admin', what: 'abort --force-irreversible' } : undefined),
+};
+
+/**
  * Token names are lower-case (no two tokens differ only in case), start and
  * end with a letter or digit, and have no ":" (the audit log's actors are
  * token:NAME, host:ID and coordinator, so a name cannot read as another kind).
@@ -80,8 +91,13 @@ export class Auth {
     this.log.warn({ file }, `first start: an admin token was ${given ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
   }
 
-  /** authorize says who calls `method` with this metadata, or refuses: no token, an unknown or revoked one, or too small a role. */
-  authorize(method: string, metadata: grpc.Metadata): Caller {
+  /**
+   * authorize says who calls `method` with this metadata, or refuses: no
+   * token, an unknown or revoked one, or too small a role for the method or
+   * for what the request asks (REQUEST_ROLES; `request` is absent for a
+   * client stream).
+   */
+  authorize(method: string, metadata: grpc.Metadata, request?: Readonly<Record<string, unknown>>): Caller {
     const need = METHOD_ROLES[method];
     if (!need) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
     const header = metadata.get('authorization')[0];
@@ -91,6 +107,10 @@ export class Auth {
     if (!row || row.revoked_at) throw new FleetswapError('NOT_AUTHORISED', row ? `token ${row.name} was revoked at ${row.revoked_at}` : 'unknown API token');
     if (ROLES.indexOf(row.role) < ROLES.indexOf(need)) {
       throw new FleetswapError('NOT_AUTHORISED', `${describe(method)} needs the ${need} role; token ${row.name} is a ${row.role}`);
+    }
+    const more = request ? REQUEST_ROLES[method]?.(request) : undefined;
+    if (more && ROLES.indexOf(row.role) < ROLES.indexOf(more.role)) {
+      throw new FleetswapError('NOT_AUTHORISED', `${more.what} needs the ${more.role} role; token ${row.name} is a ${row.role}`);
     }
     return { name: row.name, role: row.role };
   }

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
-import type { DesiredChange } from '../../shared/wire.js';
+import type { DesiredChange, Host, Rollout } from '../../shared/wire.js';
 import { TEST_TOKEN, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor } from '../fixtures.js';
 
-// Roles: the coordinator names every actor by kind (token:, host:,
-// coordinator) so that one cannot pass for another. Each test performs the
-// attack.
+// Roles: the coordinator checks what a token may do, and names every actor
+// by kind (token:, host:, coordinator) so that one cannot pass for another.
+// Each test performs the attack.
 
 interface Entry {
   actor: string;
@@ -61,5 +61,40 @@ describe('hostile: roles', () => {
     }
     const tokens = JSON.parse((await cli(TEST_TOKEN, 'token', 'list', '--json')).stdout) as { name: string }[];
     expect(tokens.map((t) => t.name)).toEqual(['bootstrap-admin', 'web-1']);
+  }, 60_000);
+
+  it('a deployer cannot force a rollback past an irreversible release; an admin can', async () => {
+    dir = await tempDir();
+    coordinator = await aCoordinator(join(dir, 'data'));
+    agents.push(await anAgent(coordinator.address, join(dir, 'web-1'), { id: 'web-1' }));
+    await waitFor('web-1 connected', () => coordinator!.fleet.isConnected('web-1'));
+    const cli = (token: string, ...args: string[]) => runCli([...args, '--coordinator', coordinator!.address], { FLEETSWAP_TOKEN: token });
+    const deployer = (await cli(TEST_TOKEN, 'token', 'create', '--name', 'ci', '--role', 'deployer')).stdout.trim();
+
+    for (const [label, irreversible] of [['v1', []], ['v2', ['--irreversible', 'drops the carts table']]] as const) {
+      expect((await cli(deployer, 'push', await aTree(join(dir, label), { 'index.html': label }), '--version', label, ...irreversible)).code).toBe(0);
+      expect((await cli(deployer, 'deploy', label, ...TWO_PHASE, '--watch')).code).toBe(0);
+    }
+    const before = await cli(TEST_TOKEN, 'status', '--json');
+    const auditBefore = (await cli(TEST_TOKEN, 'audit', '--json')).stdout;
+
+    const refused = await cli(deployer, 'rollback', '--force-irreversible', '--reason', 'carts restored');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe('fleetswap: rollback --force-irreversible needs the admin role; token ci is a deployer\n');
+    // Nothing changed: the same rollout, web-1 still on v2, no audit entry.
+    expect(JSON.parse((await cli(TEST_TOKEN, 'status', '--json')).stdout)).toMatchObject({ rollout: { id: (JSON.parse(before.stdout) as { rollout: Rollout }).rollout.id } });
+    const host = (JSON.parse((await cli(TEST_TOKEN, 'hosts', '--json')).stdout) as Host[])[0]!;
+    expect(host.desired_release).toBe(host.live_release);
+    expect((await cli(TEST_TOKEN, 'audit', '--json')).stdout).toBe(auditBefore);
+    // Without the force, a deployer still rolls back as before (and is told the release is irreversible).
+    expect((await cli(deployer, 'rollback', '--reason', 'x')).code).toBe(3);
+
+    const forced = await cli(TEST_TOKEN, 'rollback', '--force-irreversible', '--reason', 'carts restored');
+    expect(forced.code, forced.stderr).toBe(0);
+    const after = (JSON.parse((await cli(TEST_TOKEN, 'hosts', '--json')).stdout) as Host[])[0]!;
+    const releases = JSON.parse((await cli(TEST_TOKEN, 'releases', '--json')).stdout) as { id: string; label: string }[];
+    expect(after.live_release).toBe(releases.find((r) => r.label === 'v1')!.id);
+    const last = (JSON.parse((await cli(TEST_TOKEN, 'audit', '--json')).stdout) as Entry[]).at(-1)!;
+    expect(last).toMatchObject({ actor: 'host:web-1', action: 'switched' });
   }, 60_000);
 });
