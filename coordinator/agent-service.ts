@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
-import { toServiceError } from '../shared/rpc-errors.js';
+import { failStream, toServiceError } from '../shared/rpc-errors.js';
 import { SHA256_RE } from '../shared/hash.js';
 import type { AgentMessage, BlobChunk, Hello, ReportKind } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
@@ -8,8 +8,8 @@ import type { AgentCall } from './fleet.js';
 import { ManifestServer, type ManifestAnswer } from './manifests.js';
 
 import { HOST_ID_RE } from '../shared/ids.js';
-import { peerIdentity } from '../shared/tls.js';
 import { hostActor } from './audit.js';
+import { agentPeer } from './peers.js';
 const MAX_FETCH_HASHES = 200_000;
 // How each kind of report reads in the audit log.
 const HOST_ACTIONS: Record<ReportKind, string> = {
@@ -32,9 +32,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
     if ('tls' in deps.transport) {
       // A host is who its certificate says: a hello cannot claim another host's id.
-      const peer = peerIdentity(call.getAuthContext().sslPeerCertificate?.raw, deps.transport.tls.ca);
-      if (!peer) throw new FleetswapError('NOT_AUTHORISED', 'agents need a client certificate from the fleet CA (fleetswap ca issue DIR HOST --role agent; agent --cert --key)');
-      if (peer.role !== 'agent') throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} is for a ${peer.role || 'no'} role, not an agent`);
+      const peer = agentPeer(call, deps.transport.tls.ca, deps.revocation, 'hello');
       if (peer.name !== hello.host_id) throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} cannot report as host ${hello.host_id}`);
     }
     // Two agents with one id would take turns at the host's desired state. The stream already
@@ -99,7 +97,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
           }
         } catch (err) {
           log.warn({ host: hostId, err: (err as Error).message }, 'agent stream refused');
-          call.destroy(toServiceError(err));
+          failStream(call, err);
         }
       });
       const gone = () => {

@@ -5,6 +5,7 @@ import type { Auth } from './auth.js';
 import type { BlobStore } from './blob-store.js';
 import type { DriftMonitor } from './drift.js';
 import type { SigningPolicy } from './releases.js';
+import type { Revocation } from './revocation.js';
 import type { Fleet } from './fleet.js';
 import type { Clock, RolloutEngine } from './rollout.js';
 import type { Store } from './store.js';
@@ -21,6 +22,8 @@ export interface ServiceDeps {
   drift: DriftMonitor;
   audit: AuditLog;
   auth: Auth;
+  /** The fleet CA's revocation list (--crl): agentPeer refuses revoked certificates with it. */
+  revocation: Revocation;
   signing: SigningPolicy;
   /** The most one upload may send per second. */
   uploadBytesPerSecond: number;

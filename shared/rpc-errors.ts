@@ -32,6 +32,16 @@ export function toServiceError(err: unknown): grpc.ServiceError {
   return Object.assign(new Error('internal error'), { code: grpc.status.INTERNAL, details: 'internal error', metadata: md });
 }
 
+/**
+ * failStream ends a server stream with an error status. grpc-js sends a
+ * stream's status only when it ends: `destroy(err)` closes it on our side
+ * without a word to the client, which then waits on a dead stream forever.
+ * An 'error' event is what grpc-js turns into the status it sends.
+ */
+export function failStream(call: Pick<grpc.ServerWritableStream<unknown, unknown>, 'emit'>, err: unknown): void {
+  call.emit('error', toServiceError(err));
+}
+
 /** fromServiceError turns a failed call back into a FleetswapError with a one-line message. */
 export function fromServiceError(err: unknown, target: string): FleetswapError {
   const e = err as Partial<grpc.ServiceError>;

@@ -31,6 +31,8 @@ export async function loadTls(files: { ca?: string; cert?: string; key?: string 
 export interface PeerIdentity {
   name: string;
   role: string;
+  /** The certificate's serial (lower-case hex, no leading zeros), which is what a revocation list names. */
+  serial: string;
 }
 
 /**
@@ -45,9 +47,16 @@ export function peerIdentity(raw: Buffer | undefined, caPem: Buffer, now = new D
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return undefined;
   if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) return undefined;
   const field = (k: string) => new RegExp(`(?:^|\\n)${k}=([^\\n]*)`).exec(cert.subject)?.[1] ?? '';
-  return { name: field('CN'), role: field('OU') };
+  return { name: field('CN'), role: field('OU'), serial: normalSerial(cert.serialNumber) };
 }
 
+/** normalSerial spells a certificate serial one way (lower-case hex, no leading zeros): node and @peculiar/x509 spell them differently. */
+export function normalSerial(hex: string): string {
+  return hex.toLowerCase().replace(/^0+(?=.)/, '');
+}
+
+/** CRL_NEEDS_TLS refuses --crl with --insecure: a revocation list names certificates, and a plaintext coordinator sees none. */
+export const CRL_NEEDS_TLS = '--crl needs TLS (--ca, --cert, --key): a plaintext coordinator knows no certificates';
 
 /** Transport is how a process talks: TLS with these files, or plaintext when the operator said --insecure. */
 export type Transport = { tls: TlsFiles } | { insecure: true };
