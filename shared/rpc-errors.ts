@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError, type ErrorCode } from './errors.js';
+import { NOT_A_COORDINATOR } from './tls.js';
 
 // How a FleetswapError crosses the wire: the gRPC status says the class of
 // failure, metadata `fleetswap-code` carries our stable code, and the details
@@ -47,6 +48,9 @@ export function fromServiceError(err: unknown, target: string): FleetswapError {
   const e = err as Partial<grpc.ServiceError>;
   const code = e.metadata?.get('fleetswap-code')[0];
   if (typeof code === 'string') return new FleetswapError(code as ErrorCode, e.details ?? 'failed');
+  // A server whose certificate is not the coordinator's (an agent's, say) is refused, and said so.
+  const role = new RegExp(`${NOT_A_COORDINATOR}: ([^\n.(]*)`).exec(e.details ?? '');
+  if (role) return new FleetswapError('UNAVAILABLE', `refused the server at ${target}: ${NOT_A_COORDINATOR} (${role[1]!.trim()}); its certificate must be issued with --role coordinator`);
   // A TLS failure is not a coordinator that is down: say what to check instead.
   const tls = /certificate|altnames|self.signed|SSL|TLS/i.exec(e.details ?? '');
   if (e.code === grpc.status.UNAVAILABLE && tls) {

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from './errors.js';
 
@@ -55,6 +56,26 @@ export function normalSerial(hex: string): string {
   return hex.toLowerCase().replace(/^0+(?=.)/, '');
 }
 
+/** NOT_A_COORDINATOR starts the reason a client gives for refusing a server whose certificate is for another role. */
+export const NOT_A_COORDINATOR = 'not a coordinator';
+
+/**
+ * coordinatorIdentity is how agents and the CLI check the server: the usual
+ * host name check first, then that the fleet CA issued its certificate for
+ * the coordinator role. Without the second, any agent's certificate (and so
+ * one stolen host) could pose as the coordinator to every other host and to
+ * operators.
+ */
+export function coordinatorIdentity(host: string, cert: PeerCertificate): Error | undefined {
+  const err = checkServerIdentity(host, cert);
+  if (err) return err;
+  const ou = cert.subject?.OU;
+  const roles = Array.isArray(ou) ? ou : [ou];
+  if (roles.length !== 1 || roles[0] !== 'coordinator') return new Error(`${NOT_A_COORDINATOR}: the server's certificate is for the ${roles.join('+') || 'no'} role`);
+  return undefined;
+}
+
+
 /** CRL_NEEDS_TLS refuses --crl with --insecure: a revocation list names certificates, and a plaintext coordinator sees none. */
 export const CRL_NEEDS_TLS = '--crl needs TLS (--ca, --cert, --key): a plaintext coordinator knows no certificates';
 
@@ -90,5 +111,5 @@ export function serverCredentials(t: Transport): grpc.ServerCredentials {
 
 export function channelCredentials(t: Transport): grpc.ChannelCredentials {
   if ('insecure' in t) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(t.tls.ca, t.tls.key ?? null, t.tls.cert ?? null);
+  return grpc.credentials.createSsl(t.tls.ca, t.tls.key ?? null, t.tls.cert ?? null, { checkServerIdentity: coordinatorIdentity });
 }

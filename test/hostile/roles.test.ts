@@ -3,11 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
 import type { DesiredChange, Host, Rollout } from '../../shared/wire.js';
-import { TEST_TOKEN, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor } from '../fixtures.js';
+import { type AgentProcess, TEST_TOKEN, TWO_PHASE, aCoordinator, aCoordinatorProcess, aTree, anAgent, anAgentProcess, cleanup, freePort, runCli, tempDir, waitFor } from '../fixtures.js';
 
-// Roles: the coordinator checks what a token may do, and names every actor
-// by kind (token:, host:, coordinator) so that one cannot pass for another.
-// Each test performs the attack.
+// Roles, checked both ways: the client checks that the server it reached
+// holds a coordinator certificate; the coordinator checks what a token may
+// do, and names every actor by kind (token:, host:, coordinator) so that one
+// cannot pass for another. Each test performs the attack.
 
 interface Entry {
   actor: string;
@@ -17,14 +18,52 @@ interface Entry {
 
 describe('hostile: roles', () => {
   let dir = '';
+  const procs: AgentProcess[] = [];
   const agents: Agent[] = [];
   let coordinator: Coordinator | undefined;
   afterEach(async () => {
+    for (const p of procs.splice(0)) p.child.kill('SIGKILL');
     for (const a of agents.splice(0)) await a.stop();
     await coordinator?.stop();
     coordinator = undefined;
     await cleanup(dir);
   });
+
+  it('a server holding an agent certificate cannot pose as the coordinator to agents or the CLI', async () => {
+    dir = await tempDir();
+    const ca = join(dir, 'ca');
+    await runCli(['ca', 'init', ca]);
+    // One stolen host's certificate, good for 127.0.0.1, and the host it wants to fool.
+    expect((await runCli(['ca', 'issue', ca, 'stolen', '--role', 'agent', '--san', '127.0.0.1'])).code).toBe(0);
+    expect((await runCli(['ca', 'issue', ca, 'web-1', '--role', 'agent'])).code).toBe(0);
+    // A real coordinator certificate, but for another name: the host name check still holds.
+    expect((await runCli(['ca', 'issue', ca, 'coord.internal', '--role', 'coordinator'])).code).toBe(0);
+    const tlsFlags = (name: string) => ['--ca', join(ca, 'ca.crt'), '--cert', join(ca, `${name}.crt`), '--key', join(ca, `${name}.key`)];
+    const address = `127.0.0.1:${await freePort()}`;
+    const rogue = await aCoordinatorProcess(join(dir, 'rogue'), address, {}, tlsFlags('stolen'));
+    procs.push(rogue);
+
+    const web1 = anAgentProcess({ coordinator: address, id: 'web-1', root: join(dir, 'web-1'), extra: tlsFlags('web-1') });
+    procs.push(web1);
+    await waitFor('web-1 refuses the rogue server', () => web1.output().includes("not a coordinator: the server's certificate is for the agent role"));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rogue.output()).not.toContain('agent connected');
+
+    const cli = await runCli(['status', '--coordinator', address, '--ca', join(ca, 'ca.crt')], { FLEETSWAP_INSECURE: '' });
+    expect(cli.code).toBe(1);
+    // (The last line: node may warn about an IP address as TLS server name first; that is another matter.)
+    expect(cli.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `fleetswap: refused the server at ${address}: not a coordinator (the server's certificate is for the agent role); its certificate must be issued with --role coordinator`,
+    );
+
+    rogue.child.kill('SIGKILL');
+    await rogue.exited;
+    const misnamed = await aCoordinatorProcess(join(dir, 'misnamed'), address, {}, tlsFlags('coord.internal'));
+    procs.push(misnamed);
+    const wrongName = await runCli(['status', '--coordinator', address, '--ca', join(ca, 'ca.crt')], { FLEETSWAP_INSECURE: '' });
+    expect(wrongName.code).toBe(1);
+    expect(wrongName.stderr.trimEnd().split('\n').at(-1)).toMatch(/^fleetswap: no TLS connection to the coordinator at [^\n]*does not match certificate's altnames/);
+  }, 60_000);
 
   it('a token named like a host acts as token:web-1, never as host:web-1, in the audit log and history', async () => {
     dir = await tempDir();
