@@ -21,7 +21,7 @@ const YEAR_MS = 365 * 24 * 3_600_000;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 /** The CA's index of what it issued (name, role, serial), so that `ca revoke NAME` finds the serials to list. */
 const INDEX_FILE = 'index.json';
-export const CRL_FILE = 'ca.crl';
+const CRL_FILE = 'ca.crl';
 /**
  * Every entry carries a reason: without one @peculiar/x509 writes an empty
  * entry-extension list, which is not valid DER (openssl refuses the CRL). A

@@ -32,9 +32,11 @@ function crlNumber(crl: x509.X509Crl): number {
   const ext = crl.getExtension(CRL_NUMBER_OID);
   if (!ext) return 0;
   const der = new Uint8Array(ext.value);
-  // A short-form DER INTEGER of at most 6 bytes: our own CRLs never need more.
+  // A short-form DER INTEGER that fits a safe integer: `ca revoke` counts up from 1 and never needs more.
   if (der[0] !== 0x02 || der[1] === undefined || der[1] > 7 || der.length !== der[1] + 2) throw new Error('unreadable CRL number');
-  return der.subarray(2).reduce((n, b) => n * 256 + b, 0);
+  const n = der.subarray(2).reduce((acc, b) => acc * 256 + b, 0);
+  if (!Number.isSafeInteger(n)) throw new Error('CRL number too large');
+  return n;
 }
 
 /**
