@@ -38,6 +38,7 @@ export interface CoordinatorFlags extends TrustFlags {
   driftGrace: string;
   adminTokenFile?: string;
   uploadRate: string;
+  crl?: string;
 }
 
 function uploadRate(mib: string): number {
@@ -69,7 +70,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const drift = { policy: opts.driftPolicy, graceMs: parseDuration(opts.driftGrace) } as const;
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true, fleet: checkFleet(opts.fleet ?? DEFAULT_FLEET) };
-  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), uploadBytesPerSecond: uploadRate(opts.uploadRate) });
+  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -168,6 +168,17 @@ describe.concurrent('agent install and coordinator install', () => {
     expect(await exists(join(data, 'state.db'))).toBe(true);
   });
 
+  it('passes --crl through to the coordinator config by absolute path, and refuses it in plaintext', async () => {
+    const etc = join(dir, 'crl', 'etc');
+    const base = ['coordinator', 'install', '--data', join(dir, 'crl', 'data'), '--allow-unsigned', '--unit-dir', join(dir, 'crl', 'units'), '--config-dir', etc];
+    const install = await runCli([...base, '--ca', '/etc/fleetswap/ca.crt', '--cert', '/etc/fleetswap/coord.crt', '--key', '/etc/fleetswap/coord.key', '--crl', 'ca.crl']);
+    expect(install.stderr).toBe('');
+    expect(JSON.parse(await readFile(join(etc, 'coordinator.json'), 'utf8'))).toMatchObject({ crl: join(process.cwd(), 'ca.crl') });
+    const plain = await runCli([...base, '--insecure', '--crl', 'ca.crl']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toBe('fleetswap: --crl needs TLS (--ca, --cert, --key): a plaintext coordinator knows no certificates\n');
+  });
+
   it('keeps a root and config directory with spaces, "%" and "$" in them one path each', async () => {
     // Written bare, "/srv/shop app" would be two ReadWritePaths= entries, the
     // second relative and dropped, leaving the agent's own root read-only.

@@ -5,6 +5,7 @@ import { FleetswapError } from '../shared/errors.js';
 import { writeFileDurably } from '../shared/fsync.js';
 import { HOST_ID_RE } from '../shared/ids.js';
 import { DEFAULT_FLEET, checkFleet } from '../shared/signing.js';
+import { CRL_NEEDS_TLS } from '../shared/tls.js';
 import { parseTags } from './config.js';
 
 // systemd lexes unit values itself (systemd.syntax(7)): whitespace splits
@@ -209,13 +210,15 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
 export interface InstallCoordinatorOptions extends UnitPlacement, TrustFlags {
   data: string;
   listen: string;
+  crl?: string;
 }
 
 /** installCoordinator writes fleetswap-coordinator.service and its config. */
 export async function installCoordinator(o: InstallCoordinatorOptions): Promise<string[]> {
   checkUser(o.user);
+  if (o.crl && o.insecure) throw new FleetswapError('BAD_USAGE', CRL_NEEDS_TLS);
   const data = resolve(o.data);
-  return install(o, { role: 'coordinator', description: 'fleetswap coordinator', writableFlag: '--data', writable: data, config: { data, listen: o.listen, ...signingConfig(o), ...transportConfig(o) } });
+  return install(o, { role: 'coordinator', description: 'fleetswap coordinator', writableFlag: '--data', writable: data, config: { data, listen: o.listen, ...signingConfig(o), ...transportConfig(o), ...(o.crl ? { crl: resolve(o.crl) } : {}) } });
 }
 
 /** install writes ROLE.json and fleetswap-ROLE.service and says what to run next. */

@@ -91,6 +91,7 @@ function withCoordinatorTrust(cmd: Command): Command {
     .option('--ca <file>', 'the fleet CA certificate (fleetswap ca init)')
     .option('--cert <file>', 'the coordinator\'s certificate (fleetswap ca issue DIR NAME --role coordinator --san HOST)')
     .option('--key <file>', 'its key')
+    .option('--crl <file>', 'the fleet CA\'s revocation list (fleetswap ca revoke writes DIR/ca.crl); re-read when it changes')
     .option('--insecure', 'plaintext, no TLS (logged, and shown in status)');
 }
 
@@ -207,12 +208,12 @@ const caCmd = program.command('ca').description('the fleet\'s certificate author
 
 caCmd
   .command('init')
-  .description('make a CA: DIR/ca.crt and DIR/ca.key (keep ca.key off the fleet)')
+  .description('make a CA: DIR/ca.crt, DIR/ca.key (keep ca.key off the fleet) and its revocation list DIR/ca.crl')
   .argument('<dir>', 'where the CA lives')
   .action(async (dir: string) => {
     const { caInit } = await import('./ca.js');
     const f = await caInit(dir);
-    out(`wrote ${f.cert} and ${f.key}`);
+    out(`wrote ${f.cert}, ${f.key} and ${f.crl} (no certificate revoked yet)`);
   });
 
 caCmd
@@ -226,6 +227,22 @@ caCmd
     const { caIssue } = await import('./ca.js');
     const f = await caIssue(dir, name, opts.role, opts.san ?? []);
     out(`wrote ${f.cert} and ${f.key} (${opts.role} ${name})`);
+  });
+
+caCmd
+  .command('revoke')
+  .description('revoke every certificate issued to NAME: it is listed in DIR/ca.crl, which a coordinator started with --crl re-reads within seconds')
+  .argument('<dir>', 'the CA directory')
+  .argument('<name>', 'the name the certificate was issued to (a host id, an admin, a coordinator)')
+  .action(async (dir: string, name: string) => {
+    const { caRevoke } = await import('./ca.js');
+    const r = await caRevoke(dir, name);
+    const serials = r.serials.join(', ');
+    out(
+      r.already
+        ? `${name} was already revoked (serial ${serials}): ${r.crl} unchanged`
+        : `revoked ${name} (serial ${serials}): wrote ${r.crl} (CRL #${r.number}); put it where coordinators read --crl, they pick it up within seconds`,
+    );
   });
 
 program

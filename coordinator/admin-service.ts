@@ -5,6 +5,7 @@ import { toServiceError } from '../shared/rpc-errors.js';
 import type { BlobChunk, DeployRequest, HaltRequest, Host, RollbackRequest, Rollout, RolloutAction, StatusReply } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
 import type { ReleaseSignature } from '../shared/signing.js';
+import { tokenActor } from './audit.js';
 import type { Auth, Caller } from './auth.js';
 import { driftReport, hostStates } from './drift.js';
 import { registerRelease } from './releases.js';
@@ -30,25 +31,26 @@ function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> 
 type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
 
 /**
- * guarded checks every call against the method allowlist before its handler
- * runs, and makes the caller's token name the actor of what it does: who did
- * something is what the token says, never what the request claims.
+ * guarded checks every call against the method allowlist (and what the
+ * request asks against REQUEST_ROLES) before its handler runs, and makes the
+ * caller's token the actor of what it does (token:NAME): who did something
+ * is what the token says, never what the request claims.
  */
 function guarded(auth: Auth, handlers: Record<string, Handler>): grpc.UntypedServiceImplementation {
   return Object.fromEntries(
     Object.entries(handlers).map(([method, handler]): [string, Handler] => [
       method,
       (call, cb) => {
+        const req = (call as { request?: Record<string, unknown> }).request;
         let caller: Caller;
         try {
-          caller = auth.authorize(method, call.metadata);
+          caller = auth.authorize(method, call.metadata, req);
         } catch (err) {
           cb(toServiceError(err));
           return;
         }
-        const req = (call as { request?: Record<string, unknown> }).request;
-        if (req && 'actor' in req) req.actor = caller.name;
-        if (req && 'pushed_by' in req) req.pushed_by = caller.name;
+        if (req && 'actor' in req) req.actor = tokenActor(caller.name);
+        if (req && 'pushed_by' in req) req.pushed_by = tokenActor(caller.name);
         handler(call, cb);
       },
     ]),

@@ -1,15 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError, errorMessage } from '../shared/errors.js';
 import { isGeneration } from '../shared/generation.js';
-import { toServiceError } from '../shared/rpc-errors.js';
+import { failStream, toServiceError } from '../shared/rpc-errors.js';
 import { SHA256_RE } from '../shared/hash.js';
 import { HOST_ID_RE } from '../shared/ids.js';
 import type { AgentMessage, BlobChunk, Hello, Report, ReportKind } from '../shared/wire.js';
 import { VitalsRate, boundDrift, boundReport, checkHello } from './agent-limits.js';
 import type { ServiceDeps } from './deps.js';
-import { agentIdentity } from './edge.js';
 import type { AgentCall } from './fleet.js';
+import { hostActor } from './audit.js';
 import { ManifestServer, type ManifestAnswer } from './manifests.js';
+import { agentOf } from './peers.js';
 
 const MAX_HAVE = 16;
 /** Fetches one host may run at once: a loop of large requests cannot take the coordinator's disk from the fleet. */
@@ -36,7 +37,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   const onHello = (call: AgentCall, hello: Hello): string => {
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
     // A host is who its certificate says: a hello cannot claim another host's id.
-    const peer = agentIdentity(call, deps.transport);
+    const peer = agentOf(call, deps, 'hello');
     if (peer && peer.name !== hello.host_id) throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} cannot report as host ${hello.host_id}`);
     checkHello(hello);
     if (!isGeneration(hello.last_generation)) throw new FleetswapError('BAD_USAGE', `generation ${hello.last_generation} is not a directive generation: the agent's state is corrupt or forged`);
@@ -64,7 +65,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       // only this host's counter, and someone should know.
       if (hello.last_generation > issued) {
         refusals.count('generation-claim');
-        audit.append({ actor: hello.host_id, action: 'generation-claim', target: hello.host_id, reason: `claims generation ${hello.last_generation}, beyond the ${issued} issued to it (a coordinator restored from a backup, or a forged claim)` });
+        audit.append({ actor: hostActor(hello.host_id), action: 'generation-claim', target: hello.host_id, reason: `claims generation ${hello.last_generation}, beyond the ${issued} issued to it (a coordinator restored from a backup, or a forged claim)` });
       }
     });
     const lastReport = hello.last_report ? reportFrom(hello.host_id, hello.last_report) : undefined;
@@ -106,7 +107,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       });
       engine.onReport(hostId, r);
       drift.onReport(hostId, r);
-      audit.append({ actor: hostId, action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
+      audit.append({ actor: hostActor(hostId), action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
     });
     log.info({ host: hostId, release: r.release_id, generation: r.generation, kind: r.kind, error: r.error || undefined }, 'report');
   };
@@ -118,7 +119,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
    */
   const fetcher = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, releaseId: string): string | undefined => {
     if (!SHA256_RE.test(releaseId)) throw new FleetswapError('BAD_USAGE', 'release id is not a sha256');
-    const peer = agentIdentity(call, deps.transport);
+    const peer = agentOf(call, deps, 'fetch');
     if (peer && !store.mayFetch(peer.name, releaseId)) {
       refusals.count('fetch-denied');
       log.warn({ host: peer.name, release: releaseId }, 'fetch refused: release not assigned to this host');
@@ -132,7 +133,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       let hostId: string | undefined;
       const helloTimer = setTimeout(() => {
         refusals.count('hello-timeout');
-        endWith(call, new FleetswapError('BAD_USAGE', `no hello within ${deps.helloTimeoutMs / 1000} s of opening the stream`));
+        failStream(call, new FleetswapError('BAD_USAGE', `no hello within ${deps.helloTimeoutMs / 1000} s of opening the stream`));
       }, deps.helloTimeoutMs);
       call.on('data', (msg: AgentMessage) => {
         try {
@@ -160,12 +161,12 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
             const host = hostId;
             store.tx(() => {
               drift.onDrift(host, d);
-              audit.append({ actor: host, action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
+              audit.append({ actor: hostActor(host), action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
             });
           }
         } catch (err) {
           log.warn({ host: hostId, err: errorMessage(err) }, 'agent stream refused');
-          endWith(call, err);
+          failStream(call, err);
         }
       });
       const gone = () => {
@@ -228,7 +229,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         }
         call.end();
       } catch (err) {
-        endWith(call, err);
+        failStream(call, err);
       } finally {
         if (counted) {
           const key = host ?? call.getPeer();
@@ -241,11 +242,3 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   };
 }
 
-/**
- * endWith ends a server stream with the error's status. grpc-js sends a
- * stream's status from end(): an 'error' event sets it and ends the stream,
- * where destroy() would leave the client waiting for a status that never comes.
- */
-function endWith(call: AgentCall | grpc.ServerWritableStream<unknown, unknown>, err: unknown): void {
-  call.emit('error', toServiceError(err));
-}

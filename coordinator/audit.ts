@@ -2,11 +2,15 @@ import { ChainChecker, GENESIS, entryHash, type ChainBreak } from '../shared/aud
 import type { Clock } from './rollout.js';
 import type { AuditEntry, Store } from './store.js';
 
-/** COORDINATOR_ACTOR is who the coordinator's own actions are by: automatic rollbacks and pauses, hosts that join. */
-export const COORDINATOR_ACTOR = 'fleetswap (automatic)';
+// Who did something, namespaced so that no name can pass for another kind
+// of actor: a token named "web-1" acts as token:web-1, never as the host
+// host:web-1, and no token or host can be "coordinator".
+export const COORDINATOR_ACTOR = 'coordinator';
+export const tokenActor = (name: string): string => `token:${name}`;
+export const hostActor = (hostId: string): string => `host:${hostId}`;
 
 export interface AuditRecord {
-  /** Who: a token name or user@host for operators, a host id for hosts, "fleetswap (automatic)" for the coordinator itself. */
+  /** Who: token:NAME for an operator's token, host:ID for what a host reports, "coordinator" for the coordinator itself. */
   actor: string;
   /** What: push, deploy, promote, pause, resume, abort, rollback, halt, unhalt, drift-policy, drift-clean, staged, switched, reverted, drift, ... */
   action: string;

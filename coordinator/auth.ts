@@ -40,6 +40,26 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   RevokeToken: 'admin',
 };
 
+/**
+ * REQUEST_ROLES: what some requests need beyond their method's role, by what
+ * they ask. Going back past an irreversible release (a schema migration, a
+ * format change) can lose data: a deployer rolls back and aborts, only an
+ * admin forces either past an irreversible release.
+ */
+export const REQUEST_ROLES: Readonly<Record<string, (req: Readonly<Record<string, unknown>>) => { role: Role; what: string } | undefined>> = {
+  Rollback: (req) => (req.force_irreversible === true ? { role: 'admin', what: 'rollback --force-irreversible' } : undefined),
+  Abort: (req) => (req.force_irreversible === true ? { role: 'admin', what: 'abort --force-irreversible' } : undefined),
+};
+
+/**
+ * Token names are lower-case (no two tokens differ only in case), start and
+ * end with a letter or digit, and have no ":" (the audit log's actors are
+ * token:NAME, host:ID and coordinator, so a name cannot read as another kind).
+ */
+const TOKEN_NAME_RE = /^[a-z0-9](?:[a-z0-9._@-]{0,62}[a-z0-9])?$/;
+/** Words the audit log and rollout messages use for someone other than a token. */
+const RESERVED_TOKEN_NAMES: ReadonlySet<string> = new Set(['coordinator', 'fleetswap', 'operator', 'unknown']);
+
 export interface Caller {
   name: string;
   role: Role;
@@ -72,8 +92,13 @@ export class Auth {
     this.log.warn({ file }, `first start: an admin token was ${given !== undefined ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
   }
 
-  /** authorize says who calls `method` with this metadata, or refuses: no token, an unknown or revoked one, or too small a role. */
-  authorize(method: string, metadata: grpc.Metadata): Caller {
+  /**
+   * authorize says who calls `method` with this metadata, or refuses: no
+   * token, an unknown or revoked one, or too small a role for the method or
+   * for what the request asks (REQUEST_ROLES; `request` is absent for a
+   * client stream).
+   */
+  authorize(method: string, metadata: grpc.Metadata, request?: Readonly<Record<string, unknown>>): Caller {
     const need = METHOD_ROLES[method];
     if (!need) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
     const header = metadata.get('authorization')[0];
@@ -84,11 +109,18 @@ export class Auth {
     if (ROLES.indexOf(row.role) < ROLES.indexOf(need)) {
       throw new FleetswapError('NOT_AUTHORISED', `${describe(method)} needs the ${need} role; token ${row.name} is a ${row.role}`);
     }
+    const more = request ? REQUEST_ROLES[method]?.(request) : undefined;
+    if (more && ROLES.indexOf(row.role) < ROLES.indexOf(more.role)) {
+      throw new FleetswapError('NOT_AUTHORISED', `${more.what} needs the ${more.role} role; token ${row.name} is a ${row.role}`);
+    }
     return { name: row.name, role: row.role };
   }
 
   create(name: string, role: string, by: string): { token: string; row: TokenRow } {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 letters, digits, ".", "_", "@" or "-"`);
+    if (!TOKEN_NAME_RE.test(name)) {
+      throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 lower-case letters, digits, ".", "_", "@" or "-", beginning and ending with a letter or digit`);
+    }
+    if (RESERVED_TOKEN_NAMES.has(name)) throw new FleetswapError('BAD_USAGE', `token name ${name} is reserved (the audit log uses it for someone else): pick another`);
     if (!ROLES.includes(role as Role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role)}: viewer, deployer or admin`);
     if (this.store.tokenByName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();

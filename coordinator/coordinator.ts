@@ -8,7 +8,9 @@ import { adminService } from './admin-service.js';
 import { agentService } from './agent-service.js';
 import { BlobStore } from './blob-store.js';
 import { Fleet } from './fleet.js';
-import { serverCredentials, type Transport } from '../shared/tls.js';
+import { closeRevoked } from './peers.js';
+import { Revocation } from './revocation.js';
+import { CRL_NEEDS_TLS, serverCredentials, type Transport } from '../shared/tls.js';
 import { AuditLog } from './audit.js';
 import { Auth, readTokenFile } from './auth.js';
 import { edgeInterceptor, withMessageLimits } from './edge.js';
@@ -46,6 +48,8 @@ export interface CoordinatorOptions {
   uploadBytesPerSecond?: number;
   /** How long a new agent stream may go without a hello; an idle stranger holds no stream open. @default 10 s */
   helloTimeoutMs?: number;
+  /** The fleet CA's revocation list (`fleetswap ca revoke` writes it), re-read when it changes; TLS only. @default nothing revoked */
+  crl?: string;
 }
 
 const DRIFT_TICK_MS = 1_000;
@@ -63,6 +67,7 @@ export class Coordinator {
   readonly audit: AuditLog;
   readonly auth: Auth;
   readonly refusals = new Refusals();
+  readonly revocation: Revocation;
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -73,6 +78,7 @@ export class Coordinator {
   private constructor(opts: CoordinatorOptions) {
     if (!opts.transport) throw new FleetswapError('BAD_USAGE', 'the coordinator needs --ca, --cert and --key (fleetswap ca init / ca issue), or --insecure for plaintext');
     this.transport = opts.transport;
+    if (opts.crl && 'insecure' in this.transport) throw new FleetswapError('BAD_USAGE', CRL_NEEDS_TLS);
     const now = opts.now ?? Date.now;
     this.log = opts.log ?? createLogger('coordinator');
     this.store = new Store(join(opts.dataDir, 'state.db'));
@@ -88,11 +94,12 @@ export class Coordinator {
     this.auth = new Auth(this.store, now, this.log);
     this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
     this.join = new JoinRule(this.store, this.engine, this.audit, now, this.log);
-    this.server = new grpc.Server({ ...serverOptions, interceptors: [edgeInterceptor(this.transport, this.auth, this.refusals)] });
+    this.revocation = new Revocation(opts.crl && 'tls' in this.transport ? { file: opts.crl, caPem: this.transport.tls.ca } : undefined, this.audit, now, this.log);
+    this.server = new grpc.Server({ ...serverOptions, interceptors: [edgeInterceptor(this)] });
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false, fleet: checkFleet(opts.signing?.fleet ?? DEFAULT_FLEET) };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears, and anyone can fetch code (every release, config included)');
-    const deps = { refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, signing, now, log: this.log };
+    const deps = { refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, revocation: this.revocation, signing, now, log: this.log };
     const svc = services();
     this.server.addService(withMessageLimits(svc.agent.service), agentService(deps));
     this.server.addService(withMessageLimits(svc.admin.service), adminService(deps));
@@ -104,6 +111,11 @@ export class Coordinator {
     const tokenFile = opts.adminTokenFile ?? join(opts.dataDir, 'admin.token');
     const givenToken = await readTokenFile(tokenFile);
     const c = new Coordinator(opts);
+    // A revocation list the CA did not sign stops the start: nobody listens until the list in force is known.
+    await c.revocation.load().catch((err: unknown) => {
+      c.store.close();
+      throw err;
+    });
     await c.blobs.init();
     await c.auth.bootstrap(tokenFile, givenToken).catch((err: unknown) => {
       c.store.close();
@@ -117,6 +129,8 @@ export class Coordinator {
     });
     c.address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
     c.vitals.start();
+    const tls = 'tls' in c.transport ? c.transport.tls : undefined;
+    if (tls) c.revocation.watch(() => closeRevoked(c.fleet, tls.ca, c.revocation));
     // Drift is a matter of seconds (its grace is 30 s by default); reading every host 4 times a second is not needed.
     let lastDrift = 0;
     c.timer = setInterval(() => {
@@ -133,6 +147,7 @@ export class Coordinator {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.revocation.stop();
     this.fleet.closeAll();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {

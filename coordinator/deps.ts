@@ -6,6 +6,7 @@ import type { BlobStore } from './blob-store.js';
 import type { DriftMonitor } from './drift.js';
 import type { JoinRule } from './join.js';
 import type { SigningPolicy } from './releases.js';
+import type { Revocation } from './revocation.js';
 import type { Fleet } from './fleet.js';
 import type { Refusals } from './refusals.js';
 import type { Clock, RolloutEngine } from './rollout.js';
@@ -25,6 +26,8 @@ export interface ServiceDeps {
   audit: AuditLog;
   auth: Auth;
   refusals: Refusals;
+  /** The fleet CA's revocation list (--crl): agentPeer refuses revoked certificates with it. */
+  revocation: Revocation;
   signing: SigningPolicy;
   /** The most one upload may send per second. */
   uploadBytesPerSecond: number;

@@ -1,9 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { errorMessage } from '../shared/errors.js';
+import { FleetswapError, errorMessage } from '../shared/errors.js';
 import { MAX_MESSAGE_BYTES } from '../shared/proto.js';
-import { peerIdentity, type PeerIdentity, type Transport } from '../shared/tls.js';
-import { FleetswapError } from '../shared/errors.js';
+import type { Transport } from '../shared/tls.js';
 import type { Auth } from './auth.js';
+import { agentOf } from './peers.js';
+import type { Revocation } from './revocation.js';
 import type { Refusals } from './refusals.js';
 
 // The coordinator's edge: who may open a call at all, and how large a
@@ -57,19 +58,6 @@ export function withMessageLimits(def: grpc.ServiceDefinition): grpc.ServiceDefi
   return out as grpc.ServiceDefinition;
 }
 
-/**
- * agentIdentity is who an agent call comes from: under TLS the name of its
- * agent certificate from the fleet CA, or a refusal; in plaintext nobody can
- * be told apart, and undefined says so.
- */
-export function agentIdentity(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthContext'>, transport: Transport): PeerIdentity | undefined {
-  if ('insecure' in transport) return undefined;
-  const peer = peerIdentity(call.getAuthContext().sslPeerCertificate?.raw, transport.tls.ca);
-  if (!peer) throw new FleetswapError('NOT_AUTHORISED', 'agents need a client certificate from the fleet CA (fleetswap ca issue DIR HOST --role agent; agent --cert --key)');
-  if (peer.role !== 'agent') throw new FleetswapError('NOT_AUTHORISED', `certificate ${peer.name} is for a ${peer.role || 'no'} role, not an agent`);
-  return peer;
-}
-
 const AGENT_SERVICE = '/fleetswap.v1.AgentService/';
 const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
 
@@ -79,14 +67,15 @@ const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
  * allows the method. It also ends a call whose message was over its size. The handlers check again with the request in hand
  * (which host, which release); this only keeps strangers from being read.
  */
-export function edgeInterceptor(transport: Transport, auth: Auth, refusals: Refusals): grpc.ServerInterceptor {
+export function edgeInterceptor(deps: { transport: Transport; revocation: Revocation; auth: Auth; refusals: Refusals }): grpc.ServerInterceptor {
+  const { auth, refusals } = deps;
   return (method, call) =>
     new grpc.ServerInterceptingCall(call, {
       start: (next) => {
         next({
           onReceiveMetadata: (metadata, pass) => {
             try {
-              if (method.path.startsWith(AGENT_SERVICE)) agentIdentity(call, transport);
+              if (method.path.startsWith(AGENT_SERVICE)) agentOf(call, deps, method.path.slice(AGENT_SERVICE.length));
               else if (method.path.startsWith(ADMIN_SERVICE)) auth.authorize(method.path.slice(ADMIN_SERVICE.length), metadata);
             } catch (err) {
               refusals.count('unauthenticated');

@@ -27,6 +27,11 @@ export class Fleet {
     return this.sessions.has(hostId);
   }
 
+  /** streams is every host's current stream (the coordinator closes those whose certificate was revoked). */
+  streams(): IterableIterator<[string, AgentCall]> {
+    return this.sessions.entries();
+  }
+
   connectedCount(): number {
     return this.sessions.size;
   }

@@ -21,7 +21,7 @@ import { TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
 import { assignCohorts, spreadOrder } from './cohorts.js';
 import type { Fleet } from './fleet.js';
 import type { Override } from '../shared/override.js';
-import type { AuditLog, AuditRecord } from './audit.js';
+import { COORDINATOR_ACTOR, type AuditLog, type AuditRecord } from './audit.js';
 import { DEFAULT_JUDGE, Judge, type JudgeConfig } from './judge.js';
 import { planOf } from '../shared/plan.js';
 import { resolveRelease } from './releases.js';
@@ -580,7 +580,7 @@ export class RolloutEngine {
       }
       return;
     }
-    this.revert(r, 'rolled_back', `rolled back automatically: ${why}`, 'fleetswap (automatic)');
+    this.revert(r, 'rolled_back', `rolled back automatically: ${why}`, COORDINATOR_ACTOR);
   }
 
   /** revert sends every host that took (or was told to take) the release back to the slot it came from. */
@@ -700,7 +700,7 @@ export class RolloutEngine {
   private pauseWith(r: RolloutRow, why: string): void {
     this.store.tx(() => {
       this.transition(r, 'paused', why, { paused_from: r.state, deadline_at: 0 });
-      if (!why.startsWith('paused by ')) this.audit({ actor: 'fleetswap (automatic)', action: 'pause', target: `rollout #${r.id}`, reason: why });
+      if (!why.startsWith('paused by ')) this.audit({ actor: COORDINATOR_ACTOR, action: 'pause', target: `rollout #${r.id}`, reason: why });
     });
   }
 

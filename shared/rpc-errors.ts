@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError, type ErrorCode } from './errors.js';
+import { NOT_A_COORDINATOR } from './tls.js';
 
 // How a FleetswapError crosses the wire: the gRPC status says the class of
 // failure, metadata `fleetswap-code` carries our stable code, and the details
@@ -32,11 +33,24 @@ export function toServiceError(err: unknown): grpc.ServiceError {
   return Object.assign(new Error('internal error'), { code: grpc.status.INTERNAL, details: 'internal error', metadata: md });
 }
 
+/**
+ * failStream ends a server stream with an error status. grpc-js sends a
+ * stream's status only when it ends: `destroy(err)` closes it on our side
+ * without a word to the client, which then waits on a dead stream forever.
+ * An 'error' event is what grpc-js turns into the status it sends.
+ */
+export function failStream(call: Pick<grpc.ServerWritableStream<unknown, unknown>, 'emit'>, err: unknown): void {
+  call.emit('error', toServiceError(err));
+}
+
 /** fromServiceError turns a failed call back into a FleetswapError with a one-line message. */
 export function fromServiceError(err: unknown, target: string): FleetswapError {
   const e = err as Partial<grpc.ServiceError>;
   const code = e.metadata?.get('fleetswap-code')[0];
   if (typeof code === 'string') return new FleetswapError(code as ErrorCode, e.details ?? 'failed');
+  // A server whose certificate is not the coordinator's (an agent's, say) is refused, and said so.
+  const role = new RegExp(`${NOT_A_COORDINATOR}: ([^\n.(]*)`).exec(e.details ?? '');
+  if (role) return new FleetswapError('UNAVAILABLE', `refused the server at ${target}: ${NOT_A_COORDINATOR} (${role[1]!.trim()}); its certificate must be issued with --role coordinator`);
   // A TLS failure is not a coordinator that is down: say what to check instead.
   const tls = /certificate|altnames|self.signed|SSL|TLS/i.exec(e.details ?? '');
   if (e.code === grpc.status.UNAVAILABLE && tls) {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { connect, createSecureContext, type SecureContext } from 'node:tls';
+import { connect, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 
 // The client side of TLS, as grpc-js's createSsl does it but for the server
@@ -7,9 +7,9 @@ import * as grpc from '@grpc/grpc-js';
 // that host is an IP address, which RFC 6066 forbids and Node reports on
 // every connection as DEP0123: a CLI run or an agent dialling the
 // coordinator at 127.0.0.1 printed a deprecation warning. Here an IP address
-// is sent as no server name at all. The certificate check is Node's own and
-// unchanged: the certificate must chain to the fleet CA and name the host
-// dialled (checkServerIdentity against `host`: an IP must be an IP SAN).
+// is sent as no server name at all. The certificate must chain to the fleet
+// CA and pass the caller's identity check against the host dialled (an IP
+// must be an IP SAN).
 
 /** dialledHost is the host the coordinator's certificate must name: the channel's target, or the one behind an HTTP CONNECT proxy. */
 function dialledHost(target: grpc.experimental.GrpcUri, options: grpc.ChannelOptions): string {
@@ -19,8 +19,13 @@ function dialledHost(target: grpc.experimental.GrpcUri, options: grpc.ChannelOpt
   return grpc.experimental.splitHostPort(path)?.host ?? path;
 }
 
+type IdentityCheck = (host: string, cert: PeerCertificate) => Error | undefined;
+
 class FleetTlsCredentials extends grpc.ChannelCredentials {
-  constructor(private readonly context: SecureContext) {
+  constructor(
+    private readonly context: SecureContext,
+    private readonly checkServerIdentity: IdentityCheck,
+  ) {
     super();
   }
 
@@ -39,7 +44,7 @@ class FleetTlsCredentials extends grpc.ChannelCredentials {
       connect: (socket) =>
         new Promise((resolve, reject) => {
           // No servername for an IP: Node then checks the certificate against `host`.
-          const tls = connect({ socket, secureContext, host, servername: isIP(host) ? undefined : host, ALPNProtocols: ['h2'] }, () => {
+          const tls = connect({ socket, secureContext, host, servername: isIP(host) ? undefined : host, ALPNProtocols: ['h2'], checkServerIdentity: this.checkServerIdentity }, () => {
             // rejectUnauthorized (Node's default) has already refused a bad certificate; this keeps it so if that changes.
             if (!tls.authorized) reject(tls.authorizationError);
             else resolve({ socket: tls, secure: true });
@@ -53,7 +58,11 @@ class FleetTlsCredentials extends grpc.ChannelCredentials {
   }
 }
 
-/** tlsChannelCredentials trusts only `ca` for the server, and presents `key` and `cert` when given (agents). */
-export function tlsChannelCredentials(ca: Buffer, key?: Buffer, cert?: Buffer): grpc.ChannelCredentials {
-  return new FleetTlsCredentials(createSecureContext({ ca, key, cert }));
+/**
+ * tlsChannelCredentials trusts only `ca` for the server, checks its
+ * certificate with `checkServerIdentity` (the host name, and whatever else
+ * the caller requires of it), and presents `key` and `cert` when given (agents).
+ */
+export function tlsChannelCredentials(ca: Buffer, key: Buffer | undefined, cert: Buffer | undefined, checkServerIdentity: IdentityCheck): grpc.ChannelCredentials {
+  return new FleetTlsCredentials(createSecureContext({ ca, key, cert }), checkServerIdentity);
 }

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from './errors.js';
 import { tlsChannelCredentials } from './tls-client.js';
@@ -32,6 +33,8 @@ export async function loadTls(files: { ca?: string; cert?: string; key?: string 
 export interface PeerIdentity {
   name: string;
   role: string;
+  /** The certificate's serial (lower-case hex, no leading zeros), which is what a revocation list names. */
+  serial: string;
 }
 
 /**
@@ -46,9 +49,36 @@ export function peerIdentity(raw: Buffer | undefined, caPem: Buffer, now = new D
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return undefined;
   if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) return undefined;
   const field = (k: string) => new RegExp(`(?:^|\\n)${k}=([^\\n]*)`).exec(cert.subject)?.[1] ?? '';
-  return { name: field('CN'), role: field('OU') };
+  return { name: field('CN'), role: field('OU'), serial: normalSerial(cert.serialNumber) };
 }
 
+/** normalSerial spells a certificate serial one way (lower-case hex, no leading zeros): node and @peculiar/x509 spell them differently. */
+export function normalSerial(hex: string): string {
+  return hex.toLowerCase().replace(/^0+(?=.)/, '');
+}
+
+/** NOT_A_COORDINATOR starts the reason a client gives for refusing a server whose certificate is for another role. */
+export const NOT_A_COORDINATOR = 'not a coordinator';
+
+/**
+ * coordinatorIdentity is how agents and the CLI check the server: the usual
+ * host name check first, then that the fleet CA issued its certificate for
+ * the coordinator role. Without the second, any agent's certificate (and so
+ * one stolen host) could pose as the coordinator to every other host and to
+ * operators.
+ */
+export function coordinatorIdentity(host: string, cert: PeerCertificate): Error | undefined {
+  const err = checkServerIdentity(host, cert);
+  if (err) return err;
+  const ou = cert.subject?.OU;
+  const roles = Array.isArray(ou) ? ou : [ou];
+  if (roles.length !== 1 || roles[0] !== 'coordinator') return new Error(`${NOT_A_COORDINATOR}: the server's certificate is for the ${roles.join('+') || 'no'} role`);
+  return undefined;
+}
+
+
+/** CRL_NEEDS_TLS refuses --crl with --insecure: a revocation list names certificates, and a plaintext coordinator sees none. */
+export const CRL_NEEDS_TLS = '--crl needs TLS (--ca, --cert, --key): a plaintext coordinator knows no certificates';
 
 /** Transport is how a process talks: TLS with these files, or plaintext when the operator said --insecure. */
 export type Transport = { tls: TlsFiles } | { insecure: true };
@@ -82,5 +112,5 @@ export function serverCredentials(t: Transport): grpc.ServerCredentials {
 
 export function channelCredentials(t: Transport): grpc.ChannelCredentials {
   if ('insecure' in t) return grpc.credentials.createInsecure();
-  return tlsChannelCredentials(t.tls.ca, t.tls.key, t.tls.cert);
+  return tlsChannelCredentials(t.tls.ca, t.tls.key, t.tls.cert, coordinatorIdentity);
 }

@@ -50,13 +50,13 @@ describe('audit log', () => {
 
     const entries = JSON.parse((await cli('audit', '--json')).stdout) as Entry[];
     expect(entries.map((e) => [e.actor, e.action])).toEqual([
-      ['bootstrap-admin', 'token-create'],
-      ['alice', 'push'],
-      ['alice', 'deploy'],
-      ['web-1', 'staged'],
-      ['web-1', 'switched'],
-      ['bootstrap-admin', 'halt'],
-      ['bootstrap-admin', 'unhalt'],
+      ['token:bootstrap-admin', 'token-create'],
+      ['token:alice', 'push'],
+      ['token:alice', 'deploy'],
+      ['host:web-1', 'staged'],
+      ['host:web-1', 'switched'],
+      ['token:bootstrap-admin', 'halt'],
+      ['token:bootstrap-admin', 'unhalt'],
     ]);
     expect(entries[2]).toMatchObject({ target: 'rollout #1', reason: 'first ship' });
     expect(entries[5]).toMatchObject({ target: 'fleet', reason: 'incident 7' });
@@ -72,7 +72,7 @@ describe('audit log', () => {
       const changed = await cli('audit', '--verify');
       expect(changed.code).toBe(1);
       expect(changed.stderr).toBe('fleetswap: audit log broken: entry #6 was changed (' + (await entryLine(db, 6)) + ')\n');
-      db.prepare(`UPDATE audit SET actor = 'bootstrap-admin' WHERE id = 6`).run();
+      db.prepare(`UPDATE audit SET actor = 'token:bootstrap-admin' WHERE id = 6`).run();
       expect((await cli('audit', '--verify')).code).toBe(0);
 
       // ...or removes the staging of web-1.

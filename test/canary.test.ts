@@ -170,7 +170,7 @@ describe('canary rollouts judged from live vitals', () => {
     // A gross regression fails long before the 30 s bake is over.
     expect(r.verdict!.elapsed_ms).toBeLessThan(15_000);
     const back = (await client.call('History', {})).changes.at(-1)!;
-    expect(back).toMatchObject({ action: 'auto-rollback', actor: 'fleetswap (automatic)' });
+    expect(back).toMatchObject({ action: 'auto-rollback', actor: 'coordinator' });
     expect(back.hosts.sort()).toEqual([...canaries].sort());
   }, 60_000);
 

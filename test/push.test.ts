@@ -15,7 +15,7 @@ import { AdminClient, aCoordinator, aRelease, aTree, cleanup, refusalOf, runCli,
 
 const ACTOR = 'alice@build-box';
 // Who pushed is the name of the token that did (every test coordinator's first admin token), not what the CLI claims.
-const PUSHER = 'bootstrap-admin';
+const PUSHER = 'token:bootstrap-admin';
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 
 let work: string;

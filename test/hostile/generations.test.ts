@@ -40,7 +40,7 @@ describe('attack: one host claims a huge directive generation', () => {
     bold.send(aHello('evil', { last_generation: claim }));
     await waitFor('evil accepted', () => bold.accepted);
     const audit = [...fleet.coordinator.audit.entries()].filter((e) => e.action === 'generation-claim');
-    expect(audit.map((e) => [e.actor, e.reason])).toEqual([['evil', `claims generation ${claim}, beyond the 0 issued to it (a coordinator restored from a backup, or a forged claim)`]]);
+    expect(audit.map((e) => [e.actor, e.reason])).toEqual([['host:evil', `claims generation ${claim}, beyond the 0 issued to it (a coordinator restored from a backup, or a forged claim)`]]);
 
     // The rest of the fleet is directed as before: web-1 takes v1, with its own small generations.
     bold.close();
@@ -61,7 +61,7 @@ describe('attack: one host claims a huge directive generation', () => {
     s.send({ report: { generation: 500, kind: 'ACTIVATED', release_id: 'a'.repeat(64), error_code: '', error: '', stats: null, live_release: 'a'.repeat(64), slots: [] } });
     expect((await s.ended)?.details).toBe('report for generation 500, which was never issued to web-9 (newest 0)');
     expect(fleet.coordinator.store.host('web-9')?.live_release).toBe('');
-    expect([...fleet.coordinator.audit.entries()].some((e) => e.actor === 'web-9' && e.action === 'switched')).toBe(false);
+    expect([...fleet.coordinator.audit.entries()].some((e) => e.actor === 'host:web-9' && e.action === 'switched')).toBe(false);
   });
 });
 
@@ -106,6 +106,6 @@ describe('a coordinator restored from an older backup', () => {
     expect((await deployAndWait(admin, 'v3')).state).toBe('complete');
     expect(await checkLive(join(dir, 'web-1'))).toBe(v3.id);
     expect(agent.lastGeneration()).toBeGreaterThan(remembered);
-    expect([...coordinator.audit.entries()].some((e) => e.action === 'generation-claim' && e.actor === 'web-1')).toBe(true);
+    expect([...coordinator.audit.entries()].some((e) => e.action === 'generation-claim' && e.actor === 'host:web-1')).toBe(true);
   });
 });
