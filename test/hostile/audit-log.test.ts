@@ -20,18 +20,18 @@ describe('audit log at size, and in one transaction with its action', () => {
   it('audit and audit --verify read a log far larger than one reply, and find a change deep inside it', async () => {
     dir = await tempDir();
     coordinator = await aCoordinator(join(dir, 'data'));
-    // Long reasons: 12,000 entries of ~4 KiB are ~50 MB, close to the 64 MB a single reply was capped at.
+    // Long reasons: 17,000 entries of ~4 KiB are ~70 MB, past the 64 MB that one reply (all main had) may carry.
     const reason = 'r'.repeat(4_000);
     coordinator.store.tx(() => {
-      for (let i = 0; i < 12_000; i++) coordinator!.audit.append({ actor: `host:web-${i % 50}`, action: 'staged', target: 'a'.repeat(64), reason });
+      for (let i = 0; i < 17_000; i++) coordinator!.audit.append({ actor: `host:web-${i % 50}`, action: 'staged', target: 'a'.repeat(64), reason });
     });
     const ok = await cli('audit', '--verify');
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toMatch(/^audit log whole: 12000 entries, head [0-9a-f]{64}\n$/);
+    expect(ok.stdout).toMatch(/^audit log whole: 17000 entries, head [0-9a-f]{64}\n$/);
     const listed = await cli('audit', '--json');
     const entries = JSON.parse(listed.stdout) as { id: number }[];
-    expect(entries.length).toBe(12_000);
-    expect(entries.at(-1)?.id).toBe(12_000);
+    expect(entries.length).toBe(17_000);
+    expect(entries.at(-1)?.id).toBe(17_000);
 
     const db = new Database(join(dir, 'data', 'state.db'));
     try {
@@ -41,9 +41,9 @@ describe('audit log at size, and in one transaction with its action', () => {
       expect(changed.stderr).toMatch(/^fleetswap: audit log broken: entry #9000 was changed \(/);
       db.prepare(`UPDATE audit SET reason = ? WHERE id = 9000`).run(reason);
       // The tail cut off behind the running coordinator's back: it remembers its head.
-      db.prepare(`DELETE FROM audit WHERE id > 11990`).run();
+      db.prepare(`DELETE FROM audit WHERE id > 16990`).run();
       const cut = await cli('audit', '--verify');
-      expect(cut.stderr).toBe('fleetswap: audit log broken: entries from #11991 to #12000 were removed\n');
+      expect(cut.stderr).toBe('fleetswap: audit log broken: entries from #16991 to #17000 were removed\n');
     } finally {
       db.close();
     }
