@@ -1,30 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
-import { FleetswapError, type ErrorCode } from './errors.js';
+import { ERROR_CODES, FleetswapError, isErrorCode } from './errors.js';
 import { NOT_A_COORDINATOR } from './tls.js';
 
 // How a FleetswapError crosses the wire: the gRPC status says the class of
 // failure, metadata `fleetswap-code` carries our stable code, and the details
-// carry the one-line message. Anything else becomes INTERNAL with no detail.
-
-const STATUS: Partial<Record<ErrorCode, grpc.status>> = {
-  UNKNOWN_RELEASE: grpc.status.NOT_FOUND,
-  MISSING_BLOB: grpc.status.FAILED_PRECONDITION,
-  NO_HOSTS: grpc.status.FAILED_PRECONDITION,
-  HOSTS_OFFLINE: grpc.status.FAILED_PRECONDITION,
-  ROLLOUT_ACTIVE: grpc.status.FAILED_PRECONDITION,
-  NOTHING_TO_ROLL_BACK: grpc.status.FAILED_PRECONDITION,
-  IRREVERSIBLE: grpc.status.FAILED_PRECONDITION,
-  LABEL_TAKEN: grpc.status.ALREADY_EXISTS,
-  NOT_AUTHORISED: grpc.status.PERMISSION_DENIED,
-  INTERNAL: grpc.status.INTERNAL,
-};
+// carry the one-line message (shared/errors.ts ERROR_CODES says which status
+// each code travels as). Anything else becomes INTERNAL with no detail.
 
 export function toServiceError(err: unknown): grpc.ServiceError {
   const md = new grpc.Metadata();
   if (err instanceof FleetswapError) {
     md.set('fleetswap-code', err.code);
     return Object.assign(new Error(err.message), {
-      code: STATUS[err.code] ?? grpc.status.INVALID_ARGUMENT,
+      code: grpc.status[ERROR_CODES[err.code].status],
       details: err.message,
       metadata: md,
     });
@@ -47,7 +35,7 @@ export function failStream(call: Pick<grpc.ServerWritableStream<unknown, unknown
 export function fromServiceError(err: unknown, target: string): FleetswapError {
   const e = err as Partial<grpc.ServiceError>;
   const code = e.metadata?.get('fleetswap-code')[0];
-  if (typeof code === 'string') return new FleetswapError(code as ErrorCode, e.details ?? 'failed');
+  if (typeof code === 'string' && isErrorCode(code)) return new FleetswapError(code, e.details ?? 'failed');
   // A server whose certificate is not the coordinator's (an agent's, say) is refused, and said so.
   const role = new RegExp(`${NOT_A_COORDINATOR}: ([^\n.(]*)`).exec(e.details ?? '');
   if (role) return new FleetswapError('UNAVAILABLE', `refused the server at ${target}: ${NOT_A_COORDINATOR} (${role[1]!.trim()}); its certificate must be issued with --role coordinator`);
