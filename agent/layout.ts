@@ -24,7 +24,7 @@ export async function mkdirServed(dir: string): Promise<void> {
 /**
  * Layout names every path the agent uses under ROOT. The web server sees
  * ROOT/current only; everything the agent keeps for itself is under
- * ROOT/.fleetswap, outside slots/ and current (DESIGN: the host's files).
+ * ROOT/.fleetswap, outside slots/ and current (docs/CONTRACT.md: the host's files).
  */
 export class Layout {
   constructor(readonly root: string) {}

@@ -5,7 +5,7 @@ import { cleanup, tempDir } from '../test/fixtures.js';
 import { Layout } from './layout.js';
 import { Slots } from './slots.js';
 
-// The ring of slots (DESIGN invariant 3): never stage into the live slot or
+// The ring of slots (CONTRACT invariant 3): never stage into the live slot or
 // the previous release's slot, reuse the oldest, discard what is incomplete.
 
 const id = (n: number) => String(n).repeat(64).slice(0, 64).replace(/[^0-9a-f]/g, 'a');

@@ -150,7 +150,7 @@ export class Slots {
   /**
    * pickVictim chooses where to stage: an empty slot if there is one, else the
    * slot used longest ago, never the live slot or the previous release's
-   * (DESIGN invariant 3).
+   * (CONTRACT invariant 3).
    */
   pickVictim(): number {
     const protectedSlots = new Set([this.live, this.previousIndex()]);

@@ -57,7 +57,7 @@ const FETCH_ATTEMPTS = 3;
 /**
  * Stager builds a release into a slot. Every file is written into a temp
  * directory inside ROOT, hashed as it is written and compared with the
- * manifest (DESIGN invariant 4), fsynced, and only then the directory
+ * manifest (CONTRACT invariant 4), fsynced, and only then the directory
  * becomes a slot; the live slot and the previous release's slot are never
  * touched (invariant 3).
  */

@@ -7,7 +7,7 @@ import type { Layout } from './layout.js';
 
 /**
  * switchLive points ROOT/current at a slot with one rename(2) of a symlink
- * made under a temporary name (DESIGN invariant 2): a reader resolving
+ * made under a temporary name (CONTRACT invariant 2): a reader resolving
  * `current` sees the old slot or the new one, never a missing link. The
  * fsync of ROOT makes the switch survive a power cut.
  */

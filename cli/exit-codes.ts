@@ -1,6 +1,6 @@
 import { ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 
-// Exit codes of DESIGN.md: 0 done; 1 the operation failed; 2 bad usage or bad
+// Exit codes of docs/CONTRACT.md: 0 done; 1 the operation failed; 2 bad usage or bad
 // input; 3 refused (halted, frozen, irreversible, not authorised).
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

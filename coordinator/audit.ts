@@ -24,7 +24,7 @@ export interface AuditRecord {
 
 /**
  * AuditLog is the append-only, hash-chained log of every authorised action
- * and every host state change (DESIGN invariant 8). Each entry's hash covers
+ * and every host state change (CONTRACT invariant 8). Each entry's hash covers
  * its own fields and the hash of the entry before, so changing an entry
  * breaks its hash, and removing one breaks the next entry's link (or the
  * count, at the end: the log's head is remembered with every append).

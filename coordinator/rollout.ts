@@ -65,7 +65,7 @@ const JUDGED: ReadonlySet<RolloutState> = new Set(['judging', 'wave', 'watching'
 
 /**
  * RolloutEngine moves releases onto hosts in phases and judges them. Every
- * decision is written to the store before a directive leaves (DESIGN
+ * decision is written to the store before a directive leaves (CONTRACT
  * invariant 7), so a coordinator killed at any moment resumes from the
  * database: hosts are sent their stored directive again when they say
  * hello, and judgements are recomputed from stored samples.

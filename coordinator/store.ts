@@ -25,7 +25,7 @@ import { MIGRATIONS } from './migrations.js';
 
 // store.ts is the only module that speaks SQL. Everything durable (releases,
 // hosts, desired state and its history, rollouts) goes through it, so a
-// shared database could replace SQLite behind the same methods (DESIGN:
+// shared database could replace SQLite behind the same methods (docs/CONTRACT.md:
 // "the coordinator's storage is behind one module").
 
 export interface HostRow {
@@ -201,7 +201,7 @@ export class Store {
   /**
    * afterCommit runs fn once the transaction in progress has committed, or at
    * once outside one. Sending a directive goes through here: nothing leaves
-   * the coordinator that the database could still forget (DESIGN invariant 7).
+   * the coordinator that the database could still forget (CONTRACT invariant 7).
    */
   afterCommit(fn: () => void): void {
     if (this.depth === 0) fn();

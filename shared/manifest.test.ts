@@ -6,7 +6,7 @@ import { sha256 } from './hash.js';
 import { MAX_FILE_BYTES, buildManifest, encodeManifest, parseManifest, type Entry, type Manifest, type ReleaseMeta } from './manifest.js';
 
 // The manifest is what a release *is*: its id is the sha256 of these bytes.
-// Everything DESIGN invariant 4 refuses must be refused both when the CLI
+// Everything CONTRACT invariant 4 refuses must be refused both when the CLI
 // builds a manifest and when the coordinator (or an agent) parses one, and
 // one release must have exactly one byte representation.
 

@@ -156,7 +156,7 @@ function checkSchema(raw: unknown): Manifest {
   return parsed.data as Manifest;
 }
 
-/** checkManifest enforces the tree rules of DESIGN invariant 4. */
+/** checkManifest enforces the tree rules of CONTRACT invariant 4. */
 export function checkManifest(m: Manifest): void {
   checkLabel(m.label);
   if (m.entries.length > MAX_ENTRIES) {

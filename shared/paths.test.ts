@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetswapError } from './errors.js';
 import { MAX_PATH_BYTES, MAX_SEGMENT_BYTES, checkRelativePath, compareUtf8, parentDirs, symlinkEscapes } from './paths.js';
 
-// DESIGN invariant 4: paths are relative and normalised, and symlinks that
+// CONTRACT invariant 4: paths are relative and normalised, and symlinks that
 // point outside the tree are refused. These are the checks everything else
 // (push, the coordinator, the agent's stager) relies on.
 

@@ -10,7 +10,7 @@ const MAX_SYMLINK_HOPS = 40;
 /**
  * checkRelativePath refuses anything but a normalised relative path inside
  * the tree: no leading `/`, no empty, `.` or `..` segment, no NUL, valid
- * UTF-8, within Linux limits (DESIGN invariant 4).
+ * UTF-8, within Linux limits (CONTRACT invariant 4).
  */
 export function checkRelativePath(path: string): void {
   const bad = (why: string): never => {

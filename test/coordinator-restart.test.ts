@@ -19,7 +19,7 @@ import {
   type AgentProcess,
 } from './fixtures.js';
 
-// DESIGN invariant 7: a coordinator killed at any moment resumes where it was.
+// CONTRACT invariant 7: a coordinator killed at any moment resumes where it was.
 
 describe('coordinator SIGKILLed and restarted', () => {
   const agents: Agent[] = [];

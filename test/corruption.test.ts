@@ -8,7 +8,7 @@ import type { Coordinator } from '../coordinator/coordinator.js';
 import { channelOptions, services } from '../shared/proto.js';
 import { AdminClient, aCoordinator, aRelease, aTree, anAgent, checkLive, cleanup, deployAndWait, tempDir } from './fixtures.js';
 
-// Bytes that go bad on the way (DESIGN invariant 4): caught by their hash,
+// Bytes that go bad on the way (CONTRACT invariant 4): caught by their hash,
 // never staged, fetched again; a manifest that does not hash to its release
 // id is refused and the host stays as it was.
 

@@ -19,7 +19,7 @@ import {
 } from './fixtures.js';
 
 // An agent killed with SIGKILL at each named point of staging and switching
-// (DESIGN invariant 1): `current` must still resolve to a complete slot whose
+// (CONTRACT invariant 1): `current` must still resolve to a complete slot whose
 // files match its manifest, and after a restart the agent converges.
 
 const build = (label: string, n = 40): Record<string, string> =>

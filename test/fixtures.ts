@@ -121,7 +121,7 @@ export async function waitRollout(client: AdminClient, id: number): Promise<Roll
 }
 
 /**
- * checkLive asserts DESIGN invariant 1 on a host root: `current` resolves to
+ * checkLive asserts CONTRACT invariant 1 on a host root: `current` resolves to
  * a slot marked complete, and every file in it matches the slot's manifest.
  * It returns the live release id ('' when nothing is live yet).
  */
@@ -212,7 +212,7 @@ export async function aCoordinatorProcess(dataDir: string, address: string, env:
  * InvariantSampler resolves `current` on every host every few milliseconds
  * while a test runs and records any moment it was missing after being set,
  * pointed outside slots/, or pointed at a slot not marked complete
- * (DESIGN invariant 1).
+ * (CONTRACT invariant 1).
  */
 export class InvariantSampler {
   readonly violations: string[] = [];

@@ -22,7 +22,7 @@ import {
 } from '../fixtures.js';
 import { FULL, seeded, seededBytes, sleep, withTimeout } from './support.js';
 
-// DESIGN invariant 7: a coordinator killed at any moment resumes where it
+// CONTRACT invariant 7: a coordinator killed at any moment resumes where it
 // was. The coordinator is a real process SIGKILLed at each phase of a
 // rollout (deterministically, with failpoints) and at a random moment while
 // hosts stage a larger tree; restarted at the same address, it must finish

@@ -19,7 +19,7 @@ import {
 } from '../fixtures.js';
 import { FULL, sleep } from './support.js';
 
-// DESIGN invariant 6: when the coordinator is down, agents keep serving what
+// CONTRACT invariant 6: when the coordinator is down, agents keep serving what
 // they have and come back with jittered backoff. A coordinator process is
 // SIGKILLed and kept down while every host's live tree is read without a
 // pause; restarted at the same address, every agent must be back within the

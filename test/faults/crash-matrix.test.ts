@@ -20,7 +20,7 @@ import {
 } from '../fixtures.js';
 import { FULL, leftovers, seeded, withTimeout } from './support.js';
 
-// DESIGN invariants 1 and 3 under SIGKILL: an agent process dies at a seeded
+// CONTRACT invariants 1 and 3 under SIGKILL: an agent process dies at a seeded
 // random point of staging or switching. Whatever it left behind, `current`
 // must resolve to a complete slot of an expected release, and once restarted
 // the host must converge, clean up after itself, and still hold the previous

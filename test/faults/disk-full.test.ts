@@ -9,7 +9,7 @@ import type { Rollout } from '../../shared/wire.js';
 import { AdminClient, InvariantSampler, aCoordinator, aRelease, aTree, anAgent, checkLive, cleanup, runCli, tempDir, TWO_PHASE } from '../fixtures.js';
 import { leftovers, seededBytes } from './support.js';
 
-// DESIGN invariant 1 on a full disk: a host whose disk fills up while it
+// CONTRACT invariant 1 on a full disk: a host whose disk fills up while it
 // stages must fail that staging loudly, clean up the partial slot, and keep
 // serving the live release untouched; with room again, the same deploy works.
 
