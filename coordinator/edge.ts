@@ -64,8 +64,9 @@ const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
 /**
  * edgeInterceptor refuses a call before any of its messages is read: agent
  * calls under TLS need an agent certificate, admin calls a token whose role
- * allows the method. It also ends a call whose message was over its size. The handlers check again with the request in hand
- * (which host, which release); this only keeps strangers from being read.
+ * allows the method. It also ends a call whose message was over its size.
+ * The handlers check again with the request in hand (which host, which
+ * release, which flags); this only keeps strangers from being read.
  */
 export function edgeInterceptor(deps: { transport: Transport; revocation: Revocation; auth: Auth; refusals: Refusals }): grpc.ServerInterceptor {
   const { auth, refusals } = deps;
