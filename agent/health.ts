@@ -41,7 +41,9 @@ export async function probeHealth(url: string, timeoutMs: number, retryMs = 200)
       if (res.ok) return;
       last = `HTTP ${res.status}`;
     } catch (err) {
-      last = (err as Error).name === 'TimeoutError' ? 'timed out' : ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+      // An attempt the deadline cut short says less than an answer before it: keep "HTTP 500".
+      const timedOut = (err as Error).name === 'TimeoutError';
+      if (!(timedOut && last.startsWith('HTTP '))) last = timedOut ? 'timed out' : ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
     }
     await new Promise((r) => setTimeout(r, Math.min(retryMs, Math.max(0, deadline - Date.now()))));
   }
