@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Agent } from '../../agent/agent.js';
 import { parseManifest } from '../../shared/manifest.js';
-import { aCoordinator, aRelease, aTree, checkLive, cleanup, deployAndWait, runCli, waitConnected } from '../fixtures.js';
+import { aCoordinator, aRelease, aTree, checkLive, deployAndWait, runCli, waitConnected } from '../fixtures.js';
 import { aTlsFleet, drain, unary, type TlsFleet } from './tls-fleet.js';
 
 // Only agents fetch code, and only their own: a release's files (config
@@ -17,19 +16,14 @@ const fetchBlobs = (c: grpc.Client, release_id: string, hashes: string[]) =>
 
 describe('attack: fetching code without being its host', () => {
   let fleet: TlsFleet;
-  const agents: Agent[] = [];
-  afterEach(async () => {
-    for (const a of agents.splice(0)) await a.stop();
-    await fleet?.coordinator.stop();
-    await cleanup(fleet?.dir ?? '');
-  });
+  afterEach(() => fleet?.stop());
 
   async function deployedToWeb1() {
     fleet = await aTlsFleet();
     const admin = fleet.admin();
     const v1 = await aRelease(admin, await aTree(join(fleet.dir, 'b1'), { 'index.html': 'v1', 'config/db.json': '{"password":"v1-secret"}' }), 'v1');
     const v2 = await aRelease(admin, await aTree(join(fleet.dir, 'b2'), { 'index.html': 'v2', 'config/db.json': '{"password":"v2-secret"}' }), 'v2');
-    agents.push(await fleet.anAgent('web-1'));
+    await fleet.anAgent('web-1');
     await waitConnected(fleet.coordinator, 1);
     expect((await deployAndWait(admin, 'v1')).state).toBe('complete');
     expect(await checkLive(join(fleet.dir, 'web-1'))).toBe(v1.id);

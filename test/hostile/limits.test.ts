@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VitalsRate } from '../../coordinator/agent-limits.js';
 import type { VitalsSample } from '../../shared/wire.js';
-import { cleanup, runCli, TEST_TOKEN, waitFor } from '../fixtures.js';
+import { runCli, TEST_TOKEN, waitFor } from '../fixtures.js';
 import { AgentStream, aHello } from './agent-stream.js';
 import { aTlsFleet, type TlsFleet } from './tls-fleet.js';
 
@@ -14,10 +14,7 @@ const sample = (ts_ms: number): VitalsSample => ({ ts_ms, release_id: '', load1:
 
 describe('attack: one host floods or poisons what it sends', () => {
   let fleet: TlsFleet;
-  afterEach(async () => {
-    await fleet?.coordinator.stop();
-    await cleanup(fleet?.dir ?? '');
-  });
+  afterEach(() => fleet?.stop());
 
   async function connected(id: string, hello = aHello(id)) {
     const s = new AgentStream(await fleet.agentClient(id));

@@ -6,7 +6,7 @@ import { caInit, caIssue } from '../../cli/ca.js';
 import type { Coordinator, CoordinatorOptions } from '../../coordinator/coordinator.js';
 import { channelOptions, services } from '../../shared/proto.js';
 import { channelCredentials, type TlsFiles } from '../../shared/tls.js';
-import { AdminClient, TEST_TOKEN, aCoordinator, anAgent, tempDir } from '../fixtures.js';
+import { AdminClient, TEST_TOKEN, aCoordinator, anAgent, cleanup, tempDir } from '../fixtures.js';
 
 // A fleet over TLS with its own CA, in one process: what the attack tests
 // start from. Every client here is a real grpc-js client with real
@@ -21,6 +21,8 @@ export interface TlsFleet {
   agentClient(name?: string): Promise<grpc.Client>;
   admin(): AdminClient;
   anAgent(id: string, opts?: Partial<AgentOptions>): Promise<Agent>;
+  /** stop stops every agent and client it made, the coordinator, and removes the directory. */
+  stop(): Promise<void>;
 }
 
 export async function aTlsFleet(opts: Partial<CoordinatorOptions> = {}): Promise<TlsFleet> {
@@ -38,6 +40,7 @@ export async function aTlsFleet(opts: Partial<CoordinatorOptions> = {}): Promise
   };
   const coordinator = await aCoordinator(join(dir, 'data'), { transport: { tls: await files('coordinator', 'coordinator') }, ...opts });
   const clients: grpc.Client[] = [];
+  const agents: Agent[] = [];
   return {
     dir,
     coordinator,
@@ -49,7 +52,17 @@ export async function aTlsFleet(opts: Partial<CoordinatorOptions> = {}): Promise
       return c;
     },
     admin: () => new AdminClient(coordinator.address, TEST_TOKEN, { tls: { ca: caPem } }),
-    anAgent: async (id, o = {}) => anAgent(coordinator.address, join(dir, id), { id, transport: { tls: await files(id) }, ...o }),
+    async anAgent(id, o = {}) {
+      const agent = await anAgent(coordinator.address, join(dir, id), { id, transport: { tls: await files(id) }, ...o });
+      agents.push(agent);
+      return agent;
+    },
+    async stop() {
+      for (const a of agents.splice(0)) await a.stop();
+      for (const c of clients.splice(0)) c.close();
+      await coordinator.stop();
+      await cleanup(dir);
+    },
   };
 }
 
