@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors.js';
-import { isDuration, parseDuration } from '../shared/duration.js';
+import { formatDuration, isDuration, parseDuration } from '../shared/duration.js';
+import { AGENT_DEFAULTS } from '../agent/defaults.js';
 import { VERSION } from '../shared/version.js';
 import { ALL_AT_ONCE_PLAN, DEFAULT_PLAN, planOf } from '../shared/plan.js';
 import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
@@ -114,20 +115,23 @@ const coordinatorCmd = withCoordinatorTrust(program.command('coordinator'))
     await runCoordinator({ ...o, data: o.data });
   });
 
+/** errorPatternText says in words what the agent's default error pattern matches. */
+const errorPatternText = (re: RegExp) => `${re.source}${re.ignoreCase ? ', any case' : ''}`;
+
 /** withAgentSettings adds the agent's settings, shared by `agent` and `agent install`. */
 function withAgentSettings(cmd: Command): Command {
   return cmd
     .addOption(coordinatorOption())
     .option('--id <host-id>', 'this host\'s id')
     .option('--root <dir>', 'directory holding current and slots/')
-    .option('--slots <n>', 'number of slot directories', '5')
+    .option('--slots <n>', 'number of slot directories', String(AGENT_DEFAULTS.slots))
     .option('--tag <k=v>', 'a tag, repeatable (role=web, dc=east)', collect)
     .option('--reload-cmd <cmd>', 'command run after every switch')
     .option('--health-url <url>', 'probed after every switch; failure switches back')
-    .option('--health-timeout <duration>', 'how long the health probe may take', '10s')
+    .option('--health-timeout <duration>', 'how long the health probe may take', formatDuration(AGENT_DEFAULTS.healthTimeoutMs))
     .option('--error-log <file>', 'the app\'s error log, followed for matching lines (vitals)')
-    .option('--error-pattern <regex>', 'what counts as an error line (default: error|fatal|exception, any case)')
-    .option('--vitals-interval <duration>', 'how often vitals are sampled and sent', '1s')
+    .option('--error-pattern <regex>', `what counts as an error line (default: ${errorPatternText(AGENT_DEFAULTS.errorPattern)})`)
+    .option('--vitals-interval <duration>', 'how often vitals are sampled and sent', formatDuration(AGENT_DEFAULTS.vitalsIntervalMs))
     .option('--ca <file>', 'the fleet CA certificate (fleetswap ca init)')
     .option('--cert <file>', 'this host\'s certificate (fleetswap ca issue DIR HOST --role agent)')
     .option('--key <file>', 'its key')
@@ -135,7 +139,7 @@ function withAgentSettings(cmd: Command): Command {
     .option('--trust-key <file>', 'a release public key: only releases it signed are staged, repeatable', collect)
     .option('--allow-unsigned', 'with no --trust-key, stage releases nobody signed (logged and reported)')
     .addOption(fleetOption())
-    .option('--verify-interval <duration>', 'how often the whole live tree is verified against its manifest (0s: never; file events are watched regardless)', '10m');
+    .option('--verify-interval <duration>', 'how often the whole live tree is verified against its manifest (0s: never; file events are watched regardless)', formatDuration(AGENT_DEFAULTS.verifyIntervalMs));
 }
 
 const agentCmd = withAgentSettings(program.command('agent').description('run the agent on this host (see also: agent install)'))
