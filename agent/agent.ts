@@ -12,6 +12,7 @@ import { DEFAULT_FLEET, checkFleet, type TrustedKey } from '../shared/signing.js
 import { SHA256_RE } from '../shared/hash.js';
 import type { Override } from '../shared/override.js';
 import { channelCredentials, type Transport } from '../shared/tls.js';
+import { AGENT_DEFAULTS } from './defaults.js';
 import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
 import { Floor } from './floor.js';
@@ -29,16 +30,16 @@ export interface AgentOptions {
   root: string;
   /** host:port of the coordinator. */
   coordinator: string;
-  /** @default 5 */
+  /** @default AGENT_DEFAULTS.slots */
   slots?: number;
   tags?: Record<string, string>;
   /** Run after every switch (apps that cache real paths need a reload). */
   reloadCmd?: string;
   /** Probed after every switch; a failure switches straight back. */
   healthUrl?: string;
-  /** @default 10000 */
+  /** @default AGENT_DEFAULTS.healthTimeoutMs */
   healthTimeoutMs?: number;
-  /** @default 60000 */
+  /** @default AGENT_DEFAULTS.reloadTimeoutMs */
   reloadTimeoutMs?: number;
   now?: () => number;
   log?: Logger;
@@ -46,17 +47,17 @@ export interface AgentOptions {
   source?: ContentSource;
   /** Reconnect backoff. @default { baseMs: 500, maxMs: 30000 } */
   backoff?: { baseMs: number; maxMs: number };
-  /** How often vitals are sampled and sent; 0 turns them off. @default 1000 */
+  /** How often vitals are sampled and sent; 0 turns them off. @default AGENT_DEFAULTS.vitalsIntervalMs */
   vitalsIntervalMs?: number;
   /** The app's error log, followed for lines matching errorPattern. */
   errorLog?: string;
-  /** @default /error|fatal|exception/i */
+  /** @default AGENT_DEFAULTS.errorPattern */
   errorPattern?: RegExp;
   /** Where load, CPU and memory come from. @default the real host (systeminformation) */
   metrics?: MetricsSource;
   /** Watch the live tree for drift (file events, `current` moved, periodic verification). @default true */
   driftWatch?: boolean;
-  /** How often the whole live tree is verified against its manifest; 0 turns it off. @default 10 min */
+  /** How often the whole live tree is verified against its manifest; 0 turns it off. @default AGENT_DEFAULTS.verifyIntervalMs */
   verifyIntervalMs?: number;
   /** The full verification's read rate. @default 32 MiB/s */
   verifyBytesPerSecond?: number;
@@ -69,8 +70,6 @@ export interface AgentOptions {
   /** TLS with this host's certificate from the fleet CA, or plaintext when the operator said --insecure; one is required. */
   transport?: Transport;
 }
-
-export const DEFAULT_ERROR_PATTERN = /error|fatal|exception/i;
 
 type State = 'created' | 'running' | 'stopped';
 
@@ -115,7 +114,7 @@ export class Agent {
   constructor(readonly opts: AgentOptions) {
     const now = opts.now ?? Date.now;
     this.layout = new Layout(opts.root);
-    this.slots = new Slots(this.layout, opts.slots ?? 5, now);
+    this.slots = new Slots(this.layout, opts.slots ?? AGENT_DEFAULTS.slots, now);
     this.log = (opts.log ?? createLogger('agent')).child({ host: opts.id });
     if (!opts.transport) throw new FleetswapError('BAD_USAGE', 'the agent needs --ca, --cert and --key (fleetswap ca issue DIR HOST --role agent), or --insecure for plaintext');
     this.client = new (services().agent)(opts.coordinator, channelCredentials(opts.transport), channelOptions);
@@ -265,10 +264,10 @@ export class Agent {
   }
 
   private async startVitals(): Promise<void> {
-    const intervalMs = this.opts.vitalsIntervalMs ?? 1000;
+    const intervalMs = this.opts.vitalsIntervalMs ?? AGENT_DEFAULTS.vitalsIntervalMs;
     if (intervalMs <= 0) return;
     if (this.opts.errorLog) {
-      this.errorLog = new ErrorLogCounter(this.opts.errorLog, this.opts.errorPattern ?? DEFAULT_ERROR_PATTERN);
+      this.errorLog = new ErrorLogCounter(this.opts.errorLog, this.opts.errorPattern ?? AGENT_DEFAULTS.errorPattern);
       await this.errorLog.start();
     }
     this.vitals = new VitalsSampler({
@@ -276,7 +275,7 @@ export class Agent {
       metrics: this.opts.metrics ?? systemMetrics,
       errorLog: this.errorLog,
       healthUrl: this.opts.healthUrl,
-      healthTimeoutMs: this.opts.healthTimeoutMs ?? 10_000,
+      healthTimeoutMs: this.opts.healthTimeoutMs ?? AGENT_DEFAULTS.healthTimeoutMs,
       now: this.opts.now ?? Date.now,
       liveRelease: () => this.slots.liveRelease(),
       send: (batch) => {
@@ -445,9 +444,9 @@ export class Agent {
 
   private async checkAfterSwitch(releaseId: string): Promise<void> {
     if (this.opts.reloadCmd) {
-      await runReload(this.opts.reloadCmd, { FLEETSWAP_RELEASE: releaseId, FLEETSWAP_ROOT: this.opts.root }, this.opts.reloadTimeoutMs ?? 60_000);
+      await runReload(this.opts.reloadCmd, { FLEETSWAP_RELEASE: releaseId, FLEETSWAP_ROOT: this.opts.root }, this.opts.reloadTimeoutMs ?? AGENT_DEFAULTS.reloadTimeoutMs);
     }
-    if (this.opts.healthUrl) await probeHealth(this.opts.healthUrl, this.opts.healthTimeoutMs ?? 10_000);
+    if (this.opts.healthUrl) await probeHealth(this.opts.healthUrl, this.opts.healthTimeoutMs ?? AGENT_DEFAULTS.healthTimeoutMs);
   }
 
   private report(d: Directive, kind: ReportKind, stats: StagingStats | null, code = '', error = ''): Report {

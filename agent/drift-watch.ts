@@ -6,6 +6,7 @@ import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { parseManifest } from '../shared/manifest.js';
 import type { DriftReportMsg } from '../shared/wire.js';
+import { AGENT_DEFAULTS } from './defaults.js';
 import type { Layout } from './layout.js';
 import type { Slots } from './slots.js';
 import { checkPath, indexManifest, verifyTree, type ManifestIndex } from './verify.js';
@@ -19,7 +20,7 @@ export interface DriftWatchOptions {
   busy: () => boolean;
   log: Logger;
   now: () => number;
-  /** How often the whole live tree is verified against its manifest; 0 turns it off. @default 10 min */
+  /** How often the whole live tree is verified against its manifest; 0 turns it off. @default AGENT_DEFAULTS.verifyIntervalMs */
   verifyIntervalMs?: number;
   /** The full verification's read rate, so it never starves the app of disk. @default 32 MiB/s */
   bytesPerSecond?: number;
@@ -60,7 +61,7 @@ export class DriftWatcher {
   start(): void {
     this.lastTarget = this.expectedTarget();
     this.poll = setInterval(() => void this.checkCurrent().catch((err) => this.opts.log.warn({ err: errorMessage(err) }, 'could not check current')), this.opts.pollMs ?? 500);
-    const every = this.opts.verifyIntervalMs ?? 10 * 60_000;
+    const every = this.opts.verifyIntervalMs ?? AGENT_DEFAULTS.verifyIntervalMs;
     if (every > 0) this.verify = setInterval(() => void this.verifyNow(), every);
     void this.follow();
   }

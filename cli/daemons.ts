@@ -93,9 +93,9 @@ export interface AgentFlags extends TrustFlags {
   verifyInterval: string;
 }
 
-/** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line. */
-function errorPattern(text: string | undefined, fallback: RegExp): RegExp {
-  if (text === undefined) return fallback;
+/** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line; none given is the agent's default. */
+function errorPattern(text: string | undefined): RegExp | undefined {
+  if (text === undefined) return undefined;
   try {
     return new RegExp(text);
   } catch (err) {
@@ -106,7 +106,7 @@ function errorPattern(text: string | undefined, fallback: RegExp): RegExp {
 export async function runAgent(flags: AgentFlags, tags: Record<string, string>): Promise<void> {
   if (!flags.id || !HOST_ID_RE.test(flags.id)) throw new FleetswapError('BAD_USAGE', `--id is required: letters, digits, ".", "_" or "-" (got ${JSON.stringify(flags.id ?? '')})`);
   if (!flags.root) throw new FleetswapError('BAD_USAGE', '--root is required: the directory that holds current and slots/');
-  const { Agent, DEFAULT_ERROR_PATTERN } = await import('../agent/agent.js');
+  const { Agent } = await import('../agent/agent.js');
   const slots = Number(flags.slots);
   const log = createLogger('agent');
   const agent = new Agent({
@@ -119,7 +119,7 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     healthUrl: flags.healthUrl,
     healthTimeoutMs: parseDuration(flags.healthTimeout),
     errorLog: flags.errorLog,
-    errorPattern: errorPattern(flags.errorPattern, DEFAULT_ERROR_PATTERN),
+    errorPattern: errorPattern(flags.errorPattern),
     vitalsIntervalMs: parseDuration(flags.vitalsInterval),
     verifyIntervalMs: parseDuration(flags.verifyInterval),
     trustKeys: await trustedKeys(flags.trustKey),

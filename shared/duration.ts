@@ -11,6 +11,20 @@ export function parseDuration(text: string): number {
   return Math.round(Number(m[1]) * (UNITS[m[2] as string] as number));
 }
 
+// Largest first, so a default reads as it would be typed ('10m', not '600s').
+const LARGEST_FIRST = Object.entries(UNITS).sort(([, a], [, b]) => b - a);
+
+/**
+ * formatDuration writes milliseconds as parseDuration reads them, in the
+ * largest unit that is exact; help text shows defaults kept in milliseconds.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new FleetswapError('INTERNAL', `cannot write ${ms} as a duration: it must be a whole number of milliseconds, 0 or more`);
+  if (ms === 0) return '0s';
+  const [unit, size] = LARGEST_FIRST.find(([, size]) => ms % size === 0) as [string, number];
+  return `${ms / size}${unit}`;
+}
+
 /** isDuration tells `rollback --to 6h` from `rollback --to LABEL`. */
 export function isDuration(text: string): boolean {
   return /^\d+(?:\.\d+)?(ms|s|m|h|d)$/.test(text);
