@@ -181,9 +181,11 @@ const MAX_SKIPPED_INTERVALS = 3;
 // ratios so an outright broken release is caught in a step or two.
 const ALTERNATIVES: readonly number[] = [1.25, 1.5, 1.67, 2.08, 2.5, 3.33, 5];
 const ALTERNATIVE_WEIGHTS: readonly number[] = [0.12, 0.18, 0.22, 0.18, 0.12, 0.1, 0.08];
+// An early pass is a decision too (a missed regression): it rules earlyPassRatio out at this part of alpha.
+const EARLY_PASS_ALPHA_SHARE = 0.1;
 // An error rate this far above the baseline's, with at least this much evidence (one stray error is
 // not), keeps a canary in judgement past its bake.
-const LEANING_RATIO = 1.5;
+const LEANING_RATIO = 1.3;
 const LEANING_P = 0.1;
 
 /**
@@ -536,7 +538,9 @@ export class Judge {
    */
   private leaningWorse(d: Declaration): string | undefined {
     const errors = this.tests.get('errors:baseline')?.evidence;
-    if (!errors || errors.threshold === 0 || !(errors.effect >= LEANING_RATIO) || errors.p > LEANING_P) return undefined;
+    if (!errors || errors.threshold === 0 || !(errors.effect >= LEANING_RATIO)) return undefined;
+    // Evidence of any increase (against 1, not the tolerance): a leaning canary has not ruled 2x out yet.
+    if (rateIncrease(this.steps).p > LEANING_P) return undefined;
     const below = rateBelow(this.steps, this.config.earlyPassRatio);
     if (below.p <= d.shares['errors:baseline']) return undefined;
     return `the error rate is ${errors.effect === Infinity ? 'up from none' : `${errors.effect.toFixed(2)}x`} the baseline's and ${this.config.earlyPassRatio}x is not ruled out (p=${below.p.toPrecision(2)})`;
@@ -546,7 +550,7 @@ export class Judge {
     const share = d.shares['errors:baseline'];
     if (input.baseline.length === 0 || share === 0 || elapsed < this.bakeMs / 3 || this.steps.length < 1) return undefined;
     const below = rateBelow(this.steps, this.config.earlyPassRatio);
-    if (below.p > share) return undefined;
+    if (below.p > this.config.alpha * EARLY_PASS_ALPHA_SHARE) return undefined;
     const quiet = [...this.tests.values()].every((t) => !t.evidence || t.evidence.metric === 'errors' || t.evidence.effect < (t.evidence.tolerance ?? 0));
     return quiet ? `passed early after ${Math.round(elapsed / 1000)}s: an error rate ${this.config.earlyPassRatio}x the baseline's is ruled out (p=${below.p.toPrecision(2)})` : undefined;
   }
