@@ -65,6 +65,15 @@ describe('Judge on realistic data (the review probes)', () => {
     expect(ev.tolerance).toBe(DEFAULT_JUDGE.errorRatioFloor);
   });
 
+  it('a chatty error log (an error in most seconds) is judged in incidents: a 2x release still fails, an identical one does not', () => {
+    const bad = runs(5, { rate: 3, ratio: 2 });
+    for (const r of bad) {
+      expect(r.outcome).toBe('fail');
+      expect(evidence(r.verdict, 'errors:baseline')!.detail).toMatch(/error incidents \(most seconds have an error/);
+    }
+    expect(failed(runs(20, { rate: 3 }))).toEqual([]);
+  });
+
   it('per-host error weights are not estimated from two minutes when hosts do not differ, and are when they do (weights.mjs)', () => {
     const alike = runs(20, {});
     const counted = alike.filter((r) => /hosts counted alike/.test(evidence(r.verdict, 'errors:baseline')!.detail)).length;

@@ -106,7 +106,8 @@ interface Tally {
   samples: number;
   seconds: number;
   errorSeconds: number;
-  errorLines: number;
+  /** Error incidents (error_incidents; an older agent's error_lines). */
+  incidents: number;
   load1: number;
   cpu_pct: number;
   mem_pct: number;
@@ -115,7 +116,7 @@ interface Tally {
   probeFailures: number;
 }
 
-const emptyTally = (): Tally => ({ samples: 0, seconds: 0, errorSeconds: 0, errorLines: 0, load1: 0, cpu_pct: 0, mem_pct: 0, probes: 0, probe_ms: 0, probeFailures: 0 });
+const emptyTally = (): Tally => ({ samples: 0, seconds: 0, errorSeconds: 0, incidents: 0, load1: 0, cpu_pct: 0, mem_pct: 0, probes: 0, probe_ms: 0, probeFailures: 0 });
 
 function addTally(to: Tally, x: Tally): void {
   for (const k of Object.keys(to) as (keyof Tally)[]) to[k] += x[k];
@@ -158,6 +159,8 @@ interface SequentialTest {
 interface Declaration {
   /** Each test's part of alpha (the config's share times alpha): its p-value's threshold while it is decisive. */
   shares: Record<TestKey, number>;
+  /** What the error tests count: host-seconds with an error, or incidents when most seconds already have one. */
+  unit: ErrorUnit;
   /** Whether per-host error weights are used, and the fleet rate they are relative to. */
   weighted: boolean;
   fleetRate: number;
@@ -165,6 +168,10 @@ interface Declaration {
   changes: Record<Continuous, boolean>;
 }
 
+type ErrorUnit = 'seconds' | 'incidents';
+const errorsOf = (t: Tally, unit: ErrorUnit): number => (unit === 'seconds' ? t.errorSeconds : t.incidents);
+// Above this share of host-seconds with an error in the history, seconds saturate and incidents are counted.
+const SATURATED = 0.5;
 const CONTINUOUS: readonly Continuous[] = ['load1', 'cpu_pct', 'probe_ms'];
 const TEST_ORDER: readonly TestKey[] = (['errors', ...CONTINUOUS] as const).flatMap((m) => [`${m}:baseline`, `${m}:before`] as const);
 const ERRORS_Z = 2.33; // one-sided 99% normal quantile, for padding a reference rate
@@ -242,7 +249,10 @@ export class Judge {
 
     // In a fixed order, so a restarted judge (whose tests start in another order) shows the same verdict.
     const metrics = TEST_ORDER.map((k) => this.tests.get(k)?.evidence).filter((e): e is MetricEvidence => e !== undefined);
-    const cohorts = [cohort('canary', input.canaries.length, this.cohortTotals.canary, c.staleMs, input, input.canaries.map((h) => h.id)), cohort('baseline', input.baseline.length, this.cohortTotals.baseline, c.staleMs, input, input.baseline)];
+    const cohorts = [
+      cohort('canary', input.canaries.length, this.cohortTotals.canary, declared.unit, c.staleMs, input, input.canaries.map((h) => h.id)),
+      cohort('baseline', input.baseline.length, this.cohortTotals.baseline, declared.unit, c.staleMs, input, input.baseline),
+    ];
     const verdict = (outcome: VerdictOutcome, reason: string): Verdict => ({
       outcome,
       reason,
@@ -287,13 +297,16 @@ export class Judge {
     const baseRefs = input.baseline.map((id) => this.reference(input, id, this.start));
     const all = [...canaryRefs, ...baseRefs];
     const seconds = all.reduce((a, r) => a + r.history.seconds, 0);
-    const fleetRate = seconds > 0 ? all.reduce((a, r) => a + r.history.errorSeconds, 0) / seconds : 0;
+    // A chatty error log puts an error in nearly every second on both sides, and a regression cannot
+    // show in host-seconds: then (decided from the history, before the data judged) incidents are counted.
+    const unit: ErrorUnit = seconds > 0 && all.reduce((a, r) => a + r.history.errorSeconds, 0) / seconds > SATURATED ? 'incidents' : 'seconds';
+    const fleetRate = seconds > 0 ? all.reduce((a, r) => a + errorsOf(r.history, unit), 0) / seconds : 0;
     // Weights estimated from two minutes and used as if known inflate false alarms several-fold when
     // hosts do not differ; they are used only with long histories or when the hosts clearly differ.
-    const differ = dispersionZ(all.map((r) => r.history.errorSeconds), all.map((r) => r.history.seconds)) >= DISPERSION_Z;
+    const differ = dispersionZ(all.map((r) => errorsOf(r.history, unit)), all.map((r) => r.history.seconds)) >= DISPERSION_Z;
     const weighted = fleetRate > 0 && (c.beforeMs >= c.weightHistoryMs || differ);
     const changes = Object.fromEntries(CONTINUOUS.map((m) => [m, canaryRefs.some((r) => r.offset[m] !== undefined) && baseRefs.some((r) => r.offset[m] !== undefined)])) as Record<Continuous, boolean>;
-    this.declared = { shares: Object.fromEntries(Object.entries(shares).map(([k, x]) => [k, x * c.alpha])) as Record<TestKey, number>, weighted, fleetRate, changes };
+    this.declared = { shares: Object.fromEntries(Object.entries(shares).map(([k, x]) => [k, x * c.alpha])) as Record<TestKey, number>, unit, weighted, fleetRate, changes };
     input.canaries.forEach((h, i) => this.hosts.set(`canary:${h.id}`, this.hostState(canaryRefs[i] as Reference)));
     input.baseline.forEach((id, i) => this.hosts.set(`baseline:${id}`, this.hostState(baseRefs[i] as Reference)));
     return this.declared;
@@ -301,7 +314,7 @@ export class Judge {
 
   private hostState(ref: Reference): HostState {
     const d = this.declared;
-    const weight = d?.weighted ? (ref.history.errorSeconds + ERROR_PRIOR_SECONDS) / (ref.history.seconds * d.fleetRate + ERROR_PRIOR_SECONDS) : 1;
+    const weight = d?.weighted ? (errorsOf(ref.history, d.unit) + ERROR_PRIOR_SECONDS) / (ref.history.seconds * d.fleetRate + ERROR_PRIOR_SECONDS) : 1;
     return { ref, weight, judged: emptyTally(), lastTs: undefined };
   }
 
@@ -341,6 +354,7 @@ export class Judge {
    * error terms are appended and never recomputed. Samples are read once, by the time they end in.
    */
   private step(input: JudgeInput, k: number): void {
+    const unit = (this.declared as Declaration).unit;
     const from = this.start + k * this.stepMs;
     const to = from + this.stepMs;
     const term: RateInterval = { canary: 0, canaryExposure: 0, base: 0, baseExposure: 0 };
@@ -360,16 +374,16 @@ export class Judge {
     for (const c of input.canaries) {
       const h = this.host(input, 'canary', c.id, c.switchedAt);
       const t = read(h, c.id, input.newRelease);
-      term.canary += t.errorSeconds;
+      term.canary += errorsOf(t, unit);
       term.canaryExposure += t.seconds * h.weight;
-      own.count += t.errorSeconds;
+      own.count += errorsOf(t, unit);
       own.exposure += t.seconds;
       addTally(this.cohortTotals.canary, t);
     }
     for (const id of input.baseline) {
       const h = this.host(input, 'baseline', id, this.start);
       const t = read(h, id, input.oldRelease);
-      term.base += t.errorSeconds;
+      term.base += errorsOf(t, unit);
       term.baseExposure += t.seconds * h.weight;
       addTally(this.cohortTotals.baseline, t);
     }
@@ -383,6 +397,7 @@ export class Judge {
     const floor = c.errorRatioFloor;
     const opts = { ratios: ALTERNATIVES.map((x) => x * floor), weights: ALTERNATIVE_WEIGHTS, theta0: floor };
     const unit = d.weighted ? 'each host weighted by its own past rate' : 'hosts counted alike';
+    const what = d.unit === 'seconds' ? 'seconds with an error' : 'error incidents (most seconds have an error: counted as incidents for this phase)';
     const ever = { canary: this.steps.some((s) => s.canaryExposure > 0), base: this.steps.some((s) => s.baseExposure > 0) };
     if (ever.base || d.shares['errors:baseline'] > 0) {
       const r = rateIncrease(this.steps, opts);
@@ -402,11 +417,11 @@ export class Judge {
         tolerance: floor,
         outcome: threshold > 0 && r.p <= threshold ? 'fail' : ever.canary && ever.base ? 'ok' : 'no-data',
         detail:
-          `${sumOf(this.steps, 'canary')} seconds with an error in ${Math.round(sumOf(this.steps, 'canaryExposure'))} canary host-seconds vs ${sumOf(this.steps, 'base')} in ${Math.round(sumOf(this.steps, 'baseExposure'))}, ${unit}; ` +
+          `${sumOf(this.steps, 'canary')} ${what} in ${Math.round(sumOf(this.steps, 'canaryExposure'))} canary host-seconds vs ${sumOf(this.steps, 'base')} in ${Math.round(sumOf(this.steps, 'baseExposure'))}, ${unit}; ` +
           `fails only if the rate is surely above ${floor}x the baseline's${threshold > 0 ? '' : input.baseline.length ? '' : '; no hosts on the old release now: shown, not decisive'}`,
       });
     }
-    const rate0 = this.beforeRate ?? this.padBefore();
+    const rate0 = this.beforeRate ?? this.padBefore(d.unit);
     if (rate0) {
       const r = rateIncreaseVsKnown(this.canarySteps, rate0.rate0, opts);
       const share = d.shares['errors:before'];
@@ -424,17 +439,17 @@ export class Judge {
         alpha_share: share,
         tolerance: floor,
         outcome: threshold > 0 && r.p <= threshold ? 'fail' : seconds > 0 ? 'ok' : 'no-data',
-        detail: `${count} seconds with an error in ${Math.round(seconds)} canary host-seconds vs ${rate0.count} in ${Math.round(rate0.exposure)} before the switch${threshold > 0 ? '' : '; shown, not decisive: hosts on the old release run alongside'}`,
+        detail: `${count} ${what} in ${Math.round(seconds)} canary host-seconds vs ${rate0.count} in ${Math.round(rate0.exposure)} before the switch${threshold > 0 ? '' : '; shown, not decisive: hosts on the old release run alongside'}`,
       });
     }
   }
 
   /** The canaries' own past error rate, padded to its upper bound so its noise cannot fail a canary; fixed once read. */
-  private padBefore(): { rate0: number; count: number; exposure: number } | undefined {
+  private padBefore(unit: ErrorUnit): { rate0: number; count: number; exposure: number } | undefined {
     const refs = [...this.hosts.entries()].filter(([k]) => k.startsWith('canary:')).map(([, h]) => h.ref.history);
     const exposure = refs.reduce((a, t) => a + t.seconds, 0);
     if (exposure <= 0) return undefined;
-    const count = refs.reduce((a, t) => a + t.errorSeconds, 0);
+    const count = refs.reduce((a, t) => a + errorsOf(t, unit), 0);
     this.beforeRate = { rate0: (count + 1 + ERRORS_Z * Math.sqrt(count + 1)) / exposure, count, exposure };
     return this.beforeRate;
   }
@@ -592,7 +607,7 @@ function tallyOf(s: VitalsSample, intervalMs: number): Tally {
     samples: 1,
     seconds,
     errorSeconds,
-    errorLines: s.error_lines,
+    incidents: s.interval_ms ? (s.error_incidents ?? 0) : s.error_lines,
     load1: s.load1,
     cpu_pct: s.cpu_pct,
     mem_pct: s.mem_pct,
@@ -625,7 +640,7 @@ function perMinute(steps: readonly RateInterval[], side: 'canary' | 'base'): num
   return exposure > 0 ? (sumOf(steps, side) / exposure) * 60 : 0;
 }
 
-function cohort(name: 'canary' | 'baseline', hosts: number, t: Tally, staleMs: number, input: JudgeInput, ids: readonly string[]): CohortVitals {
+function cohort(name: 'canary' | 'baseline', hosts: number, t: Tally, unit: ErrorUnit, staleMs: number, input: JudgeInput, ids: readonly string[]): CohortVitals {
   const avg = (f: 'load1' | 'cpu_pct' | 'mem_pct') => (t.samples ? t[f] / t.samples : 0);
   return {
     cohort: name,
@@ -635,7 +650,7 @@ function cohort(name: 'canary' | 'baseline', hosts: number, t: Tally, staleMs: n
     load1: avg('load1'),
     cpu_pct: avg('cpu_pct'),
     mem_pct: avg('mem_pct'),
-    errors_per_min: t.seconds > 0 ? (t.errorSeconds / t.seconds) * 60 : 0,
+    errors_per_min: t.seconds > 0 ? (errorsOf(t, unit) / t.seconds) * 60 : 0,
     probe_ms: t.probes ? t.probe_ms / t.probes : 0,
     probe_failures: t.probeFailures,
   };
