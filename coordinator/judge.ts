@@ -556,7 +556,7 @@ export class Judge {
     if (!errors || errors.threshold === 0 || !(errors.effect >= LEANING_RATIO)) return undefined;
     // Evidence of any increase (against 1, not the tolerance): a leaning canary has not ruled 2x out yet.
     if (rateIncrease(this.steps).p > LEANING_P) return undefined;
-    const below = rateBelow(this.steps, this.config.earlyPassRatio);
+    const below = rateBelow(this.steps, this.passBound(d));
     if (below.p <= d.shares['errors:baseline']) return undefined;
     return `the error rate is ${errors.effect === Infinity ? 'up from none' : `${errors.effect.toFixed(2)}x`} the baseline's and ${this.config.earlyPassRatio}x is not ruled out (p=${below.p.toPrecision(2)})`;
   }
@@ -564,10 +564,23 @@ export class Judge {
   private earlyPass(input: JudgeInput, d: Declaration, elapsed: number): string | undefined {
     const share = d.shares['errors:baseline'];
     if (input.baseline.length === 0 || share === 0 || elapsed < this.bakeMs / 3 || this.steps.length < 1) return undefined;
-    const below = rateBelow(this.steps, this.config.earlyPassRatio);
+    const below = rateBelow(this.steps, this.passBound(d));
     if (below.p > this.config.alpha * EARLY_PASS_ALPHA_SHARE) return undefined;
     const quiet = [...this.tests.values()].every((t) => !t.evidence || t.evidence.metric === 'errors' || t.evidence.effect < (t.evidence.tolerance ?? 0));
     return quiet ? `passed early after ${Math.round(elapsed / 1000)}s: an error rate ${this.config.earlyPassRatio}x the baseline's is ruled out (p=${below.p.toPrecision(2)})` : undefined;
+  }
+
+  /**
+   * passBound is earlyPassRatio in the unit counted. Seconds saturate: with a share p of the baseline's
+   * seconds erring, R times the incidents errs in 1 - (1-p)^R of them, a ratio below R; ruling out R
+   * itself in seconds would pass a release R times worse in incidents.
+   */
+  private passBound(d: Declaration): number {
+    const r = this.config.earlyPassRatio;
+    const exposure = sumOf(this.steps, 'baseExposure');
+    if (d.unit === 'incidents' || exposure <= 0) return r;
+    const p = Math.min(0.999, sumOf(this.steps, 'base') / exposure);
+    return p > 0 ? (1 - Math.pow(1 - p, r)) / p : r;
   }
 
   /** coverage lists canaries whose samples cover less than minCoverage of the judged time. */
