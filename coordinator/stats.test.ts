@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../shared/prng.js';
 import {
   alwaysValidP,
+  dispersionZ,
   effectiveN,
+  lookShare,
   mannWhitneyGreater,
   median,
   rateBelow,
   rateIncrease,
   rateIncreaseVsKnown,
+  signTestGreater,
   type RateInterval,
 } from './stats.js';
 
@@ -326,5 +329,65 @@ describe('effectiveN and median', () => {
     expect(median([4, 1, 10, 2])).toBe(3);
     expect(median([-2])).toBe(-2);
     expect(median([])).toBeNaN();
+  });
+});
+
+describe('the tolerance inside the rate tests (theta0) and weighted mixtures', () => {
+  const grid = { ratios: [1.5, 2, 3], weights: [0.3, 0.5, 0.2] };
+
+  it('rateIncrease at theta0 = 1.2: a true 1.15x increase stays within alpha; at theta0 = 1 it does not', () => {
+    const at12 = rejectFraction(NULL_RUNS, 401, (rng) => rateIncrease(cohortSequence(rng, 1.15 * BASE_RATE), { ...grid, theta0: 1.2 }).p);
+    expect(at12).toBeLessThanOrEqual(ALPHA + SLACK);
+    expect(rejectFraction(NULL_RUNS, 401, (rng) => rateIncrease(cohortSequence(rng, 1.15 * BASE_RATE), grid).p)).toBeGreaterThan(ALPHA + SLACK);
+    expect(rejectFraction(200, 402, (rng) => rateIncrease(cohortSequence(rng, 2 * BASE_RATE), { ...grid, theta0: 1.2 }).p)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('rateIncreaseVsKnown at theta0 = 1.2: a true 1.15x stays within alpha', () => {
+    expect(rejectFraction(NULL_RUNS, 403, (rng) => rateIncreaseVsKnown(knownSequence(rng, 1.15 * BASE_RATE), BASE_RATE, { ...grid, theta0: 1.2 }).p)).toBeLessThanOrEqual(ALPHA + SLACK);
+  });
+
+  it('with one interval, p is 1 / the weighted average of the likelihood ratios', () => {
+    const iv = [{ canary: 6, canaryExposure: 10, base: 20, baseExposure: 190 }];
+    const lr = (theta: number) => {
+      const q0 = (1.2 * 10) / (1.2 * 10 + 190);
+      const q = (theta * 10) / (theta * 10 + 190);
+      return (q / q0) ** 6 * ((1 - q) / (1 - q0)) ** 20;
+    };
+    const m = 0.3 * lr(1.5) + 0.5 * lr(2) + 0.2 * lr(3);
+    expect(rateIncrease(iv, { ...grid, theta0: 1.2 }).p).toBeCloseTo(Math.min(1, 1 / m), 10);
+  });
+
+  it('refuses weights that do not sum to 1 and alternatives at or below theta0', () => {
+    const iv = [{ canary: 1, canaryExposure: 1, base: 1, baseExposure: 1 }];
+    expect(() => rateIncrease(iv, { ratios: [2, 3], weights: [0.6, 0.6] })).toThrow(/sum to 1/);
+    expect(() => rateIncrease(iv, { ratios: [1.2, 2], theta0: 1.2 })).toThrow(/beyond theta0/);
+    expect(() => rateIncrease(iv, { ratios: [2], weights: [0.5, 0.5] })).toThrow(/2 weights for 1 ratios/);
+  });
+});
+
+describe('lookShare, signTestGreater, dispersionZ', () => {
+  it('lookShare sums to 1 over all looks', () => {
+    let sum = 0;
+    for (let j = 1; j <= 100_000; j++) sum += lookShare(j);
+    expect(sum).toBeGreaterThan(0.9999);
+    expect(sum).toBeLessThanOrEqual(1);
+    expect(() => lookShare(0)).toThrow(RangeError);
+  });
+
+  it('signTestGreater is the binomial(n, 1/2) upper tail (scipy.stats.binom.sf(k-1, n, 0.5))', () => {
+    expect(signTestGreater(10, 10)).toBeCloseTo(1 / 1024, 15);
+    expect(signTestGreater(8, 10)).toBeCloseTo(56 / 1024, 15);
+    expect(signTestGreater(0, 5)).toBe(1);
+    expect(signTestGreater(150, 200) / 4.1965104378023877e-13).toBeCloseTo(1, 9);
+    expect(() => signTestGreater(3, 2)).toThrow(RangeError);
+  });
+
+  it('dispersionZ: near 0 for hosts sharing one rate, large when they differ', () => {
+    const rng = mulberry32(7);
+    const alike = Array.from({ length: 200 }, () => poisson(rng, 12));
+    expect(Math.abs(dispersionZ(alike, alike.map(() => 120)))).toBeLessThan(3);
+    const differ = Array.from({ length: 200 }, (_, i) => poisson(rng, i % 2 ? 6 : 18));
+    expect(dispersionZ(differ, differ.map(() => 120))).toBeGreaterThan(10);
+    expect(dispersionZ([0, 0], [1, 1])).toBe(0);
   });
 });

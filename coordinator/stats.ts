@@ -58,23 +58,34 @@ interface Tracked {
 }
 
 /**
- * Average of per-theta likelihood-ratio martingales with equal weights; an
- * average of martingales is one, so Ville applies and p = 1 / (running max).
+ * Weighted average of per-theta likelihood-ratio martingales (weights sum to
+ * 1, so M_0 = 1); an average of martingales is one, so Ville applies and
+ * p = 1 / (running max). Weights put the mixture's prior where regressions
+ * matter: a point's weight w costs log(1/w) nats of evidence at that point.
  * The sums stay in log space and are combined with log-sum-exp so long
  * sequences cannot overflow.
  */
-function mixture<T>(steps: readonly T[], thetas: readonly number[], stepLogLR: (step: T, theta: number) => number): SequentialResult {
+function mixture<T>(steps: readonly T[], thetas: readonly number[], stepLogLR: (step: T, theta: number) => number, weights?: readonly number[]): SequentialResult {
+  const logWeights = mixtureLogWeights(thetas, weights);
   const tracked: Tracked[] = thetas.map((theta) => ({ theta, logLR: 0 }));
-  const logWeight = -Math.log(thetas.length);
   let logLR = 0;
   // The empty prefix has M_0 = 1, which is what caps p at 1.
   let best = 0;
   for (const step of steps) {
     for (const t of tracked) t.logLR += stepLogLR(step, t.theta);
-    logLR = logSumExp(tracked.map((t) => t.logLR)) + logWeight;
+    logLR = logSumExp(tracked.map((t, i) => t.logLR + (logWeights[i] as number)));
     best = Math.max(best, logLR);
   }
   return { p: Math.exp(-best), logLR };
+}
+
+function mixtureLogWeights(thetas: readonly number[], weights?: readonly number[]): number[] {
+  if (!weights) return thetas.map(() => -Math.log(thetas.length));
+  if (weights.length !== thetas.length) throw new RangeError(`${weights.length} weights for ${thetas.length} ratios`);
+  const total = weights.reduce((a, w) => a + w, 0);
+  // Weights summing to more than 1 would start the martingale above 1 and void Ville's bound.
+  if (weights.some((w) => !(w > 0)) || !(Math.abs(total - 1) < 1e-9)) throw new RangeError('mixture weights must be > 0 and sum to 1');
+  return weights.map((w) => Math.log(w));
 }
 
 function logSumExp(xs: readonly number[]): number {
@@ -132,24 +143,30 @@ function rateRatio(observed: number, reference: number): number {
 }
 
 /**
- * Tests H0: canary rate <= base rate, against canary rate = theta * base rate for theta > 1.
- * Conditional on the total count n_i of an interval, the canary count is Binomial(n_i, q_i) with
- * q_i = e_c/(e_c+e_b) under H0 and q_i(theta) = theta*e_c/(theta*e_c+e_b) under the alternative.
+ * Tests H0: canary rate <= theta0 * base rate (theta0 defaults to 1; the judge passes its
+ * tolerance, so a release inside it cannot fail by chance), against canary rate = theta * base
+ * rate for theta > theta0. Conditional on the total count n_i of an interval, the canary count is
+ * Binomial(n_i, q_i(theta0)) at the boundary of H0, with q_i(theta) = theta*e_c/(theta*e_c+e_b).
  * Conditioning removes the unknown base rate, so the product of per-interval likelihood ratios is a
- * martingale under H0 even when exposures (cohort sizes) change between intervals; under a canary
- * rate below the base rate it is a supermartingale, so the composite H0 is covered too. The
- * per-theta martingales are averaged over `ratios` (default 1.25, 1.5, 2, 3, 5, 10, equal weights).
- * ratio is the point estimate (sum canary/sum canaryExposure)/(sum base/sum baseExposure) over the
- * intervals the test uses: Infinity if the base rate is 0 and the canary's is not, 1 if both are 0.
- * Intervals with zero exposure on either side contribute nothing.
+ * martingale under H0 even when exposures (cohort sizes) change between intervals; below the
+ * boundary it is a supermartingale (monotone likelihood ratio), so the composite H0 is covered.
+ * Counts of 0/1 units (host-seconds with an error) given their total are hypergeometric under
+ * theta0 = 1, which the binomial dominates in convex order (Hoeffding 1963); the likelihood ratio
+ * is convex in the count, so the martingale stays a supermartingale without a dispersion estimate.
+ * The per-theta martingales are averaged over `ratios` (default 1.25, 1.5, 2, 3, 5, 10) with
+ * `weights` (default equal). ratio is the point estimate (sum canary/sum canaryExposure)/(sum
+ * base/sum baseExposure) over the intervals the test uses: Infinity if the base rate is 0 and the
+ * canary's is not, 1 if both are 0. Intervals with zero exposure on either side contribute nothing.
  */
 export function rateIncrease(
   intervals: readonly RateInterval[],
-  opts: { ratios?: readonly number[] } = {},
+  opts: { ratios?: readonly number[]; weights?: readonly number[]; theta0?: number } = {},
 ): SequentialResult & { ratio: number } {
-  const thetas = requireRatios(opts.ratios ?? INCREASE_RATIOS, 1, Infinity, 'the alternative is an increase');
+  const theta0 = opts.theta0 ?? 1;
+  if (!(theta0 > 0 && Number.isFinite(theta0))) throw new RangeError(`theta0 must be finite and > 0, got ${theta0}`);
+  const thetas = requireRatios(opts.ratios ?? INCREASE_RATIOS, theta0, Infinity, 'the alternative is an increase beyond theta0');
   const used = informative(intervals);
-  const result = mixture(used, thetas, (iv, theta) => binomialLogLR(iv, theta, 1));
+  const result = mixture(used, thetas, (iv, theta) => binomialLogLR(iv, theta, theta0), opts.weights);
   const sum = (f: (iv: RateInterval) => number): number => used.reduce((acc, iv) => acc + f(iv), 0);
   const canaryRate = rate(sum((iv) => iv.canary), sum((iv) => iv.canaryExposure));
   const baseRate = rate(sum((iv) => iv.base), sum((iv) => iv.baseExposure));
@@ -184,9 +201,12 @@ export function rateBelow(intervals: readonly RateInterval[], bound: number, opt
 
 /**
  * One-sided test of a Poisson process against a known reference rate rate0 (events per unit
- * exposure): H0 rate <= rate0 vs rate = theta*rate0, LR(theta) = theta^N * exp(-(theta-1)*rate0*E)
- * accumulated per interval, mixed over `ratios` (default as rateIncrease). Intervals with zero
- * exposure contribute nothing. ratio = (sum count/sum exposure)/rate0, 1 without exposure.
+ * exposure): H0 rate <= theta0*rate0 (theta0 defaults to 1) vs rate = theta*rate0, LR(theta) =
+ * (theta/theta0)^N * exp(-(theta-theta0)*rate0*E) accumulated per interval, mixed over `ratios`
+ * (each > theta0; default as rateIncrease) with `weights`. For 0/1 counts (host-seconds with an
+ * error) with P(1) <= theta0*rate0 per unit, E[(theta/theta0)^X] <= exp((theta-theta0)*rate0), so the
+ * LR stays a supermartingale. Intervals with zero exposure contribute nothing.
+ * ratio = (sum count/sum exposure)/rate0, 1 without exposure.
  *
  * If rate0 is 0, any event is impossible under H0, so one event makes p = 0 (logLR Infinity).
  * Callers whose reference comes from a quiet history must pad rate0 (e.g. one event per observed
@@ -195,10 +215,12 @@ export function rateBelow(intervals: readonly RateInterval[], bound: number, opt
 export function rateIncreaseVsKnown(
   intervals: readonly { count: number; exposure: number }[],
   rate0: number,
-  opts: { ratios?: readonly number[] } = {},
+  opts: { ratios?: readonly number[]; weights?: readonly number[]; theta0?: number } = {},
 ): SequentialResult & { ratio: number } {
   requireCount(rate0, 'rate0');
-  const thetas = requireRatios(opts.ratios ?? INCREASE_RATIOS, 1, Infinity, 'the alternative is an increase');
+  const theta0 = opts.theta0 ?? 1;
+  if (!(theta0 > 0 && Number.isFinite(theta0))) throw new RangeError(`theta0 must be finite and > 0, got ${theta0}`);
+  const thetas = requireRatios(opts.ratios ?? INCREASE_RATIOS, theta0, Infinity, 'the alternative is an increase beyond theta0');
   for (const iv of intervals) {
     requireCount(iv.count, 'count');
     requireCount(iv.exposure, 'exposure');
@@ -209,8 +231,53 @@ export function rateIncreaseVsKnown(
   // No exposure is no data: report the neutral ratio, not "rate 0".
   const ratio = exposure > 0 ? rateRatio(events / exposure, rate0) : 1;
   if (rate0 === 0) return events > 0 ? { p: 0, logLR: Infinity, ratio } : { p: 1, logLR: 0, ratio };
-  const result = mixture(used, thetas, (iv, theta) => iv.count * Math.log(theta) - (theta - 1) * rate0 * iv.exposure);
+  const result = mixture(used, thetas, (iv, theta) => iv.count * Math.log(theta / theta0) - (theta - theta0) * rate0 * iv.exposure, opts.weights);
   return { ...result, ratio };
+}
+
+/**
+ * lookShare is the share of a test's alpha spent at its j-th scheduled look (j = 1, 2, ...):
+ * 6/(pi^2 j^2), which sums to 1 over all j. A fixed-horizon test run at look j with level
+ * share*lookShare(j) is then valid however many looks there are (Bonferroni over the looks holds
+ * under any dependence between them), so p_j / lookShare(j) is an anytime-valid p-value.
+ */
+export function lookShare(j: number): number {
+  if (!(Number.isInteger(j) && j >= 1)) throw new RangeError(`look must be a whole number >= 1, got ${j}`);
+  return 6 / (Math.PI * Math.PI * j * j);
+}
+
+/**
+ * Sign test: P[Binomial(n, 1/2) >= k], the exact one-sided p-value for "more than half of n
+ * independent values are above the tolerance". It needs no symmetry and no variance: under H0
+ * each value is above the tolerance with probability at most 1/2.
+ */
+export function signTestGreater(k: number, n: number): number {
+  if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && n >= 0 && k <= n)) throw new RangeError(`sign test needs whole 0 <= k <= n, got k=${k}, n=${n}`);
+  if (k === 0) return 1;
+  let logC = 0; // log C(n, i), built up from i = 0
+  let tail = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i > 0) logC += Math.log(n - i + 1) - Math.log(i);
+    if (i >= k) tail += Math.exp(logC - n * Math.LN2);
+  }
+  return Math.min(1, tail);
+}
+
+/**
+ * Pearson's dispersion statistic of per-host counts against one shared rate, as an upper-tail
+ * z (Wilson-Hilferty): large when hosts really differ in rate. counts[i] events in exposures[i].
+ * Hosts with no exposure are left out; fewer than 2 hosts or no events gives z = 0.
+ */
+export function dispersionZ(counts: readonly number[], exposures: readonly number[]): number {
+  const used = counts.map((c, i) => [c, exposures[i] ?? 0] as const).filter(([, e]) => e > 0);
+  const total = used.reduce((a, [c]) => a + c, 0);
+  const exposure = used.reduce((a, [, e]) => a + e, 0);
+  if (used.length < 2 || total === 0) return 0;
+  const rate0 = total / exposure;
+  const chi2 = used.reduce((a, [c, e]) => a + (c - e * rate0) ** 2 / (e * rate0), 0);
+  const df = used.length - 1;
+  const v = 2 / (9 * df);
+  return (Math.cbrt(chi2 / df) - (1 - v)) / Math.sqrt(v);
 }
 
 // Cephes ndtr coefficients (as used by scipy.special.ndtr), so p-values agree

@@ -69,6 +69,9 @@ export interface VitalsSample {
   probed: boolean;
   probe_ok: boolean;
   probe_latency_ms: number;
+  interval_ms?: number;
+  error_incidents?: number;
+  error_seconds?: number;
 }
 
 export interface VitalsBatch {
@@ -166,6 +169,10 @@ export interface MetricEvidence {
   threshold: number;
   outcome: 'ok' | 'fail' | 'no-data';
   detail: string;
+  /** This test's part of the phase's alpha (e.g. 0.008 of 0.01), declared when the phase started; 0: shown, never decisive. */
+  alpha_share?: number;
+  /** What the test must rule out before it fails: errors, a rate ratio (the null it tests); others, a change in the metric's units. */
+  tolerance?: number;
 }
 
 export interface CohortVitals {
