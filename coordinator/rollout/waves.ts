@@ -126,7 +126,7 @@ export class Waves {
 }
 
 /** hasCohort: a cohort with at least one taking-part host. */
-export function hasCohort(counts: readonly CohortCounts[], c: Cohort): boolean {
+function hasCohort(counts: readonly CohortCounts[], c: Cohort): boolean {
   return counts.some((x) => sameCohort(x.cohort, c));
 }
 
