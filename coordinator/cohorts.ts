@@ -74,3 +74,31 @@ export function assignCohorts(order: readonly string[], canary: number, waves: r
   }
   return out;
 }
+
+/**
+ * Cohort is a host's turn in a deploy, typed. The database and the wire keep
+ * the names assignCohorts gives ('canary', 'wave1', ...; '' for a rollback's
+ * hosts, which have no turn): the store converts at its edge.
+ */
+export type Cohort = { kind: 'canary' } | { kind: 'wave'; n: number };
+
+export const CANARY: Cohort = { kind: 'canary' };
+
+export const wave = (n: number): Cohort => ({ kind: 'wave', n });
+
+/** cohortName is how a cohort is stored and shown ('' for none). */
+export function cohortName(c: Cohort | null): string {
+  if (!c) return '';
+  return c.kind === 'canary' ? 'canary' : `wave${c.n}`;
+}
+
+/** parseCohort reads a stored cohort name; anything else (a rollback's '') is no cohort. */
+export function parseCohort(name: string): Cohort | null {
+  if (name === 'canary') return CANARY;
+  const m = /^wave([1-9][0-9]*)$/.exec(name);
+  return m ? wave(Number(m[1])) : null;
+}
+
+export function sameCohort(a: Cohort | null, b: Cohort | null): boolean {
+  return cohortName(a) === cohortName(b);
+}

@@ -155,7 +155,7 @@ export class JoinRule {
   /** rollbackMoment is the moment a rollback sent its hosts back to, if they went to different releases. */
   private rollbackMoment(r: RolloutRow): number | undefined {
     if (r.kind !== 'rollback' || !this.store.rolloutHosts(r.id).some((h) => h.target)) return undefined;
-    // rollout.ts records such a rollback in the history as "rollback to DURATION ago", at its start.
+    // rollout/actions.ts records such a rollback in the history as "rollback to DURATION ago", at its start.
     const change = this.store.desiredChanges().find((c) => c.at === r.created_at && ROLLBACK_TO.test(c.action));
     const duration = change ? ROLLBACK_TO.exec(change.action)?.[1] : undefined;
     return duration ? Date.parse(r.created_at) - parseDuration(duration) : undefined;

@@ -22,6 +22,7 @@ import type { ReleaseSignature } from '../shared/signing.js';
 import type { Override } from '../shared/override.js';
 import { FleetswapError } from '../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { cohortName, parseCohort, type Cohort } from './cohorts.js';
 
 // store.ts is the only module that speaks SQL. Everything durable (releases,
 // hosts, desired state and its history, rollouts) goes through it, so a
@@ -81,11 +82,18 @@ export interface RolloutHostRow {
   switch: SwitchState;
   error: string;
   stats: StagingStats | null;
-  cohort: string;
+  /** The host's turn in a deploy; null in a rollback. Stored as its name (cohortName). */
+  cohort: Cohort | null;
   prev_release: string;
   switched_at: number;
   /** A rollback to a past moment sends each host to its own release; '' means the rollout's. */
   target: string;
+}
+
+/** How many of a cohort's taking-part hosts are in each switch state. */
+export interface CohortCounts {
+  cohort: Cohort | null;
+  switch: Partial<Record<SwitchState, number>>;
 }
 
 export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'deadline_at' | 'wave' | 'phase_started_at' | 'paused_from' | 'ends_as' | 'verdict'>> & {
@@ -606,7 +614,7 @@ export class Store {
         `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at, target)
          VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at, @target)`,
       )
-      .run({ ...h, stats: h.stats ? JSON.stringify(h.stats) : null });
+      .run({ ...h, stats: h.stats ? JSON.stringify(h.stats) : null, cohort: cohortName(h.cohort) });
   }
 
   updateRolloutHost(rolloutId: number, hostId: string, change: Partial<Pick<RolloutHostRow, 'stage' | 'switch' | 'error' | 'stats' | 'switched_at'>>): void {
@@ -627,7 +635,7 @@ export class Store {
 
   rolloutHost(rolloutId: number, hostId: string): RolloutHostRow | undefined {
     const r = this.stmt(`SELECT * FROM rollout_hosts WHERE rollout_id = ? AND host_id = ?`).get(rolloutId, hostId) as Raw | undefined;
-    return r ? { ...(r as unknown as RolloutHostRow), stats: json(r.stats, null) } : undefined;
+    return r ? rolloutHostFrom(r) : undefined;
   }
 
   /** rolloutCounts counts the hosts taking part (not skipped) by stage and by switch state. */
@@ -645,24 +653,21 @@ export class Store {
   }
 
   /** switchCounts counts taking-part hosts by cohort and switch state: what a phase waits on. */
-  switchCounts(rolloutId: number): Map<string, Partial<Record<SwitchState, number>>> {
+  switchCounts(rolloutId: number): CohortCounts[] {
     const rows = this.stmt(
       `SELECT cohort, switch, count(*) AS n FROM rollout_hosts WHERE rollout_id = ? AND stage != 'skipped' GROUP BY cohort, switch`,
     ).all(rolloutId) as { cohort: string; switch: SwitchState; n: number }[];
-    const out = new Map<string, Partial<Record<SwitchState, number>>>();
+    const out = new Map<string, CohortCounts>();
     for (const r of rows) {
-      const c = out.get(r.cohort) ?? {};
-      c[r.switch] = r.n;
+      const c = out.get(r.cohort) ?? { cohort: parseCohort(r.cohort), switch: {} };
+      c.switch[r.switch] = r.n;
       out.set(r.cohort, c);
     }
-    return out;
+    return [...out.values()];
   }
 
   rolloutHosts(rolloutId: number): RolloutHostRow[] {
-    return (this.stmt(`SELECT * FROM rollout_hosts WHERE rollout_id = ? ORDER BY host_id`).all(rolloutId) as Raw[]).map((r) => ({
-      ...(r as unknown as RolloutHostRow),
-      stats: json(r.stats, null),
-    }));
+    return (this.stmt(`SELECT * FROM rollout_hosts WHERE rollout_id = ? ORDER BY host_id`).all(rolloutId) as Raw[]).map(rolloutHostFrom);
   }
 }
 
@@ -686,6 +691,10 @@ function sampleFrom(r: Raw): { host: string; s: VitalsSample } {
 /** storedDirective is the directive a host was last given, as it is sent again (on hello, resume, unhalt). */
 export function storedDirective(h: HostRow): Directive {
   return { generation: h.directive_generation, kind: h.directive_kind as DirectiveKind, release_id: h.directive_release, override: h.directive_override };
+}
+
+function rolloutHostFrom(r: Raw): RolloutHostRow {
+  return { ...(r as unknown as RolloutHostRow), stats: json(r.stats, null), cohort: parseCohort(r.cohort as string) };
 }
 
 function releaseFrom(r: Raw): StoredRelease {

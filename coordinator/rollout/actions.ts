@@ -1,0 +1,305 @@
+import { isDuration, parseDuration } from '../../shared/duration.js';
+import { FleetswapError } from '../../shared/errors.js';
+import { failpoint } from '../../shared/failpoints.js';
+import { planOf } from '../../shared/plan.js';
+import type { DeployRequest, RollbackRequest, RolloutAction } from '../../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { assignCohorts, CANARY, parseCohort, spreadOrder, wave, type Cohort } from '../cohorts.js';
+import { resolveRelease } from '../releases.js';
+import { NO_PLAN, type HostRow, type RolloutRow } from '../store.js';
+import type { Core } from './core.js';
+import { DEFAULT_STAGE_TIMEOUT_MS, DEFAULT_SWITCH_TIMEOUT_MS, isBaking, phaseTimeout } from './moves.js';
+import type { Progress } from './progress.js';
+import { byWhom, listIds, mostCommon } from './text.js';
+
+/**
+ * Actions are what operators ask of rollouts: deploy, rollback, promote,
+ * pause, resume, abort. Each checks what is asked, records it in one
+ * transaction, and leaves the sending to Dispatch; the caller (admin-service)
+ * commits it together with its audit entry.
+ */
+export class Actions {
+  constructor(
+    private readonly core: Core,
+    private readonly progress: Progress,
+  ) {}
+
+  /** deploy stages a release on the selected hosts; a rollout in its watch is ended by it, any other refuses it unless superseded. */
+  deploy(req: DeployRequest): number {
+    const { store, fleet } = this.core;
+    this.core.refuseWhileHalted('deploy');
+    const release = resolveRelease(store, req.release);
+    const selected = this.select(req.select);
+    const offline = selected.filter((h) => !fleet.isConnected(h.id));
+    if (offline.length > 0 && !req.skip_offline) {
+      throw new FleetswapError(
+        'HOSTS_OFFLINE',
+        `${offline.length} selected host(s) offline: ${listIds(offline)}; bring them back or add --skip-offline (they converge when they return)`,
+      );
+    }
+    const online = selected.filter((h) => fleet.isConnected(h.id));
+    if (online.length === 0) throw new FleetswapError('NO_HOSTS', 'every selected host is offline; nothing to deploy to');
+    const plan = planOf(req, online.length);
+    const active = store.activeRollout();
+    if (active && active.state !== 'watching' && !req.supersede) {
+      throw new FleetswapError(
+        'ROLLOUT_ACTIVE',
+        `rollout #${active.id} (${this.core.label(active.release_id)}) is ${active.state}: wait for it (fleetswap status --watch), abort it (fleetswap abort), or replace it with deploy --supersede`,
+      );
+    }
+
+    const id = store.tx(() => {
+      // Registered first, so that it runs after the commit and before any directive is sent.
+      store.afterCommit(() => failpoint('rollout-after-stage-commit'));
+      const at = this.core.iso();
+      const rolloutId = store.insertRollout({
+        kind: 'deploy',
+        state: 'staging',
+        release_id: release.id,
+        from_release: mostCommon(selected.map((h) => h.desired_release || h.live_release)),
+        actor: req.actor,
+        reason: req.reason,
+        selector: req.select,
+        message: `staging ${release.label} on ${online.length} host(s)`,
+        created_at: at,
+        updated_at: at,
+        deadline_at: this.core.now() + (req.stage_timeout_ms || DEFAULT_STAGE_TIMEOUT_MS),
+        switch_timeout_ms: req.switch_timeout_ms || DEFAULT_SWITCH_TIMEOUT_MS,
+        plan,
+      });
+      if (active) {
+        const why = active.state === 'watching' ? `watch ended early: rollout #${rolloutId} deploys ${release.label}` : `superseded by rollout #${rolloutId}`;
+        this.core.transition(active, active.state === 'watching' ? 'complete' : 'superseded', why);
+      }
+      const { order, keys } = spreadOrder(online, rolloutId);
+      const cohorts = new Map<string, Cohort | null>([...assignCohorts(order.map((h) => h.id), plan.canary_hosts, plan.waves)].map(([h, c]) => [h, parseCohort(c)]));
+      const waves = Math.max(0, ...[...cohorts.values()].map((c) => (c?.kind === 'wave' ? c.n : 0)));
+      // Offline hosts are told to switch with the last wave; they converge when they return.
+      const lastCohort = waves > 0 ? wave(waves) : CANARY;
+      for (const h of selected) {
+        const isOnline = fleet.isConnected(h.id);
+        store.insertRolloutHost({
+          rollout_id: rolloutId,
+          host_id: h.id,
+          stage: isOnline ? 'pending' : 'skipped',
+          switch: 'queued',
+          error: isOnline ? '' : 'offline at deploy; converges when it returns',
+          stats: null,
+          cohort: cohorts.get(h.id) ?? lastCohort,
+          prev_release: h.live_release,
+          switched_at: 0,
+          target: '',
+        });
+        if (isOnline) this.core.dispatch.issue(h.id, 'STAGE', release.id);
+      }
+      plan.spread = keys.join(',');
+      store.setRolloutPlan(rolloutId, plan);
+      return rolloutId;
+    });
+    this.core.log.info({ rollout: id, release: release.id, hosts: online.length, canary: plan.canary_hosts }, 'deploy started: staging');
+    return id;
+  }
+
+  rollback(req: RollbackRequest): number {
+    const { store, fleet } = this.core;
+    this.core.refuseWhileHalted('roll back');
+    const selected = this.select(req.select);
+    const running = (h: HostRow) => h.desired_release || h.live_release;
+    const current = mostCommon(selected.map(running));
+    const targets = this.rollbackTargets(req.to, selected, current);
+    // Any host leaving an irreversible release counts, not only the majority's release.
+    for (const h of selected) {
+      for (const id of new Set([running(h), h.live_release])) {
+        const leaving = id && id !== targets.get(h.id) ? store.releaseById(id) : undefined;
+        if (leaving?.irreversible) refuseIrreversible(leaving.label, leaving.irreversible, req);
+      }
+    }
+    // The override is signed for one release: a rollback elsewhere would only be refused by every host.
+    const stray = req.override ? [...targets.values()].find((t) => t !== req.override?.target) : undefined;
+    if (stray) throw new FleetswapError('BAD_USAGE', `the override is signed for release ${req.override?.target.slice(0, 12)}, and this rollback goes to ${this.core.label(stray)}: sign it for that release (--to)`);
+    const main = mostCommon([...targets.values()]);
+    const ago = isDuration(req.to);
+    const id = store.tx(() => {
+      const at = this.core.iso();
+      const active = store.activeRollout();
+      const rolloutId = store.insertRollout({
+        kind: 'rollback',
+        state: 'switching',
+        release_id: main,
+        from_release: current,
+        actor: req.actor,
+        reason: req.reason,
+        selector: req.select,
+        message: `switching ${selected.length} host(s) to ${[...new Set(targets.values())].map((t) => this.core.label(t)).join(', ')}${ago ? ` (what each ran ${req.to} ago)` : ''}`,
+        created_at: at,
+        updated_at: at,
+        deadline_at: this.core.now() + DEFAULT_SWITCH_TIMEOUT_MS,
+        switch_timeout_ms: DEFAULT_SWITCH_TIMEOUT_MS,
+        plan: NO_PLAN,
+      });
+      if (active) this.core.transition(active, 'superseded', `superseded by rollback #${rolloutId}`);
+      // One history entry per target release, so "which hosts" stays exact.
+      for (const target of new Set(targets.values())) {
+        const hosts = selected.filter((h) => targets.get(h.id) === target);
+        store.recordDesiredChange({
+          at,
+          actor: req.actor,
+          reason: req.reason,
+          action: `${ago ? `rollback to ${req.to} ago` : 'rollback'}${req.force_irreversible ? ' (forced past irreversible)' : ''}`,
+          from_release: mostCommon(hosts.map(running)),
+          to_release: target,
+          hosts: hosts.map((h) => h.id),
+        });
+      }
+      for (const h of selected) {
+        const target = targets.get(h.id) as string;
+        const isOnline = fleet.isConnected(h.id);
+        store.insertRolloutHost({
+          rollout_id: rolloutId,
+          host_id: h.id,
+          stage: isOnline ? 'staged' : 'skipped',
+          switch: h.live_release === target ? 'done' : 'pending',
+          error: isOnline ? '' : 'offline; converges when it returns',
+          stats: null,
+          cohort: null,
+          prev_release: h.live_release,
+          switched_at: 0,
+          target: target === main ? '' : target,
+        });
+        const opts = { desired: target, override: req.override ?? undefined };
+        if (isOnline) this.core.dispatch.issue(h.id, 'ACTIVATE', target, opts);
+        else this.core.dispatch.record(h.id, 'ACTIVATE', target, opts);
+      }
+      return rolloutId;
+    });
+    this.core.log.info({ rollout: id, release: main, hosts: selected.length }, 'rollback started');
+    this.progress.evaluate(id);
+    return id;
+  }
+
+  /**
+   * rollbackTargets is each selected host's release to go back to: a named
+   * release for all; with a duration, the release each host was meant to run
+   * that long ago (hosts changed at different times); by default where the
+   * active deploy came from, or the release before the current one.
+   */
+  private rollbackTargets(to: string, selected: HostRow[], current: string): Map<string, string> {
+    const { store } = this.core;
+    if (isDuration(to)) {
+      const at = this.core.now() - parseDuration(to);
+      const history = store.desiredChanges().filter((c) => Date.parse(c.at) <= at);
+      const out = new Map<string, string>();
+      const never: string[] = [];
+      for (const h of selected) {
+        const last = history.findLast((c) => c.hosts.includes(h.id));
+        if (last) out.set(h.id, last.to_release);
+        else never.push(h.id);
+      }
+      if (never.length > 0) {
+        throw new FleetswapError('NOTHING_TO_ROLL_BACK', `${listIds(never.map((id) => ({ id })))} had no desired release ${to} ago (${new Date(at).toISOString()}): pick a shorter time or --select other hosts`);
+      }
+      return out;
+    }
+    const active = store.activeRollout();
+    // In the middle of a deploy, "back" is where that deploy came from.
+    const target = to
+      ? resolveRelease(store, to)
+      : active?.kind === 'deploy' && active.from_release
+        ? resolveRelease(store, active.from_release)
+        : this.previousRelease(current);
+    return new Map(selected.map((h) => [h.id, target.id]));
+  }
+
+  /** promote skips what is left of a bake (or a watch): the operator has seen enough. */
+  promote(a: RolloutAction): number {
+    this.core.refuseWhileHalted('promote');
+    const r = this.actionTarget(a, 'promote');
+    if (r.verdict?.outcome === 'fail') throw new FleetswapError('REFUSED', `rollout #${r.id} failed its verdict (${r.verdict.reason}); it is not promoted`);
+    if (r.state === 'judging' || isBaking(r)) {
+      this.progress.waves.nextWave(r, `promoted ${byWhom(a)}`);
+    } else if (r.state === 'watching') {
+      this.core.transition(r, 'complete', `watch ended ${byWhom(a)}`);
+    } else {
+      throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}: only a judged phase (judging, a baking wave, watching) can be promoted`);
+    }
+    return r.id;
+  }
+
+  pause(a: RolloutAction): number {
+    const r = this.actionTarget(a, 'pause');
+    if (r.state === 'paused') return r.id;
+    if (r.state === 'rolling_back' || r.kind === 'rollback') throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}: it cannot be paused`);
+    this.core.pause(r, { by: 'operator', actor: a.actor, reason: a.reason });
+    return r.id;
+  }
+
+  resume(a: RolloutAction): number {
+    const { store } = this.core;
+    this.core.refuseWhileHalted('resume');
+    const r = this.actionTarget(a, 'resume');
+    if (r.state !== 'paused' || !r.paused_from) throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}, not paused`);
+    const to = r.paused_from;
+    store.tx(() => {
+      // What was waited on is asked for again: a host that missed its directive gets it now.
+      for (const h of store.rolloutHosts(r.id)) {
+        const waiting = (to === 'staging' && h.stage === 'pending') || h.switch === 'pending' || h.switch === 'reverting';
+        const host = waiting ? store.host(h.host_id) : undefined;
+        if (host) this.core.dispatch.resend(host);
+      }
+      this.core.transition(r, to, `resumed ${byWhom(a)}`, {
+        deadline_at: this.core.now() + phaseTimeout(r, to, this.core.decisionGraceMs),
+        paused_from: '',
+      });
+    });
+    this.progress.evaluate(r.id);
+    return r.id;
+  }
+
+  /** abort stops a rollout and puts every host that took its release back where it was. */
+  abort(a: RolloutAction): number {
+    const { store } = this.core;
+    this.core.refuseWhileHalted('abort');
+    const r = this.actionTarget(a, 'abort');
+    const why = `aborted ${byWhom(a)}`;
+    if (r.kind === 'rollback') {
+      this.core.transition(r, 'aborted', why);
+      return r.id;
+    }
+    const release = store.releaseById(r.release_id);
+    const switched = store.rolloutHosts(r.id).some((h) => h.switch !== 'queued');
+    if (switched && release?.irreversible) refuseIrreversible(release.label, release.irreversible, a);
+    this.progress.waves.revert(r, 'aborted', why, a.actor || 'operator');
+    return r.id;
+  }
+
+  private actionTarget(a: RolloutAction, what: string): RolloutRow {
+    const { store } = this.core;
+    const r = a.rollout_id ? store.rollout(a.rollout_id) : store.activeRollout();
+    if (!r) throw new FleetswapError(a.rollout_id ? 'BAD_USAGE' : 'REFUSED', a.rollout_id ? `no rollout #${a.rollout_id}` : `nothing to ${what}: no rollout is active`);
+    if (TERMINAL_ROLLOUT_STATES.has(r.state)) throw new FleetswapError('REFUSED', `rollout #${r.id} is already ${r.state}`);
+    return r;
+  }
+
+  /** previousRelease is what the fleet ran before the deploy that put `current` out. */
+  private previousRelease(current: string) {
+    const deploy = current ? this.core.store.lastDeployOf(current) : undefined;
+    if (!deploy) throw new FleetswapError('NOTHING_TO_ROLL_BACK', 'no earlier release to roll back to: name one with --to');
+    return resolveRelease(this.core.store, deploy.from_release);
+  }
+
+  private select(selector: Record<string, string>): HostRow[] {
+    const hosts = this.core.store.hosts().filter((h) => Object.entries(selector).every(([k, v]) => h.tags[k] === v));
+    if (hosts.length === 0) {
+      const what = Object.keys(selector).length ? `match ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}` : 'are registered';
+      throw new FleetswapError('NO_HOSTS', `no hosts ${what}: start agents (fleetswap agent) or change --select`);
+    }
+    return hosts;
+  }
+}
+
+function refuseIrreversible(label: string, why: string, req: { force_irreversible: boolean; reason: string }): void {
+  if (!req.force_irreversible) {
+    throw new FleetswapError('IRREVERSIBLE', `release ${label} is irreversible (${why}); going back past it needs --force-irreversible --reason TEXT (and --sign-key KEY --to RELEASE for hosts that trust release keys)`);
+  }
+  if (!req.reason) throw new FleetswapError('BAD_USAGE', `--force-irreversible needs --reason: why it is safe to go back past ${label}`);
+}

@@ -1,0 +1,59 @@
+import { FleetswapError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { RolloutState } from '../../shared/wire.js';
+import { COORDINATOR_ACTOR, type AuditRecord } from '../audit.js';
+import type { RolloutChange, RolloutRow, Store } from '../store.js';
+import { checkMove } from './moves.js';
+import type { Dispatch, FleetLink } from './send.js';
+
+export type Clock = () => number;
+
+/**
+ * Pauser says who paused a rollout: an operator (fleetswap pause), or the
+ * coordinator itself (a deadline passed, an irreversible release failed),
+ * which is written to the audit log since nobody asked for it.
+ */
+export type Pauser = { by: 'operator'; actor: string; reason: string } | { by: 'coordinator'; why: string };
+
+/** Core is what every part of the engine shares: the store, the fleet, the clock, and the one way a rollout moves. */
+export class Core {
+  constructor(
+    readonly store: Store,
+    readonly fleet: FleetLink,
+    readonly dispatch: Dispatch,
+    readonly now: Clock,
+    readonly log: Logger,
+    readonly audit: (r: AuditRecord) => void,
+    readonly decisionGraceMs: number,
+  ) {}
+
+  iso(at = this.now()): string {
+    return new Date(at).toISOString();
+  }
+
+  label(id: string): string {
+    return this.store.releaseById(id)?.label ?? id.slice(0, 12);
+  }
+
+  /** transition is the only way a rollout changes state: a move ALLOWED does not list throws. */
+  transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at'> = {}): void {
+    checkMove(r, to);
+    this.store.updateRollout(r.id, { ...change, state: to, message, updated_at: this.iso() });
+    Object.assign(r, change, { state: to, message });
+    this.log.info({ rollout: r.id, release: r.release_id, state: to }, message);
+  }
+
+  /** pause stops the clock on a rollout where it stands; resume picks up from paused_from. */
+  pause(r: RolloutRow, p: Pauser): void {
+    const why = p.by === 'operator' ? `paused by ${p.actor || 'an operator'}${p.reason ? `: ${p.reason}` : ''}` : p.why;
+    this.store.tx(() => {
+      this.transition(r, 'paused', why, { paused_from: r.state, deadline_at: 0 });
+      if (p.by === 'coordinator') this.audit({ actor: COORDINATOR_ACTOR, action: 'pause', target: `rollout #${r.id}`, reason: why });
+    });
+  }
+
+  refuseWhileHalted(what: string): void {
+    const h = this.store.halt();
+    if (h.halted) throw new FleetswapError('HALTED', `cannot ${what}: the fleet is halted since ${h.at} by ${h.actor || 'someone'} (${h.reason}); fleetswap unhalt lifts it`);
+  }
+}

@@ -1,0 +1,141 @@
+import type { Logger } from '../../shared/log.js';
+import type {
+  DeployRequest,
+  DirectiveKind,
+  HaltRequest,
+  HaltState,
+  Hello,
+  HostDirective,
+  Report,
+  RollbackRequest,
+  Rollout,
+  RolloutAction,
+} from '../../shared/wire.js';
+import type { AuditLog } from '../audit.js';
+import { DEFAULT_JUDGE, type JudgeConfig } from '../judge.js';
+import type { HostRow, Store } from '../store.js';
+import { Actions } from './actions.js';
+import { Core, type Clock } from './core.js';
+import { Halt } from './halt.js';
+import { DEFAULT_DECISION_GRACE_MS } from './moves.js';
+import { Progress, type SampleSource } from './progress.js';
+import { Dispatch, type FleetLink } from './send.js';
+import { rolloutView } from './view.js';
+
+export interface EngineOptions {
+  samples?: SampleSource;
+  judge?: JudgeConfig;
+  decisionGraceMs?: number;
+  audit?: AuditLog;
+}
+
+/**
+ * RolloutEngine moves releases onto hosts in phases and judges them. Every
+ * decision is written to the store before a directive leaves (CONTRACT
+ * invariant 7), so a coordinator killed at any moment resumes from the
+ * database: hosts are sent their stored directive again when they say
+ * hello, and judgements are recomputed from stored samples.
+ *
+ * It is the front of rollout/: operator actions (actions.ts, halt.ts), what
+ * hosts say and the clock (progress.ts, waves.ts), the legal moves and
+ * deadlines (moves.ts), the one way a directive is sent (send.ts), the view.
+ */
+export class RolloutEngine {
+  private readonly core: Core;
+  private readonly progress: Progress;
+  private readonly actions: Actions;
+  private readonly halts: Halt;
+
+  constructor(store: Store, fleet: FleetLink, now: Clock, log: Logger, opts: EngineOptions = {}) {
+    const audit = opts.audit;
+    this.core = new Core(store, fleet, new Dispatch(store, fleet), now, log, (r) => audit?.append(r), opts.decisionGraceMs ?? DEFAULT_DECISION_GRACE_MS);
+    this.progress = new Progress(this.core, opts.samples ?? (() => []), opts.judge ?? DEFAULT_JUDGE);
+    this.actions = new Actions(this.core, this.progress);
+    this.halts = new Halt(this.core, this.progress);
+  }
+
+  // ---- operator actions ----
+
+  deploy(req: DeployRequest): Rollout {
+    return this.view(this.actions.deploy(req));
+  }
+
+  rollback(req: RollbackRequest): Rollout {
+    return this.view(this.actions.rollback(req));
+  }
+
+  promote(a: RolloutAction): Rollout {
+    return this.view(this.actions.promote(a));
+  }
+
+  pause(a: RolloutAction): Rollout {
+    return this.view(this.actions.pause(a));
+  }
+
+  resume(a: RolloutAction): Rollout {
+    return this.view(this.actions.resume(a));
+  }
+
+  abort(a: RolloutAction): Rollout {
+    return this.view(this.actions.abort(a));
+  }
+
+  halt(h: HaltRequest): HaltState {
+    return this.halts.halt(h);
+  }
+
+  unhalt(h: HaltRequest): HaltState {
+    return this.halts.unhalt(h);
+  }
+
+  haltState(): HaltState {
+    return this.halts.state();
+  }
+
+  // ---- what hosts say, and the clock ----
+
+  onHello(host: HostRow, hello: Hello): void {
+    this.progress.onHello(host, hello);
+  }
+
+  onReport(hostId: string, report: Report): void {
+    this.progress.onReport(hostId, report);
+  }
+
+  tick(): void {
+    this.progress.tick();
+  }
+
+  // ---- directives outside a rollout ----
+
+  /** direct stores and sends one host a directive outside a rollout (drift repair, clean-up); its desired release stays. */
+  direct(hostId: string, kind: HostDirective, releaseId: string): void {
+    this.core.store.tx(() => this.core.dispatch.issue(hostId, kind, releaseId));
+  }
+
+  /**
+   * give makes `releaseId` one host's desired release outside a rollout (a host that joined): its
+   * directives are stored in one transaction with `record` (history and audit), then sent; while
+   * halted an ACTIVATE stays stored and goes out at unhalt, like every switch.
+   */
+  give(hostId: string, kinds: readonly DirectiveKind[], releaseId: string, record: () => void): void {
+    this.core.store.tx(() => {
+      record();
+      for (const kind of kinds) this.core.dispatch.issue(hostId, kind, releaseId, { desired: releaseId });
+    });
+  }
+
+  /** switching is the hosts an active rollout has told to switch and not yet heard back from. */
+  switching(): ReadonlySet<string> {
+    const { store } = this.core;
+    const active = store.activeRollout();
+    if (!active) return new Set();
+    return new Set(store.rolloutHosts(active.id).filter((h) => h.switch === 'pending' || h.switch === 'reverting').map((h) => h.host_id));
+  }
+
+  // ---- reading ----
+
+  view(id: number): Rollout {
+    return rolloutView(this.core.store, id);
+  }
+}

@@ -1,0 +1,56 @@
+import { FleetswapError } from '../../shared/errors.js';
+import type { HaltRequest, HaltState } from '../../shared/wire.js';
+import type { Core } from './core.js';
+import type { Progress } from './progress.js';
+
+/**
+ * Halt is the fleet's kill switch: while it is in force nothing switches
+ * anywhere (Dispatch holds switches back, evaluate and tick stand still),
+ * and the time it lasted does not count against deadlines or bakes.
+ */
+export class Halt {
+  constructor(
+    private readonly core: Core,
+    private readonly progress: Progress,
+  ) {}
+
+  halt(h: HaltRequest): HaltState {
+    if (!h.reason) throw new FleetswapError('BAD_USAGE', 'a halt needs --reason: it is shown to everyone until unhalt');
+    const state: HaltState = { halted: true, reason: h.reason, actor: h.actor, at: this.core.iso() };
+    this.core.store.setHalt(state);
+    this.core.log.warn({ actor: h.actor, reason: h.reason }, 'HALT: nothing switches anywhere until fleetswap unhalt');
+    return state;
+  }
+
+  unhalt(h: HaltRequest): HaltState {
+    const { store } = this.core;
+    const was = store.halt();
+    if (!was.halted) return was;
+    const frozen = this.core.now() - Date.parse(was.at);
+    const state: HaltState = { halted: false, reason: '', actor: h.actor, at: this.core.iso() };
+    const active = store.activeRollout();
+    store.tx(() => {
+      store.setHalt(state);
+      // Time frozen does not count against deadlines or bakes.
+      if (active) {
+        store.updateRollout(active.id, {
+          deadline_at: active.deadline_at ? active.deadline_at + frozen : 0,
+          phase_started_at: active.phase_started_at ? active.phase_started_at + frozen : 0,
+          updated_at: this.core.iso(),
+        });
+      }
+      // What was held back goes out now: every directive a host has not applied yet.
+      for (const host of store.hosts()) {
+        if (host.directive_generation > host.last_generation) this.core.dispatch.resend(host);
+      }
+    });
+    this.progress.forgetJudges();
+    this.core.log.warn({ actor: h.actor, frozen_ms: frozen }, 'halt lifted');
+    if (active) this.progress.evaluate(active.id);
+    return state;
+  }
+
+  state(): HaltState {
+    return this.core.store.halt();
+  }
+}

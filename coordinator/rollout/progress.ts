@@ -1,0 +1,256 @@
+import { failpoint } from '../../shared/failpoints.js';
+import type { Hello, Report, VitalsSample } from '../../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { CANARY, wave as waveCohort } from '../cohorts.js';
+import { Judge, type JudgeConfig } from '../judge.js';
+import type { HostRow, RolloutHostRow, RolloutRow } from '../store.js';
+import type { Core } from './core.js';
+import { isBaking, isJudged, judgedTimeout, phaseOf } from './moves.js';
+import { describe, hostIds, seconds } from './text.js';
+import { countsOf, Waves } from './waves.js';
+
+// Judging re-reads every judged host's samples: once a second is plenty.
+const JUDGE_EVERY_MS = 1_000;
+
+/** What the engine reads samples from: the in-memory window, falling back to the database. */
+export type SampleSource = (host: string, from: number, to: number) => readonly VitalsSample[];
+
+/**
+ * Progress moves the active rollout on what hosts say (hello, report) and on
+ * the clock (tick: judging and deadlines). Every step re-reads the rollout
+ * from the store, so a restarted coordinator carries on where it was.
+ */
+export class Progress {
+  readonly waves: Waves;
+  private readonly judges = new Map<string, Judge>();
+  private lastJudged = 0;
+
+  constructor(
+    private readonly core: Core,
+    private readonly samples: SampleSource,
+    private readonly judgeConfig: JudgeConfig,
+  ) {
+    this.waves = new Waves(core, (id) => this.evaluate(id));
+  }
+
+  /** forgetJudges drops the judges' state: after an unhalt, phases start again from shifted times. */
+  forgetJudges(): void {
+    this.judges.clear();
+  }
+
+  /** onHello sends a returning host the directive it missed, so a host that was away converges. */
+  onHello(host: HostRow, hello: Hello): void {
+    const { store, dispatch } = this.core;
+    if (host.directive_generation > hello.last_generation) dispatch.resend(host);
+    const active = store.activeRollout();
+    if (!active) return;
+    const rh = store.rolloutHost(active.id, host.id);
+    if (!rh) return;
+    if (rh.stage === 'pending' && hello.slots.some((s) => s.release_id === active.release_id)) {
+      store.updateRolloutHost(active.id, host.id, { stage: 'staged' });
+    }
+    if (rh.switch === 'pending' && hello.live_release === (rh.target || active.release_id)) {
+      store.updateRolloutHost(active.id, host.id, { switch: 'done', error: '', switched_at: this.core.now() });
+    }
+    if (rh.switch === 'reverting' && hello.live_release === rh.prev_release) {
+      store.updateRolloutHost(active.id, host.id, { switch: 'reverted' });
+    }
+    this.evaluate(active.id);
+    // A report whose stream died before it arrived comes again with the hello.
+    if (hello.last_report && hello.last_report.generation === host.directive_generation) this.onReport(host.id, hello.last_report);
+  }
+
+  onReport(hostId: string, report: Report): void {
+    const { store } = this.core;
+    const active = store.activeRollout();
+    if (!active) return;
+    const rh = store.rolloutHost(active.id, hostId);
+    if (!rh) return;
+    const error = report.error ? `${report.error_code}: ${report.error}` : '';
+    if (rh.switch === 'reverting') {
+      if (report.kind === 'ACTIVATED' && report.release_id === rh.prev_release) store.updateRolloutHost(active.id, hostId, { switch: 'reverted' });
+      else if (report.kind === 'FAILED' || report.kind === 'REVERTED') store.updateRolloutHost(active.id, hostId, { switch: 'failed', error: `revert failed: ${error}` });
+      this.evaluate(active.id);
+      return;
+    }
+    if (report.release_id !== (rh.target || active.release_id)) return;
+    if (rh.stage === 'pending') {
+      if (report.kind === 'STAGED' || report.kind === 'ACTIVATED') {
+        store.updateRolloutHost(active.id, hostId, { stage: 'staged', stats: report.stats ?? null, error: '' });
+      } else {
+        store.updateRolloutHost(active.id, hostId, { stage: 'failed', error });
+      }
+    }
+    if (rh.switch === 'pending') {
+      if (report.kind === 'ACTIVATED') store.updateRolloutHost(active.id, hostId, { switch: 'done', error: '', switched_at: this.core.now() });
+      else if (report.kind === 'FAILED' || report.kind === 'REVERTED') store.updateRolloutHost(active.id, hostId, { switch: 'failed', error });
+    } else if (rh.switch === 'done' && report.kind === 'REVERTED') {
+      store.updateRolloutHost(active.id, hostId, { switch: 'failed', error });
+    }
+    this.evaluate(active.id);
+  }
+
+  /** tick enforces deadlines and judges: a rollout never waits forever on a silent host. */
+  tick(): void {
+    const { store } = this.core;
+    if (store.halt().halted) return;
+    const active = store.activeRollout();
+    if (!active) return;
+    const now = this.core.now();
+    if (now - this.lastJudged >= JUDGE_EVERY_MS && isJudged(active)) {
+      this.lastJudged = now;
+      this.judge(active);
+    }
+    const r = store.rollout(active.id);
+    if (!r || TERMINAL_ROLLOUT_STATES.has(r.state) || r.state === 'paused' || !r.deadline_at || now < r.deadline_at) return;
+    this.onDeadline(r);
+  }
+
+  /** evaluate moves a rollout on once what its phase waits for has happened. */
+  evaluate(rolloutId: number): void {
+    const { store } = this.core;
+    if (store.halt().halted) return;
+    const r = store.rollout(rolloutId);
+    if (!r || TERMINAL_ROLLOUT_STATES.has(r.state)) return;
+    if (r.kind === 'rollback') return this.evaluateRollback(r);
+    const state = phaseOf(r);
+    // Counts, not rows: this runs on every report, and must stay cheap for thousands of hosts.
+    const counts = store.rolloutCounts(r.id);
+    const rowsWhere = (keep: (h: RolloutHostRow) => boolean) => store.rolloutHosts(r.id).filter((h) => h.stage !== 'skipped' && keep(h));
+    if (r.state === 'rolling_back') {
+      if (!counts.switch.reverting) this.core.transition(r, r.ends_as || 'rolled_back', `${r.message}; every host is back`);
+      return;
+    }
+    // A host that could not switch, or switched back by its own health check, fails the rollout.
+    if ((state === 'canary' || state === 'judging' || state === 'wave' || state === 'watching') && counts.switch.failed) {
+      this.waves.onFail(r, `switch failed on ${describe(rowsWhere((h) => h.switch === 'failed'))}`);
+      return;
+    }
+    if (r.state === 'paused') return;
+    if (r.state === 'staging') {
+      if (counts.stage.failed) {
+        this.core.transition(r, 'failed', `staging failed on ${counts.stage.failed} host(s), nothing was switched: ${describe(rowsWhere((h) => h.stage === 'failed'))}`);
+        return;
+      }
+      if (counts.stage.staged === counts.total) {
+        const label = this.core.label(r.release_id);
+        if (r.plan.canary_hosts > 0) this.waves.switchCohort(r, CANARY, `every host staged ${label}; canaries switching`);
+        else this.waves.nextWave(r, `every host staged ${label}`);
+      }
+      return;
+    }
+    if (r.state === 'canary' || (r.state === 'wave' && !isBaking(r))) this.cohortLive(r, counts.switch.done ?? 0);
+  }
+
+  /** cohortLive: once no host of the switching cohort is pending, its bake begins (or the waves end). */
+  private cohortLive(r: RolloutRow, live: number): void {
+    const cohort = r.state === 'canary' ? CANARY : waveCohort(r.wave);
+    if (countsOf(this.core.store.switchCounts(r.id), cohort).pending) return;
+    const now = this.core.now();
+    if (r.state === 'canary') {
+      this.core.transition(r, 'judging', `${live} canary host(s) live; judging for ${seconds(r.plan.bake_ms)}`, {
+        phase_started_at: now,
+        deadline_at: now + judgedTimeout(r.plan.bake_ms, this.core.decisionGraceMs),
+      });
+    } else if (this.waves.isLastWave(r)) {
+      this.waves.finishWaves(r);
+    } else {
+      this.core.transition(r, 'wave', `wave ${r.wave} live (${live} host(s)); judging for ${seconds(r.plan.wave_bake_ms)}`, {
+        phase_started_at: now,
+        deadline_at: now + judgedTimeout(r.plan.wave_bake_ms, this.core.decisionGraceMs),
+      });
+    }
+  }
+
+  private evaluateRollback(r: RolloutRow): void {
+    const { store } = this.core;
+    const counts = store.rolloutCounts(r.id);
+    if (counts.switch.pending) return;
+    if (!counts.switch.failed) {
+      this.core.transition(r, 'complete', `${counts.total} host(s) live on ${this.core.label(r.release_id)}`);
+      store.afterCommit(() => failpoint('rollout-after-complete'));
+    } else {
+      const failed = store.rolloutHosts(r.id).filter((h) => h.switch === 'failed');
+      this.core.transition(r, 'failed', `switch failed on ${counts.switch.failed} of ${counts.total} host(s): ${describe(failed)}; run fleetswap rollback to put every host back`);
+    }
+  }
+
+  private judge(r: RolloutRow): void {
+    const { store, fleet } = this.core;
+    const state = phaseOf(r);
+    if (r.phase_started_at === 0) return;
+    const bake = state === 'judging' ? r.plan.bake_ms : state === 'watching' ? r.plan.watch_ms : r.plan.wave_bake_ms;
+    const key = `${r.id}:${r.phase_started_at}:${state}`;
+    let judge = this.judges.get(key);
+    if (!judge) {
+      this.judges.clear();
+      judge = new Judge(r.phase_started_at, bake, this.judgeConfig);
+      this.judges.set(key, judge);
+    }
+    const rows = store.rolloutHosts(r.id);
+    const hostRows = new Map(store.hosts().map((h) => [h.id, h]));
+    const verdict = judge.evaluate({
+      now: this.core.now(),
+      phase: state === 'wave' ? `wave ${r.wave}` : state,
+      newRelease: r.release_id,
+      oldRelease: r.from_release,
+      canaries: rows
+        .filter((h) => h.switch === 'done')
+        .map((h) => ({ id: h.host_id, switchedAt: h.switched_at, live: hostRows.get(h.host_id)?.live_release ?? '', connected: fleet.isConnected(h.host_id) })),
+      baseline: state === 'watching' ? [] : rows.filter((h) => h.switch === 'queued' && h.stage !== 'skipped').map((h) => h.host_id),
+      samples: this.samples,
+    });
+    const changed = !r.verdict || r.verdict.outcome !== verdict.outcome || r.verdict.phase !== verdict.phase;
+    store.tx(() => {
+      store.updateRollout(r.id, { verdict, updated_at: r.updated_at });
+      if (changed) store.insertVerdict(r.id, verdict);
+    });
+    if (changed) this.core.log.info({ rollout: r.id, release: r.release_id, verdict: verdict.outcome, phase: verdict.phase }, verdict.reason);
+    r.verdict = verdict;
+    if (verdict.outcome === 'fail') {
+      this.waves.onFail(r, `verdict: ${verdict.reason}`);
+      return;
+    }
+    if (r.state === 'paused') return;
+    if (state === 'watching') {
+      if (this.core.now() - r.phase_started_at >= r.plan.watch_ms) {
+        this.core.transition(r, 'complete', `watched ${seconds(r.plan.watch_ms)} at 100%: ${verdict.outcome === 'hold' ? `not judged to the end (${verdict.reason})` : 'no regression'}`);
+      }
+      return;
+    }
+    if (verdict.outcome !== 'pass') return;
+    if (state === 'judging' && r.plan.manual_promote) {
+      const msg = `verdict pass (${verdict.reason}); waiting for fleetswap promote`;
+      if (r.message !== msg) store.updateRollout(r.id, { message: msg, deadline_at: 0, updated_at: this.core.iso() });
+      return;
+    }
+    this.waves.nextWave(r, `verdict pass: ${verdict.reason}`);
+  }
+
+  /** onDeadline: a rollback marks its silent hosts failed; a deploy pauses and says what it waited on. */
+  private onDeadline(r: RolloutRow): void {
+    const { store, fleet } = this.core;
+    const rows = store.rolloutHosts(r.id);
+    if (r.state === 'rolling_back') {
+      const stuck = rows.filter((h) => h.switch === 'reverting');
+      this.core.transition(r, r.ends_as || 'rolled_back', `${r.message}; ${stuck.length} host(s) did not confirm in time: ${hostIds(stuck)}`);
+      return;
+    }
+    if (r.kind === 'rollback') {
+      for (const h of rows.filter((x) => x.stage !== 'skipped' && x.switch === 'pending')) {
+        store.updateRolloutHost(r.id, h.host_id, { switch: 'failed', error: fleet.isConnected(h.host_id) ? 'no report before the switch deadline' : 'offline through the switch deadline' });
+      }
+      this.evaluate(r.id);
+      return;
+    }
+    const waiting = r.state === 'staging' ? rows.filter((h) => h.stage === 'pending') : rows.filter((h) => h.switch === 'pending');
+    const names = hostIds(waiting);
+    const why =
+      r.state === 'staging'
+        ? `stuck: ${waiting.length} host(s) not staged by the deadline (${names}); resume to wait longer, or abort`
+        : r.state === 'canary' || (r.state === 'wave' && !isBaking(r))
+          ? `stuck: ${waiting.length} host(s) did not confirm the switch by the deadline (${names}); resume to wait longer, or abort`
+          : `stuck: no verdict by the deadline (${r.verdict?.reason ?? 'no data'}); resume to judge longer, promote, or abort`;
+    this.core.pause(r, { by: 'coordinator', why });
+  }
+}

@@ -1,0 +1,54 @@
+import type { Directive, DirectiveKind } from '../../shared/wire.js';
+import type { Override } from '../../shared/override.js';
+import { storedDirective, type HostRow, type Store } from '../store.js';
+
+/** FleetLink is what the engine needs from the fleet of connected hosts (Fleet, or a fake in tests). */
+export interface FleetLink {
+  isConnected(hostId: string): boolean;
+  /** send writes `d` to the host's stream; false when it has none. */
+  send(hostId: string, d: Directive): boolean;
+}
+
+/**
+ * Dispatch is the only way a directive leaves the coordinator: it is stored
+ * first, and sent once the outermost transaction has committed (CONTRACT
+ * invariant 7), so a coordinator killed at any moment never told a host
+ * something its database forgets. While the fleet is halted, switches stay
+ * stored and go out at unhalt (or at the host's next hello).
+ */
+export class Dispatch {
+  constructor(
+    private readonly store: Store,
+    private readonly fleet: FleetLink,
+  ) {}
+
+  /** issue stores a new directive for a host (and its desired release, if given), to be sent after the commit. */
+  issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive {
+    const d = this.record(hostId, kind, releaseId, opts);
+    this.sendAfterCommit(hostId, d);
+    return d;
+  }
+
+  /** record stores a directive without sending it: the host gets it when it next says hello. */
+  record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive {
+    const d: Directive = { generation: this.store.nextGeneration(hostId), kind, release_id: releaseId, ...(opts.override ? { override: opts.override } : {}) };
+    this.store.setDirective(hostId, d, opts.desired);
+    return d;
+  }
+
+  /** resend sends a host its stored directive again (a returning host, a resume, an unhalt). */
+  resend(host: HostRow): void {
+    if (host.directive_kind) this.sendAfterCommit(host.id, storedDirective(host));
+  }
+
+  /** maySend holds back anything that switches while a halt is in force. */
+  maySend(kind: DirectiveKind): boolean {
+    return (kind !== 'ACTIVATE' && kind !== 'REPAIR') || !this.store.halt().halted;
+  }
+
+  private sendAfterCommit(hostId: string, d: Directive): void {
+    this.store.afterCommit(() => {
+      if (this.maySend(d.kind)) this.fleet.send(hostId, d);
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { FleetswapError } from '../../shared/errors.js';
+import type { Rollout } from '../../shared/wire.js';
+import { cohortName } from '../cohorts.js';
+import type { Store } from '../store.js';
+
+/** rolloutView is a rollout as the CLI sees it (status, deploy's answer): cohorts by their stored names. */
+export function rolloutView(store: Store, id: number): Rollout {
+  const r = store.rollout(id);
+  if (!r) throw new FleetswapError('BAD_USAGE', `no rollout #${id}`);
+  const release = store.releaseById(r.release_id);
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    release_id: r.release_id,
+    release_label: release?.label ?? r.release_id.slice(0, 12),
+    from_release: r.from_release,
+    actor: r.actor,
+    reason: r.reason,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    message: r.message,
+    select: r.selector,
+    plan: r.plan,
+    wave: r.wave,
+    paused_from: r.paused_from,
+    verdict: r.verdict,
+    phase_started_ms: r.phase_started_at,
+    deadline_ms: r.deadline_at,
+    irreversible: Boolean(release?.irreversible),
+    hosts: store.rolloutHosts(r.id).map((h) => ({
+      host_id: h.host_id,
+      stage: h.stage,
+      switch: h.switch,
+      error: h.error,
+      stats: h.stats,
+      cohort: cohortName(h.cohort),
+      prev_release: h.prev_release,
+      switched_at_ms: h.switched_at,
+    })),
+  };
+}

@@ -1,0 +1,136 @@
+import { failpoint } from '../../shared/failpoints.js';
+import { COORDINATOR_ACTOR } from '../audit.js';
+import { sameCohort, wave as waveCohort, type Cohort } from '../cohorts.js';
+import type { CohortCounts, RolloutRow } from '../store.js';
+import type { Core } from './core.js';
+import { seconds } from './text.js';
+
+/**
+ * Waves moves a deploy forward cohort by cohort (canary, wave 1, wave 2, ...,
+ * watching, complete) and, when it fails, back: each step records the hosts'
+ * new desired release and directives in one transaction, then sends them.
+ */
+export class Waves {
+  constructor(
+    private readonly core: Core,
+    /** evaluate re-reads the rollout: a cohort with no host to wait on moves on at once. */
+    private readonly evaluate: (rolloutId: number) => void,
+  ) {}
+
+  /** nextWave switches the next wave that has hosts, or finishes when none is left. */
+  nextWave(r: RolloutRow, why: string): void {
+    const counts = this.core.store.switchCounts(r.id);
+    let n = r.wave + 1;
+    while (!hasCohort(counts, waveCohort(n)) && n <= r.plan.waves.length) n++;
+    if (!hasCohort(counts, waveCohort(n))) {
+      this.finishWaves(r);
+      return;
+    }
+    this.switchCohort(r, waveCohort(n), `${why}; wave ${n} switching`);
+  }
+
+  isLastWave(r: RolloutRow): boolean {
+    return !this.core.store.switchCounts(r.id).some((c) => c.cohort?.kind === 'wave' && c.cohort.n > r.wave);
+  }
+
+  finishWaves(r: RolloutRow): void {
+    const label = this.core.label(r.release_id);
+    if (r.plan.watch_ms > 0) {
+      this.core.transition(r, 'watching', `every host live on ${label}; watching for ${seconds(r.plan.watch_ms)}`, { phase_started_at: this.core.now(), deadline_at: 0 });
+    } else {
+      this.core.transition(r, 'complete', `every host live on ${label}`);
+      this.core.store.afterCommit(() => failpoint('rollout-after-complete'));
+    }
+  }
+
+  /** switchCohort tells one cohort to go live, after recording it as their desired state. */
+  switchCohort(r: RolloutRow, cohort: Cohort, why: string): void {
+    const { store, dispatch } = this.core;
+    const n = cohort.kind === 'wave' ? cohort.n : 0;
+    store.tx(() => {
+      // Registered first, so that it runs after the commit and before any directive is sent.
+      store.afterCommit(() => failpoint('rollout-after-switch-commit'));
+      const rows = store.rolloutHosts(r.id).filter((h) => sameCohort(h.cohort, cohort));
+      store.recordDesiredChange({
+        at: this.core.iso(),
+        actor: r.actor,
+        reason: r.reason,
+        // A deploy that switches everyone at once is just a deploy in the history.
+        action: cohort.kind === 'canary' ? 'deploy (canary)' : r.plan.canary_hosts === 0 && r.plan.waves.length === 1 ? 'deploy' : `deploy (wave ${n})`,
+        from_release: r.from_release,
+        to_release: r.release_id,
+        hosts: rows.map((h) => h.host_id),
+      });
+      for (const h of rows) {
+        // A host offline at deploy is told too: it converges when it returns.
+        if (h.stage === 'skipped') {
+          dispatch.record(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
+          continue;
+        }
+        dispatch.issue(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
+        store.updateRolloutHost(r.id, h.host_id, { switch: 'pending' });
+      }
+      this.core.transition(r, cohort.kind === 'canary' ? 'canary' : 'wave', why, {
+        wave: n,
+        phase_started_at: 0,
+        deadline_at: this.core.now() + r.switch_timeout_ms,
+      });
+    });
+    this.evaluate(r.id);
+  }
+
+  /** onFail rolls the switched hosts back, unless the release cannot be: then it pauses and says so. */
+  onFail(r: RolloutRow, why: string): void {
+    const release = this.core.store.releaseById(r.release_id);
+    if (release?.irreversible) {
+      if (r.state !== 'paused') {
+        this.core.pause(r, {
+          by: 'coordinator',
+          why: `${why}; NOT rolled back: ${release.label} is irreversible (${release.irreversible}). Decide: fleetswap rollback --force-irreversible --reason TEXT, or resume`,
+        });
+      }
+      return;
+    }
+    this.revert(r, 'rolled_back', `rolled back automatically: ${why}`, COORDINATOR_ACTOR);
+  }
+
+  /** revert sends every host that took (or was told to take) the release back to the slot it came from. */
+  revert(r: RolloutRow, endsAs: 'rolled_back' | 'aborted', why: string, actor: string): void {
+    const { store, dispatch, fleet } = this.core;
+    let sent = 0;
+    store.tx(() => {
+      const back = store.rolloutHosts(r.id).filter((h) => h.switch !== 'queued' && h.switch !== 'reverted' && h.prev_release && h.prev_release !== r.release_id);
+      for (const h of back) {
+        if (fleet.isConnected(h.host_id)) sent++;
+        dispatch.issue(h.host_id, 'ACTIVATE', h.prev_release, { desired: h.prev_release });
+        store.updateRolloutHost(r.id, h.host_id, { switch: 'reverting' });
+      }
+      if (back.length > 0) {
+        store.recordDesiredChange({
+          at: this.core.iso(),
+          actor,
+          reason: why,
+          action: endsAs === 'aborted' ? 'abort' : 'auto-rollback',
+          from_release: r.release_id,
+          to_release: r.from_release,
+          hosts: back.map((h) => h.host_id),
+        });
+        this.core.transition(r, 'rolling_back', why, { ends_as: endsAs, deadline_at: this.core.now() + r.switch_timeout_ms, paused_from: '' });
+      } else {
+        this.core.transition(r, endsAs, why, { paused_from: '' });
+      }
+      if (endsAs === 'rolled_back') this.core.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
+    });
+    this.core.log.warn({ rollout: r.id, release: r.release_id, hosts: sent }, why);
+  }
+}
+
+/** hasCohort: a cohort with at least one taking-part host. */
+function hasCohort(counts: readonly CohortCounts[], c: Cohort): boolean {
+  return counts.some((x) => sameCohort(x.cohort, c));
+}
+
+/** countsOf is a cohort's hosts by switch state. */
+export function countsOf(counts: readonly CohortCounts[], c: Cohort): CohortCounts['switch'] {
+  return counts.find((x) => sameCohort(x.cohort, c))?.switch ?? {};
+}
