@@ -13,7 +13,7 @@ import { SHA256_RE } from '../shared/hash.js';
 import type { Override } from '../shared/override.js';
 import { channelCredentials, type Transport } from '../shared/tls.js';
 import { DriftWatcher } from './drift-watch.js';
-import { ErrorLogCounter } from './error-log.js';
+import { DEFAULT_ERROR_PATTERN, DEFAULT_INCIDENT_GAP_MS, ErrorLogCounter } from './error-log.js';
 import { Floor } from './floor.js';
 import { coordinatorSource } from './coordinator-source.js';
 import { probeHealth, runReload } from './health.js';
@@ -48,10 +48,12 @@ export interface AgentOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** How often vitals are sampled and sent; 0 turns them off. @default 1000 */
   vitalsIntervalMs?: number;
-  /** The app's error log, followed for lines matching errorPattern. */
+  /** The app's error log, followed for error incidents. */
   errorLog?: string;
-  /** @default /error|fatal|exception/i */
+  /** What starts an incident in the error log. @default /error|fatal|exception/i */
   errorPattern?: RegExp;
+  /** An incident with no new line for this long is over. @default 1000 */
+  incidentGapMs?: number;
   /** Where load, CPU and memory come from. @default the real host (systeminformation) */
   metrics?: MetricsSource;
   /** Watch the live tree for drift (file events, `current` moved, periodic verification). @default true */
@@ -69,8 +71,6 @@ export interface AgentOptions {
   /** TLS with this host's certificate from the fleet CA, or plaintext when the operator said --insecure; one is required. */
   transport?: Transport;
 }
-
-export const DEFAULT_ERROR_PATTERN = /error|fatal|exception/i;
 
 type State = 'created' | 'running' | 'stopped';
 
@@ -268,7 +268,11 @@ export class Agent {
     const intervalMs = this.opts.vitalsIntervalMs ?? 1000;
     if (intervalMs <= 0) return;
     if (this.opts.errorLog) {
-      this.errorLog = new ErrorLogCounter(this.opts.errorLog, this.opts.errorPattern ?? DEFAULT_ERROR_PATTERN);
+      this.errorLog = new ErrorLogCounter(
+        this.opts.errorLog,
+        { start: this.opts.errorPattern ?? DEFAULT_ERROR_PATTERN, gapMs: this.opts.incidentGapMs ?? DEFAULT_INCIDENT_GAP_MS },
+        this.opts.now ?? Date.now,
+      );
       await this.errorLog.start();
     }
     this.vitals = new VitalsSampler({

@@ -89,13 +89,14 @@ export interface AgentFlags extends TrustFlags {
   healthTimeout: string;
   errorLog?: string;
   errorPattern?: string;
+  incidentGap: string;
   vitalsInterval: string;
   verifyInterval: string;
 }
 
-/** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line. */
-function errorPattern(text: string | undefined, fallback: RegExp): RegExp {
-  if (text === undefined) return fallback;
+/** errorPattern compiles --error-pattern once, at start (or install), so a bad one fails there and not at the first log line. */
+export function errorPattern(text: string | undefined): RegExp | undefined {
+  if (text === undefined) return undefined;
   try {
     return new RegExp(text);
   } catch (err) {
@@ -103,10 +104,22 @@ function errorPattern(text: string | undefined, fallback: RegExp): RegExp {
   }
 }
 
+// Below the gap within which any line continues an incident the gap means
+// nothing; past a minute, frames that lost their incident would join one.
+const MIN_INCIDENT_GAP_MS = 100;
+const MAX_INCIDENT_GAP_MS = 60_000;
+
+/** incidentGapMs checks --incident-gap: how long an error incident stays open with no new line. */
+export function incidentGapMs(text: string): number {
+  const ms = parseDuration(text);
+  if (ms < MIN_INCIDENT_GAP_MS || ms > MAX_INCIDENT_GAP_MS) throw new FleetswapError('BAD_USAGE', `bad --incident-gap "${text}": between 100ms and 60s`);
+  return ms;
+}
+
 export async function runAgent(flags: AgentFlags, tags: Record<string, string>): Promise<void> {
   if (!flags.id || !HOST_ID_RE.test(flags.id)) throw new FleetswapError('BAD_USAGE', `--id is required: letters, digits, ".", "_" or "-" (got ${JSON.stringify(flags.id ?? '')})`);
   if (!flags.root) throw new FleetswapError('BAD_USAGE', '--root is required: the directory that holds current and slots/');
-  const { Agent, DEFAULT_ERROR_PATTERN } = await import('../agent/agent.js');
+  const { Agent } = await import('../agent/agent.js');
   const slots = Number(flags.slots);
   const log = createLogger('agent');
   const agent = new Agent({
@@ -119,7 +132,8 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     healthUrl: flags.healthUrl,
     healthTimeoutMs: parseDuration(flags.healthTimeout),
     errorLog: flags.errorLog,
-    errorPattern: errorPattern(flags.errorPattern, DEFAULT_ERROR_PATTERN),
+    errorPattern: errorPattern(flags.errorPattern),
+    incidentGapMs: incidentGapMs(flags.incidentGap),
     vitalsIntervalMs: parseDuration(flags.vitalsInterval),
     verifyIntervalMs: parseDuration(flags.verifyInterval),
     trustKeys: await trustedKeys(flags.trustKey),

@@ -69,6 +69,15 @@ export interface VitalsSample {
   probed: boolean;
   probe_ok: boolean;
   probe_latency_ms: number;
+  // Optional here only so hand-built samples (simulations, tests) may leave
+  // them out; decoded from the wire they are always set, 0 from an agent
+  // older than these fields.
+  /** The time this sample covers, since the previous sample was taken, ms. */
+  interval_ms?: number;
+  /** Error incidents that started in the interval (a multi-line stack trace is one). */
+  error_incidents?: number;
+  /** Distinct whole seconds of the host clock, within the interval, in which an incident started. */
+  error_seconds?: number;
 }
 
 export interface VitalsBatch {
