@@ -103,6 +103,10 @@ const CASES: Case[] = [
     takes: [{ feed: [[1_000, 'ERROR request failed\ncontext: user=7'], [1_500, 'retrying'], [1_600, 'java.lang.IllegalStateException: again']], expect: { lines: 2, incidents: 2, seconds: 1 } }],
   },
   {
+    name: 'an exception joins the line announcing it only when read with it: 50 ms later it is another error',
+    takes: [{ feed: [[1_000, 'ERROR [main] request failed\njava.lang.IllegalStateException: a'], [1_050, 'ERROR [main] request failed'], [1_100, 'java.lang.IllegalStateException: b']], expect: { lines: 4, incidents: 3, seconds: 1 } }],
+  },
+  {
     name: 'a longer --incident-gap keeps a slow trace together',
     gapMs: 5_000,
     takes: [{ feed: [[1_000, 'Error: slow'], [4_000, '    at a (/srv/a.js:1:1)'], [8_500, 'Caused by: Exception: disk']], expect: { lines: 2, incidents: 1, seconds: 1 } }],

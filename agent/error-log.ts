@@ -24,9 +24,10 @@ const FRAME = /^(?:\s|at |\.\.\.|#\d+ )/;
 
 /**
  * An exception header (`java.lang.IllegalStateException: boom`,
- * `TypeError: x`) on the line after a log line that announced an error is
- * that error's trace, not a second error: loggers write the message first,
- * then the exception. Case matters: `ERROR` is a log level, `Error` a type.
+ * `TypeError: x`) on the line after a log line that announced an error, in
+ * the same read, is that error's trace, not a second error: loggers write
+ * the message, then the exception. Case matters: `ERROR` is a log level,
+ * `Error` a type.
  */
 const EXCEPTION_HEADER = /^(?:[A-Za-z_$][\w$]*\.)*[\w$]*(?:Error|Exception|Throwable)(?::|$)/;
 
@@ -66,7 +67,7 @@ interface Open {
  * exception writes a burst of lines, and counting lines counts the burst.
  * A line matching the start pattern opens an incident, unless it continues
  * the open one: shaped like a trace line (TRACE_LINE) within the gap, an
- * exception header right after the announcing line, a Python traceback's
+ * exception header read with the announcing line, a Python traceback's
  * closing exception, or any other non-start line within the short gap.
  * A frame that belongs to no incident (it came after the gap) is ignored:
  * a frame alone is not a new error.
@@ -121,7 +122,9 @@ export class IncidentGrouper {
       return true;
     }
     if (!starts) return soon;
-    return soon && open.lines === 1 && !open.headed && EXCEPTION_HEADER.test(text);
+    // Only from the same read: a logger writes the message and its exception at once, and
+    // two errors a few ms apart (the first a single line) are two.
+    return atMs === open.lastMs && open.lines === 1 && !open.headed && EXCEPTION_HEADER.test(text);
   }
 
   /** take returns the counts since the last take. */
