@@ -175,6 +175,8 @@ export interface MetricEvidence {
   threshold: number;
   outcome: 'ok' | 'fail' | 'no-data';
   detail: string;
+  /** What canary and base measure, for operators; begins "change in " when they are changes from each host's own past. Empty or absent from an older coordinator. */
+  unit?: string;
 }
 
 export interface CohortVitals {
