@@ -49,10 +49,12 @@ export interface AgentOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** How often vitals are sampled and sent; 0 turns them off. @default AGENT_DEFAULTS.vitalsIntervalMs */
   vitalsIntervalMs?: number;
-  /** The app's error log, followed for lines matching errorPattern. */
+  /** The app's error log, followed for error incidents. */
   errorLog?: string;
-  /** @default AGENT_DEFAULTS.errorPattern */
+  /** What starts an incident in the error log. @default AGENT_DEFAULTS.errorPattern */
   errorPattern?: RegExp;
+  /** An incident with no new line for this long is over. @default 1000 */
+  incidentGapMs?: number;
   /** Where load, CPU and memory come from. @default the real host (systeminformation) */
   metrics?: MetricsSource;
   /** Watch the live tree for drift (file events, `current` moved, periodic verification). @default true */
@@ -267,7 +269,11 @@ export class Agent {
     const intervalMs = this.opts.vitalsIntervalMs ?? AGENT_DEFAULTS.vitalsIntervalMs;
     if (intervalMs <= 0) return;
     if (this.opts.errorLog) {
-      this.errorLog = new ErrorLogCounter(this.opts.errorLog, this.opts.errorPattern ?? AGENT_DEFAULTS.errorPattern);
+      this.errorLog = new ErrorLogCounter(
+        this.opts.errorLog,
+        { start: this.opts.errorPattern ?? AGENT_DEFAULTS.errorPattern, gapMs: this.opts.incidentGapMs ?? AGENT_DEFAULTS.incidentGapMs },
+        this.opts.now ?? Date.now,
+      );
       await this.errorLog.start();
     }
     this.vitals = new VitalsSampler({

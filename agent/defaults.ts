@@ -13,8 +13,10 @@ export const AGENT_DEFAULTS = {
   reloadTimeoutMs: 60_000,
   /** How often vitals are sampled and sent. */
   vitalsIntervalMs: 1_000,
-  /** What counts as an error line in the app's error log. */
+  /** What starts an error incident in the app's error log (its stack trace joins it). */
   errorPattern: /error|fatal|exception/i,
+  /** An error incident with no new line for this long is over. */
+  incidentGapMs: 1_000,
   /** How often the whole live tree is verified against its manifest (file events are watched regardless). */
   verifyIntervalMs: 10 * 60_000,
 } as const;

@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import si from 'systeminformation';
 import type { VitalsBatch, VitalsSample } from '../shared/wire.js';
-import type { ErrorLogCounter } from './error-log.js';
+import type { ErrorCounts, ErrorLogCounter } from './error-log.js';
 import { probeOnce } from './health.js';
 
 /** HostMetrics is what the operating system says about the host. */
@@ -23,6 +23,8 @@ export const systemMetrics: MetricsSource = {
     return { load1: loadavg()[0] ?? 0, cpu_pct: load.currentLoad, mem_pct: mem.total ? (mem.active / mem.total) * 100 : 0 };
   },
 };
+
+const NO_ERRORS: ErrorCounts = { lines: 0, incidents: 0, seconds: 0 };
 
 /** While the coordinator is away, the agent keeps this many samples; older ones are dropped and counted. */
 export const MAX_BUFFERED_SAMPLES = 600;
@@ -50,10 +52,13 @@ export class VitalsSampler {
   private readonly totals = { taken: 0, sent: 0, dropped: 0 };
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  /** When the previous sample took its error counts: the next sample covers from there. */
+  private lastTakenAt = 0;
 
   constructor(private readonly o: VitalsOptions) {}
 
   start(): void {
+    this.lastTakenAt = this.o.now();
     this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
   }
 
@@ -89,21 +94,35 @@ export class VitalsSampler {
     }
   }
 
+  /**
+   * sample covers the time since the previous one took its counts, which is
+   * more than the interval when a tick was skipped (a slow probe): the judge
+   * reads rates per interval_ms, so a skipped tick changes no rate. Its time
+   * is when the counts were taken, the end of what it covers; the probe and
+   * metrics are read from then on.
+   */
   private async sample(): Promise<VitalsSample> {
     const release = this.o.liveRelease();
+    const takenAt = this.o.now();
     const [metrics, errors, probe] = await Promise.all([
       this.o.metrics.read(),
-      this.o.errorLog?.take() ?? Promise.resolve(0),
+      this.o.errorLog?.take() ?? Promise.resolve(NO_ERRORS),
       this.o.healthUrl ? probeOnce(this.o.healthUrl, Math.min(this.o.healthTimeoutMs, this.o.intervalMs)) : Promise.resolve(undefined),
     ]);
+    // A host clock stepped back gives no negative interval.
+    const interval = Math.max(0, takenAt - this.lastTakenAt);
+    this.lastTakenAt = takenAt;
     return {
-      ts_ms: this.o.now(),
+      ts_ms: takenAt,
       release_id: release,
       ...metrics,
-      error_lines: errors,
+      error_lines: errors.lines,
       probed: probe !== undefined,
       probe_ok: probe?.ok ?? false,
       probe_latency_ms: probe?.latencyMs ?? 0,
+      interval_ms: Math.round(interval),
+      error_incidents: errors.incidents,
+      error_seconds: errors.seconds,
     };
   }
 }

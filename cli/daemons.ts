@@ -89,18 +89,31 @@ export interface AgentFlags extends TrustFlags {
   healthTimeout: string;
   errorLog?: string;
   errorPattern?: string;
+  incidentGap: string;
   vitalsInterval: string;
   verifyInterval: string;
 }
 
-/** errorPattern compiles --error-pattern once, at start, so a bad one fails there and not at the first log line; none given is the agent's default. */
-function errorPattern(text: string | undefined): RegExp | undefined {
+/** errorPattern compiles --error-pattern once, at start (or install), so a bad one fails there and not at the first log line; none given is the agent's default. */
+export function errorPattern(text: string | undefined): RegExp | undefined {
   if (text === undefined) return undefined;
   try {
     return new RegExp(text);
   } catch (err) {
     throw new FleetswapError('BAD_USAGE', `bad --error-pattern ${JSON.stringify(text)}: ${(err as Error).message}`);
   }
+}
+
+// Below the gap within which any line continues an incident the gap means
+// nothing; past a minute, frames that lost their incident would join one.
+const MIN_INCIDENT_GAP_MS = 100;
+const MAX_INCIDENT_GAP_MS = 60_000;
+
+/** incidentGapMs checks --incident-gap: how long an error incident stays open with no new line. */
+export function incidentGapMs(text: string): number {
+  const ms = parseDuration(text);
+  if (ms < MIN_INCIDENT_GAP_MS || ms > MAX_INCIDENT_GAP_MS) throw new FleetswapError('BAD_USAGE', `bad --incident-gap "${text}": between 100ms and 60s`);
+  return ms;
 }
 
 export async function runAgent(flags: AgentFlags, tags: Record<string, string>): Promise<void> {
@@ -120,6 +133,7 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     healthTimeoutMs: parseDuration(flags.healthTimeout),
     errorLog: flags.errorLog,
     errorPattern: errorPattern(flags.errorPattern),
+    incidentGapMs: incidentGapMs(flags.incidentGap),
     vitalsIntervalMs: parseDuration(flags.vitalsInterval),
     verifyIntervalMs: parseDuration(flags.verifyInterval),
     trustKeys: await trustedKeys(flags.trustKey),

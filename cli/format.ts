@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { line, safe } from './safe-text.js';
-import type { CohortVitals, HaltState, Host, MetricEvidence, Release, Rollout, StatusReply, Verdict, VitalsSample } from '../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES, type CohortVitals, type HaltState, type Host, type MetricEvidence, type Release, type Rollout, type StatusReply, type Verdict, type VitalsSample } from '../shared/wire.js';
 
 export function short(id: string): string {
   return id ? id.slice(0, 12) : '-';
@@ -69,7 +69,9 @@ export function hostsTable(hosts: Host[], labels: Record<string, string>): strin
 function vitalsCell(v: VitalsSample | null | undefined): string {
   if (!v) return '-';
   const probe = v.probed ? ` probe ${v.probe_ok ? 'ok' : 'FAIL'} ${v.probe_latency_ms.toFixed(0)} ms` : '';
-  return `load ${v.load1.toFixed(2)} cpu ${v.cpu_pct.toFixed(0)}% mem ${v.mem_pct.toFixed(0)}% err ${v.error_lines}${probe}`;
+  // An agent that groups errors into incidents says how long its sample covers; an older one sends 0.
+  const incidents = v.interval_ms ? ` (${v.error_incidents ?? 0} incidents)` : '';
+  return `load ${v.load1.toFixed(2)} cpu ${v.cpu_pct.toFixed(0)}% mem ${v.mem_pct.toFixed(0)}% errors ${v.error_lines} lines${incidents}${probe}`;
 }
 
 export function rolloutLines(r: Rollout, labels: Record<string, string>, nowMs = Date.now()): string[] {
@@ -105,29 +107,96 @@ function secs(ms: number): string {
 
 /** verdictLines shows the verdict as it forms: outcome, time left, cohorts side by side, each test's evidence. */
 export function verdictLines(v: Verdict, r: Rollout, nowMs: number): string[] {
-  const judging = !['complete', 'rolled_back', 'aborted', 'failed', 'superseded'].includes(r.state) && r.phase_started_ms > 0;
-  const left = judging && v.bake_ms ? Math.max(0, v.bake_ms - (nowMs - r.phase_started_ms)) : 0;
-  const lines = [line`  verdict (${v.phase}): ${v.outcome.toUpperCase()} — ${v.reason}${left ? ` · ${secs(left)} of the bake left` : ''}`];
-  if (v.cohorts.length) lines.push(...cohortTable(v.cohorts).split('\n').map((l) => `  ${l}`));
-  if (v.metrics.length) lines.push(...evidenceTable(v.metrics).split('\n').map((l) => `  ${l}`));
+  const lines = [`  ${verdictHeadline(v, r, nowMs)}`];
+  if (v.cohorts.length) lines.push('  cohorts, means over the judged windows:', ...indent(cohortTable(v.cohorts)));
+  if (v.metrics.length) lines.push('  tests:', ...indent(evidenceTable(v.metrics)));
   return lines;
+}
+
+/**
+ * verdictHeadline is the verdict in one line. The time left in the bake is
+ * said once: only while the verdict is still open, only for the phase the
+ * rollout is in (a pass shown after the next phase began is not that phase's
+ * bake), and not again when the judge's reason already says it.
+ */
+export function verdictHeadline(v: Verdict, r: Rollout, nowMs: number): string {
+  const open = v.outcome === 'pending' || v.outcome === 'hold';
+  const left = open && v.phase === judgedPhase(r) && r.phase_started_ms > 0 && v.bake_ms ? v.bake_ms - (nowMs - r.phase_started_ms) : 0;
+  const tail = left > 0 && !BAKE_LEFT.test(v.reason) ? ` · ${secs(left)} of the bake left` : '';
+  return line`verdict (${v.phase}): ${v.outcome.toUpperCase()} — ${v.reason}${tail}`;
+}
+
+const BAKE_LEFT = /of the bake left/;
+
+/** judgedPhase names the phase the rollout is in as verdicts name it; '' when no phase is judged. */
+function judgedPhase(r: Rollout): string {
+  if (TERMINAL_ROLLOUT_STATES.has(r.state)) return '';
+  const state = r.state === 'paused' ? r.paused_from : r.state;
+  return state === 'wave' ? `wave ${r.wave}` : state;
+}
+
+function indent(table: string): string[] {
+  return table.split('\n').map((l) => `  ${l}`);
 }
 
 function cohortTable(cohorts: CohortVitals[]): string {
   return textTable(
-    ['cohort', 'hosts', 'reporting', 'samples', 'errors/min', 'load1', 'cpu %', 'mem %', 'probe ms', 'probe fails'],
-    cohorts.map((c) => [c.cohort, c.hosts, c.reporting, c.samples, c.errors_per_min.toFixed(2), c.load1.toFixed(2), c.cpu_pct.toFixed(1), c.mem_pct.toFixed(1), c.probe_ms ? c.probe_ms.toFixed(0) : '-', c.probe_failures]),
+    ['cohort', 'hosts', 'reporting', 'samples', 'errors per host-min', 'load1', 'cpu %', 'mem %', 'probe ms', 'probe fails'],
+    cohorts.map((c) => [c.cohort, c.hosts, c.reporting, c.samples, figure(c.errors_per_min), c.load1.toFixed(2), c.cpu_pct.toFixed(1), c.mem_pct.toFixed(1), c.probe_ms ? c.probe_ms.toFixed(0) : '-', c.probe_failures]),
   );
 }
 
+const METRIC_NAMES: Record<MetricEvidence['metric'], string> = { errors: 'errors', load1: 'load1', cpu_pct: 'CPU %', probe_ms: 'probe ms' };
+const LEVEL_UNITS: Record<MetricEvidence['metric'], string> = { errors: 'error lines per host-min', load1: 'load1', cpu_pct: 'CPU %', probe_ms: 'probe ms' };
+const CHANGE = 'change in ';
+
+/**
+ * unitOf says what a test's canary and reference figures are. A coordinator
+ * that does not say (no `unit`) judged load, CPU and probe latency against
+ * the baseline as changes from each host's own past when its detail says so.
+ */
+function unitOf(m: MetricEvidence): string {
+  if (m.unit) return m.unit;
+  const level = LEVEL_UNITS[m.metric] ?? m.metric;
+  return m.metric !== 'errors' && /changes since each host's own/.test(m.detail) ? `${CHANGE}${level} since own past` : level;
+}
+
+/**
+ * evidenceTable is one row per test: what it compares and in what unit, the
+ * figures, and its outcome in words. A test that cannot decide (no data yet,
+ * or shown beside a decisive one) says so instead of a threshold of 0; its
+ * reason, and what a failed test failed on, follow the table.
+ */
 function evidenceTable(metrics: MetricEvidence[]): string {
-  return textTable(
-    ['metric', 'versus', 'canary', 'reference', 'effect', 'statistic', 'p (anytime)', 'fails at', 'outcome'],
-    metrics.map((m) => {
-      const effect = m.metric === 'errors' ? (m.effect === null || !Number.isFinite(m.effect) ? 'from 0' : `${m.effect.toFixed(2)}x`) : `${m.effect >= 0 ? '+' : ''}${m.effect.toFixed(2)}`;
-      return [m.metric, m.versus, m.canary.toFixed(2), m.base.toFixed(2), effect, m.statistic.toFixed(2), m.p.toPrecision(2), `<= ${m.threshold.toPrecision(2)}`, m.outcome.toUpperCase()];
-    }),
-  );
+  const rows = metrics.map((m) => {
+    const unit = unitOf(m);
+    const change = unit.startsWith(CHANGE);
+    const test = testName(m);
+    if (m.outcome === 'no-data') return [test, unit, '-', '-', '-', '-', 'cannot decide yet: no data'];
+    const difference = m.metric === 'errors' ? (Number.isFinite(m.effect) ? `${m.effect.toFixed(2)}x` : 'from none') : figure(m.effect, true);
+    return [test, unit, figure(m.canary, change), figure(m.base, change), difference, m.p.toPrecision(2), decision(m)];
+  });
+  const notes = metrics
+    .filter((m) => m.detail && (m.outcome !== 'ok' || !(m.threshold > 0)))
+    .map((m) => line`  ${testName(m)}: ${m.detail}`);
+  return [textTable(['test', 'canary and reference are', 'canary', 'reference', 'difference', 'p (anytime)', 'outcome'], rows), ...notes].join('\n');
+}
+
+function testName(m: MetricEvidence): string {
+  return `${METRIC_NAMES[m.metric] ?? m.metric} vs ${m.versus === 'before' ? 'before the switch' : m.versus}`;
+}
+
+function decision(m: MetricEvidence): string {
+  if (!(m.threshold > 0)) return 'shown, does not decide';
+  return m.outcome === 'fail' ? `FAIL: p <= ${m.threshold.toPrecision(2)}` : `ok: fails if p <= ${m.threshold.toPrecision(2)}`;
+}
+
+/** figure prints a value with the precision its size needs; a change carries its sign. */
+function figure(x: number, signed = false): string {
+  const abs = Math.abs(x);
+  let text = x.toFixed(abs >= 100 ? 0 : abs >= 10 ? 1 : 2);
+  if (/^-0(\.0*)?$/.test(text)) text = text.slice(1);
+  return signed && x > 0 && !/^0(\.0*)?$/.test(text) ? `+${text}` : text;
 }
 
 export function countHosts(r: Rollout): string {

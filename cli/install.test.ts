@@ -147,6 +147,32 @@ describe.concurrent('agent install and coordinator install', () => {
     expect(agent.stderr).toMatch(/^fleetswap: --slots must be [^\n]*\n$/);
   });
 
+  it('passes the error-log settings to the agent config, and refuses a bad --incident-gap or --error-pattern before writing anything', async () => {
+    const at = (...p: string[]) => join(dir, 'errors', ...p);
+    const base = ['agent', 'install', '--allow-unsigned', '--insecure', '--id', 'web-1', '--root', at('root'), '--unit-dir', at('units'), '--error-log', 'app-error.log'];
+    const install = await runCli([...base, '--config-dir', at('etc'), '--error-pattern', '^\\[ERROR\\]', '--incident-gap', '3s']);
+    expect(install.stderr).toBe('');
+    const configFile = at('etc', 'agent.json');
+    expect(JSON.parse(await readFile(configFile, 'utf8'))).toMatchObject({ errorLog: join(process.cwd(), 'app-error.log'), errorPattern: '^\\[ERROR\\]', incidentGap: '3s' });
+    // Every key known and valid: the agent gets as far as --slots (see the first case).
+    const agent = await runCli(['agent', '--config', configFile, '--slots', '2']);
+    expect(agent.stderr).toMatch(/^fleetswap: --slots must be [^\n]*\n$/);
+
+    const refusals: [string[], string][] = [
+      [['--incident-gap', '50ms'], 'fleetswap: bad --incident-gap "50ms": between 100ms and 60s\n'],
+      [['--incident-gap', '2m'], 'fleetswap: bad --incident-gap "2m": between 100ms and 60s\n'],
+      [['--incident-gap', 'soon'], 'fleetswap: bad duration "soon": use a number and a unit, e.g. 500ms, 30s, 15m, 6h, 2d\n'],
+      [['--error-pattern', '(unclosed'], 'fleetswap: bad --error-pattern "(unclosed": Invalid regular expression: /(unclosed/: Unterminated group\n'],
+    ];
+    for (const [flags, message] of refusals) {
+      const bad = await runCli([...base, '--config-dir', at('etc-bad'), ...flags]);
+      expect([bad.code, bad.stderr]).toEqual([2, message]);
+      expect(await exists(at('etc-bad', 'agent.json'))).toBe(false);
+    }
+    const started = await runCli(['agent', '--config', configFile, '--incident-gap', '0s']);
+    expect([started.code, started.stderr]).toEqual([2, 'fleetswap: bad --incident-gap "0s": between 100ms and 60s\n']);
+  });
+
   it('writes a coordinator unit systemd accepts, and a config the coordinator reads back', async () => {
     const data = join(dir, 'coordinator', 'data');
     const units = join(dir, 'coordinator', 'units');

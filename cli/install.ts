@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { AgentFlags, TrustFlags } from './daemons.js';
+import { errorPattern, incidentGapMs, type AgentFlags, type TrustFlags } from './daemons.js';
 import { join, resolve } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { writeFileDurably } from '../shared/fsync.js';
@@ -188,6 +188,9 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
   if (!HOST_ID_RE.test(o.id)) throw new FleetswapError('BAD_USAGE', `bad --id ${JSON.stringify(o.id)}: letters, digits, ".", "_" or "-"`);
   if (!o.root) throw new FleetswapError('BAD_USAGE', '--root is required: the directory that holds current and slots/');
   checkUser(o.user);
+  // What the agent would refuse at start is refused here, before a unit is written.
+  errorPattern(o.errorPattern);
+  incidentGapMs(o.incidentGap);
   const root = resolve(o.root);
   const config = {
     coordinator: o.coordinator,
@@ -197,7 +200,7 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
     tag: parseTags(o.tag),
     ...(o.reloadCmd ? { reloadCmd: o.reloadCmd } : {}),
     ...(o.healthUrl ? { healthUrl: o.healthUrl, healthTimeout: o.healthTimeout } : {}),
-    ...(o.errorLog ? { errorLog: resolve(o.errorLog) } : {}),
+    ...(o.errorLog ? { errorLog: resolve(o.errorLog), incidentGap: o.incidentGap } : {}),
     ...(o.errorPattern ? { errorPattern: o.errorPattern } : {}),
     vitalsInterval: o.vitalsInterval,
     verifyInterval: o.verifyInterval,

@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import { isFleetswapError } from '../shared/errors.js';
 import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES, type Rollout, type StatusReply } from '../shared/wire.js';
 import type { AdminClient } from './admin-client.js';
-import { countHosts, haltBanner, rolloutLines, statusText } from './format.js';
+import { countHosts, haltBanner, rolloutLines, statusText, verdictHeadline } from './format.js';
 import { line } from './safe-text.js';
 
 const UNREACHABLE_LIMIT_MS = 60_000;
@@ -67,7 +67,7 @@ export async function watchRollout(
         verdict = `${r.verdict.phase}:${r.verdict.outcome}`;
         bar?.stop();
         bar = undefined;
-        out(line`rollout #${r.id} verdict (${r.verdict.phase}): ${r.verdict.outcome} — ${r.verdict.reason}`);
+        out(`rollout #${r.id} ${verdictHeadline(r.verdict, r, s.now_ms || Date.now())}`);
       } else if (bar) {
         bar.update(done.value);
       } else if (Date.now() - lastLine >= QUIET_LINE_MS) {

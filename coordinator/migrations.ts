@@ -181,4 +181,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE hosts ADD COLUMN directive_override TEXT;
   `,
+  // What each vitals sample covers, and its error incidents and the seconds
+  // they started in. Rows from before hold 0, as samples from older agents do.
+  `
+  ALTER TABLE vitals ADD COLUMN interval_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vitals ADD COLUMN incidents INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vitals ADD COLUMN error_seconds INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -32,6 +32,22 @@ describe('Store', () => {
     store.close();
   });
 
+  it('reads vitals written before samples said what they cover as from an older agent: zeros', async () => {
+    dir = await tempDir();
+    const path = join(dir, 'state.db');
+    const before = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN interval_ms'));
+    const raw = new Database(path);
+    for (const m of MIGRATIONS.slice(0, before)) raw.exec(m);
+    raw.pragma(`user_version = ${before}`);
+    raw.prepare(`INSERT INTO vitals(ts, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms) VALUES (5000, 'web-1', 'r1', 0.5, 10, 20, 3, 0, 0, 0)`).run();
+    raw.close();
+    const store = new Store(path);
+    expect(store.vitalsOf('web-1', 0, 10_000)).toEqual([
+      { ts_ms: 5000, release_id: 'r1', load1: 0.5, cpu_pct: 10, mem_pct: 20, error_lines: 3, probed: false, probe_ok: false, probe_latency_ms: 0, interval_ms: 0, error_incidents: 0, error_seconds: 0 },
+    ]);
+    store.close();
+  });
+
   it('refuses a database written by a newer fleetswap', async () => {
     dir = await tempDir();
     const path = join(dir, 'state.db');

@@ -390,11 +390,14 @@ export class Store {
   /** insertVitals writes a batch in one transaction: one commit for thousands of samples. */
   insertVitals(rows: { host: string; s: VitalsSample }[]): void {
     const st = this.stmt(
-      `INSERT INTO vitals(ts, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO vitals(ts, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms, interval_ms, incidents, error_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       for (const { host, s } of rows) {
-        st.run(s.ts_ms, host, s.release_id, s.load1, s.cpu_pct, s.mem_pct, s.error_lines, s.probed ? 1 : 0, s.probe_ok ? 1 : 0, s.probe_latency_ms);
+        st.run(
+          s.ts_ms, host, s.release_id, s.load1, s.cpu_pct, s.mem_pct, s.error_lines, s.probed ? 1 : 0, s.probe_ok ? 1 : 0, s.probe_latency_ms,
+          s.interval_ms ?? 0, s.error_incidents ?? 0, s.error_seconds ?? 0,
+        );
       }
     })();
   }
@@ -684,6 +687,9 @@ function sampleFrom(r: Raw): { host: string; s: VitalsSample } {
       probed: r.probed === 1,
       probe_ok: r.probe_ok === 1,
       probe_latency_ms: r.probe_ms as number,
+      interval_ms: r.interval_ms as number,
+      error_incidents: r.incidents as number,
+      error_seconds: r.error_seconds as number,
     },
   };
 }

@@ -50,6 +50,45 @@ describe('VitalsSink', () => {
     expect(store.countVitals('web-1')).toBe(3);
   });
 
+  it('keeps what each sample covers and its error incidents, in memory, in the database and across a restart', async () => {
+    dir = await tempDir();
+    store = new Store(join(dir, 'state.db'));
+    const now = 1_000_000;
+    const sink = new VitalsSink(store, () => now, silentLogger(), { windowMs: 10_000 });
+    const sample = aSample(now - 2_000, { error_lines: 9, interval_ms: 2_000, error_incidents: 4, error_seconds: 2 });
+    sink.accept('web-1', { samples: [sample], dropped: 0 });
+    sink.flush();
+    expect(sink.window('web-1')).toEqual([sample]);
+    // Past the live window the database answers: the same fields come back.
+    expect(store.vitalsOf('web-1', 0, now)).toEqual([sample]);
+    const restarted = new VitalsSink(store, () => now, silentLogger(), { windowMs: 10_000 });
+    restarted.start();
+    restarted.stop();
+    expect(restarted.window('web-1')).toEqual([sample]);
+  });
+
+  // Error counts that no interval could hold are refused (a host could claim
+  // any exposure); a sample from an agent older than the fields has all at 0.
+  it.each([
+    ['an agent older than the fields (all 0)', {}, true],
+    ['one second, one incident', { interval_ms: 1_000, error_incidents: 1, error_seconds: 1 }, true],
+    ['a skipped tick: 2 s, seconds in 3 of them (straddling)', { interval_ms: 2_000, error_incidents: 7, error_seconds: 3 }, true],
+    ['a 10-minute gap', { interval_ms: 600_000 }, true],
+    ['more than 10 minutes', { interval_ms: 600_001 }, false],
+    ['more error seconds than the interval touches', { interval_ms: 1_000, error_incidents: 3, error_seconds: 3 }, false],
+    ['error seconds with no incident', { interval_ms: 2_000, error_incidents: 1, error_seconds: 2 }, false],
+    ['a fractional interval', { interval_ms: 999.5 }, false],
+    ['a negative incident count', { interval_ms: 1_000, error_incidents: -1 }, false],
+  ] as [string, Partial<VitalsSample>, boolean][])('%s: accepted %s', async (_name, over, accepted) => {
+    dir = await tempDir();
+    store = new Store(join(dir, 'state.db'));
+    const now = 1_000_000;
+    const sink = new VitalsSink(store, () => now, silentLogger());
+    sink.accept('web-1', { samples: [aSample(now, over)], dropped: 0 });
+    sink.flush();
+    expect(sink.stats()).toMatchObject({ received: 1, stored: accepted ? 1 : 0, refused: accepted ? 0 : 1 });
+  });
+
   it('drops raw samples past the retention period', async () => {
     dir = await tempDir();
     store = new Store(join(dir, 'state.db'));

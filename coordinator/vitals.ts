@@ -19,6 +19,9 @@ export interface VitalsOptions {
 const MAX_AGE_MS = 10 * 60_000;
 const MAX_AHEAD_MS = 5_000;
 const MAX_BATCH = 10_000;
+// A sample covers at most this long: an agent that could not sample for
+// longer (a suspended VM) is not describing one interval any more.
+const MAX_INTERVAL_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
 
 /**
@@ -139,6 +142,21 @@ function valid(s: VitalsSample, now: number): boolean {
     Number.isInteger(s.error_lines) &&
     s.ts_ms >= now - MAX_AGE_MS &&
     s.ts_ms <= now + MAX_AHEAD_MS &&
-    s.release_id.length <= 64
+    s.release_id.length <= 64 &&
+    validErrors(s)
   );
+}
+
+/**
+ * validErrors: the error counts must be possible over the interval the sample
+ * covers, or a host could claim any exposure. A sample from an agent older
+ * than these fields has all three at 0, which passes.
+ */
+function validErrors(s: VitalsSample): boolean {
+  const interval = s.interval_ms ?? 0;
+  const incidents = s.error_incidents ?? 0;
+  const seconds = s.error_seconds ?? 0;
+  if (![interval, incidents, seconds].every((x) => Number.isInteger(x) && x >= 0)) return false;
+  // An interval that straddles whole seconds touches one more than it lasts.
+  return interval <= MAX_INTERVAL_MS && seconds <= Math.ceil(interval / 1000) + 1 && incidents >= seconds;
 }

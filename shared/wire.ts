@@ -69,8 +69,14 @@ export interface VitalsSample {
   probed: boolean;
   probe_ok: boolean;
   probe_latency_ms: number;
+  // Optional here only so hand-built samples (simulations, tests) may leave
+  // them out; decoded from the wire they are always set, 0 from an agent
+  // older than these fields.
+  /** The time this sample covers, since the previous sample was taken, ms. */
   interval_ms?: number;
+  /** Error incidents that started in the interval (a multi-line stack trace is one). */
   error_incidents?: number;
+  /** Distinct whole seconds of the host clock, within the interval, in which an incident started. */
   error_seconds?: number;
 }
 
@@ -173,6 +179,8 @@ export interface MetricEvidence {
   alpha_share?: number;
   /** What the test must rule out before it fails: errors, a rate ratio (the null it tests); others, a change in the metric's units. */
   tolerance?: number;
+  /** What canary and base measure, for operators; begins "change in " when they are changes from each host's own past. Empty or absent from an older coordinator. */
+  unit?: string;
 }
 
 export interface CohortVitals {

@@ -19,6 +19,7 @@ import { AdminClient, BIN, aCoordinator, anAgent, checkLive, cleanup, refusalOf,
 
 const HOSTS = ['web-1', 'web-2', 'web-3', 'web-4', 'web-5', 'web-6', 'web-7', 'web-8'];
 const BASE_RATE = 20; // error lines per second per host on a healthy release
+const TRACE_RATE = 2; // errors per second per host when each is a stack trace
 
 /** Short windows so a rollout is judged in seconds; the statistics are the production ones. */
 const FAST_JUDGE = { ...DEFAULT_JUDGE, bucketMs: 500, lagMs: 150, staleMs: 2_000, beforeMs: 10_000 };
@@ -50,10 +51,11 @@ describe('canary rollouts judged from live vitals', () => {
     );
   };
 
-  /** release pushes a build whose app logs `rate` error lines a second. */
-  const release = async (label: string, rate: number, irreversible = '') => {
+  /** release pushes a build whose app logs `rate` errors a second, each a stack trace of 1 to traceLines lines if given. */
+  const release = async (label: string, rate: number, irreversible = '', traceLines?: number) => {
     const { aTree } = await import('./fixtures.js');
-    const build = await aTree(join(dir, 'builds', label), { 'index.html': label, version: label, 'error-rate': String(rate) });
+    const trace: Record<string, string> = traceLines ? { 'error-trace': String(traceLines) } : {};
+    const build = await aTree(join(dir, 'builds', label), { 'index.html': label, version: label, 'error-rate': String(rate), ...trace });
     const { push } = await import('../cli/push.js');
     return (await push(client, build, { label, owner: 'tests', notes: '', irreversible }, false)).release;
   };
@@ -93,7 +95,7 @@ describe('canary rollouts judged from live vitals', () => {
     coordinator = await aCoordinator(join(dir, 'data'), { judge: FAST_JUDGE, decisionGraceMs: 3_000 });
     client = new AdminClient(coordinator.address);
     await Promise.all(HOSTS.map((id, i) => startAgent(id, i)));
-    for (const id of HOSTS) apps.push(new ErrorApp(root(id), join(dir, `${id}-error.log`)).start());
+    HOSTS.forEach((id, i) => apps.push(new ErrorApp(root(id), join(dir, `${id}-error.log`), i + 1).start()));
     await release('v1', BASE_RATE);
     expect((await ended((await deploy('v1', {})).id)).state).toBe('complete');
     // The canaries' own minutes before a switch are part of the judgement: let some pass.
@@ -275,4 +277,31 @@ describe('canary rollouts judged from live vitals', () => {
     expect(watched.message).toBe(`watch ended early: rollout #${after.id} deploys v10`);
     expect((await ended(after.id)).state).toBe('complete');
   }, 60_000);
+
+  it('an app that writes its errors as multi-line stack traces at the same incident rate for both releases: it promotes', async () => {
+    // Both releases fail as often; the new one's traces run deeper (1-8 lines against 1-3: a
+    // refactor added frames), every line matching the pattern. Counted as lines that is 2.25x the
+    // errors; counted as incidents, or as seconds with one, it is the same.
+    await release('v11-traces', TRACE_RATE, '', 3);
+    const deeper = await release('v12-traces', TRACE_RATE, '', 8);
+    expect((await ended((await deploy('v11-traces', {})).id)).state).toBe('complete');
+    // The canaries' own minutes before the switch are traces too.
+    await new Promise((r) => setTimeout(r, FAST_JUDGE.beforeMs));
+    const r = await deploy('v12-traces', { canary: '2', waves: '100%', bake: '8s', watch_for: '0s' });
+    const canaries = r.hosts.filter((h) => h.cohort === 'canary').map((h) => h.host_id);
+    const done = await ended(r.id);
+
+    // The agents on the canaries saw each trace as one incident: several lines, never more than one trace's.
+    const samples = canaries.flatMap((id) => coordinator.vitals.window(id).filter((x) => x.release_id === deeper.id));
+    const lines = samples.reduce((a, x) => a + x.error_lines, 0);
+    const incidents = samples.reduce((a, x) => a + (x.error_incidents ?? 0), 0);
+    expect(incidents).toBeGreaterThan(0);
+    expect(lines / incidents).toBeGreaterThan(1.5);
+    expect(lines / incidents).toBeLessThanOrEqual(8);
+
+    const verdicts = coordinator.store.verdicts(r.id);
+    expect(done.state, verdicts.at(-1)?.reason).toBe('complete');
+    expect(verdicts.filter((v) => v.outcome === 'fail')).toEqual([]);
+    for (const id of HOSTS) expect(liveLabel(id)).toBe('v12-traces');
+  }, 90_000);
 });
