@@ -408,6 +408,7 @@ export class Judge {
       this.record('errors:baseline', r.p, {
         metric: 'errors',
         versus: 'baseline',
+        unit: errorUnit(d.unit),
         canary: cr,
         base: br,
         effect: r.ratio,
@@ -431,6 +432,7 @@ export class Judge {
       this.record('errors:before', r.p, {
         metric: 'errors',
         versus: 'before',
+        unit: errorUnit(d.unit),
         canary: seconds > 0 ? (count / seconds) * 60 : 0,
         base: (rate0.count / rate0.exposure) * 60,
         effect: r.ratio,
@@ -491,6 +493,7 @@ export class Judge {
         this.record(`${m}:baseline`, p, {
           metric: m,
           versus: 'baseline',
+          unit: d.changes[m] ? `change in ${LEVEL_UNITS[m]} since own past` : LEVEL_UNITS[m],
           canary: x.length ? median(x) : 0,
           base: y.length ? median(y) : 0,
           effect,
@@ -517,6 +520,7 @@ export class Judge {
         this.record(`${m}:before`, p, {
           metric: m,
           versus: 'before',
+          unit: LEVEL_UNITS[m],
           canary: changes.length ? median(values(canaries, level)) : 0,
           base: offsets.length ? median(offsets) : 0,
           effect: changes.length ? median(changes) : 0,
@@ -706,4 +710,12 @@ function describeFail(m: MetricEvidence): string {
       ? `error rate ${m.effect === Infinity ? 'from none to some' : `${m.effect.toFixed(2)}x`} vs ${m.versus}, above the ${round(tol)}x tolerance`
       : `${m.metric} +${m.effect.toFixed(2)} vs ${m.versus}, above the +${round(tol)} tolerance`;
   return `${what} (p=${m.p.toPrecision(2)} <= ${m.threshold.toPrecision(2)})`;
+}
+
+/** What the figures of a test of continuous metric m are, in words for operators (MetricEvidence.unit). */
+const LEVEL_UNITS: Record<'load1' | 'cpu_pct' | 'probe_ms', string> = { load1: 'load1', cpu_pct: 'CPU %', probe_ms: 'probe ms' };
+
+/** errorUnit is what an error test counts per host-minute. */
+function errorUnit(unit: ErrorUnit): string {
+  return unit === 'seconds' ? 'seconds with an error per host-min' : 'error incidents per host-min';
 }
