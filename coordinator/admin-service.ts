@@ -112,7 +112,7 @@ function handlers(deps: ServiceDeps) {
       return res;
     }),
 
-    ListReleases: unary(() => ({ releases: store.listReleases() })),
+    ListReleases: unary(() => ({ releases: store.releases.list() })),
 
     Deploy: unary((req: DeployRequest) =>
       store.tx(() => {
@@ -195,9 +195,9 @@ function handlers(deps: ServiceDeps) {
     }),
 
     Status: unary((req: { rollout_id: number }): StatusReply => {
-      const latest = req.rollout_id ? store.rollout(req.rollout_id) : store.latestRollout();
+      const latest = req.rollout_id ? store.rollouts.get(req.rollout_id) : store.rollouts.latest();
       if (req.rollout_id && !latest) throw new FleetswapError('BAD_USAGE', `no rollout #${req.rollout_id}`);
-      const hosts = store.hosts();
+      const hosts = store.hosts.all();
       const live_counts: Record<string, number> = {};
       for (const h of hosts) live_counts[h.live_release] = (live_counts[h.live_release] ?? 0) + 1;
       return {
@@ -205,7 +205,7 @@ function handlers(deps: ServiceDeps) {
         live_counts,
         hosts: hosts.length,
         connected: hosts.filter((h) => fleet.isConnected(h.id)).length,
-        labels: store.releaseLabels(),
+        labels: store.releases.labels(),
         vitals: vitals.stats(),
         halt: engine.haltState(),
         insecure: 'insecure' in deps.transport,
@@ -216,7 +216,7 @@ function handlers(deps: ServiceDeps) {
     }),
 
     ListHosts: unary(() => {
-      const rows = store.hosts();
+      const rows = store.hosts.all();
       const states = hostStates(store, fleet, rows);
       const hosts = rows.map(
         (h): Host => ({
@@ -235,9 +235,9 @@ function handlers(deps: ServiceDeps) {
           state: states.get(h.id) ?? 'offline',
         }),
       );
-      return { hosts, labels: store.releaseLabels(), halt: engine.haltState() };
+      return { hosts, labels: store.releases.labels(), halt: engine.haltState() };
     }),
 
-    History: unary(() => ({ changes: store.desiredChanges(), labels: store.releaseLabels() })),
+    History: unary(() => ({ changes: store.desired.all(), labels: store.releases.labels() })),
   };
 }

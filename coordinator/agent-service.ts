@@ -47,10 +47,10 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     if (fleet.isConnected(hello.host_id)) {
       throw new FleetswapError('NOT_AUTHORISED', `host id ${hello.host_id} is already connected on another stream: two agents with one id are refused`);
     }
-    const known = store.host(hello.host_id);
+    const known = store.hosts.get(hello.host_id);
     const issued = known ? Math.max(known.directive_generation, known.last_generation) : 0;
     store.tx(() => {
-      store.upsertHostSeen({
+      store.hosts.upsertSeen({
         id: hello.host_id,
         tags: hello.tags,
         slot_count: hello.slot_count,
@@ -75,16 +75,16 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     call.sendMetadata(new grpc.Metadata());
     log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
     // A host that joins with nothing live is given its release first: it converges, it does not drift.
-    const joined = join.onHello(store.host(hello.host_id)!, hello);
-    engine.onHello(store.host(hello.host_id)!, { ...hello, last_report: lastReport ?? null });
-    if (!joined) drift.onHello(store.host(hello.host_id)!);
+    const joined = join.onHello(store.hosts.get(hello.host_id)!, hello);
+    engine.onHello(store.hosts.get(hello.host_id)!, { ...hello, last_report: lastReport ?? null });
+    if (!joined) drift.onHello(store.hosts.get(hello.host_id)!);
     return hello.host_id;
   };
 
   /** reportFrom bounds a report and refuses one for a generation this host was never issued. */
   const reportFrom = (hostId: string, raw: Report): Report => {
     const r = boundReport(raw);
-    const host = store.host(hostId);
+    const host = store.hosts.get(hostId);
     const issued = host ? Math.max(host.directive_generation, host.last_generation) : 0;
     if (!isGeneration(r.generation) || r.generation > issued) {
       refusals.count('report-refused');
@@ -96,7 +96,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   const onReport = (hostId: string, raw: Report): void => {
     const r = reportFrom(hostId, raw);
     store.tx(() => {
-      store.updateHostReport({
+      store.hosts.updateReport({
         id: hostId,
         slots: r.slots,
         live_release: r.live_release,
@@ -120,7 +120,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   const fetcher = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, releaseId: string): string | undefined => {
     if (!SHA256_RE.test(releaseId)) throw new FleetswapError('BAD_USAGE', 'release id is not a sha256');
     const peer = agentOf(call, deps, 'fetch');
-    if (peer && !store.mayFetch(peer.name, releaseId)) {
+    if (peer && !store.hosts.mayFetch(peer.name, releaseId)) {
       refusals.count('fetch-denied');
       log.warn({ host: peer.name, release: releaseId }, 'fetch refused: release not assigned to this host');
       throw new FleetswapError('NOT_AUTHORISED', `release ${releaseId.slice(0, 12)} was never assigned to ${peer.name}`);
@@ -172,7 +172,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       const gone = () => {
         clearTimeout(helloTimer);
         if (hostId && fleet.detach(hostId, call)) {
-          store.touchHost(hostId, iso());
+          store.hosts.touch(hostId, iso());
           log.info({ host: hostId }, 'agent disconnected');
         }
       };
@@ -190,7 +190,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         const { release_id: releaseId, have } = call.request;
         const host = fetcher(call, releaseId);
         // A delta is computed only against a release the host may hold itself.
-        const bases = have.slice(0, MAX_HAVE).filter((id) => SHA256_RE.test(id) && (host === undefined || store.mayFetch(host, id)));
+        const bases = have.slice(0, MAX_HAVE).filter((id) => SHA256_RE.test(id) && (host === undefined || store.hosts.mayFetch(host, id)));
         const answer = manifests.answer(releaseId, bases);
         if (!answer) throw new FleetswapError('UNKNOWN_RELEASE', `no release ${releaseId.slice(0, 12)}`);
         cb(null, answer);

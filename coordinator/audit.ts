@@ -37,7 +37,7 @@ export class AuditLog {
     private readonly store: Store,
     private readonly now: Clock,
   ) {
-    const last = store.lastAudit();
+    const last = store.audit.last();
     this.head = last ? { id: last.id, hash: last.hash } : { id: 0, hash: GENESIS };
   }
 
@@ -49,7 +49,7 @@ export class AuditLog {
    */
   append(r: AuditRecord): AuditEntry {
     const entry = this.store.tx(() => {
-      const last = this.store.lastAudit();
+      const last = this.store.audit.last();
       const e: Omit<AuditEntry, 'hash'> = {
         id: (last?.id ?? 0) + 1,
         at: new Date(this.now()).toISOString(),
@@ -61,7 +61,7 @@ export class AuditLog {
         prev: last?.hash ?? GENESIS,
       };
       const full = { ...e, hash: entryHash(e) };
-      this.store.appendAudit(full);
+      this.store.audit.append(full);
       return full;
     });
     this.store.afterCommit(() => {
@@ -72,7 +72,7 @@ export class AuditLog {
 
   /** page is up to `limit` entries after entry `after`, in order. */
   page(after: number, limit: number): AuditEntry[] {
-    return this.store.auditPage(after, limit);
+    return this.store.audit.page(after, limit);
   }
 
   /** headOf is the newest entry committed, as this process knows it. */
@@ -81,13 +81,13 @@ export class AuditLog {
   }
 
   entries(): Iterable<AuditEntry> {
-    return this.store.auditEntries();
+    return this.store.audit.entries();
   }
 
   /** verify walks the chain and names the first entry changed or removed; undefined if the log is whole. */
   verify(): ChainBreak | undefined {
     const chain = new ChainChecker();
-    for (const e of this.store.auditEntries()) if (chain.next(e)) break;
+    for (const e of this.store.audit.entries()) if (chain.next(e)) break;
     return chain.end(this.head.id);
   }
 

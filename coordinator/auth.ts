@@ -84,11 +84,11 @@ export class Auth {
    * (provisioning tools may write one first).
    */
   async bootstrap(file: string, given: string | undefined): Promise<void> {
-    if (this.store.tokens().length > 0) return;
+    if (this.store.tokens.all().length > 0) return;
     const token = given ?? newToken();
     // Written before it is kept: a write that fails must not leave an admin token nobody holds.
     if (given === undefined) await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    this.store.insertToken({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at: this.iso(), created_by: 'coordinator (first start)', revoked_at: null });
+    this.store.tokens.insert({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at: this.iso(), created_by: 'coordinator (first start)', revoked_at: null });
     this.log.warn({ file }, `first start: an admin token was ${given !== undefined ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
   }
 
@@ -104,7 +104,7 @@ export class Auth {
     const header = metadata.get('authorization')[0];
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!token) throw new FleetswapError('NOT_AUTHORISED', 'no API token: set FLEETSWAP_TOKEN or --token-file (a new coordinator writes its first admin token to DATA/admin.token)');
-    const row = this.store.tokenByHash(hashOf(token));
+    const row = this.store.tokens.byHash(hashOf(token));
     if (!row || row.revoked_at) throw new FleetswapError('NOT_AUTHORISED', row ? `token ${row.name} was revoked at ${row.revoked_at}` : 'unknown API token');
     if (ROLES.indexOf(row.role) < ROLES.indexOf(need)) {
       throw new FleetswapError('NOT_AUTHORISED', `${describe(method)} needs the ${need} role; token ${row.name} is a ${row.role}`);
@@ -122,22 +122,22 @@ export class Auth {
     }
     if (RESERVED_TOKEN_NAMES.has(name)) throw new FleetswapError('BAD_USAGE', `token name ${name} is reserved (the audit log uses it for someone else): pick another`);
     if (!ROLES.includes(role as Role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role)}: viewer, deployer or admin`);
-    if (this.store.tokenByName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
+    if (this.store.tokens.byName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();
     const row: TokenRow = { name, role: role as Role, hash: hashOf(token), created_at: this.iso(), created_by: by, revoked_at: null };
-    this.store.insertToken(row);
+    this.store.tokens.insert(row);
     return { token, row };
   }
 
   list(): Omit<TokenRow, 'hash'>[] {
-    return this.store.tokens().map(({ hash: _hash, ...rest }) => rest);
+    return this.store.tokens.all().map(({ hash: _hash, ...rest }) => rest);
   }
 
   revoke(name: string): void {
-    const row = this.store.tokenByName(name);
+    const row = this.store.tokens.byName(name);
     if (!row) throw new FleetswapError('BAD_USAGE', `no token named ${JSON.stringify(name)}: see fleetswap token list`);
     if (row.revoked_at) throw new FleetswapError('REFUSED', `token ${name} was already revoked at ${row.revoked_at}`);
-    this.store.revokeToken(name, this.iso());
+    this.store.tokens.revoke(name, this.iso());
   }
 
   private iso(): string {

@@ -61,7 +61,7 @@ export class DriftMonitor {
   }
 
   policies(): DriftPolicies {
-    return this.store.meta<DriftPolicies>(POLICY_KEY, { default: this.opts.policy ?? 'revert', rules: [] });
+    return this.store.meta.get<DriftPolicies>(POLICY_KEY, { default: this.opts.policy ?? 'revert', rules: [] });
   }
 
   /** setPolicy sets the default (no selection) or adds a rule for a selection, replacing one for the same selection. */
@@ -71,7 +71,7 @@ export class DriftMonitor {
     const key = JSON.stringify(Object.entries(select).sort());
     const rules = p.rules.filter((r) => JSON.stringify(Object.entries(r.select).sort()) !== key);
     const next: DriftPolicies = Object.keys(select).length === 0 ? { default: policy, rules } : { default: p.default, rules: [...rules, { select, policy }] };
-    this.store.setMeta(POLICY_KEY, next);
+    this.store.meta.set(POLICY_KEY, next);
     this.log.info({ policy, select }, 'drift policy set');
     return next;
   }
@@ -85,24 +85,24 @@ export class DriftMonitor {
   // ---- what hosts say ----
 
   onDrift(hostId: string, d: DriftReportMsg): void {
-    const host = this.store.host(hostId);
+    const host = this.store.hosts.get(hostId);
     if (!host) return;
-    this.store.updateHostLive(hostId, d.live_release, d.slots, this.iso());
+    this.store.hosts.updateLive(hostId, d.live_release, d.slots, this.iso());
     if (d.kind === 'clean') {
       // A full verification found the tree whole again (put right by hand, under `report`).
-      for (const e of this.store.openDriftEvents(hostId)) {
-        if (e.kind === 'content-drift' && e.release_id === d.release_id) this.store.updateDriftEvent(e.id, { resolved_at: this.iso(), action: `${e.action}; verified clean` });
+      for (const e of this.store.driftEvents.open(hostId)) {
+        if (e.kind === 'content-drift' && e.release_id === d.release_id) this.store.driftEvents.update(e.id, { resolved_at: this.iso(), action: `${e.action}; verified clean` });
       }
       return;
     }
     const kind = d.kind === 'content' ? 'content-drift' : 'symlink-moved';
-    const open = this.store.openDriftEvents(hostId).find((e) => e.kind === kind);
+    const open = this.store.driftEvents.open(hostId).find((e) => e.kind === kind);
     const detected = this.iso(Math.min(d.detected_at_ms || this.now(), this.now()));
     const policy = this.policyFor(host);
     if (open) {
-      this.store.updateDriftEvent(open.id, { paths: mergePaths(open.paths, d.paths), path_count: Math.max(open.path_count, d.path_count), detail: d.detail || open.detail });
+      this.store.driftEvents.update(open.id, { paths: mergePaths(open.paths, d.paths), path_count: Math.max(open.path_count, d.path_count), detail: d.detail || open.detail });
     } else {
-      this.store.insertDriftEvent({
+      this.store.driftEvents.insert({
         host: hostId,
         kind,
         release_id: d.release_id,
@@ -126,27 +126,27 @@ export class DriftMonitor {
   /** onHello notices a host that comes back on another release than its desired one. */
   onHello(host: HostRow): void {
     if (!host.desired_release || host.live_release === host.desired_release || this.directing.switching().has(host.id)) return;
-    if (this.store.openDriftEvents(host.id).some((e) => e.kind === 'version-drift')) return;
+    if (this.store.driftEvents.open(host.id).some((e) => e.kind === 'version-drift')) return;
     const inFlight = host.directive_generation > host.last_generation;
     this.openVersionDrift(host, inFlight ? 'reverting (its missed directive was sent again)' : undefined);
   }
 
   onReport(hostId: string, r: Report): void {
     // Every host reports on every deploy: only a host with an open event needs more than this one query.
-    const open = this.store.openDriftEvents(hostId);
+    const open = this.store.driftEvents.open(hostId);
     if (open.length === 0 || r.kind === 'STAGED') return;
-    const host = this.store.host(hostId);
+    const host = this.store.hosts.get(hostId);
     if (!host) return;
     const at = this.iso();
     for (const e of open) {
       if (e.action === REPORTED) continue;
       if (r.kind === 'REPAIRED' && e.kind === 'content-drift') {
         const evidence = r.slots.filter((s) => s.evidence && s.release_id === e.release_id).map((s) => s.index);
-        this.store.updateDriftEvent(e.id, { resolved_at: at, action: `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}` });
+        this.store.driftEvents.update(e.id, { resolved_at: at, action: `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}` });
       } else if ((r.kind === 'ACTIVATED' || r.kind === 'REPAIRED') && r.live_release === host.desired_release && e.kind !== 'content-drift') {
-        this.store.updateDriftEvent(e.id, { resolved_at: at, action: 'reverted: switched back to its desired release' });
+        this.store.driftEvents.update(e.id, { resolved_at: at, action: 'reverted: switched back to its desired release' });
       } else if (r.kind === 'FAILED' && (r.release_id === host.desired_release || r.release_id === e.release_id)) {
-        this.store.updateDriftEvent(e.id, { action: `revert failed: ${r.error_code}: ${r.error}` });
+        this.store.driftEvents.update(e.id, { action: `revert failed: ${r.error_code}: ${r.error}` });
       }
     }
   }
@@ -155,13 +155,13 @@ export class DriftMonitor {
   tick(): void {
     const now = this.now();
     // Resolve what was put right: hosts with an open version or symlink event that run their desired release again.
-    const openVersion = new Set(this.store.openDriftEvents().filter((e) => e.kind !== 'content-drift').map((e) => e.host));
+    const openVersion = new Set(this.store.driftEvents.open().filter((e) => e.kind !== 'content-drift').map((e) => e.host));
     for (const id of openVersion) {
-      const host = this.store.host(id);
+      const host = this.store.hosts.get(id);
       if (host && host.live_release === host.desired_release) this.resolveVersionDrift(host);
     }
     // Only hosts the database already says run another release than desired, with nothing in flight, are read.
-    const candidates = this.store.versionDriftCandidates();
+    const candidates = this.store.hosts.versionDriftCandidates();
     const switching = candidates.length > 0 ? this.directing.switching() : new Set<string>();
     const drifting = candidates.filter((h) => this.fleet.isConnected(h.id) && !switching.has(h.id));
     const ids = new Set(drifting.map((h) => h.id));
@@ -170,7 +170,7 @@ export class DriftMonitor {
       const first = this.since.get(host.id) ?? now;
       this.since.set(host.id, first);
       if (now - first < this.graceMs) continue;
-      if (this.store.openDriftEvents(host.id).some((e) => e.kind !== 'content-drift' && e.action !== REPORTED && e.action.startsWith('revert'))) {
+      if (this.store.driftEvents.open(host.id).some((e) => e.kind !== 'content-drift' && e.action !== REPORTED && e.action.startsWith('revert'))) {
         // Sent back once and still not there: do not resend in a loop; the event says so.
         continue;
       }
@@ -180,10 +180,10 @@ export class DriftMonitor {
 
   private openVersionDrift(host: HostRow, action?: string): void {
     const policy = this.policyFor(host);
-    const open = this.store.openDriftEvents(host.id).find((e) => e.kind === 'version-drift');
+    const open = this.store.driftEvents.open(host.id).find((e) => e.kind === 'version-drift');
     const chosen = action ?? (policy === 'report' ? REPORTED : 'reverting');
     if (!open) {
-      this.store.insertDriftEvent({
+      this.store.driftEvents.insert({
         host: host.id,
         kind: 'version-drift',
         release_id: host.live_release,
@@ -200,15 +200,15 @@ export class DriftMonitor {
   }
 
   private resolveVersionDrift(host: HostRow): void {
-    for (const e of this.store.openDriftEvents(host.id)) {
+    for (const e of this.store.driftEvents.open(host.id)) {
       if (e.kind === 'content-drift') continue;
-      this.store.updateDriftEvent(e.id, { resolved_at: this.iso(), action: e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release' });
+      this.store.driftEvents.update(e.id, { resolved_at: this.iso(), action: e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release' });
     }
   }
 
   /** clean tells a host to remove the drifted trees it keeps as evidence. */
   clean(hostId: string): void {
-    const host = this.store.host(hostId);
+    const host = this.store.hosts.get(hostId);
     if (!host) throw new FleetswapError('NO_HOSTS', `no host ${JSON.stringify(hostId)}: see fleetswap hosts`);
     if (!host.slots.some((s) => s.evidence)) throw new FleetswapError('REFUSED', `${hostId} keeps no evidence slots: nothing to clean`);
     this.directing.direct(hostId, 'CLEAN', '');
@@ -224,11 +224,11 @@ const FIRST_PATHS = 5;
  * too), drifted hosts first.
  */
 export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReportReply {
-  const labels = store.releaseLabels();
+  const labels = store.releases.labels();
   const name = (id: string) => (id ? (labels[id] ?? id.slice(0, 12)) : '');
   const events = new Map<string, DriftEventRow[]>();
-  for (const e of store.recentDriftEvents(EVENTS_PER_HOST)) (events.get(e.host) ?? events.set(e.host, []).get(e.host)!).push(e);
-  const hosts = store.hosts().map((h): DriftHostWire => {
+  for (const e of store.driftEvents.recent(EVENTS_PER_HOST)) (events.get(e.host) ?? events.set(e.host, []).get(e.host)!).push(e);
+  const hosts = store.hosts.all().map((h): DriftHostWire => {
     const mine = events.get(h.id) ?? [];
     const open = mine.filter((e) => e.resolved_at === null);
     const content = open.find((e) => e.kind === 'content-drift');
@@ -257,7 +257,7 @@ export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReport
 /** hostStates gives each of `hosts` its state as the drift report does (for the host list). */
 export function hostStates(store: Store, fleet: Fleet, hosts: readonly HostRow[]): Map<string, DriftState> {
   const open = new Map<string, DriftEventRow[]>();
-  for (const e of store.openDriftEvents()) (open.get(e.host) ?? open.set(e.host, []).get(e.host)!).push(e);
+  for (const e of store.driftEvents.open()) (open.get(e.host) ?? open.set(e.host, []).get(e.host)!).push(e);
   return new Map(hosts.map((h) => [h.id, stateOf(h, open.get(h.id) ?? [], fleet.isConnected(h.id))]));
 }
 

@@ -80,16 +80,16 @@ export class JoinRule {
    * when a rollout has completed since the last look (and once after a start).
    */
   tick(): void {
-    const newest = this.store.newestCompletedRollout();
+    const newest = this.store.rollouts.newestCompleted();
     if (newest === this.followed) return;
     this.followed = newest;
     const lastAction = new Map<string, string>();
-    for (const c of this.store.desiredChanges()) for (const h of c.hosts) lastAction.set(h, c.action);
-    const active = this.store.activeRollout();
-    const rollouts = this.store.completedRollouts();
-    for (const host of this.store.hosts()) {
+    for (const c of this.store.desired.all()) for (const h of c.hosts) lastAction.set(h, c.action);
+    const active = this.store.rollouts.active();
+    const rollouts = this.store.rollouts.completed();
+    for (const host of this.store.hosts.all()) {
       if (host.desired_release && lastAction.get(host.id) !== JOIN) continue;
-      if (active && this.store.rolloutHost(active.id, host.id)) continue;
+      if (active && this.store.rolloutHosts.get(active.id, host.id)) continue;
       const answer = this.ruleFor(host.tags, Infinity, rollouts);
       if (!answer || answer.release === host.desired_release) continue;
       this.join(host, answer, host.desired_release ? `${JOINED} (before rollout #${answer.rollout.id} completed)` : JOINED);
@@ -100,7 +100,7 @@ export class JoinRule {
   private join(host: HostRow, answer: RuleAnswer, reason: string): void {
     const at = new Date(this.now()).toISOString();
     const record = () => {
-      this.store.recordDesiredChange({ at, actor: COORDINATOR_ACTOR, reason, action: JOIN, from_release: host.desired_release || host.live_release, to_release: answer.release, hosts: [host.id] });
+      this.store.desired.record({ at, actor: COORDINATOR_ACTOR, reason, action: JOIN, from_release: host.desired_release || host.live_release, to_release: answer.release, hosts: [host.id] });
       this.audit.append({
         actor: COORDINATOR_ACTOR,
         action: JOIN,
@@ -115,7 +115,7 @@ export class JoinRule {
       // release, it is version drift, and the drift policy (revert or report) decides, as for any host.
       this.store.tx(() => {
         record();
-        this.store.setDesiredRelease(host.id, answer.release);
+        this.store.hosts.setDesiredRelease(host.id, answer.release);
       });
       return;
     }
@@ -124,13 +124,13 @@ export class JoinRule {
 
   /** give stages and switches an empty host; while halted it stages now and switches at unhalt. */
   private give(host: HostRow, release: string, record: () => void): void {
-    const kinds: DirectiveKind[] = this.store.halt().halted ? ['STAGE', 'ACTIVATE'] : ['ACTIVATE'];
+    const kinds: DirectiveKind[] = this.store.meta.halt().halted ? ['STAGE', 'ACTIVATE'] : ['ACTIVATE'];
     this.engine.give(host.id, kinds, release, record);
   }
 
   private inActiveRollout(hostId: string): boolean {
-    const active = this.store.activeRollout();
-    return active !== undefined && this.store.rolloutHost(active.id, hostId) !== undefined;
+    const active = this.store.rollouts.active();
+    return active !== undefined && this.store.rolloutHosts.get(active.id, hostId) !== undefined;
   }
 
   /**
@@ -142,7 +142,7 @@ export class JoinRule {
    * what it would have run had it joined then; if nothing covered it then,
    * the release most of the rollback's hosts went to.
    */
-  private ruleFor(tags: Record<string, string>, asOf = Infinity, rollouts = this.store.completedRollouts()): RuleAnswer | undefined {
+  private ruleFor(tags: Record<string, string>, asOf = Infinity, rollouts = this.store.rollouts.completed()): RuleAnswer | undefined {
     for (const r of rollouts) {
       if (Date.parse(r.updated_at) > asOf || !covers(r.selector, tags)) continue;
       const moment = this.rollbackMoment(r);
@@ -154,9 +154,9 @@ export class JoinRule {
 
   /** rollbackMoment is the moment a rollback sent its hosts back to, if they went to different releases. */
   private rollbackMoment(r: RolloutRow): number | undefined {
-    if (r.kind !== 'rollback' || !this.store.rolloutHosts(r.id).some((h) => h.target)) return undefined;
+    if (r.kind !== 'rollback' || !this.store.rolloutHosts.of(r.id).some((h) => h.target)) return undefined;
     // rollout/actions.ts records such a rollback in the history as "rollback to DURATION ago", at its start.
-    const change = this.store.desiredChanges().find((c) => c.at === r.created_at && ROLLBACK_TO.test(c.action));
+    const change = this.store.desired.all().find((c) => c.at === r.created_at && ROLLBACK_TO.test(c.action));
     const duration = change ? ROLLBACK_TO.exec(change.action)?.[1] : undefined;
     return duration ? Date.parse(r.created_at) - parseDuration(duration) : undefined;
   }

@@ -27,10 +27,10 @@ export class ManifestServer {
   constructor(private readonly store: Store) {}
 
   answer(releaseId: string, have: string[]): ManifestAnswer | undefined {
-    const target = this.store.releaseById(releaseId);
+    const target = this.store.releases.byId(releaseId);
     if (!target) return undefined;
     const full = { manifest: target.manifest, delta: Buffer.alloc(0), delta_base: '', signatures: target.signatures };
-    const base = have.find((id) => id !== releaseId && this.store.releaseById(id) !== undefined);
+    const base = have.find((id) => id !== releaseId && this.store.releases.byId(id) !== undefined);
     if (base === undefined) return full;
     const delta = this.delta(base, releaseId);
     return delta.length < target.manifest.length ? { manifest: Buffer.alloc(0), delta, delta_base: base, signatures: target.signatures } : full;
@@ -40,7 +40,7 @@ export class ManifestServer {
   blobsOf(releaseId: string): ReadonlySet<string> | undefined {
     let set = this.blobSets.get(releaseId);
     if (!set) {
-      if (!this.store.releaseById(releaseId)) return undefined;
+      if (!this.store.releases.byId(releaseId)) return undefined;
       set = new Set(this.manifest(releaseId).entries.flatMap((e) => (e.type === 'file' ? [e.sha256] : [])));
       remember(this.blobSets, releaseId, set);
     }
@@ -60,7 +60,7 @@ export class ManifestServer {
   private manifest(id: string): Manifest {
     let m = this.parsed.get(id);
     if (!m) {
-      const r = this.store.releaseById(id);
+      const r = this.store.releases.byId(id);
       if (!r) throw new Error(`release ${id} vanished`);
       m = parseManifest(r.manifest, id);
       remember(this.parsed, id, m);

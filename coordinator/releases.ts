@@ -13,10 +13,10 @@ const MAX_SIGNED_AHEAD_MS = 5 * 60_000;
 
 /** resolveRelease finds a release by label, full id, or a unique id prefix of at least 6 hex digits. */
 export function resolveRelease(store: Store, ref: string): StoredRelease {
-  const byLabel = store.releaseByLabel(ref);
+  const byLabel = store.releases.byLabel(ref);
   if (byLabel) return byLabel;
   if (ID_PREFIX_RE.test(ref)) {
-    const found = store.releasesByIdPrefix(ref);
+    const found = store.releases.byIdPrefix(ref);
     if (found.length === 1) return found[0] as StoredRelease;
     if (found.length > 1) throw new FleetswapError('AMBIGUOUS_RELEASE', `release id prefix ${ref} matches more than one release; give more digits`);
   }
@@ -76,7 +76,7 @@ export async function registerRelease(
   const manifest = parseManifest(bytes);
   const id = sha256(bytes);
   checkSignatures(id, manifest, signatures, policy, Date.parse(at));
-  const existing = store.releaseByLabel(manifest.label);
+  const existing = store.releases.byLabel(manifest.label);
   if (existing && existing.id !== id) {
     throw new FleetswapError(
       'LABEL_TAKEN',
@@ -89,7 +89,7 @@ export async function registerRelease(
     const more = signatures.filter((x) => !known.has(x.signature));
     if (!dryRun && more.length > 0) {
       existing.signatures = [...existing.signatures, ...more];
-      store.addSignatures(id, existing.signatures);
+      store.releases.addSignatures(id, existing.signatures);
     }
     return { release: toWireRelease(existing), created: false };
   }
@@ -115,12 +115,12 @@ export async function registerRelease(
   }
   // A concurrent push of the same label may have won between the check and here.
   return store.tx(() => {
-    const raced = store.releaseByLabel(manifest.label);
+    const raced = store.releases.byLabel(manifest.label);
     if (raced) {
       if (raced.id !== id) throw new FleetswapError('LABEL_TAKEN', `version ${manifest.label} was just pushed with different content; push under a new --version`);
       return { release: toWireRelease(raced), created: false };
     }
-    store.insertRelease(release);
+    store.releases.insert(release);
     const created = toWireRelease(release);
     onCreated(created);
     return { release: created, created: true };

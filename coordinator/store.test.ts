@@ -15,20 +15,20 @@ describe('Store', () => {
     let store = new Store(path);
     expect(store.schemaVersion()).toBe(MIGRATIONS.length);
     const seen = (id: string, last_generation: number) =>
-      store.upsertHostSeen({ id, tags: {}, slot_count: 5, slots: [], live_release: '', last_generation, unsigned_allowed: false, at: new Date(0).toISOString() });
+      store.hosts.upsertSeen({ id, tags: {}, slot_count: 5, slots: [], live_release: '', last_generation, unsigned_allowed: false, at: new Date(0).toISOString() });
     seen('web-1', 0);
     seen('web-2', 0);
-    expect([store.nextGeneration('web-1'), store.nextGeneration('web-1')]).toEqual([1, 2]);
+    expect([store.hosts.nextGeneration('web-1'), store.hosts.nextGeneration('web-1')]).toEqual([1, 2]);
     store.close();
     store = new Store(path);
-    expect(store.nextGeneration('web-1')).toBe(3);
+    expect(store.hosts.nextGeneration('web-1')).toBe(3);
     // web-2 remembers generation 40 (the database was restored from an older backup): its next is above that.
     seen('web-2', 40);
     seen('web-2', 7);
-    expect(store.nextGeneration('web-2')).toBe(41);
+    expect(store.hosts.nextGeneration('web-2')).toBe(41);
     // A claim moves that host's counter alone.
-    expect(store.nextGeneration('web-1')).toBe(4);
-    expect(() => store.nextGeneration('nobody')).toThrow(/no host nobody/);
+    expect(store.hosts.nextGeneration('web-1')).toBe(4);
+    expect(() => store.hosts.nextGeneration('nobody')).toThrow(/no host nobody/);
     store.close();
   });
 
@@ -42,7 +42,7 @@ describe('Store', () => {
     raw.prepare(`INSERT INTO vitals(ts, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms) VALUES (5000, 'web-1', 'r1', 0.5, 10, 20, 3, 0, 0, 0)`).run();
     raw.close();
     const store = new Store(path);
-    expect(store.vitalsOf('web-1', 0, 10_000)).toEqual([
+    expect(store.vitals.of('web-1', 0, 10_000)).toEqual([
       { ts_ms: 5000, release_id: 'r1', load1: 0.5, cpu_pct: 10, mem_pct: 20, error_lines: 3, probed: false, probe_ok: false, probe_latency_ms: 0, interval_ms: 0, error_incidents: 0, error_seconds: 0 },
     ]);
     store.close();

@@ -39,7 +39,7 @@ describe('VitalsSink', () => {
     });
     sink.flush();
     expect(sink.stats()).toEqual({ received: 6, stored: 3, refused: 3, dropped_by_agents: 3 });
-    expect(store.countVitals()).toBe(3);
+    expect(store.vitals.count()).toBe(3);
     expect(sink.last('web-2')?.error_lines).toBe(2);
 
     // The live window keeps the last windowMs; the database keeps everything within retention.
@@ -47,7 +47,7 @@ describe('VitalsSink', () => {
     sink.accept('web-1', { samples: [aSample(now)], dropped: 0 });
     expect(sink.window('web-1').map((s) => s.ts_ms)).toEqual([now]);
     sink.flush();
-    expect(store.countVitals('web-1')).toBe(3);
+    expect(store.vitals.count('web-1')).toBe(3);
   });
 
   it('keeps what each sample covers and its error incidents, in memory, in the database and across a restart', async () => {
@@ -60,7 +60,7 @@ describe('VitalsSink', () => {
     sink.flush();
     expect(sink.window('web-1')).toEqual([sample]);
     // Past the live window the database answers: the same fields come back.
-    expect(store.vitalsOf('web-1', 0, now)).toEqual([sample]);
+    expect(store.vitals.of('web-1', 0, now)).toEqual([sample]);
     const restarted = new VitalsSink(store, () => now, silentLogger(), { windowMs: 10_000 });
     restarted.start();
     restarted.stop();
@@ -99,6 +99,6 @@ describe('VitalsSink', () => {
     now += 120_000;
     sink.accept('web-1', { samples: [aSample(now)], dropped: 0 });
     sink.flush();
-    expect(store.countVitals()).toBe(1);
+    expect(store.vitals.count()).toBe(1);
   });
 });

@@ -51,7 +51,7 @@ export class VitalsSink {
 
   /** start reloads the last window from the database, so a restarted coordinator judges what it judged before. */
   start(): void {
-    for (const { host, s } of this.store.vitalsSince(this.now() - this.windowMs)) {
+    for (const { host, s } of this.store.vitals.since(this.now() - this.windowMs)) {
       let window = this.windows.get(host);
       if (!window) this.windows.set(host, (window = []));
       window.push(s);
@@ -92,7 +92,7 @@ export class VitalsSink {
       const rows = this.queue;
       this.queue = [];
       try {
-        this.store.insertVitals(rows);
+        this.store.vitals.insert(rows);
         this.counters.stored += rows.length;
       } catch (err) {
         this.counters.refused += rows.length;
@@ -102,7 +102,7 @@ export class VitalsSink {
     const now = this.now();
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
-      this.store.deleteVitalsBefore(now - this.retentionMs);
+      this.store.vitals.deleteBefore(now - this.retentionMs);
     }
   }
 
@@ -119,7 +119,7 @@ export class VitalsSink {
     const window = this.windows.get(host) ?? [];
     if (from < this.now() - this.windowMs) {
       this.flush();
-      return this.store.vitalsOf(host, from, to);
+      return this.store.vitals.of(host, from, to);
     }
     return window.filter((s) => s.ts_ms >= from && s.ts_ms < to);
   }

@@ -40,7 +40,7 @@ export class Actions {
     const online = selected.filter((h) => fleet.isConnected(h.id));
     if (online.length === 0) throw new FleetswapError('NO_HOSTS', 'every selected host is offline; nothing to deploy to');
     const plan = planOf(req, online.length);
-    const active = store.activeRollout();
+    const active = store.rollouts.active();
     if (active && active.state !== 'watching' && !req.supersede) {
       throw new FleetswapError(
         'ROLLOUT_ACTIVE',
@@ -52,7 +52,7 @@ export class Actions {
       // Registered first, so that it runs after the commit and before any directive is sent.
       store.afterCommit(() => failpoint('rollout-after-stage-commit'));
       const at = this.core.iso();
-      const rolloutId = store.insertRollout({
+      const rolloutId = store.rollouts.insert({
         kind: 'deploy',
         state: 'staging',
         release_id: release.id,
@@ -78,7 +78,7 @@ export class Actions {
       const lastCohort = waves > 0 ? wave(waves) : CANARY;
       for (const h of selected) {
         const isOnline = fleet.isConnected(h.id);
-        store.insertRolloutHost({
+        store.rolloutHosts.insert({
           rollout_id: rolloutId,
           host_id: h.id,
           stage: isOnline ? 'pending' : 'skipped',
@@ -93,7 +93,7 @@ export class Actions {
         if (isOnline) this.core.dispatch.issue(h.id, 'STAGE', release.id);
       }
       plan.spread = keys.join(',');
-      store.setRolloutPlan(rolloutId, plan);
+      store.rollouts.setPlan(rolloutId, plan);
       return rolloutId;
     });
     this.core.log.info({ rollout: id, release: release.id, hosts: online.length, canary: plan.canary_hosts }, 'deploy started: staging');
@@ -110,7 +110,7 @@ export class Actions {
     // Any host leaving an irreversible release counts, not only the majority's release.
     for (const h of selected) {
       for (const id of new Set([running(h), h.live_release])) {
-        const leaving = id && id !== targets.get(h.id) ? store.releaseById(id) : undefined;
+        const leaving = id && id !== targets.get(h.id) ? store.releases.byId(id) : undefined;
         if (leaving?.irreversible) refuseIrreversible(leaving.label, leaving.irreversible, req);
       }
     }
@@ -121,8 +121,8 @@ export class Actions {
     const ago = isDuration(req.to);
     const id = store.tx(() => {
       const at = this.core.iso();
-      const active = store.activeRollout();
-      const rolloutId = store.insertRollout({
+      const active = store.rollouts.active();
+      const rolloutId = store.rollouts.insert({
         kind: 'rollback',
         state: 'switching',
         release_id: main,
@@ -141,7 +141,7 @@ export class Actions {
       // One history entry per target release, so "which hosts" stays exact.
       for (const target of new Set(targets.values())) {
         const hosts = selected.filter((h) => targets.get(h.id) === target);
-        store.recordDesiredChange({
+        store.desired.record({
           at,
           actor: req.actor,
           reason: req.reason,
@@ -154,7 +154,7 @@ export class Actions {
       for (const h of selected) {
         const target = targets.get(h.id) as string;
         const isOnline = fleet.isConnected(h.id);
-        store.insertRolloutHost({
+        store.rolloutHosts.insert({
           rollout_id: rolloutId,
           host_id: h.id,
           stage: isOnline ? 'staged' : 'skipped',
@@ -187,7 +187,7 @@ export class Actions {
     const { store } = this.core;
     if (isDuration(to)) {
       const at = this.core.now() - parseDuration(to);
-      const history = store.desiredChanges().filter((c) => Date.parse(c.at) <= at);
+      const history = store.desired.all().filter((c) => Date.parse(c.at) <= at);
       const out = new Map<string, string>();
       const never: string[] = [];
       for (const h of selected) {
@@ -200,7 +200,7 @@ export class Actions {
       }
       return out;
     }
-    const active = store.activeRollout();
+    const active = store.rollouts.active();
     // In the middle of a deploy, "back" is where that deploy came from.
     const target = to
       ? resolveRelease(store, to)
@@ -241,9 +241,9 @@ export class Actions {
     const to = r.paused_from;
     store.tx(() => {
       // What was waited on is asked for again: a host that missed its directive gets it now.
-      for (const h of store.rolloutHosts(r.id)) {
+      for (const h of store.rolloutHosts.of(r.id)) {
         const waiting = (to === 'staging' && h.stage === 'pending') || h.switch === 'pending' || h.switch === 'reverting';
-        const host = waiting ? store.host(h.host_id) : undefined;
+        const host = waiting ? store.hosts.get(h.host_id) : undefined;
         if (host) this.core.dispatch.resend(host);
       }
       this.core.transition(r, to, `resumed ${byWhom(a)}`, {
@@ -265,8 +265,8 @@ export class Actions {
       this.core.transition(r, 'aborted', why);
       return r.id;
     }
-    const release = store.releaseById(r.release_id);
-    const switched = store.rolloutHosts(r.id).some((h) => h.switch !== 'queued');
+    const release = store.releases.byId(r.release_id);
+    const switched = store.rolloutHosts.of(r.id).some((h) => h.switch !== 'queued');
     if (switched && release?.irreversible) refuseIrreversible(release.label, release.irreversible, a);
     this.progress.waves.revert(r, 'aborted', why, a.actor || 'operator');
     return r.id;
@@ -274,7 +274,7 @@ export class Actions {
 
   private actionTarget(a: RolloutAction, what: string): RolloutRow {
     const { store } = this.core;
-    const r = a.rollout_id ? store.rollout(a.rollout_id) : store.activeRollout();
+    const r = a.rollout_id ? store.rollouts.get(a.rollout_id) : store.rollouts.active();
     if (!r) throw new FleetswapError(a.rollout_id ? 'BAD_USAGE' : 'REFUSED', a.rollout_id ? `no rollout #${a.rollout_id}` : `nothing to ${what}: no rollout is active`);
     if (TERMINAL_ROLLOUT_STATES.has(r.state)) throw new FleetswapError('REFUSED', `rollout #${r.id} is already ${r.state}`);
     return r;
@@ -282,13 +282,13 @@ export class Actions {
 
   /** previousRelease is what the fleet ran before the deploy that put `current` out. */
   private previousRelease(current: string) {
-    const deploy = current ? this.core.store.lastDeployOf(current) : undefined;
+    const deploy = current ? this.core.store.rollouts.lastDeployOf(current) : undefined;
     if (!deploy) throw new FleetswapError('NOTHING_TO_ROLL_BACK', 'no earlier release to roll back to: name one with --to');
     return resolveRelease(this.core.store, deploy.from_release);
   }
 
   private select(selector: Record<string, string>): HostRow[] {
-    const hosts = this.core.store.hosts().filter((h) => Object.entries(selector).every(([k, v]) => h.tags[k] === v));
+    const hosts = this.core.store.hosts.all().filter((h) => Object.entries(selector).every(([k, v]) => h.tags[k] === v));
     if (hosts.length === 0) {
       const what = Object.keys(selector).length ? `match ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}` : 'are registered';
       throw new FleetswapError('NO_HOSTS', `no hosts ${what}: start agents (fleetswap agent) or change --select`);

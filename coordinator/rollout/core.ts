@@ -32,13 +32,13 @@ export class Core {
   }
 
   label(id: string): string {
-    return this.store.releaseById(id)?.label ?? id.slice(0, 12);
+    return this.store.releases.byId(id)?.label ?? id.slice(0, 12);
   }
 
   /** transition is the only way a rollout changes state: a move ALLOWED does not list throws. */
   transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at'> = {}): void {
     checkMove(r, to);
-    this.store.updateRollout(r.id, { ...change, state: to, message, updated_at: this.iso() });
+    this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at: this.iso() });
     Object.assign(r, change, { state: to, message });
     this.log.info({ rollout: r.id, release: r.release_id, state: to }, message);
   }
@@ -53,7 +53,7 @@ export class Core {
   }
 
   refuseWhileHalted(what: string): void {
-    const h = this.store.halt();
+    const h = this.store.meta.halt();
     if (h.halted) throw new FleetswapError('HALTED', `cannot ${what}: the fleet is halted since ${h.at} by ${h.actor || 'someone'} (${h.reason}); fleetswap unhalt lifts it`);
   }
 }

@@ -235,7 +235,7 @@ describe('halt and unhalt', () => {
     t.engine.give('h1', ['STAGE', 'ACTIVATE'], releaseId('v2'), () => {});
     expect(t.fleet.take().map((s) => s.d.kind)).toEqual(['STAGE']);
     // A host saying hello while halted is not sent its held switch either.
-    t.engine.onHello(t.store.host('h1')!, { host_id: 'h1', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', unsigned_allowed: false });
+    t.engine.onHello(t.store.hosts.get('h1')!, { host_id: 'h1', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', unsigned_allowed: false });
     expect(t.fleet.take()).toEqual([]);
     t.unhalt();
     expect(t.fleet.take().map((s) => s.d.kind)).toEqual(['ACTIVATE']);
@@ -265,7 +265,7 @@ describe('supersede', () => {
     expect(() => t.deploy({ release: 'v3' })).toThrow(expect.objectContaining({ code: 'ROLLOUT_ACTIVE' }));
     const second = t.deploy({ release: 'v3', supersede: true });
     expect(second.state).toBe('staging');
-    expect(t.store.rollout(first)).toMatchObject({ state: 'superseded', message: `superseded by rollout #${second.id}` });
+    expect(t.store.rollouts.get(first)).toMatchObject({ state: 'superseded', message: `superseded by rollout #${second.id}` });
   });
 
   it('a rollback supersedes the active deploy, and goes back to where it came from', () => {
@@ -273,7 +273,7 @@ describe('supersede', () => {
     reach.judging!(t);
     const first = t.rollout().id;
     const rb = t.rollback();
-    expect(t.store.rollout(first)).toMatchObject({ state: 'superseded', message: `superseded by rollback #${rb.id}` });
+    expect(t.store.rollouts.get(first)).toMatchObject({ state: 'superseded', message: `superseded by rollback #${rb.id}` });
     expect(rb.release_id).toBe(releaseId('v1'));
   });
 
@@ -292,7 +292,7 @@ describe('the watch', () => {
     reach.watching!(t);
     const first = t.rollout().id;
     const next = t.deploy({ release: 'v3' });
-    expect(t.store.rollout(first)).toMatchObject({ state: 'complete', message: `watch ended early: rollout #${next.id} deploys v3` });
+    expect(t.store.rollouts.get(first)).toMatchObject({ state: 'complete', message: `watch ended early: rollout #${next.id} deploys v3` });
     expect(next.state).toBe('staging');
     // Where the new deploy comes from is what the watched one put out.
     expect(next.from_release).toBe(releaseId('v2'));
@@ -324,7 +324,7 @@ describe('commit, then send', () => {
       }),
     ).toThrow('audit append failed');
     expect(t.fleet.sent).toEqual([]);
-    expect(t.store.latestRollout()).toBeUndefined();
+    expect(t.store.rollouts.latest()).toBeUndefined();
   });
 
   it('a host offline at deploy is told nothing; its wave stores its switch, sent at its hello', () => {
@@ -338,7 +338,7 @@ describe('commit, then send', () => {
     expect(t.state()).toBe('wave');
     expect(t.fleet.take().filter((s) => s.host === 'h3')).toEqual([]);
     t.fleet.connected.add('h3');
-    t.engine.onHello(t.store.host('h3')!, { host_id: 'h3', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', unsigned_allowed: false });
+    t.engine.onHello(t.store.hosts.get('h3')!, { host_id: 'h3', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', unsigned_allowed: false });
     expect(t.fleet.take()).toEqual([{ host: 'h3', d: expect.objectContaining({ kind: 'ACTIVATE', release_id: releaseId('v2') }) }]);
   });
 

@@ -128,9 +128,9 @@ export class RolloutEngine {
   /** switching is the hosts an active rollout has told to switch and not yet heard back from. */
   switching(): ReadonlySet<string> {
     const { store } = this.core;
-    const active = store.activeRollout();
+    const active = store.rollouts.active();
     if (!active) return new Set();
-    return new Set(store.rolloutHosts(active.id).filter((h) => h.switch === 'pending' || h.switch === 'reverting').map((h) => h.host_id));
+    return new Set(store.rolloutHosts.of(active.id).filter((h) => h.switch === 'pending' || h.switch === 'reverting').map((h) => h.host_id));
   }
 
   // ---- reading ----

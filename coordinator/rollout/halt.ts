@@ -17,30 +17,30 @@ export class Halt {
   halt(h: HaltRequest): HaltState {
     if (!h.reason) throw new FleetswapError('BAD_USAGE', 'a halt needs --reason: it is shown to everyone until unhalt');
     const state: HaltState = { halted: true, reason: h.reason, actor: h.actor, at: this.core.iso() };
-    this.core.store.setHalt(state);
+    this.core.store.meta.setHalt(state);
     this.core.log.warn({ actor: h.actor, reason: h.reason }, 'HALT: nothing switches anywhere until fleetswap unhalt');
     return state;
   }
 
   unhalt(h: HaltRequest): HaltState {
     const { store } = this.core;
-    const was = store.halt();
+    const was = store.meta.halt();
     if (!was.halted) return was;
     const frozen = this.core.now() - Date.parse(was.at);
     const state: HaltState = { halted: false, reason: '', actor: h.actor, at: this.core.iso() };
-    const active = store.activeRollout();
+    const active = store.rollouts.active();
     store.tx(() => {
-      store.setHalt(state);
+      store.meta.setHalt(state);
       // Time frozen does not count against deadlines or bakes.
       if (active) {
-        store.updateRollout(active.id, {
+        store.rollouts.update(active.id, {
           deadline_at: active.deadline_at ? active.deadline_at + frozen : 0,
           phase_started_at: active.phase_started_at ? active.phase_started_at + frozen : 0,
           updated_at: this.core.iso(),
         });
       }
       // What was held back goes out now: every directive a host has not applied yet.
-      for (const host of store.hosts()) {
+      for (const host of store.hosts.all()) {
         if (host.directive_generation > host.last_generation) this.core.dispatch.resend(host);
       }
     });
@@ -51,6 +51,6 @@ export class Halt {
   }
 
   state(): HaltState {
-    return this.core.store.halt();
+    return this.core.store.meta.halt();
   }
 }

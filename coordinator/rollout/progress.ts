@@ -42,18 +42,18 @@ export class Progress {
   onHello(host: HostRow, hello: Hello): void {
     const { store, dispatch } = this.core;
     if (host.directive_generation > hello.last_generation) dispatch.resend(host);
-    const active = store.activeRollout();
+    const active = store.rollouts.active();
     if (!active) return;
-    const rh = store.rolloutHost(active.id, host.id);
+    const rh = store.rolloutHosts.get(active.id, host.id);
     if (!rh) return;
     if (rh.stage === 'pending' && hello.slots.some((s) => s.release_id === active.release_id)) {
-      store.updateRolloutHost(active.id, host.id, { stage: 'staged' });
+      store.rolloutHosts.update(active.id, host.id, { stage: 'staged' });
     }
     if (rh.switch === 'pending' && hello.live_release === (rh.target || active.release_id)) {
-      store.updateRolloutHost(active.id, host.id, { switch: 'done', error: '', switched_at: this.core.now() });
+      store.rolloutHosts.update(active.id, host.id, { switch: 'done', error: '', switched_at: this.core.now() });
     }
     if (rh.switch === 'reverting' && hello.live_release === rh.prev_release) {
-      store.updateRolloutHost(active.id, host.id, { switch: 'reverted' });
+      store.rolloutHosts.update(active.id, host.id, { switch: 'reverted' });
     }
     this.evaluate(active.id);
     // A report whose stream died before it arrived comes again with the hello.
@@ -62,30 +62,30 @@ export class Progress {
 
   onReport(hostId: string, report: Report): void {
     const { store } = this.core;
-    const active = store.activeRollout();
+    const active = store.rollouts.active();
     if (!active) return;
-    const rh = store.rolloutHost(active.id, hostId);
+    const rh = store.rolloutHosts.get(active.id, hostId);
     if (!rh) return;
     const error = report.error ? `${report.error_code}: ${report.error}` : '';
     if (rh.switch === 'reverting') {
-      if (report.kind === 'ACTIVATED' && report.release_id === rh.prev_release) store.updateRolloutHost(active.id, hostId, { switch: 'reverted' });
-      else if (report.kind === 'FAILED' || report.kind === 'REVERTED') store.updateRolloutHost(active.id, hostId, { switch: 'failed', error: `revert failed: ${error}` });
+      if (report.kind === 'ACTIVATED' && report.release_id === rh.prev_release) store.rolloutHosts.update(active.id, hostId, { switch: 'reverted' });
+      else if (report.kind === 'FAILED' || report.kind === 'REVERTED') store.rolloutHosts.update(active.id, hostId, { switch: 'failed', error: `revert failed: ${error}` });
       this.evaluate(active.id);
       return;
     }
     if (report.release_id !== (rh.target || active.release_id)) return;
     if (rh.stage === 'pending') {
       if (report.kind === 'STAGED' || report.kind === 'ACTIVATED') {
-        store.updateRolloutHost(active.id, hostId, { stage: 'staged', stats: report.stats ?? null, error: '' });
+        store.rolloutHosts.update(active.id, hostId, { stage: 'staged', stats: report.stats ?? null, error: '' });
       } else {
-        store.updateRolloutHost(active.id, hostId, { stage: 'failed', error });
+        store.rolloutHosts.update(active.id, hostId, { stage: 'failed', error });
       }
     }
     if (rh.switch === 'pending') {
-      if (report.kind === 'ACTIVATED') store.updateRolloutHost(active.id, hostId, { switch: 'done', error: '', switched_at: this.core.now() });
-      else if (report.kind === 'FAILED' || report.kind === 'REVERTED') store.updateRolloutHost(active.id, hostId, { switch: 'failed', error });
+      if (report.kind === 'ACTIVATED') store.rolloutHosts.update(active.id, hostId, { switch: 'done', error: '', switched_at: this.core.now() });
+      else if (report.kind === 'FAILED' || report.kind === 'REVERTED') store.rolloutHosts.update(active.id, hostId, { switch: 'failed', error });
     } else if (rh.switch === 'done' && report.kind === 'REVERTED') {
-      store.updateRolloutHost(active.id, hostId, { switch: 'failed', error });
+      store.rolloutHosts.update(active.id, hostId, { switch: 'failed', error });
     }
     this.evaluate(active.id);
   }
@@ -93,15 +93,15 @@ export class Progress {
   /** tick enforces deadlines and judges: a rollout never waits forever on a silent host. */
   tick(): void {
     const { store } = this.core;
-    if (store.halt().halted) return;
-    const active = store.activeRollout();
+    if (store.meta.halt().halted) return;
+    const active = store.rollouts.active();
     if (!active) return;
     const now = this.core.now();
     if (now - this.lastJudged >= JUDGE_EVERY_MS && isJudged(active)) {
       this.lastJudged = now;
       this.judge(active);
     }
-    const r = store.rollout(active.id);
+    const r = store.rollouts.get(active.id);
     if (!r || TERMINAL_ROLLOUT_STATES.has(r.state) || r.state === 'paused' || !r.deadline_at || now < r.deadline_at) return;
     this.onDeadline(r);
   }
@@ -109,14 +109,14 @@ export class Progress {
   /** evaluate moves a rollout on once what its phase waits for has happened. */
   evaluate(rolloutId: number): void {
     const { store } = this.core;
-    if (store.halt().halted) return;
-    const r = store.rollout(rolloutId);
+    if (store.meta.halt().halted) return;
+    const r = store.rollouts.get(rolloutId);
     if (!r || TERMINAL_ROLLOUT_STATES.has(r.state)) return;
     if (r.kind === 'rollback') return this.evaluateRollback(r);
     const state = phaseOf(r);
     // Counts, not rows: this runs on every report, and must stay cheap for thousands of hosts.
-    const counts = store.rolloutCounts(r.id);
-    const rowsWhere = (keep: (h: RolloutHostRow) => boolean) => store.rolloutHosts(r.id).filter((h) => h.stage !== 'skipped' && keep(h));
+    const counts = store.rolloutHosts.counts(r.id);
+    const rowsWhere = (keep: (h: RolloutHostRow) => boolean) => store.rolloutHosts.of(r.id).filter((h) => h.stage !== 'skipped' && keep(h));
     if (r.state === 'rolling_back') {
       if (!counts.switch.reverting) this.core.transition(r, r.ends_as || 'rolled_back', `${r.message}; every host is back`);
       return;
@@ -145,7 +145,7 @@ export class Progress {
   /** cohortLive: once no host of the switching cohort is pending, its bake begins (or the waves end). */
   private cohortLive(r: RolloutRow, live: number): void {
     const cohort = r.state === 'canary' ? CANARY : waveCohort(r.wave);
-    if (countsOf(this.core.store.switchCounts(r.id), cohort).pending) return;
+    if (countsOf(this.core.store.rolloutHosts.switchCounts(r.id), cohort).pending) return;
     const now = this.core.now();
     if (r.state === 'canary') {
       this.core.transition(r, 'judging', `${live} canary host(s) live; judging for ${seconds(r.plan.bake_ms)}`, {
@@ -164,13 +164,13 @@ export class Progress {
 
   private evaluateRollback(r: RolloutRow): void {
     const { store } = this.core;
-    const counts = store.rolloutCounts(r.id);
+    const counts = store.rolloutHosts.counts(r.id);
     if (counts.switch.pending) return;
     if (!counts.switch.failed) {
       this.core.transition(r, 'complete', `${counts.total} host(s) live on ${this.core.label(r.release_id)}`);
       store.afterCommit(() => failpoint('rollout-after-complete'));
     } else {
-      const failed = store.rolloutHosts(r.id).filter((h) => h.switch === 'failed');
+      const failed = store.rolloutHosts.of(r.id).filter((h) => h.switch === 'failed');
       this.core.transition(r, 'failed', `switch failed on ${counts.switch.failed} of ${counts.total} host(s): ${describe(failed)}; run fleetswap rollback to put every host back`);
     }
   }
@@ -187,8 +187,8 @@ export class Progress {
       judge = new Judge(r.phase_started_at, bake, this.judgeConfig);
       this.judges.set(key, judge);
     }
-    const rows = store.rolloutHosts(r.id);
-    const hostRows = new Map(store.hosts().map((h) => [h.id, h]));
+    const rows = store.rolloutHosts.of(r.id);
+    const hostRows = new Map(store.hosts.all().map((h) => [h.id, h]));
     const verdict = judge.evaluate({
       now: this.core.now(),
       phase: state === 'wave' ? `wave ${r.wave}` : state,
@@ -202,8 +202,8 @@ export class Progress {
     });
     const changed = !r.verdict || r.verdict.outcome !== verdict.outcome || r.verdict.phase !== verdict.phase;
     store.tx(() => {
-      store.updateRollout(r.id, { verdict, updated_at: r.updated_at });
-      if (changed) store.insertVerdict(r.id, verdict);
+      store.rollouts.update(r.id, { verdict, updated_at: r.updated_at });
+      if (changed) store.verdicts.insert(r.id, verdict);
     });
     if (changed) this.core.log.info({ rollout: r.id, release: r.release_id, verdict: verdict.outcome, phase: verdict.phase }, verdict.reason);
     r.verdict = verdict;
@@ -221,7 +221,7 @@ export class Progress {
     if (verdict.outcome !== 'pass') return;
     if (state === 'judging' && r.plan.manual_promote) {
       const msg = `verdict pass (${verdict.reason}); waiting for fleetswap promote`;
-      if (r.message !== msg) store.updateRollout(r.id, { message: msg, deadline_at: 0, updated_at: this.core.iso() });
+      if (r.message !== msg) store.rollouts.update(r.id, { message: msg, deadline_at: 0, updated_at: this.core.iso() });
       return;
     }
     this.waves.nextWave(r, `verdict pass: ${verdict.reason}`);
@@ -230,7 +230,7 @@ export class Progress {
   /** onDeadline: a rollback marks its silent hosts failed; a deploy pauses and says what it waited on. */
   private onDeadline(r: RolloutRow): void {
     const { store, fleet } = this.core;
-    const rows = store.rolloutHosts(r.id);
+    const rows = store.rolloutHosts.of(r.id);
     if (r.state === 'rolling_back') {
       const stuck = rows.filter((h) => h.switch === 'reverting');
       this.core.transition(r, r.ends_as || 'rolled_back', `${r.message}; ${stuck.length} host(s) did not confirm in time: ${hostIds(stuck)}`);
@@ -238,7 +238,7 @@ export class Progress {
     }
     if (r.kind === 'rollback') {
       for (const h of rows.filter((x) => x.stage !== 'skipped' && x.switch === 'pending')) {
-        store.updateRolloutHost(r.id, h.host_id, { switch: 'failed', error: fleet.isConnected(h.host_id) ? 'no report before the switch deadline' : 'offline through the switch deadline' });
+        store.rolloutHosts.update(r.id, h.host_id, { switch: 'failed', error: fleet.isConnected(h.host_id) ? 'no report before the switch deadline' : 'offline through the switch deadline' });
       }
       this.evaluate(r.id);
       return;

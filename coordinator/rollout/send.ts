@@ -31,8 +31,8 @@ export class Dispatch {
 
   /** record stores a directive without sending it: the host gets it when it next says hello. */
   record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive {
-    const d: Directive = { generation: this.store.nextGeneration(hostId), kind, release_id: releaseId, ...(opts.override ? { override: opts.override } : {}) };
-    this.store.setDirective(hostId, d, opts.desired);
+    const d: Directive = { generation: this.store.hosts.nextGeneration(hostId), kind, release_id: releaseId, ...(opts.override ? { override: opts.override } : {}) };
+    this.store.hosts.setDirective(hostId, d, opts.desired);
     return d;
   }
 
@@ -43,7 +43,7 @@ export class Dispatch {
 
   /** maySend holds back anything that switches while a halt is in force. */
   maySend(kind: DirectiveKind): boolean {
-    return (kind !== 'ACTIVATE' && kind !== 'REPAIR') || !this.store.halt().halted;
+    return (kind !== 'ACTIVATE' && kind !== 'REPAIR') || !this.store.meta.halt().halted;
   }
 
   private sendAfterCommit(hostId: string, d: Directive): void {

@@ -80,7 +80,7 @@ export class TestRollout {
       decisionGraceMs: setup.decisionGraceMs,
     });
     for (const [label, irreversible] of Object.entries(setup.releases ?? { v1: '', v2: '' })) {
-      this.store.insertRelease({
+      this.store.releases.insert({
         id: releaseId(label),
         label,
         manifest: Buffer.from('{}'),
@@ -97,8 +97,8 @@ export class TestRollout {
     const hosts: TestHost[] = typeof setup.hosts === 'number' || setup.hosts === undefined ? Array.from({ length: setup.hosts ?? 3 }, (_, i) => ({ id: `h${i + 1}` })) : setup.hosts;
     for (const h of hosts) {
       const live = releaseId(h.live ?? 'v1');
-      this.store.upsertHostSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live }], live_release: live, last_generation: 0, unsigned_allowed: false, at: this.iso() });
-      this.store.setDesiredRelease(h.id, live);
+      this.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live }], live_release: live, last_generation: 0, unsigned_allowed: false, at: this.iso() });
+      this.store.hosts.setDesiredRelease(h.id, live);
       if (h.online ?? true) this.fleet.connected.add(h.id);
     }
   }
@@ -145,7 +145,7 @@ export class TestRollout {
 
   /** rollout is the newest rollout as stored. */
   rollout(): RolloutRow {
-    const r = this.store.latestRollout();
+    const r = this.store.rollouts.latest();
     if (!r) throw new Error('no rollout yet');
     return r;
   }
@@ -155,17 +155,17 @@ export class TestRollout {
   }
 
   hosts(): RolloutHostRow[] {
-    return this.store.rolloutHosts(this.rollout().id);
+    return this.store.rolloutHosts.of(this.rollout().id);
   }
 
   /** report is what the agent on `hostId` says about its newest directive, as agent-service records it. */
-  report(hostId: string, kind: ReportKind, release = this.store.host(hostId)?.directive_release ?? ''): void {
-    const host = this.store.host(hostId);
+  report(hostId: string, kind: ReportKind, release = this.store.hosts.get(hostId)?.directive_release ?? ''): void {
+    const host = this.store.hosts.get(hostId);
     if (!host) throw new Error(`no host ${hostId}`);
     const live = kind === 'ACTIVATED' ? release : host.live_release;
     const slots = host.slots.some((s) => s.release_id === release) ? host.slots : [...host.slots, { index: host.slots.length, release_id: release }];
     this.store.tx(() => {
-      this.store.updateHostReport({ id: hostId, slots, live_release: live, generation: kind === 'FAILED' ? 0 : host.directive_generation, at: this.iso(), last_error: '' });
+      this.store.hosts.updateReport({ id: hostId, slots, live_release: live, generation: kind === 'FAILED' ? 0 : host.directive_generation, at: this.iso(), last_error: '' });
       this.engine.onReport(hostId, { generation: host.directive_generation, kind, release_id: release, error_code: kind === 'FAILED' ? 'TEST' : '', error: kind === 'FAILED' ? 'failed in a test' : '', live_release: live, slots });
     });
   }

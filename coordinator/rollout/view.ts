@@ -5,9 +5,9 @@ import type { Store } from '../store.js';
 
 /** rolloutView is a rollout as the CLI sees it (status, deploy's answer): cohorts by their stored names. */
 export function rolloutView(store: Store, id: number): Rollout {
-  const r = store.rollout(id);
+  const r = store.rollouts.get(id);
   if (!r) throw new FleetswapError('BAD_USAGE', `no rollout #${id}`);
-  const release = store.releaseById(r.release_id);
+  const release = store.releases.byId(r.release_id);
   return {
     id: r.id,
     kind: r.kind,
@@ -28,7 +28,7 @@ export function rolloutView(store: Store, id: number): Rollout {
     phase_started_ms: r.phase_started_at,
     deadline_ms: r.deadline_at,
     irreversible: Boolean(release?.irreversible),
-    hosts: store.rolloutHosts(r.id).map((h) => ({
+    hosts: store.rolloutHosts.of(r.id).map((h) => ({
       host_id: h.host_id,
       stage: h.stage,
       switch: h.switch,

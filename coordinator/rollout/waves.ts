@@ -19,7 +19,7 @@ export class Waves {
 
   /** nextWave switches the next wave that has hosts, or finishes when none is left. */
   nextWave(r: RolloutRow, why: string): void {
-    const counts = this.core.store.switchCounts(r.id);
+    const counts = this.core.store.rolloutHosts.switchCounts(r.id);
     let n = r.wave + 1;
     while (!hasCohort(counts, waveCohort(n)) && n <= r.plan.waves.length) n++;
     if (!hasCohort(counts, waveCohort(n))) {
@@ -30,7 +30,7 @@ export class Waves {
   }
 
   isLastWave(r: RolloutRow): boolean {
-    return !this.core.store.switchCounts(r.id).some((c) => c.cohort?.kind === 'wave' && c.cohort.n > r.wave);
+    return !this.core.store.rolloutHosts.switchCounts(r.id).some((c) => c.cohort?.kind === 'wave' && c.cohort.n > r.wave);
   }
 
   finishWaves(r: RolloutRow): void {
@@ -50,8 +50,8 @@ export class Waves {
     store.tx(() => {
       // Registered first, so that it runs after the commit and before any directive is sent.
       store.afterCommit(() => failpoint('rollout-after-switch-commit'));
-      const rows = store.rolloutHosts(r.id).filter((h) => sameCohort(h.cohort, cohort));
-      store.recordDesiredChange({
+      const rows = store.rolloutHosts.of(r.id).filter((h) => sameCohort(h.cohort, cohort));
+      store.desired.record({
         at: this.core.iso(),
         actor: r.actor,
         reason: r.reason,
@@ -68,7 +68,7 @@ export class Waves {
           continue;
         }
         dispatch.issue(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
-        store.updateRolloutHost(r.id, h.host_id, { switch: 'pending' });
+        store.rolloutHosts.update(r.id, h.host_id, { switch: 'pending' });
       }
       this.core.transition(r, cohort.kind === 'canary' ? 'canary' : 'wave', why, {
         wave: n,
@@ -81,7 +81,7 @@ export class Waves {
 
   /** onFail rolls the switched hosts back, unless the release cannot be: then it pauses and says so. */
   onFail(r: RolloutRow, why: string): void {
-    const release = this.core.store.releaseById(r.release_id);
+    const release = this.core.store.releases.byId(r.release_id);
     if (release?.irreversible) {
       if (r.state !== 'paused') {
         this.core.pause(r, {
@@ -99,14 +99,14 @@ export class Waves {
     const { store, dispatch, fleet } = this.core;
     let sent = 0;
     store.tx(() => {
-      const back = store.rolloutHosts(r.id).filter((h) => h.switch !== 'queued' && h.switch !== 'reverted' && h.prev_release && h.prev_release !== r.release_id);
+      const back = store.rolloutHosts.of(r.id).filter((h) => h.switch !== 'queued' && h.switch !== 'reverted' && h.prev_release && h.prev_release !== r.release_id);
       for (const h of back) {
         if (fleet.isConnected(h.host_id)) sent++;
         dispatch.issue(h.host_id, 'ACTIVATE', h.prev_release, { desired: h.prev_release });
-        store.updateRolloutHost(r.id, h.host_id, { switch: 'reverting' });
+        store.rolloutHosts.update(r.id, h.host_id, { switch: 'reverting' });
       }
       if (back.length > 0) {
-        store.recordDesiredChange({
+        store.desired.record({
           at: this.core.iso(),
           actor,
           reason: why,

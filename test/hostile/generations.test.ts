@@ -27,7 +27,7 @@ describe('attack: one host claims a huge directive generation', () => {
     evil.send(aHello('evil', { last_generation: Number.MAX_SAFE_INTEGER }));
     const refused = await evil.ended;
     expect(refused?.details).toBe(`generation ${Number.MAX_SAFE_INTEGER} is not a directive generation: the agent's state is corrupt or forged`);
-    expect(fleet.coordinator.store.host('evil')).toBeUndefined();
+    expect(fleet.coordinator.store.hosts.get('evil')).toBeUndefined();
 
     // Within bounds but beyond anything issued: accepted for that host alone, and audited.
     const claim = MAX_GENERATION - 10;
@@ -42,7 +42,7 @@ describe('attack: one host claims a huge directive generation', () => {
     await waitFor('evil gone', () => !fleet.coordinator.fleet.isConnected('evil'));
     const r = await deployAndWait(admin, 'v1', { skip_offline: true });
     expect(r.hosts.find((h) => h.host_id === 'web-1')?.switch).toBe('done');
-    expect(fleet.coordinator.store.host('web-1')?.directive_generation).toBeLessThan(10);
+    expect(fleet.coordinator.store.hosts.get('web-1')?.directive_generation).toBeLessThan(10);
     const status = await admin.call('Status', { rollout_id: 0 });
     expect(status.refusals['generation-claim']).toBe(1);
     expect(status.refusals['hello-refused']).toBe(1);
@@ -55,7 +55,7 @@ describe('attack: one host claims a huge directive generation', () => {
     await waitFor('accepted', () => s.accepted);
     s.send({ report: { generation: 500, kind: 'ACTIVATED', release_id: 'a'.repeat(64), error_code: '', error: '', stats: null, live_release: 'a'.repeat(64), slots: [] } });
     expect((await s.ended)?.details).toBe('report for generation 500, which was never issued to web-9 (newest 0)');
-    expect(fleet.coordinator.store.host('web-9')?.live_release).toBe('');
+    expect(fleet.coordinator.store.hosts.get('web-9')?.live_release).toBe('');
     expect([...fleet.coordinator.audit.entries()].some((e) => e.actor === 'host:web-9' && e.action === 'switched')).toBe(false);
   });
 });
@@ -96,7 +96,7 @@ describe('a coordinator restored from an older backup', () => {
     coordinator = await aCoordinator(join(dir, 'backup'), { listen });
     admin = new AdminClient(coordinator.address);
     await waitConnected(coordinator, 1);
-    expect(coordinator.store.host('web-1')!.directive_generation).toBeLessThan(remembered);
+    expect(coordinator.store.hosts.get('web-1')!.directive_generation).toBeLessThan(remembered);
     const v3 = await aRelease(admin, await aTree(join(dir, 'b3'), { 'index.html': 'v3' }), 'v3');
     expect((await deployAndWait(admin, 'v3')).state).toBe('complete');
     expect(await checkLive(join(dir, 'web-1'))).toBe(v3.id);

@@ -35,7 +35,7 @@ describe('attack: one host floods or poisons what it sends', () => {
       const s = await connected('web-1', aHello('web-1', over));
       expect((await s.ended)?.details).toBe(why);
     }
-    expect(fleet.coordinator.store.host('web-1')).toBeUndefined();
+    expect(fleet.coordinator.store.hosts.get('web-1')).toBeUndefined();
     expect((await fleet.admin().call('Status', { rollout_id: 0 })).refusals['hello-refused']).toBe(cases.length);
   });
 

@@ -1,0 +1,136 @@
+import type { Directive, DirectiveKind, SlotInfo, StagingStats } from '../../shared/wire.js';
+import type { Override } from '../../shared/override.js';
+import { FleetswapError } from '../../shared/errors.js';
+import { json, type Raw, type Sql } from './sql.js';
+
+export interface HostRow {
+  id: string;
+  tags: Record<string, string>;
+  slot_count: number;
+  slots: SlotInfo[];
+  live_release: string;
+  last_generation: number;
+  first_seen: string;
+  last_seen: string;
+  last_staging: StagingStats | null;
+  last_error: string;
+  desired_release: string;
+  directive_generation: number;
+  directive_kind: DirectiveKind | '';
+  directive_release: string;
+  /** The stored directive's override (rollback --sign-key), sent again with it. */
+  directive_override: Override | null;
+  unsigned_allowed: boolean;
+}
+
+/**
+ * Hosts is the `hosts` table (what each host says about itself, its desired
+ * release and stored directive) and `host_releases` (every release a host
+ * was ever directed to hold: the ones it may fetch).
+ */
+export class Hosts {
+  constructor(private readonly sql: Sql) {}
+
+  get(id: string): HostRow | undefined {
+    const r = this.sql.stmt(`SELECT * FROM hosts WHERE id = ?`).get(id) as Raw | undefined;
+    return r ? hostFrom(r) : undefined;
+  }
+
+  all(): HostRow[] {
+    return (this.sql.stmt(`SELECT * FROM hosts ORDER BY id`).all() as Raw[]).map(hostFrom);
+  }
+
+  /** upsertSeen records what a host says about itself; desired state is untouched. */
+  upsertSeen(h: Pick<HostRow, 'id' | 'tags' | 'slot_count' | 'slots' | 'live_release' | 'last_generation' | 'unsigned_allowed'> & { at: string }): void {
+    this.sql
+      .stmt(
+        `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen, last_seen, unsigned_allowed)
+         VALUES (@id, @tags, @slot_count, @slots, @live_release, @last_generation, @at, @at, @unsigned_allowed)
+         ON CONFLICT(id) DO UPDATE SET tags = excluded.tags, slot_count = excluded.slot_count, slots = excluded.slots,
+           live_release = excluded.live_release, unsigned_allowed = excluded.unsigned_allowed,
+           last_generation = max(hosts.last_generation, excluded.last_generation), last_seen = excluded.last_seen`,
+      )
+      .run({ ...h, tags: JSON.stringify(h.tags), slots: JSON.stringify(h.slots), unsigned_allowed: h.unsigned_allowed ? 1 : 0 });
+  }
+
+  updateReport(h: { id: string; slots: SlotInfo[]; live_release: string; generation: number; at: string; last_staging?: StagingStats | null; last_error: string }): void {
+    this.sql
+      .stmt(
+        `UPDATE hosts SET slots = @slots, live_release = @live_release, last_generation = max(last_generation, @generation),
+           last_seen = @at, last_error = @last_error, last_staging = coalesce(@last_staging, last_staging) WHERE id = @id`,
+      )
+      .run({
+        ...h,
+        slots: JSON.stringify(h.slots),
+        last_staging: h.last_staging ? JSON.stringify(h.last_staging) : null,
+      });
+  }
+
+  /** versionDriftCandidates are the hosts running another release than their desired one, with no directive in flight. */
+  versionDriftCandidates(): HostRow[] {
+    return (
+      this.sql.stmt(`SELECT * FROM hosts WHERE desired_release != '' AND live_release != desired_release AND directive_generation <= last_generation ORDER BY id`).all() as Raw[]
+    ).map(hostFrom);
+  }
+
+  /** updateLive records what a host says it serves now, outside a directive (a drift finding). */
+  updateLive(id: string, live: string, slots: SlotInfo[], at: string): void {
+    this.sql.stmt(`UPDATE hosts SET live_release = ?, slots = ?, last_seen = ? WHERE id = ?`).run(live, JSON.stringify(slots), at, id);
+  }
+
+  touch(id: string, at: string): void {
+    this.sql.stmt(`UPDATE hosts SET last_seen = ? WHERE id = ?`).run(at, id);
+  }
+
+  /**
+   * nextGeneration hands out the host's next directive generation. Counters
+   * are per host: a generation a host claims (hello, report) can only move
+   * its own counter, never the fleet's. The next one is above both what was
+   * issued and what the host says it applied, so that after a restore from
+   * an older backup new directives are still newer than the ones it remembers.
+   */
+  nextGeneration(hostId: string): number {
+    const row = this.sql.stmt(`UPDATE hosts SET directive_generation = max(directive_generation, last_generation) + 1 WHERE id = ? RETURNING directive_generation`).get(hostId) as
+      | Raw
+      | undefined;
+    if (!row) throw new FleetswapError('INTERNAL', `no host ${hostId} to direct`);
+    return row.directive_generation as number;
+  }
+
+  /** setDirective stores the host's directive (and its desired release, if given); the release becomes one it may fetch. */
+  setDirective(hostId: string, d: Directive, desired?: string): void {
+    this.sql
+      .stmt(
+        `UPDATE hosts SET directive_generation = @generation, directive_kind = @kind, directive_release = @release_id,
+         directive_override = @override, desired_release = coalesce(@desired, desired_release) WHERE id = @hostId`,
+      )
+      .run({ generation: d.generation, kind: d.kind, release_id: d.release_id, override: d.override ? JSON.stringify(d.override) : null, hostId, desired: desired ?? null });
+    if (d.release_id) this.sql.stmt(`INSERT OR IGNORE INTO host_releases(host_id, release_id) VALUES (?, ?)`).run(hostId, d.release_id);
+  }
+
+  /** setDesiredRelease records a host's desired release with no directive: it runs it already, or drift puts it right. */
+  setDesiredRelease(hostId: string, releaseId: string): void {
+    this.sql.stmt(`UPDATE hosts SET desired_release = ? WHERE id = ?`).run(releaseId, hostId);
+  }
+
+  /** mayFetch says whether the coordinator ever directed `hostId` to hold `releaseId` (only those are served to it). */
+  mayFetch(hostId: string, releaseId: string): boolean {
+    return this.sql.stmt(`SELECT 1 FROM host_releases WHERE host_id = ? AND release_id = ?`).get(hostId, releaseId) !== undefined;
+  }
+}
+
+/** storedDirective is the directive a host was last given, as it is sent again (on hello, resume, unhalt). */
+export function storedDirective(h: HostRow): Directive {
+  return { generation: h.directive_generation, kind: h.directive_kind as DirectiveKind, release_id: h.directive_release, override: h.directive_override };
+}
+
+function hostFrom(r: Raw): HostRow {
+  return {
+    ...(r as unknown as HostRow),
+    unsigned_allowed: r.unsigned_allowed === 1,
+    tags: json(r.tags, {}),
+    slots: json(r.slots, []),
+    last_staging: json(r.last_staging, null),
+    directive_override: json(r.directive_override, null),
+  };
+}

@@ -1,0 +1,101 @@
+import type { RolloutKind, RolloutPlan, RolloutState, Verdict } from '../../shared/wire.js';
+import { json, type Raw, type Sql } from './sql.js';
+
+export interface RolloutRow {
+  id: number;
+  kind: RolloutKind;
+  state: RolloutState;
+  release_id: string;
+  from_release: string;
+  actor: string;
+  reason: string;
+  selector: Record<string, string>;
+  message: string;
+  created_at: string;
+  updated_at: string;
+  deadline_at: number;
+  switch_timeout_ms: number;
+  plan: RolloutPlan;
+  wave: number;
+  /** When the judged phase began (its hosts all live); 0 while it is still switching. */
+  phase_started_at: number;
+  paused_from: RolloutState | '';
+  /** What a rolling_back rollout becomes once its hosts are back. */
+  ends_as: RolloutState | '';
+  verdict: Verdict | null;
+}
+
+export const NO_PLAN: RolloutPlan = { canary_hosts: 0, waves: [100], bake_ms: 0, wave_bake_ms: 0, watch_ms: 0, manual_promote: false, spread: '' };
+
+export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'deadline_at' | 'wave' | 'phase_started_at' | 'paused_from' | 'ends_as' | 'verdict'>> & {
+  updated_at: string;
+};
+
+/** Rollouts is the `rollouts` table: one row per deploy or rollback, its state, plan, phase and last verdict. */
+export class Rollouts {
+  constructor(private readonly sql: Sql) {}
+
+  insert(r: Omit<RolloutRow, 'id' | 'wave' | 'phase_started_at' | 'paused_from' | 'ends_as' | 'verdict'>): number {
+    const info = this.sql
+      .stmt(
+        `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at, updated_at, deadline_at, switch_timeout_ms, plan)
+         VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at, @updated_at, @deadline_at, @switch_timeout_ms, @plan)`,
+      )
+      .run({ ...r, selector: JSON.stringify(r.selector), plan: JSON.stringify(r.plan) });
+    return Number(info.lastInsertRowid);
+  }
+
+  /** update sets the given columns; the statement is cached per set of columns (a handful of shapes). */
+  update(id: number, change: RolloutChange): void {
+    const cols = Object.keys(change).filter((k) => k !== 'updated_at');
+    const sets = [...cols.map((k) => `${k} = @${k}`), 'updated_at = @updated_at'].join(', ');
+    const values: Raw = { ...change, id };
+    if ('verdict' in change) values.verdict = change.verdict ? JSON.stringify(change.verdict) : null;
+    this.sql.stmt(`UPDATE rollouts SET ${sets} WHERE id = @id`).run(values);
+  }
+
+  setPlan(id: number, plan: RolloutPlan): void {
+    this.sql.stmt(`UPDATE rollouts SET plan = ? WHERE id = ?`).run(JSON.stringify(plan), id);
+  }
+
+  get(id: number): RolloutRow | undefined {
+    return this.one(`SELECT * FROM rollouts WHERE id = ?`, id);
+  }
+
+  latest(): RolloutRow | undefined {
+    return this.one(`SELECT * FROM rollouts ORDER BY id DESC LIMIT 1`);
+  }
+
+  active(): RolloutRow | undefined {
+    return this.one(`SELECT * FROM rollouts WHERE state NOT IN ('complete', 'rolled_back', 'aborted', 'failed', 'superseded') ORDER BY id DESC LIMIT 1`);
+  }
+
+  /** completed is every rollout that ended complete, newest first: what the join rule reads. */
+  completed(): RolloutRow[] {
+    return (this.sql.stmt(`SELECT * FROM rollouts WHERE state = 'complete' ORDER BY id DESC`).all() as Raw[]).map(rolloutFrom);
+  }
+
+  /** newestCompleted is the id of the newest rollout that ended complete; 0 if none did. */
+  newestCompleted(): number {
+    return (this.sql.stmt(`SELECT coalesce(max(id), 0) AS id FROM rollouts WHERE state = 'complete'`).get() as { id: number }).id;
+  }
+
+  /** lastDeployOf finds the newest deploy that put `releaseId` out, for "roll back to the previous release". */
+  lastDeployOf(releaseId: string): RolloutRow | undefined {
+    return this.one(`SELECT * FROM rollouts WHERE kind = 'deploy' AND release_id = ? AND state NOT IN ('staging') AND from_release != '' ORDER BY id DESC LIMIT 1`, releaseId);
+  }
+
+  private one(sql: string, ...params: unknown[]): RolloutRow | undefined {
+    const r = this.sql.stmt(sql).get(...params) as Raw | undefined;
+    return r ? rolloutFrom(r) : undefined;
+  }
+}
+
+function rolloutFrom(r: Raw): RolloutRow {
+  return {
+    ...(r as unknown as RolloutRow),
+    selector: json(r.selector, {}),
+    plan: { ...NO_PLAN, ...json(r.plan, {}) },
+    verdict: json(r.verdict, null),
+  };
+}
