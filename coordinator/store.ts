@@ -18,7 +18,7 @@ import { Vitals } from './store/vitals.js';
 // store.ts and store/ are the only modules that speak SQL. Everything durable
 // (releases, hosts, desired state and its history, rollouts) goes through
 // them, so a shared database could replace SQLite behind the same tables
-// (docs/CONTRACT.md: "the coordinator's storage is behind one module").
+// (docs/ARCHITECTURE.md, "Seams": the storage boundary).
 // The Store is the front door: the database, transactions, the statement
 // cache and migrations. Each table's queries live in store/<table>.ts and are
 // reached as store.<table>.<query>(...), the way Nomad splits its state store.
