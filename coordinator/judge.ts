@@ -1,152 +1,15 @@
-import type { CohortVitals, JudgedMetric, MetricEvidence, Verdict, VerdictOutcome, VitalsSample } from '../shared/wire.js';
-import { dispersionZ, lookShare, mannWhitneyGreater, median, rateBelow, rateIncrease, rateIncreaseVsKnown, signTestGreater, type RateInterval } from './stats.js';
+import type { MetricEvidence, Verdict, VerdictOutcome } from '../shared/wire.js';
+import { CONTINUOUS, DEFAULT_JUDGE, TEST_ORDER, type Continuous, type Declaration, type ErrorUnit, type JudgeConfig, type JudgedHost, type JudgeInput, type TestKey } from './judge-config.js';
+import { lookContinuous } from './judge-continuous.js';
+import { MAX_SKIPPED_INTERVALS, addTally, emptyTally, errorsOf, intervalOf, readReference, tallyOf, type HostState, type Reference, type Tally } from './judge-tally.js';
+import { cohort, describeFail, errorUnit, health, perMinute, silent, sumOf } from './judge-verdict.js';
+import { dispersionZ, rateBelow, rateIncrease, rateIncreaseVsKnown, type RateInterval } from './stats.js';
 
-type Continuous = Exclude<JudgedMetric, 'errors'>;
-type Versus = MetricEvidence['versus'];
-/** A test's key: one metric against one reference, one statistic for the whole phase. */
-export type TestKey = `${JudgedMetric}:${Versus}`;
-
-export interface JudgeConfig {
-  /** The false-rollback rate of one judged phase, however often it is judged; split over its tests by `budget`. */
-  alpha: number;
-  /** Errors are judged in steps this long (at most bucketMs): each step's host-seconds are one term of the rate test. */
-  stepMs: number;
-  /** Load, CPU and probe latency are looked at this often, each host as one value: its mean change since the phase started. */
-  bucketMs: number;
-  /** A step (or look) is judged this long after it ends, so samples still in flight count; a sample later than that is not judged. */
-  lagMs: number;
-  /** A canary silent this long holds the verdict (missing data never passes). */
-  staleMs: number;
-  /** How much of each host's time before its switch (or the phase) is its own reference. */
-  beforeMs: number;
-  /** The share of the judged time a canary's samples must cover for a pass. */
-  minCoverage: number;
-  /** The error-rate ratio the test must rule out before it fails (its null): a release at most this much worse never fails but by chance alpha. */
-  errorRatioFloor: number;
-  /** A clean canary passes before the bake ends once an error-rate increase this large is ruled out. */
-  earlyPassRatio: number;
-  /** Tolerances: a change must surely be larger than abs, and than rel x the reference median, to fail. */
-  floors: Record<Continuous, { abs: number; rel: number }>;
-  /** Consecutive failed health probes on a canary that fail the verdict. */
-  probeFailStreak: number;
-  /** Per-host error weights are used when every host has this much history, or when the history shows the hosts really differ. */
-  weightHistoryMs: number;
-  /** Each test's share of alpha (fractions summing to at most 1), declared when the phase starts: with hosts on the old release alongside, and without any. */
-  budget: { withBaseline: Record<TestKey, number>; alone: Record<TestKey, number> };
-}
-
-export const DEFAULT_JUDGE: JudgeConfig = {
-  alpha: 0.01,
-  stepMs: 1_000,
-  bucketMs: 5_000,
-  lagMs: 1_000,
-  staleMs: 10_000,
-  beforeMs: 120_000,
-  minCoverage: 0.5,
-  errorRatioFloor: 1.2,
-  earlyPassRatio: 2,
-  floors: {
-    load1: { abs: 0.25, rel: 0.2 },
-    cpu_pct: { abs: 5, rel: 0.2 },
-    probe_ms: { abs: 25, rel: 0.2 },
-  },
-  probeFailStreak: 3,
-  weightHistoryMs: 30 * 60_000,
-  // Most of alpha goes to errors, the test that must be fast. The `before` tests decide only when no
-  // host is left on the old release; they are paid for from the start, so an emptied baseline cannot
-  // make them decisive with history they did not pay for. A metric that appears later (probe latency)
-  // has its share reserved from the start.
-  budget: {
-    withBaseline: {
-      'errors:baseline': 0.8,
-      'load1:baseline': 0.04,
-      'cpu_pct:baseline': 0.04,
-      'probe_ms:baseline': 0.04,
-      'errors:before': 0.05,
-      'load1:before': 0.01,
-      'cpu_pct:before': 0.01,
-      'probe_ms:before': 0.01,
-    },
-    alone: {
-      'errors:baseline': 0,
-      'load1:baseline': 0,
-      'cpu_pct:baseline': 0,
-      'probe_ms:baseline': 0,
-      'errors:before': 0.85,
-      'load1:before': 0.05,
-      'cpu_pct:before': 0.05,
-      'probe_ms:before': 0.05,
-    },
-  },
-};
-
-export interface JudgedHost {
-  id: string;
-  /** When the host went live on the new release. */
-  switchedAt: number;
-  /** What the host says is live now. */
-  live: string;
-  connected: boolean;
-}
-
-export interface JudgeInput {
-  now: number;
-  phase: string;
-  newRelease: string;
-  oldRelease: string;
-  canaries: readonly JudgedHost[];
-  /** Hosts still on the old release: compared over the same windows. */
-  baseline: readonly string[];
-  /** samples returns a host's samples with from <= ts_ms < to, oldest first. */
-  samples: (host: string, from: number, to: number) => readonly VitalsSample[];
-}
-
-/** What some host-time added up to: exposure in seconds, host-seconds with an error, metric sums. */
-interface Tally {
-  samples: number;
-  seconds: number;
-  errorSeconds: number;
-  /** Error incidents (error_incidents; an older agent's error_lines). */
-  incidents: number;
-  load1: number;
-  cpu_pct: number;
-  mem_pct: number;
-  probes: number;
-  probe_ms: number;
-  probeFailures: number;
-}
-
-const emptyTally = (): Tally => ({ samples: 0, seconds: 0, errorSeconds: 0, incidents: 0, load1: 0, cpu_pct: 0, mem_pct: 0, probes: 0, probe_ms: 0, probeFailures: 0 });
-
-function addTally(to: Tally, x: Tally): void {
-  for (const k of Object.keys(to) as (keyof Tally)[]) to[k] += x[k];
-}
-
-/**
- * A host's own minutes before the switch (canaries) or the phase (baseline),
- * read once, when the host is first judged, and kept under its id: later
- * looks never recompute it, and no other host's reference is read in its
- * place. Hosts differ for good (a bigger box, a busier shard), so load, CPU
- * and latency are judged as each host's change from its own past.
- */
-interface Reference {
-  history: Tally;
-  /** The host's mean before, per metric; undefined with too little history. */
-  offset: Partial<Record<Continuous, number>>;
-  /** The agent's sampling interval as its history shows it: how an old agent's sample (no interval_ms) is read. */
-  nominalMs: number;
-}
-
-/** One host in one role over the phase: its reference, and what it added while it was a member. */
-interface HostState {
-  ref: Reference;
-  /** The error weight this host's exposure counts at (1 unless hosts really differ; see declare). */
-  weight: number;
-  /** Totals over the steps this host was a member for. */
-  judged: Tally;
-  /** ts of the last sample read, for an old agent's interval. */
-  lastTs: number | undefined;
-}
+// The Judge and its error tests. Its settings and input are in
+// judge-config.ts, samples as tallies and references in judge-tally.ts, the
+// load/CPU/latency tests in judge-continuous.ts, a verdict's other parts in
+// judge-verdict.ts. Callers import the judge's public names from here.
+export { DEFAULT_JUDGE, type JudgeConfig, type JudgedHost, type JudgeInput, type TestKey } from './judge-config.js';
 
 /** A test whose anytime-valid p-value is kept as a running minimum over every look. */
 interface SequentialTest {
@@ -155,34 +18,12 @@ interface SequentialTest {
   evidence?: MetricEvidence;
 }
 
-/** What was declared when the phase started, and holds for the whole phase. */
-interface Declaration {
-  /** Each test's part of alpha (the config's share times alpha): its p-value's threshold while it is decisive. */
-  shares: Record<TestKey, number>;
-  /** What the error tests count: host-seconds with an error, or incidents when most seconds already have one. */
-  unit: ErrorUnit;
-  /** Whether per-host error weights are used, and the fleet rate they are relative to. */
-  weighted: boolean;
-  fleetRate: number;
-  /** Per continuous metric: compared as changes from each host's own past, or as levels (fixed for the phase). */
-  changes: Record<Continuous, boolean>;
-}
-
-type ErrorUnit = 'seconds' | 'incidents';
-const errorsOf = (t: Tally, unit: ErrorUnit): number => (unit === 'seconds' ? t.errorSeconds : t.incidents);
 // Above this share of host-seconds with an error in the history, seconds saturate and incidents are counted.
 const SATURATED = 0.5;
-const CONTINUOUS: readonly Continuous[] = ['load1', 'cpu_pct', 'probe_ms'];
-const TEST_ORDER: readonly TestKey[] = (['errors', ...CONTINUOUS] as const).flatMap((m) => [`${m}:baseline`, `${m}:before`] as const);
 const ERRORS_Z = 2.33; // one-sided 99% normal quantile, for padding a reference rate
 const ERROR_PRIOR_SECONDS = 10; // error-seconds of history it takes to move a host's weight halfway from 1
 // Hosts "really differ" when the history's dispersion rejects one shared rate at 1 in 1000.
 const DISPERSION_Z = 3.09;
-// Enough history to remove a host's offset: 15 samples of a metric (15 s at the default interval).
-const MIN_REFERENCE_SAMPLES = 15;
-const MIN_REFERENCE_PROBES = 5;
-// An old agent's sample covers the gap since its previous one, bounded: a tick or two skipped, not an outage.
-const MAX_SKIPPED_INTERVALS = 3;
 // The mixture's alternatives, as multiples of the tolerance, and their weights: most of the weight on
 // 1.5-3x at the default 1.2x tolerance, where a regression is worth catching fast; a little on large
 // ratios so an outright broken release is caught in a step or two.
@@ -243,7 +84,7 @@ export class Judge {
       const judgedMs = this.steps.length * this.stepMs;
       while ((this.looks + 1) * c.bucketMs <= judgedMs) {
         this.looks++;
-        this.lookContinuous(input, declared, this.looks);
+        lookContinuous(input, declared, this.looks, c, this.hosts, (k, p, e) => this.record(k, p, e));
       }
     }
 
@@ -293,8 +134,8 @@ export class Judge {
     const shares = input.baseline.length > 0 ? c.budget.withBaseline : c.budget.alone;
     const total = Object.values(shares).reduce((a, x) => a + x, 0);
     if (!(total <= 1 + 1e-9) || Object.values(shares).some((x) => !(x >= 0))) throw new RangeError(`the judge's alpha shares must be >= 0 and sum to at most 1, got ${total}`);
-    const canaryRefs = input.canaries.map((h) => this.reference(input, h.id, h.switchedAt));
-    const baseRefs = input.baseline.map((id) => this.reference(input, id, this.start));
+    const canaryRefs = input.canaries.map((h) => readReference(input, h.id, h.switchedAt, this.config.beforeMs));
+    const baseRefs = input.baseline.map((id) => readReference(input, id, this.start, this.config.beforeMs));
     const all = [...canaryRefs, ...baseRefs];
     const seconds = all.reduce((a, r) => a + r.history.seconds, 0);
     // A chatty error log puts an error in nearly every second on both sides, and a regression cannot
@@ -323,30 +164,10 @@ export class Judge {
     const key = `${role}:${id}`;
     let h = this.hosts.get(key);
     if (!h) {
-      h = this.hostState(this.reference(input, id, until));
+      h = this.hostState(readReference(input, id, until, this.config.beforeMs));
       this.hosts.set(key, h);
     }
     return h;
-  }
-
-  private reference(input: JudgeInput, id: string, until: number): Reference {
-    const samples = input.samples(id, until - this.config.beforeMs, until).filter((s) => s.release_id === input.oldRelease);
-    const gaps: number[] = [];
-    for (let i = 1; i < samples.length; i++) gaps.push((samples[i] as VitalsSample).ts_ms - (samples[i - 1] as VitalsSample).ts_ms);
-    const nominalMs = gaps.length >= 3 ? median(gaps) : 1000;
-    const history = emptyTally();
-    let last: number | undefined;
-    for (const s of samples) {
-      addTally(history, tallyOf(s, intervalOf(s, last, nominalMs)));
-      last = s.ts_ms;
-    }
-    const offset: Partial<Record<Continuous, number>> = {};
-    if (history.samples >= MIN_REFERENCE_SAMPLES) {
-      offset.load1 = history.load1 / history.samples;
-      offset.cpu_pct = history.cpu_pct / history.samples;
-    }
-    if (history.probes >= MIN_REFERENCE_PROBES) offset.probe_ms = history.probe_ms / history.probes;
-    return { history, offset, nominalMs };
   }
 
   /**
@@ -456,88 +277,6 @@ export class Judge {
     return this.beforeRate;
   }
 
-  /**
-   * lookContinuous is the j-th look at load, CPU and probe latency: each host is one value, its mean
-   * over the steps it was a member for, less its own past mean where it has one, so neither a host's
-   * lasting level nor the autocorrelation of its samples can pass for evidence. The test at look j
-   * has level share * lookShare(j): over all looks, at most the share.
-   */
-  private lookContinuous(input: JudgeInput, d: Declaration, j: number): void {
-    const floorOf = (m: Continuous, scale: number) => Math.max(this.config.floors[m].abs, this.config.floors[m].rel * Math.abs(scale));
-    const members = (role: 'canary' | 'baseline') => [...this.hosts.entries()].filter(([k]) => k.startsWith(`${role}:`)).map(([, h]) => h);
-    const canaries = members('canary');
-    const base = members('baseline');
-    const probed = canaries.some((h) => h.judged.probes > 0);
-    for (const m of CONTINUOUS) {
-      if (m === 'probe_ms' && !probed) continue;
-      const level = (h: HostState) => (m === 'probe_ms' ? (h.judged.probes ? h.judged.probe_ms / h.judged.probes : undefined) : h.judged.samples ? h.judged[m] / h.judged.samples : undefined);
-      const change = (h: HostState) => {
-        const v = level(h);
-        const o = h.ref.offset[m];
-        return v === undefined || o === undefined ? undefined : v - o;
-      };
-      const values = (hs: HostState[], f: (h: HostState) => number | undefined) => hs.map(f).filter((v): v is number => v !== undefined);
-      const baseLevels = values(base, level);
-      if (base.length > 0 || d.shares[`${m}:baseline`] > 0) {
-        const f = d.changes[m] ? change : level;
-        const x = values(canaries, f);
-        const y = values(base, f);
-        // The tolerance scales with the metric's level on the old release (20% of 30% CPU is 6 points).
-        const tol = floorOf(m, median(baseLevels.length ? baseLevels : [0]));
-        const share = d.shares[`${m}:baseline`];
-        const threshold = input.baseline.length > 0 ? share : 0;
-        const mw = mannWhitneyGreater(x.map((v) => v - tol), y);
-        const p = x.length && y.length ? Math.min(1, mw.p / lookShare(j)) : 1;
-        const best = bestRankP(x.length, y.length) / lookShare(j);
-        const effect = x.length && y.length ? median(x) - median(y) : 0;
-        this.record(`${m}:baseline`, p, {
-          metric: m,
-          versus: 'baseline',
-          unit: d.changes[m] ? `change in ${LEVEL_UNITS[m]} since own past` : LEVEL_UNITS[m],
-          canary: x.length ? median(x) : 0,
-          base: y.length ? median(y) : 0,
-          effect,
-          statistic: mw.z,
-          threshold,
-          alpha_share: share,
-          tolerance: tol,
-          outcome: x.length === 0 || y.length === 0 ? 'no-data' : threshold > 0 && p <= threshold ? 'fail' : 'ok',
-          detail:
-            `${x.length} canary hosts vs ${y.length}, one value per host (${d.changes[m] ? "changes since each host's own minutes before" : 'levels'}); fails only if the canaries are surely more than ${round(tol)} higher` +
-            (threshold > 0 && best > threshold ? `; cannot decide: ${x.length} canary and ${y.length} baseline hosts are too few for a rank test at p <= ${threshold.toPrecision(2)}` : '') +
-            (threshold > 0 ? '' : '; no hosts on the old release now: shown, not decisive'),
-        });
-      }
-      const changes = values(canaries, change);
-      if (changes.length > 0 || d.shares[`${m}:before`] > 0) {
-        const offsets = canaries.map((h) => h.ref.offset[m]).filter((o): o is number => o !== undefined);
-        const tol = floorOf(m, median(offsets.length ? offsets : [0]));
-        const share = d.shares[`${m}:before`];
-        const threshold = input.baseline.length === 0 ? share : 0;
-        const above = changes.filter((v) => v > tol).length;
-        const p = changes.length ? Math.min(1, signTestGreater(above, changes.length) / lookShare(j)) : 1;
-        const best = changes.length ? signTestGreater(changes.length, changes.length) / lookShare(j) : 1;
-        this.record(`${m}:before`, p, {
-          metric: m,
-          versus: 'before',
-          unit: LEVEL_UNITS[m],
-          canary: changes.length ? median(values(canaries, level)) : 0,
-          base: offsets.length ? median(offsets) : 0,
-          effect: changes.length ? median(changes) : 0,
-          statistic: above,
-          threshold,
-          alpha_share: share,
-          tolerance: tol,
-          outcome: changes.length === 0 ? 'no-data' : threshold > 0 && p <= threshold ? 'fail' : 'ok',
-          detail:
-            `${above} of ${changes.length} canary hosts rose more than ${round(tol)} from their own minutes before (sign test)` +
-            (threshold > 0 && best > threshold ? `; cannot decide: ${changes.length} hosts are too few for p <= ${threshold.toPrecision(2)}` : '') +
-            (threshold > 0 ? '' : '; shown, not decisive: hosts on the old release run alongside'),
-        });
-      }
-    }
-  }
-
   /** record keeps the running minimum p; a test that failed at any look stays failed, with the evidence it failed on. */
   private record(key: TestKey, p: number, evidence: Omit<MetricEvidence, 'p'>): void {
     const t = this.tests.get(key) ?? { p: 1, failed: false };
@@ -598,124 +337,4 @@ export class Judge {
     }
     return out;
   }
-}
-
-/**
- * intervalOf is how many ms a sample covers: what the agent says, or, from an older agent that does
- * not say (interval_ms 0), the gap since its previous sample, bounded to a few nominal intervals.
- */
-function intervalOf(s: VitalsSample, last: number | undefined, nominalMs: number): number {
-  if (s.interval_ms) return s.interval_ms;
-  if (last === undefined) return nominalMs;
-  return Math.min(MAX_SKIPPED_INTERVALS * nominalMs, Math.max(nominalMs / 2, s.ts_ms - last));
-}
-
-/**
- * tallyOf is one sample as exposure and counts. The error count is host-seconds with an error: what
- * the agent says (error_seconds), or, from an older agent, min(error_lines, seconds covered), an
- * approximation (a burst of lines in one second counts once, but two lines in two seconds count twice).
- */
-function tallyOf(s: VitalsSample, intervalMs: number): Tally {
-  const seconds = intervalMs / 1000;
-  // At most one error per whole second covered: the unit the null distribution is bounded for.
-  const units = Math.max(1, Math.round(seconds));
-  const errorSeconds = Math.min(units, s.interval_ms ? (s.error_seconds ?? 0) : s.error_lines);
-  return {
-    samples: 1,
-    seconds,
-    errorSeconds,
-    incidents: s.interval_ms ? (s.error_incidents ?? 0) : s.error_lines,
-    load1: s.load1,
-    cpu_pct: s.cpu_pct,
-    mem_pct: s.mem_pct,
-    probes: s.probed ? 1 : 0,
-    probe_ms: s.probed ? s.probe_latency_ms : 0,
-    probeFailures: s.probed && !s.probe_ok ? 1 : 0,
-  };
-}
-
-/**
- * bestRankP is the smallest p the rank test can give with n1 and n2 hosts (every canary above every
- * baseline host): if even that is above the threshold, the test cannot decide, and says so.
- */
-function bestRankP(n1: number, n2: number): number {
-  if (n1 === 0 || n2 === 0) return 1;
-  return mannWhitneyGreater(Array.from({ length: n1 }, (_, i) => 1 + i), Array.from({ length: n2 }, (_, i) => -1 - i)).p;
-}
-
-function round(x: number): string {
-  return Number(x.toPrecision(3)).toString();
-}
-
-function sumOf(steps: readonly RateInterval[], f: keyof RateInterval): number {
-  return steps.reduce((a, s) => a + s[f], 0);
-}
-
-/** Seconds with an error per host-minute, unweighted exposure being what an operator reads. */
-function perMinute(steps: readonly RateInterval[], side: 'canary' | 'base'): number {
-  const exposure = sumOf(steps, side === 'canary' ? 'canaryExposure' : 'baseExposure');
-  return exposure > 0 ? (sumOf(steps, side) / exposure) * 60 : 0;
-}
-
-function cohort(name: 'canary' | 'baseline', hosts: number, t: Tally, unit: ErrorUnit, staleMs: number, input: JudgeInput, ids: readonly string[]): CohortVitals {
-  const avg = (f: 'load1' | 'cpu_pct' | 'mem_pct') => (t.samples ? t[f] / t.samples : 0);
-  return {
-    cohort: name,
-    hosts,
-    reporting: ids.filter((id) => input.samples(id, input.now - staleMs, input.now + 1).length > 0).length,
-    samples: t.samples,
-    load1: avg('load1'),
-    cpu_pct: avg('cpu_pct'),
-    mem_pct: avg('mem_pct'),
-    errors_per_min: t.seconds > 0 ? (errorsOf(t, unit) / t.seconds) * 60 : 0,
-    probe_ms: t.probes ? t.probe_ms / t.probes : 0,
-    probe_failures: t.probeFailures,
-  };
-}
-
-/** health lists what fails a verdict outright: a canary off the release, or failing its probe. */
-function health(input: JudgeInput, c: JudgeConfig): string[] {
-  const out: string[] = [];
-  for (const h of input.canaries) {
-    if (h.live && h.live !== input.newRelease) {
-      out.push(`${h.id} is live on another release (switched back by its health check?)`);
-      continue;
-    }
-    const recent = input.samples(h.id, h.switchedAt, input.now + 1).filter((s) => s.release_id === input.newRelease);
-    const last = recent.slice(-c.probeFailStreak);
-    if (last.length === c.probeFailStreak && last.every((s) => s.probed && !s.probe_ok)) {
-      out.push(`${h.id} failed its last ${c.probeFailStreak} health probes`);
-    }
-  }
-  return out;
-}
-
-/** silent lists canaries that stopped reporting: they hold the verdict, never pass it. */
-function silent(input: JudgeInput, c: JudgeConfig): string[] {
-  const out: string[] = [];
-  for (const h of input.canaries) {
-    const recent = input.samples(h.id, input.now - c.staleMs, input.now + 1);
-    if (recent.length > 0) continue;
-    if (input.now - h.switchedAt < c.staleMs && h.connected) continue;
-    out.push(h.connected ? `no vitals from ${h.id} for ${Math.round(c.staleMs / 1000)}s` : `${h.id} is disconnected`);
-  }
-  return out;
-}
-
-/** describeFail is one failed test as a clause: what rose, against what, beyond which tolerance, and how sure. */
-function describeFail(m: MetricEvidence): string {
-  const tol = m.tolerance ?? 0;
-  const what =
-    m.metric === 'errors'
-      ? `error rate ${m.effect === Infinity ? 'from none to some' : `${m.effect.toFixed(2)}x`} vs ${m.versus}, above the ${round(tol)}x tolerance`
-      : `${m.metric} +${m.effect.toFixed(2)} vs ${m.versus}, above the +${round(tol)} tolerance`;
-  return `${what} (p=${m.p.toPrecision(2)} <= ${m.threshold.toPrecision(2)})`;
-}
-
-/** What the figures of a test of continuous metric m are, in words for operators (MetricEvidence.unit). */
-const LEVEL_UNITS: Record<'load1' | 'cpu_pct' | 'probe_ms', string> = { load1: 'load1', cpu_pct: 'CPU %', probe_ms: 'probe ms' };
-
-/** errorUnit is what an error test counts per host-minute. */
-function errorUnit(unit: ErrorUnit): string {
-  return unit === 'seconds' ? 'seconds with an error per host-min' : 'error incidents per host-min';
 }
