@@ -1,0 +1,12 @@
+// Original file: proto/fleetswap.proto
+
+
+export interface DriftCleanRequest {
+  'host'?: (string);
+  'actor'?: (string);
+}
+
+export interface DriftCleanRequest__Output {
+  'host': (string);
+  'actor': (string);
+}

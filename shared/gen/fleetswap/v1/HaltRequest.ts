@@ -1,0 +1,12 @@
+// Original file: proto/fleetswap.proto
+
+
+export interface HaltRequest {
+  'actor'?: (string);
+  'reason'?: (string);
+}
+
+export interface HaltRequest__Output {
+  'actor': (string);
+  'reason': (string);
+}
