@@ -1,0 +1,72 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Params } from './placeholders.js';
+
+// Db is one database behind the Store: SQLite in a file (sqlite-db.ts), the
+// embedded default, or PostgreSQL shared by several coordinators (pg-db.ts).
+// Table modules speak to it with better-sqlite3-style SQL (`?` or `@name`),
+// written in the subset both understand (ON CONFLICT, RETURNING, CAST).
+// Everything is asynchronous because PostgreSQL is; on SQLite the promise
+// is already settled.
+
+export type Row = Record<string, unknown>;
+
+export interface RunResult {
+  /** Rows the statement changed. */
+  changes: number;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly dialect: Dialect;
+  all<T = Row>(sql: string, params?: Params): Promise<T[]>;
+  get<T = Row>(sql: string, params?: Params): Promise<T | undefined>;
+  run(sql: string, params?: Params): Promise<RunResult>;
+  /**
+   * tx runs fn in one transaction: all of its writes land, or none. Queries
+   * made inside fn (in its async context) join the transaction; nested tx
+   * calls join the outermost one. What was registered with afterCommit runs
+   * once it commits, and is dropped if it rolls back.
+   */
+  tx<T>(fn: () => Promise<T>): Promise<T>;
+  /** afterCommit runs fn once the transaction in progress commits, or at once outside one. */
+  afterCommit(fn: () => void): void;
+  /** schemaVersion is how many migrations have run. */
+  schemaVersion(): Promise<number>;
+  /** migrate runs the migrations this database has not had, each in a transaction with its version. */
+  migrate(scripts: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** TxScope is the transaction an async context is in, shared by nested tx calls. */
+export interface TxScope<C> {
+  conn: C;
+  committed: (() => void)[];
+}
+
+/**
+ * Scopes tracks which transaction each async context is in, so table modules
+ * need not pass a handle around: a query inside tx(fn) finds fn's scope.
+ */
+export class Scopes<C> {
+  private readonly als = new AsyncLocalStorage<TxScope<C>>();
+
+  current(): TxScope<C> | undefined {
+    return this.als.getStore();
+  }
+
+  run<T>(scope: TxScope<C>, fn: () => Promise<T>): Promise<T> {
+    return this.als.run(scope, fn);
+  }
+
+  afterCommit(fn: () => void): void {
+    const scope = this.current();
+    if (scope) scope.committed.push(fn);
+    else fn();
+  }
+}
+
+/** runCommitted calls what waited for a commit, in the order it was registered. */
+export function runCommitted(scope: TxScope<unknown>): void {
+  for (const f of scope.committed) f();
+}
