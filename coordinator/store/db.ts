@@ -31,6 +31,8 @@ export interface Db {
   tx<T>(fn: () => Promise<T>): Promise<T>;
   /** afterCommit runs fn once the transaction in progress commits, or at once outside one. */
   afterCommit(fn: () => void): void;
+  /** clockMs is the database's clock (ms since the epoch): what coordinators sharing it agree on. */
+  clockMs(): Promise<number>;
   /** schemaVersion is how many migrations have run. */
   schemaVersion(): Promise<number>;
   /** migrate runs the migrations this database has not had, each in a transaction with its version. */

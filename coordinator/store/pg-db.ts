@@ -75,6 +75,10 @@ export class PgDb implements Db {
     const conn = await this.pool.connect().catch((err: unknown) => Promise.reject(unavailable(err)));
     const scope = { conn, committed: [] as (() => void)[] };
     let broken: Error | undefined;
+    // A connection lost while checked out (between the transaction's queries)
+    // is reported on the client; the next query fails with it anyway.
+    const lost = (err: Error) => (broken = err);
+    conn.on('error', lost);
     try {
       await conn.query('BEGIN');
       const out = await this.scopes.run(scope, fn);
@@ -85,13 +89,19 @@ export class PgDb implements Db {
       await conn.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw unavailable(err);
     } finally {
-      // A connection that could not roll back is discarded, not reused.
+      // A connection that was lost or could not roll back is discarded, not reused.
+      conn.off('error', lost);
       conn.release(broken);
     }
   }
 
   afterCommit(fn: () => void): void {
     this.scopes.afterCommit(fn);
+  }
+
+  async clockMs(): Promise<number> {
+    const r = await this.get<{ ms: number }>('SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) AS ms');
+    return r?.ms as number;
   }
 
   async schemaVersion(): Promise<number> {

@@ -90,6 +90,11 @@ export class SqliteDb implements Db {
     this.scopes.afterCommit(fn);
   }
 
+  async clockMs(): Promise<number> {
+    // One file, one machine: the machine's clock is the database's.
+    return Date.now();
+  }
+
   async schemaVersion(): Promise<number> {
     return this.conn.pragma('user_version', { simple: true }) as number;
   }
