@@ -87,6 +87,6 @@ describe('audit log', () => {
 });
 
 async function entryLine(db: Database.Database, id: number): Promise<string> {
-  const e = db.prepare(`SELECT at, actor, action, target FROM audit WHERE id = ?`).get(id) as { at: string; actor: string; action: string; target: string };
-  return `${e.at} ${e.actor} ${e.action} ${e.target}`;
+  const e = db.prepare(`SELECT at_ms, actor, action, target FROM audit WHERE id = ?`).get(id) as { at_ms: number; actor: string; action: string; target: string };
+  return `${new Date(e.at_ms).toISOString()} ${e.actor} ${e.action} ${e.target}`;
 }

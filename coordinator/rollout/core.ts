@@ -36,9 +36,9 @@ export class Core {
   }
 
   /** transition is the only way a rollout changes state: a move ALLOWED does not list throws. */
-  transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at'> = {}): void {
+  transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at_ms'> = {}): void {
     checkMove(r, to);
-    this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at: this.iso() });
+    this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at_ms: this.now() });
     Object.assign(r, change, { state: to, message });
     this.log.info({ rollout: r.id, release: r.release_id, state: to }, message);
   }
@@ -47,7 +47,7 @@ export class Core {
   pause(r: RolloutRow, p: Pauser): void {
     const why = p.by === 'operator' ? `paused by ${p.actor || 'an operator'}${p.reason ? `: ${p.reason}` : ''}` : p.why;
     this.store.tx(() => {
-      this.transition(r, 'paused', why, { paused_from: r.state, deadline_at: 0 });
+      this.transition(r, 'paused', why, { paused_from: r.state, deadline_ms: 0 });
       if (p.by === 'coordinator') this.audit({ actor: COORDINATOR_ACTOR, action: 'pause', target: `rollout #${r.id}`, reason: why });
     });
   }

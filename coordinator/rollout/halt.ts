@@ -34,9 +34,9 @@ export class Halt {
       // Time frozen does not count against deadlines or bakes.
       if (active) {
         store.rollouts.update(active.id, {
-          deadline_at: active.deadline_at ? active.deadline_at + frozen : 0,
-          phase_started_at: active.phase_started_at ? active.phase_started_at + frozen : 0,
-          updated_at: this.core.iso(),
+          deadline_ms: active.deadline_ms ? active.deadline_ms + frozen : 0,
+          phase_started_ms: active.phase_started_ms ? active.phase_started_ms + frozen : 0,
+          updated_at_ms: this.core.now(),
         });
       }
       // What was held back goes out now: every directive a host has not applied yet.
