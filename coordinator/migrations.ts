@@ -189,13 +189,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE vitals ADD COLUMN error_seconds INTEGER NOT NULL DEFAULT 0;
   `,
   // Times are one kind throughout: INTEGER milliseconds since the epoch, in
-  // columns named *_ms. ISO 8601 text (Date.toISOString, millisecond
-  // precision) converts exactly: unixepoch(..., 'subsec') is the seconds
-  // with their milliseconds, and toISOString of the result gives the same
-  // text back (audit hashes are over that text: shared/audit-chain.ts).
-  // Every time was written by toISOString; one that did not parse would give
-  // NULL, which the NOT NULL columns refuse, failing the migration whole
-  // rather than losing a time. Columns that held
+  // columns named *_ms (and at_ms in the halt kept in meta). ISO 8601 text
+  // (Date.toISOString, millisecond precision) converts exactly:
+  // unixepoch(..., 'subsec') is the seconds with their milliseconds, and
+  // toISOString of the result gives the same text back (audit hashes are over
+  // that text: shared/audit-chain.ts). Every time was written by toISOString;
+  // one that did not parse would give NULL, which the NOT NULL columns refuse,
+  // failing the migration whole rather than losing a time. Columns that held
   // milliseconds already are renamed; indexes on a dropped column go first and
   // come back on its successor (a renamed column keeps its index).
   `
@@ -250,5 +250,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens DROP COLUMN revoked_at;
 
   ALTER TABLE vitals RENAME COLUMN ts TO ts_ms;
+
+  UPDATE meta SET value = json_set(json_remove(value, '$.at'), '$.at_ms', CAST(round(unixepoch(json_extract(value, '$.at'), 'subsec') * 1000) AS INTEGER))
+    WHERE key = 'halt';
   `,
 ];

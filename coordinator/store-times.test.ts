@@ -33,6 +33,7 @@ const T = {
   token: 1_767_225_609_010,
   revoked: 1_767_225_610_100,
   vitals: 1_767_225_611_111,
+  halted: 1_767_225_612_345,
 };
 const R1 = 'a'.repeat(64);
 const R2 = 'b'.repeat(64);
@@ -44,6 +45,7 @@ function oldDatabase(path: string, auditTimes: readonly number[]): AuditEntryWir
   db.pragma(`user_version = ${TIMES}`);
   const run = (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params);
   run(`INSERT INTO meta(key, value) VALUES ('drift_policy', '{"default":"report","rules":[]}')`);
+  run(`INSERT INTO meta(key, value) VALUES ('halt', ?)`, JSON.stringify({ halted: true, reason: 'incident 7', actor: 'token:root', at: iso(T.halted) }));
   run(
     `INSERT INTO releases(id, label, manifest, owner, notes, irreversible, pushed_by, pushed_at, files, bytes, signatures) VALUES (?, 'v1', ?, 'team', 'notes', '', 'token:alice', ?, 2, 30, '[]')`,
     R1,
@@ -133,6 +135,7 @@ describe('the migration to times in ms', () => {
     ]);
     expect(store.audit.last()).toMatchObject({ id: 1, at_ms: T.created });
     expect(store.meta.get('drift_policy', {})).toEqual({ default: 'report', rules: [] });
+    expect(store.meta.halt()).toEqual({ halted: true, reason: 'incident 7', actor: 'token:root', at_ms: T.halted });
     store.close();
 
     // No time is left as text, under its old name or any other.

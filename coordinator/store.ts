@@ -32,6 +32,7 @@ export { NO_PLAN, type RolloutChange, type RolloutRow } from './store/rollouts.j
 export type { TokenRow } from './store/tokens.js';
 export type { DesiredChangeRow } from './store/desired.js';
 export type { VerdictRow } from './store/verdicts.js';
+export type { HaltRow } from './store/meta.js';
 
 export class Store {
   private readonly db: DB;

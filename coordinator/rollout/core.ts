@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/log.js';
 import type { RolloutState } from '../../shared/wire.js';
 import { COORDINATOR_ACTOR, type AuditRecord } from '../audit.js';
 import type { RolloutChange, RolloutRow, Store } from '../store.js';
+import { isoFromMs } from '../times.js';
 import { checkMove } from './moves.js';
 import type { Dispatch, FleetLink } from './send.js';
 
@@ -27,10 +28,6 @@ export class Core {
     readonly decisionGraceMs: number,
   ) {}
 
-  iso(at = this.now()): string {
-    return new Date(at).toISOString();
-  }
-
   label(id: string): string {
     return this.store.releases.byId(id)?.label ?? id.slice(0, 12);
   }
@@ -54,6 +51,6 @@ export class Core {
 
   refuseWhileHalted(what: string): void {
     const h = this.store.meta.halt();
-    if (h.halted) throw new FleetswapError('HALTED', `cannot ${what}: the fleet is halted since ${h.at} by ${h.actor || 'someone'} (${h.reason}); fleetswap unhalt lifts it`);
+    if (h.halted) throw new FleetswapError('HALTED', `cannot ${what}: the fleet is halted since ${isoFromMs(h.at_ms)} by ${h.actor || 'someone'} (${h.reason}); fleetswap unhalt lifts it`);
   }
 }
