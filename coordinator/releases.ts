@@ -54,7 +54,7 @@ function checkSignatures(id: string, manifest: Manifest, signatures: readonly Re
   const label = manifest.label;
   const ahead = signatures.find((s) => s.signed_at_ms > nowMs + MAX_SIGNED_AHEAD_MS);
   if (ahead) {
-    throw new FleetswapError('BAD_SIGNATURE', `release ${label} is signed at ${new Date(ahead.signed_at_ms).toISOString()}, ahead of this coordinator's clock: set the clock of the machine that signed it right, then push again`);
+    throw new FleetswapError('BAD_SIGNATURE', `release ${label} is signed at ${isoFromMs(ahead.signed_at_ms)}, ahead of this coordinator's clock: set the clock of the machine that signed it right, then push again`);
   }
   if (signatures.length === 0) {
     if (policy.allowUnsigned) return;

@@ -7,6 +7,7 @@ import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
 import { assignCohorts, CANARY, parseCohort, spreadOrder, wave, type Cohort } from '../cohorts.js';
 import { resolveRelease } from '../releases.js';
 import { NO_PLAN, type HostRow, type RolloutRow } from '../store.js';
+import { isoFromMs } from '../times.js';
 import type { Core } from './core.js';
 import { DEFAULT_STAGE_TIMEOUT_MS, DEFAULT_SWITCH_TIMEOUT_MS, isBaking, phaseTimeout } from './moves.js';
 import type { Progress } from './progress.js';
@@ -196,7 +197,7 @@ export class Actions {
         else never.push(h.id);
       }
       if (never.length > 0) {
-        throw new FleetswapError('NOTHING_TO_ROLL_BACK', `${listIds(never.map((id) => ({ id })))} had no desired release ${to} ago (${new Date(at).toISOString()}): pick a shorter time or --select other hosts`);
+        throw new FleetswapError('NOTHING_TO_ROLL_BACK', `${listIds(never.map((id) => ({ id })))} had no desired release ${to} ago (${isoFromMs(at)}): pick a shorter time or --select other hosts`);
       }
       return out;
     }
