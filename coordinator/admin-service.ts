@@ -8,7 +8,8 @@ import type { ReleaseSignature } from '../shared/signing.js';
 import { tokenActor } from './audit.js';
 import type { Auth, Caller } from './auth.js';
 import { driftReport, hostStates } from './drift.js';
-import { registerRelease } from './releases.js';
+import { registerRelease, toWireRelease } from './releases.js';
+import { isoFromMs } from './times.js';
 
 // A page of the audit log: one reply stays small whatever the log's size.
 const AUDIT_PAGE = 1_000;
@@ -64,7 +65,6 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
 
 function handlers(deps: ServiceDeps) {
   const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
-  const iso = () => new Date(now()).toISOString();
   // Each action commits in one transaction with its audit entry; directives go out after that commit.
   const operatorAction = (action: string, req: RolloutAction, act: () => Rollout) =>
     store.tx(() => {
@@ -105,14 +105,14 @@ function handlers(deps: ServiceDeps) {
     },
 
     RegisterRelease: unary(async (req: { manifest: Buffer; pushed_by: string; dry_run: boolean; signatures: ReleaseSignature[] }) => {
-      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', iso(), req.dry_run, req.signatures, deps.signing, (r) =>
+      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', now(), req.dry_run, req.signatures, deps.signing, (r) =>
         audit.append({ actor: r.pushed_by, action: 'push', target: r.id, detail: { label: r.label, signed_by: r.signed_by, irreversible: r.irreversible } }),
       );
       if (res.created) log.info({ release: res.release.id, label: res.release.label, pushed_by: res.release.pushed_by }, 'release registered');
       return res;
     }),
 
-    ListReleases: unary(() => ({ releases: store.releases.list() })),
+    ListReleases: unary(() => ({ releases: store.releases.list().map(toWireRelease) })),
 
     Deploy: unary((req: DeployRequest) =>
       store.tx(() => {
@@ -185,7 +185,13 @@ function handlers(deps: ServiceDeps) {
         return { token, name: row.name, role: row.role };
       });
     }),
-    ListTokens: unary(() => ({ tokens: deps.auth.list().map((t) => ({ ...t, revoked_at: t.revoked_at ?? '' })) })),
+    ListTokens: unary(() => ({
+      tokens: deps.auth.list().map(({ created_at_ms, revoked_at_ms, ...t }) => ({
+        ...t,
+        created_at: isoFromMs(created_at_ms),
+        revoked_at: revoked_at_ms === null ? '' : isoFromMs(revoked_at_ms),
+      })),
+    })),
     RevokeToken: unary((req: { name: string; actor: string }) => {
       store.tx(() => {
         deps.auth.revoke(req.name);
@@ -223,7 +229,7 @@ function handlers(deps: ServiceDeps) {
           id: h.id,
           tags: h.tags,
           connected: fleet.isConnected(h.id),
-          last_seen: h.last_seen,
+          last_seen: isoFromMs(h.last_seen_ms),
           live_release: h.live_release,
           desired_release: h.desired_release,
           slot_count: h.slot_count,
@@ -238,6 +244,6 @@ function handlers(deps: ServiceDeps) {
       return { hosts, labels: store.releases.labels(), halt: engine.haltState() };
     }),
 
-    History: unary(() => ({ changes: store.desired.all(), labels: store.releases.labels() })),
+    History: unary(() => ({ changes: store.desired.all().map(({ at_ms, ...c }) => ({ ...c, at: isoFromMs(at_ms) })), labels: store.releases.labels() })),
   };
 }

@@ -29,7 +29,6 @@ const HOST_ACTIONS: Record<ReportKind, string> = {
 /** agentService implements AgentService from proto/fleetswap.proto. */
 export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
   const { store, blobs, fleet, engine, vitals, drift, join, audit, refusals, now, log } = deps;
-  const iso = () => new Date(now()).toISOString();
   const manifests = new ManifestServer(store);
   const rate = new VitalsRate(now);
   const fetching = new Map<string, number>();
@@ -58,7 +57,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         live_release: hello.live_release,
         last_generation: hello.last_generation,
         unsigned_allowed: hello.unsigned_allowed,
-        at: iso(),
+        at_ms: now(),
       });
       // Legitimate after a restore from an older backup (the host's next directive is numbered
       // above its claim, so it is not ignored); otherwise a forged claim. Either way it moves
@@ -101,7 +100,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         slots: r.slots,
         live_release: r.live_release,
         generation: r.kind === 'FAILED' ? 0 : r.generation,
-        at: iso(),
+        at_ms: now(),
         last_staging: r.stats,
         last_error: r.error ? `${r.error_code}: ${r.error}` : '',
       });
@@ -172,7 +171,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       const gone = () => {
         clearTimeout(helloTimer);
         if (hostId && fleet.detach(hostId, call)) {
-          store.hosts.touch(hostId, iso());
+          store.hosts.touch(hostId, now());
           log.info({ host: hostId }, 'agent disconnected');
         }
       };

@@ -1,6 +1,8 @@
 import { ChainChecker, GENESIS, entryHash, type ChainBreak } from '../shared/audit-chain.js';
+import type { AuditEntryWire } from '../shared/wire.js';
 import type { Clock } from './rollout.js';
-import type { AuditEntry, Store } from './store.js';
+import type { AuditRow, Store } from './store.js';
+import { isoFromMs } from './times.js';
 
 // Who did something, namespaced so that no name can pass for another kind
 // of actor: a token named "web-1" acts as token:web-1, never as the host
@@ -47,12 +49,12 @@ export class AuditLog {
    * read from the database, not from memory: a rolled-back append leaves no
    * gap behind.
    */
-  append(r: AuditRecord): AuditEntry {
+  append(r: AuditRecord): AuditEntryWire {
     const entry = this.store.tx(() => {
       const last = this.store.audit.last();
-      const e: Omit<AuditEntry, 'hash'> = {
+      const row: Omit<AuditRow, 'hash'> = {
         id: (last?.id ?? 0) + 1,
-        at: new Date(this.now()).toISOString(),
+        at_ms: this.now(),
         actor: r.actor || 'unknown',
         action: r.action,
         target: r.target,
@@ -60,8 +62,9 @@ export class AuditLog {
         detail: JSON.stringify(r.detail ?? {}),
         prev: last?.hash ?? GENESIS,
       };
-      const full = { ...e, hash: entryHash(e) };
-      this.store.audit.append(full);
+      const hashed = entryOf(row);
+      const full = { ...hashed, hash: entryHash(hashed) };
+      this.store.audit.append({ ...row, hash: full.hash });
       return full;
     });
     this.store.afterCommit(() => {
@@ -70,9 +73,9 @@ export class AuditLog {
     return entry;
   }
 
-  /** page is up to `limit` entries after entry `after`, in order. */
-  page(after: number, limit: number): AuditEntry[] {
-    return this.store.audit.page(after, limit);
+  /** page is up to `limit` entries after entry `after`, in order, as they go on the wire. */
+  page(after: number, limit: number): AuditEntryWire[] {
+    return this.store.audit.page(after, limit).map(entryOf);
   }
 
   /** headOf is the newest entry committed, as this process knows it. */
@@ -80,16 +83,24 @@ export class AuditLog {
     return { ...this.head };
   }
 
-  entries(): Iterable<AuditEntry> {
-    return this.store.audit.entries();
+  *entries(): Iterable<AuditEntryWire> {
+    for (const row of this.store.audit.entries()) yield entryOf(row);
   }
 
   /** verify walks the chain and names the first entry changed or removed; undefined if the log is whole. */
   verify(): ChainBreak | undefined {
     const chain = new ChainChecker();
-    for (const e of this.store.audit.entries()) if (chain.next(e)) break;
+    for (const e of this.entries()) if (chain.next(e)) break;
     return chain.end(this.head.id);
   }
-
 }
 
+/**
+ * entryOf is a kept entry as it is hashed and sent: its time as ISO text.
+ * Entries from before times were kept as ms were hashed over the text they
+ * held then, which isoFromMs gives back exactly, so their chain still holds.
+ */
+function entryOf<R extends Omit<AuditRow, 'hash'>>(row: R): Omit<R, 'at_ms'> & { at: string } {
+  const { at_ms, ...rest } = row;
+  return { ...rest, at: isoFromMs(at_ms) };
+}

@@ -6,6 +6,7 @@ import { FleetswapError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { Clock } from './rollout.js';
 import type { Store, TokenRow } from './store.js';
+import { isoFromMs } from './times.js';
 
 export type Role = TokenRow['role'];
 export const ROLES: readonly Role[] = ['viewer', 'deployer', 'admin'];
@@ -88,7 +89,7 @@ export class Auth {
     const token = given ?? newToken();
     // Written before it is kept: a write that fails must not leave an admin token nobody holds.
     if (given === undefined) await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    this.store.tokens.insert({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at: this.iso(), created_by: 'coordinator (first start)', revoked_at: null });
+    this.store.tokens.insert({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at_ms: this.now(), created_by: 'coordinator (first start)', revoked_at_ms: null });
     this.log.warn({ file }, `first start: an admin token was ${given !== undefined ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
   }
 
@@ -105,7 +106,8 @@ export class Auth {
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!token) throw new FleetswapError('NOT_AUTHORISED', 'no API token: set FLEETSWAP_TOKEN or --token-file (a new coordinator writes its first admin token to DATA/admin.token)');
     const row = this.store.tokens.byHash(hashOf(token));
-    if (!row || row.revoked_at) throw new FleetswapError('NOT_AUTHORISED', row ? `token ${row.name} was revoked at ${row.revoked_at}` : 'unknown API token');
+    if (!row) throw new FleetswapError('NOT_AUTHORISED', 'unknown API token');
+    if (row.revoked_at_ms !== null) throw new FleetswapError('NOT_AUTHORISED', `token ${row.name} was revoked at ${isoFromMs(row.revoked_at_ms)}`);
     if (ROLES.indexOf(row.role) < ROLES.indexOf(need)) {
       throw new FleetswapError('NOT_AUTHORISED', `${describe(method)} needs the ${need} role; token ${row.name} is a ${row.role}`);
     }
@@ -124,7 +126,7 @@ export class Auth {
     if (!ROLES.includes(role as Role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role)}: viewer, deployer or admin`);
     if (this.store.tokens.byName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();
-    const row: TokenRow = { name, role: role as Role, hash: hashOf(token), created_at: this.iso(), created_by: by, revoked_at: null };
+    const row: TokenRow = { name, role: role as Role, hash: hashOf(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };
     this.store.tokens.insert(row);
     return { token, row };
   }
@@ -136,12 +138,8 @@ export class Auth {
   revoke(name: string): void {
     const row = this.store.tokens.byName(name);
     if (!row) throw new FleetswapError('BAD_USAGE', `no token named ${JSON.stringify(name)}: see fleetswap token list`);
-    if (row.revoked_at) throw new FleetswapError('REFUSED', `token ${name} was already revoked at ${row.revoked_at}`);
-    this.store.tokens.revoke(name, this.iso());
-  }
-
-  private iso(): string {
-    return new Date(this.now()).toISOString();
+    if (row.revoked_at_ms !== null) throw new FleetswapError('REFUSED', `token ${name} was already revoked at ${isoFromMs(row.revoked_at_ms)}`);
+    this.store.tokens.revoke(name, this.now());
   }
 }
 

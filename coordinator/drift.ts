@@ -5,6 +5,7 @@ import type { DriftEventWire, DriftHostWire, DriftReportMsg, DriftReportReply, H
 import type { Fleet } from './fleet.js';
 import type { Clock } from './rollout.js';
 import type { DriftEventRow, HostRow, Store } from './store.js';
+import { isoFromMs } from './times.js';
 
 export type DriftPolicy = 'revert' | 'report';
 
@@ -56,10 +57,6 @@ export class DriftMonitor {
     this.graceMs = opts.graceMs ?? 30_000;
   }
 
-  private iso(at = this.now()): string {
-    return new Date(at).toISOString();
-  }
-
   policies(): DriftPolicies {
     return this.store.meta.get<DriftPolicies>(POLICY_KEY, { default: this.opts.policy ?? 'revert', rules: [] });
   }
@@ -87,17 +84,17 @@ export class DriftMonitor {
   onDrift(hostId: string, d: DriftReportMsg): void {
     const host = this.store.hosts.get(hostId);
     if (!host) return;
-    this.store.hosts.updateLive(hostId, d.live_release, d.slots, this.iso());
+    this.store.hosts.updateLive(hostId, d.live_release, d.slots, this.now());
     if (d.kind === 'clean') {
       // A full verification found the tree whole again (put right by hand, under `report`).
       for (const e of this.store.driftEvents.open(hostId)) {
-        if (e.kind === 'content-drift' && e.release_id === d.release_id) this.store.driftEvents.update(e.id, { resolved_at: this.iso(), action: `${e.action}; verified clean` });
+        if (e.kind === 'content-drift' && e.release_id === d.release_id) this.store.driftEvents.update(e.id, { resolved_at_ms: this.now(), action: `${e.action}; verified clean` });
       }
       return;
     }
     const kind = d.kind === 'content' ? 'content-drift' : 'symlink-moved';
     const open = this.store.driftEvents.open(hostId).find((e) => e.kind === kind);
-    const detected = this.iso(Math.min(d.detected_at_ms || this.now(), this.now()));
+    const detected = Math.min(d.detected_at_ms || this.now(), this.now());
     const policy = this.policyFor(host);
     if (open) {
       this.store.driftEvents.update(open.id, { paths: mergePaths(open.paths, d.paths), path_count: Math.max(open.path_count, d.path_count), detail: d.detail || open.detail });
@@ -109,9 +106,9 @@ export class DriftMonitor {
         paths: d.paths,
         path_count: d.path_count,
         detail: d.detail,
-        detected_at: detected,
+        detected_at_ms: detected,
         action: policy === 'report' ? REPORTED : 'reverting',
-        resolved_at: null,
+        resolved_at_ms: null,
       });
       this.log.warn({ host: hostId, release: d.release_id, kind, paths: d.path_count, policy }, `drift: ${d.kind === 'content' ? 'live tree differs from its manifest' : `current moved (${d.detail})`}`);
     }
@@ -137,14 +134,14 @@ export class DriftMonitor {
     if (open.length === 0 || r.kind === 'STAGED') return;
     const host = this.store.hosts.get(hostId);
     if (!host) return;
-    const at = this.iso();
+    const at = this.now();
     for (const e of open) {
       if (e.action === REPORTED) continue;
       if (r.kind === 'REPAIRED' && e.kind === 'content-drift') {
         const evidence = r.slots.filter((s) => s.evidence && s.release_id === e.release_id).map((s) => s.index);
-        this.store.driftEvents.update(e.id, { resolved_at: at, action: `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}` });
+        this.store.driftEvents.update(e.id, { resolved_at_ms: at, action: `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}` });
       } else if ((r.kind === 'ACTIVATED' || r.kind === 'REPAIRED') && r.live_release === host.desired_release && e.kind !== 'content-drift') {
-        this.store.driftEvents.update(e.id, { resolved_at: at, action: 'reverted: switched back to its desired release' });
+        this.store.driftEvents.update(e.id, { resolved_at_ms: at, action: 'reverted: switched back to its desired release' });
       } else if (r.kind === 'FAILED' && (r.release_id === host.desired_release || r.release_id === e.release_id)) {
         this.store.driftEvents.update(e.id, { action: `revert failed: ${r.error_code}: ${r.error}` });
       }
@@ -190,9 +187,9 @@ export class DriftMonitor {
         paths: [],
         path_count: 0,
         detail: `live ${host.live_release.slice(0, 12) || 'nothing'}, desired ${host.desired_release.slice(0, 12)}`,
-        detected_at: this.iso(),
+        detected_at_ms: this.now(),
         action: chosen,
-        resolved_at: null,
+        resolved_at_ms: null,
       });
       this.log.warn({ host: host.id, release: host.live_release, desired: host.desired_release, policy }, 'drift: host runs another release than its desired one');
     }
@@ -202,7 +199,7 @@ export class DriftMonitor {
   private resolveVersionDrift(host: HostRow): void {
     for (const e of this.store.driftEvents.open(host.id)) {
       if (e.kind === 'content-drift') continue;
-      this.store.driftEvents.update(e.id, { resolved_at: this.iso(), action: e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release' });
+      this.store.driftEvents.update(e.id, { resolved_at_ms: this.now(), action: e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release' });
     }
   }
 
@@ -230,7 +227,7 @@ export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReport
   for (const e of store.driftEvents.recent(EVENTS_PER_HOST)) (events.get(e.host) ?? events.set(e.host, []).get(e.host)!).push(e);
   const hosts = store.hosts.all().map((h): DriftHostWire => {
     const mine = events.get(h.id) ?? [];
-    const open = mine.filter((e) => e.resolved_at === null);
+    const open = mine.filter((e) => e.resolved_at_ms === null);
     const content = open.find((e) => e.kind === 'content-drift');
     return {
       host: h.id,
@@ -243,7 +240,15 @@ export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReport
       path_count: content?.path_count ?? 0,
       first_paths: content?.paths.slice(0, FIRST_PATHS) ?? [],
       events: mine.map(
-        (e): DriftEventWire => ({ kind: e.kind, paths: e.paths, path_count: e.path_count, detail: e.detail, detected_at: e.detected_at, action: e.action, resolved_at: e.resolved_at ?? '' }),
+        (e): DriftEventWire => ({
+          kind: e.kind,
+          paths: e.paths,
+          path_count: e.path_count,
+          detail: e.detail,
+          detected_at: isoFromMs(e.detected_at_ms),
+          action: e.action,
+          resolved_at: e.resolved_at_ms === null ? '' : isoFromMs(e.resolved_at_ms),
+        }),
       ),
     };
   });
@@ -251,7 +256,7 @@ export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReport
   hosts.sort((a, b) => order(a.state) - order(b.state) || a.host.localeCompare(b.host));
   const summary: Record<string, number> = Object.fromEntries(DRIFT_STATES.map((s) => [s, 0]));
   for (const h of hosts) summary[h.state] = (summary[h.state] ?? 0) + 1;
-  return { generated_at: new Date(now()).toISOString(), summary, hosts };
+  return { generated_at: isoFromMs(now()), summary, hosts };
 }
 
 /** hostStates gives each of `hosts` its state as the drift report does (for the host list). */

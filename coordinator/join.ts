@@ -98,9 +98,9 @@ export class JoinRule {
 
   /** join makes the rule's answer the host's desired release, with its history and audit entries. */
   private join(host: HostRow, answer: RuleAnswer, reason: string): void {
-    const at = new Date(this.now()).toISOString();
+    const at = this.now();
     const record = () => {
-      this.store.desired.record({ at, actor: COORDINATOR_ACTOR, reason, action: JOIN, from_release: host.desired_release || host.live_release, to_release: answer.release, hosts: [host.id] });
+      this.store.desired.record({ at_ms: at, actor: COORDINATOR_ACTOR, reason, action: JOIN, from_release: host.desired_release || host.live_release, to_release: answer.release, hosts: [host.id] });
       this.audit.append({
         actor: COORDINATOR_ACTOR,
         action: JOIN,
@@ -144,7 +144,7 @@ export class JoinRule {
    */
   private ruleFor(tags: Record<string, string>, asOf = Infinity, rollouts = this.store.rollouts.completed()): RuleAnswer | undefined {
     for (const r of rollouts) {
-      if (Date.parse(r.updated_at) > asOf || !covers(r.selector, tags)) continue;
+      if (r.updated_at_ms > asOf || !covers(r.selector, tags)) continue;
       const moment = this.rollbackMoment(r);
       if (moment === undefined) return { release: r.release_id, rollout: r };
       return this.ruleFor(tags, moment, rollouts) ?? { release: r.release_id, rollout: r };
@@ -156,9 +156,9 @@ export class JoinRule {
   private rollbackMoment(r: RolloutRow): number | undefined {
     if (r.kind !== 'rollback' || !this.store.rolloutHosts.of(r.id).some((h) => h.target)) return undefined;
     // rollout/actions.ts records such a rollback in the history as "rollback to DURATION ago", at its start.
-    const change = this.store.desired.all().find((c) => c.at === r.created_at && ROLLBACK_TO.test(c.action));
+    const change = this.store.desired.all().find((c) => c.at_ms === r.created_at_ms && ROLLBACK_TO.test(c.action));
     const duration = change ? ROLLBACK_TO.exec(change.action)?.[1] : undefined;
-    return duration ? Date.parse(r.created_at) - parseDuration(duration) : undefined;
+    return duration ? r.created_at_ms - parseDuration(duration) : undefined;
   }
 }
 

@@ -4,6 +4,7 @@ import { lookContinuous } from './judge-continuous.js';
 import { MAX_SKIPPED_INTERVALS, addTally, emptyTally, errorsOf, intervalOf, readReference, tallyOf, type HostState, type Reference, type Tally } from './judge-tally.js';
 import { cohort, describeFail, errorUnit, health, perMinute, silent, sumOf } from './judge-verdict.js';
 import { dispersionZ, rateBelow, rateIncrease, rateIncreaseVsKnown, type RateInterval } from './stats.js';
+import { isoFromMs } from './times.js';
 
 // The Judge and its error tests. Its settings and input are in
 // judge-config.ts, samples as tallies and references in judge-tally.ts, the
@@ -97,7 +98,7 @@ export class Judge {
     const verdict = (outcome: VerdictOutcome, reason: string): Verdict => ({
       outcome,
       reason,
-      at: new Date(input.now).toISOString(),
+      at: isoFromMs(input.now),
       phase: input.phase,
       elapsed_ms: elapsed,
       bake_ms: this.bakeMs,

@@ -188,4 +188,70 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE vitals ADD COLUMN incidents INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE vitals ADD COLUMN error_seconds INTEGER NOT NULL DEFAULT 0;
   `,
+  // Times are one kind throughout: INTEGER milliseconds since the epoch, in
+  // columns named *_ms (and at_ms in the halt kept in meta). ISO 8601 text
+  // (Date.toISOString, millisecond precision) converts exactly:
+  // unixepoch(..., 'subsec') is the seconds with their milliseconds, and
+  // toISOString of the result gives the same text back (audit hashes are over
+  // that text: shared/audit-chain.ts). Every time was written by toISOString;
+  // one that did not parse would give NULL, which the NOT NULL columns refuse,
+  // failing the migration whole rather than losing a time. Columns that held
+  // milliseconds already are renamed; indexes on a dropped column go first and
+  // come back on its successor (a renamed column keeps its index).
+  `
+  ALTER TABLE releases ADD COLUMN pushed_at_ms INTEGER NOT NULL DEFAULT 0;
+  UPDATE releases SET pushed_at_ms = CAST(round(unixepoch(pushed_at, 'subsec') * 1000) AS INTEGER);
+  ALTER TABLE releases DROP COLUMN pushed_at;
+
+  ALTER TABLE hosts ADD COLUMN first_seen_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE hosts ADD COLUMN last_seen_ms INTEGER NOT NULL DEFAULT 0;
+  UPDATE hosts SET first_seen_ms = CAST(round(unixepoch(first_seen, 'subsec') * 1000) AS INTEGER),
+    last_seen_ms = CAST(round(unixepoch(last_seen, 'subsec') * 1000) AS INTEGER);
+  ALTER TABLE hosts DROP COLUMN first_seen;
+  ALTER TABLE hosts DROP COLUMN last_seen;
+
+  ALTER TABLE desired_changes ADD COLUMN at_ms INTEGER NOT NULL DEFAULT 0;
+  UPDATE desired_changes SET at_ms = CAST(round(unixepoch(at, 'subsec') * 1000) AS INTEGER);
+  ALTER TABLE desired_changes DROP COLUMN at;
+
+  ALTER TABLE rollouts ADD COLUMN created_at_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollouts ADD COLUMN updated_at_ms INTEGER NOT NULL DEFAULT 0;
+  UPDATE rollouts SET created_at_ms = CAST(round(unixepoch(created_at, 'subsec') * 1000) AS INTEGER),
+    updated_at_ms = CAST(round(unixepoch(updated_at, 'subsec') * 1000) AS INTEGER);
+  ALTER TABLE rollouts DROP COLUMN created_at;
+  ALTER TABLE rollouts DROP COLUMN updated_at;
+  ALTER TABLE rollouts RENAME COLUMN deadline_at TO deadline_ms;
+  ALTER TABLE rollouts RENAME COLUMN phase_started_at TO phase_started_ms;
+
+  ALTER TABLE rollout_hosts RENAME COLUMN switched_at TO switched_at_ms;
+
+  ALTER TABLE verdicts ADD COLUMN at_ms INTEGER NOT NULL DEFAULT 0;
+  UPDATE verdicts SET at_ms = CAST(round(unixepoch(at, 'subsec') * 1000) AS INTEGER);
+  ALTER TABLE verdicts DROP COLUMN at;
+
+  DROP INDEX drift_events_open;
+  ALTER TABLE drift_events ADD COLUMN detected_at_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE drift_events ADD COLUMN resolved_at_ms INTEGER;
+  UPDATE drift_events SET detected_at_ms = CAST(round(unixepoch(detected_at, 'subsec') * 1000) AS INTEGER),
+    resolved_at_ms = CAST(round(unixepoch(resolved_at, 'subsec') * 1000) AS INTEGER);
+  ALTER TABLE drift_events DROP COLUMN detected_at;
+  ALTER TABLE drift_events DROP COLUMN resolved_at;
+  CREATE INDEX drift_events_open ON drift_events(resolved_at_ms) WHERE resolved_at_ms IS NULL;
+
+  ALTER TABLE audit ADD COLUMN at_ms INTEGER NOT NULL DEFAULT 0;
+  UPDATE audit SET at_ms = CAST(round(unixepoch(at, 'subsec') * 1000) AS INTEGER);
+  ALTER TABLE audit DROP COLUMN at;
+
+  ALTER TABLE tokens ADD COLUMN created_at_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tokens ADD COLUMN revoked_at_ms INTEGER;
+  UPDATE tokens SET created_at_ms = CAST(round(unixepoch(created_at, 'subsec') * 1000) AS INTEGER),
+    revoked_at_ms = CAST(round(unixepoch(revoked_at, 'subsec') * 1000) AS INTEGER);
+  ALTER TABLE tokens DROP COLUMN created_at;
+  ALTER TABLE tokens DROP COLUMN revoked_at;
+
+  ALTER TABLE vitals RENAME COLUMN ts TO ts_ms;
+
+  UPDATE meta SET value = json_set(json_remove(value, '$.at'), '$.at_ms', CAST(round(unixepoch(json_extract(value, '$.at'), 'subsec') * 1000) AS INTEGER))
+    WHERE key = 'halt';
+  `,
 ];

@@ -4,7 +4,8 @@ import { sha256 } from '../shared/hash.js';
 import { describeSignatures, signedBy, wrongFleet, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
 import type { Release } from '../shared/wire.js';
 import type { BlobStore } from './blob-store.js';
-import type { Store, StoredRelease } from './store.js';
+import type { ReleaseRow, Store, StoredRelease } from './store.js';
+import { isoFromMs } from './times.js';
 
 const ID_PREFIX_RE = /^[0-9a-f]{6,64}$/;
 // A signature dated later than this past the coordinator's clock comes from a machine whose clock is wrong, and
@@ -23,9 +24,19 @@ export function resolveRelease(store: Store, ref: string): StoredRelease {
   throw new FleetswapError('UNKNOWN_RELEASE', `no release with label or id ${JSON.stringify(ref)}: see fleetswap releases`);
 }
 
-export function toWireRelease(r: StoredRelease): Release {
-  const { manifest: _manifest, signatures, ...rest } = r;
-  return { ...rest, signed_by: signatures.map((s) => s.key_id) };
+export function toWireRelease(r: ReleaseRow): Release {
+  return {
+    id: r.id,
+    label: r.label,
+    owner: r.owner,
+    notes: r.notes,
+    irreversible: r.irreversible,
+    pushed_by: r.pushed_by,
+    pushed_at: isoFromMs(r.pushed_at_ms),
+    files: r.files,
+    bytes: r.bytes,
+    signed_by: r.signatures.map((s) => s.key_id),
+  };
 }
 
 /** SigningPolicy is what the coordinator accepts from a push. */
@@ -43,7 +54,7 @@ function checkSignatures(id: string, manifest: Manifest, signatures: readonly Re
   const label = manifest.label;
   const ahead = signatures.find((s) => s.signed_at_ms > nowMs + MAX_SIGNED_AHEAD_MS);
   if (ahead) {
-    throw new FleetswapError('BAD_SIGNATURE', `release ${label} is signed at ${new Date(ahead.signed_at_ms).toISOString()}, ahead of this coordinator's clock: set the clock of the machine that signed it right, then push again`);
+    throw new FleetswapError('BAD_SIGNATURE', `release ${label} is signed at ${isoFromMs(ahead.signed_at_ms)}, ahead of this coordinator's clock: set the clock of the machine that signed it right, then push again`);
   }
   if (signatures.length === 0) {
     if (policy.allowUnsigned) return;
@@ -66,7 +77,7 @@ export async function registerRelease(
   blobs: BlobStore,
   bytes: Buffer,
   pushedBy: string,
-  at: string,
+  atMs: number,
   dryRun: boolean,
   signatures: readonly ReleaseSignature[],
   policy: SigningPolicy,
@@ -75,12 +86,12 @@ export async function registerRelease(
 ): Promise<{ release: Release; created: boolean }> {
   const manifest = parseManifest(bytes);
   const id = sha256(bytes);
-  checkSignatures(id, manifest, signatures, policy, Date.parse(at));
+  checkSignatures(id, manifest, signatures, policy, atMs);
   const existing = store.releases.byLabel(manifest.label);
   if (existing && existing.id !== id) {
     throw new FleetswapError(
       'LABEL_TAKEN',
-      `version ${manifest.label} already names release ${existing.id.slice(0, 12)} (pushed by ${existing.pushed_by} at ${existing.pushed_at}) with different content; push under a new --version`,
+      `version ${manifest.label} already names release ${existing.id.slice(0, 12)} (pushed by ${existing.pushed_by} at ${isoFromMs(existing.pushed_at_ms)}) with different content; push under a new --version`,
     );
   }
   if (existing) {
@@ -102,7 +113,7 @@ export async function registerRelease(
     notes: manifest.notes,
     irreversible: manifest.irreversible,
     pushed_by: pushedBy,
-    pushed_at: at,
+    pushed_at_ms: atMs,
     files: files.length,
     bytes: files.reduce((n, f) => n + f.size, 0),
     signatures: [...signatures],

@@ -15,7 +15,7 @@ describe('Store', () => {
     let store = new Store(path);
     expect(store.schemaVersion()).toBe(MIGRATIONS.length);
     const seen = (id: string, last_generation: number) =>
-      store.hosts.upsertSeen({ id, tags: {}, slot_count: 5, slots: [], live_release: '', last_generation, unsigned_allowed: false, at: new Date(0).toISOString() });
+      store.hosts.upsertSeen({ id, tags: {}, slot_count: 5, slots: [], live_release: '', last_generation, unsigned_allowed: false, at_ms: 0 });
     seen('web-1', 0);
     seen('web-2', 0);
     expect([store.hosts.nextGeneration('web-1'), store.hosts.nextGeneration('web-1')]).toEqual([1, 2]);

@@ -23,13 +23,16 @@ import { Vitals } from './store/vitals.js';
 // cache and migrations. Each table's queries live in store/<table>.ts and are
 // reached as store.<table>.<query>(...), the way Nomad splits its state store.
 
-export type { AuditEntry } from './store/audit.js';
+export type { AuditRow } from './store/audit.js';
 export type { DriftEventRow } from './store/drift-events.js';
 export { storedDirective, type HostRow } from './store/hosts.js';
-export type { StoredRelease } from './store/releases.js';
+export type { ReleaseRow, StoredRelease } from './store/releases.js';
 export type { CohortCounts, RolloutHostRow } from './store/rollout-hosts.js';
 export { NO_PLAN, type RolloutChange, type RolloutRow } from './store/rollouts.js';
 export type { TokenRow } from './store/tokens.js';
+export type { DesiredChangeRow } from './store/desired.js';
+export type { VerdictRow } from './store/verdicts.js';
+export type { HaltRow } from './store/meta.js';
 
 export class Store {
   private readonly db: DB;

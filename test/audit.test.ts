@@ -1,9 +1,14 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
-import { AdminClient, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor } from './fixtures.js';
+import { MIGRATIONS } from '../coordinator/migrations.js';
+import { GENESIS, entryHash } from '../shared/audit-chain.js';
+import type { AuditEntryWire } from '../shared/wire.js';
+import { AdminClient, TEST_TOKEN, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor } from './fixtures.js';
 
 // The audit log: every authorised action and every host state change,
 // appended with the hash of the entry before; `audit --verify` names the
@@ -86,7 +91,54 @@ describe('audit log', () => {
   }, 60_000);
 });
 
+describe('a coordinator from before times were kept as ms', () => {
+  let dir = '';
+  let coordinator: Coordinator | undefined;
+  afterEach(async () => {
+    await coordinator?.stop();
+    await cleanup(dir);
+  });
+
+  it('reads its database as it was: the audit chain verifies, and every time prints as the same ISO text', async () => {
+    dir = await tempDir();
+    const data = join(dir, 'data');
+    await mkdir(data);
+    // The database as the previous fleetswap left it: times as ISO text, the audit hashes over that text.
+    const db = new Database(join(data, 'state.db'));
+    const before = MIGRATIONS.findIndex((m) => m.includes('pushed_at_ms'));
+    for (const m of MIGRATIONS.slice(0, before)) db.exec(m);
+    db.pragma(`user_version = ${before}`);
+    const made = '2025-03-04T05:06:07.089Z';
+    db.prepare(`INSERT INTO tokens(name, role, hash, created_at, created_by, revoked_at) VALUES ('bootstrap-admin', 'admin', ?, ?, 'coordinator (first start)', NULL)`).run(
+      createHash('sha256').update(TEST_TOKEN).digest('hex'),
+      made,
+    );
+    db.prepare(`INSERT INTO desired_changes(at, actor, reason, action, from_release, to_release, hosts) VALUES ('2025-03-04T05:07:00.000Z', 'token:alice', 'first ship', 'deploy', '', ?, '["web-1"]')`).run('c'.repeat(64));
+    db.prepare(`INSERT INTO meta(key, value) VALUES ('halt', ?)`).run(JSON.stringify({ halted: true, reason: 'incident 7', actor: 'token:bootstrap-admin', at: '2025-03-04T05:08:09.999Z' }));
+    const chain: AuditEntryWire[] = [];
+    for (const [i, at] of ['2025-03-04T05:06:07.089Z', '2025-03-04T05:07:00.000Z', '2025-03-04T05:08:09.999Z'].entries()) {
+      const e = { id: i + 1, at, actor: 'token:alice', action: i === 2 ? 'halt' : 'deploy', target: 'rollout #1', reason: '', detail: '{}', prev: chain.at(-1)?.hash ?? GENESIS };
+      chain.push({ ...e, hash: entryHash(e) });
+    }
+    for (const e of chain) db.prepare(`INSERT INTO audit(id, at, actor, action, target, reason, detail, prev, hash) VALUES (@id, @at, @actor, @action, @target, @reason, @detail, @prev, @hash)`).run(e);
+    db.close();
+
+    coordinator = await aCoordinator(data);
+    const cli = (...args: string[]) => runCli([...args, '--coordinator', coordinator!.address]);
+    const verified = await cli('audit', '--verify');
+    expect(verified.stdout).toBe(`audit log whole: 3 entries, head ${chain[2]!.hash}\n`);
+    expect((await cli('audit')).stdout.split('\n').slice(0, 3)).toEqual([
+      '#1 2025-03-04T05:06:07.089Z token:alice deploy rollout #1',
+      '#2 2025-03-04T05:07:00.000Z token:alice deploy rollout #1',
+      '#3 2025-03-04T05:08:09.999Z token:alice halt rollout #1',
+    ]);
+    expect((await cli('history')).stdout).toMatch(/^2025-03-04T05:07:00\.000Z #1 deploy by token:alice: /);
+    expect((await cli('token', 'list')).stdout).toBe(`bootstrap-admin\tadmin\tmade ${made} by coordinator (first start)\n`);
+    expect((await cli('status')).stdout).toContain('HALTED since 2025-03-04T05:08:09.999Z by token:bootstrap-admin: incident 7');
+  }, 60_000);
+});
+
 async function entryLine(db: Database.Database, id: number): Promise<string> {
-  const e = db.prepare(`SELECT at, actor, action, target FROM audit WHERE id = ?`).get(id) as { at: string; actor: string; action: string; target: string };
-  return `${e.at} ${e.actor} ${e.action} ${e.target}`;
+  const e = db.prepare(`SELECT at_ms, actor, action, target FROM audit WHERE id = ?`).get(id) as { at_ms: number; actor: string; action: string; target: string };
+  return `${new Date(e.at_ms).toISOString()} ${e.actor} ${e.action} ${e.target}`;
 }

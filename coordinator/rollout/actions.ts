@@ -7,6 +7,7 @@ import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
 import { assignCohorts, CANARY, parseCohort, spreadOrder, wave, type Cohort } from '../cohorts.js';
 import { resolveRelease } from '../releases.js';
 import { NO_PLAN, type HostRow, type RolloutRow } from '../store.js';
+import { isoFromMs } from '../times.js';
 import type { Core } from './core.js';
 import { DEFAULT_STAGE_TIMEOUT_MS, DEFAULT_SWITCH_TIMEOUT_MS, isBaking, phaseTimeout } from './moves.js';
 import type { Progress } from './progress.js';
@@ -51,7 +52,7 @@ export class Actions {
     const id = store.tx(() => {
       // Registered first, so that it runs after the commit and before any directive is sent.
       store.afterCommit(() => failpoint('rollout-after-stage-commit'));
-      const at = this.core.iso();
+      const at = this.core.now();
       const rolloutId = store.rollouts.insert({
         kind: 'deploy',
         state: 'staging',
@@ -61,9 +62,9 @@ export class Actions {
         reason: req.reason,
         selector: req.select,
         message: `staging ${release.label} on ${online.length} host(s)`,
-        created_at: at,
-        updated_at: at,
-        deadline_at: this.core.now() + (req.stage_timeout_ms || DEFAULT_STAGE_TIMEOUT_MS),
+        created_at_ms: at,
+        updated_at_ms: at,
+        deadline_ms: at + (req.stage_timeout_ms || DEFAULT_STAGE_TIMEOUT_MS),
         switch_timeout_ms: req.switch_timeout_ms || DEFAULT_SWITCH_TIMEOUT_MS,
         plan,
       });
@@ -87,7 +88,7 @@ export class Actions {
           stats: null,
           cohort: cohorts.get(h.id) ?? lastCohort,
           prev_release: h.live_release,
-          switched_at: 0,
+          switched_at_ms: 0,
           target: '',
         });
         if (isOnline) this.core.dispatch.issue(h.id, 'STAGE', release.id);
@@ -120,7 +121,7 @@ export class Actions {
     const main = mostCommon([...targets.values()]);
     const ago = isDuration(req.to);
     const id = store.tx(() => {
-      const at = this.core.iso();
+      const at = this.core.now();
       const active = store.rollouts.active();
       const rolloutId = store.rollouts.insert({
         kind: 'rollback',
@@ -131,9 +132,9 @@ export class Actions {
         reason: req.reason,
         selector: req.select,
         message: `switching ${selected.length} host(s) to ${[...new Set(targets.values())].map((t) => this.core.label(t)).join(', ')}${ago ? ` (what each ran ${req.to} ago)` : ''}`,
-        created_at: at,
-        updated_at: at,
-        deadline_at: this.core.now() + DEFAULT_SWITCH_TIMEOUT_MS,
+        created_at_ms: at,
+        updated_at_ms: at,
+        deadline_ms: at + DEFAULT_SWITCH_TIMEOUT_MS,
         switch_timeout_ms: DEFAULT_SWITCH_TIMEOUT_MS,
         plan: NO_PLAN,
       });
@@ -142,7 +143,7 @@ export class Actions {
       for (const target of new Set(targets.values())) {
         const hosts = selected.filter((h) => targets.get(h.id) === target);
         store.desired.record({
-          at,
+          at_ms: at,
           actor: req.actor,
           reason: req.reason,
           action: `${ago ? `rollback to ${req.to} ago` : 'rollback'}${req.force_irreversible ? ' (forced past irreversible)' : ''}`,
@@ -163,7 +164,7 @@ export class Actions {
           stats: null,
           cohort: null,
           prev_release: h.live_release,
-          switched_at: 0,
+          switched_at_ms: 0,
           target: target === main ? '' : target,
         });
         const opts = { desired: target, override: req.override ?? undefined };
@@ -187,7 +188,7 @@ export class Actions {
     const { store } = this.core;
     if (isDuration(to)) {
       const at = this.core.now() - parseDuration(to);
-      const history = store.desired.all().filter((c) => Date.parse(c.at) <= at);
+      const history = store.desired.all().filter((c) => c.at_ms <= at);
       const out = new Map<string, string>();
       const never: string[] = [];
       for (const h of selected) {
@@ -196,7 +197,7 @@ export class Actions {
         else never.push(h.id);
       }
       if (never.length > 0) {
-        throw new FleetswapError('NOTHING_TO_ROLL_BACK', `${listIds(never.map((id) => ({ id })))} had no desired release ${to} ago (${new Date(at).toISOString()}): pick a shorter time or --select other hosts`);
+        throw new FleetswapError('NOTHING_TO_ROLL_BACK', `${listIds(never.map((id) => ({ id })))} had no desired release ${to} ago (${isoFromMs(at)}): pick a shorter time or --select other hosts`);
       }
       return out;
     }
@@ -247,7 +248,7 @@ export class Actions {
         if (host) this.core.dispatch.resend(host);
       }
       this.core.transition(r, to, `resumed ${byWhom(a)}`, {
-        deadline_at: this.core.now() + phaseTimeout(r, to, this.core.decisionGraceMs),
+        deadline_ms: this.core.now() + phaseTimeout(r, to, this.core.decisionGraceMs),
         paused_from: '',
       });
     });

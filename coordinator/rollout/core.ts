@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/log.js';
 import type { RolloutState } from '../../shared/wire.js';
 import { COORDINATOR_ACTOR, type AuditRecord } from '../audit.js';
 import type { RolloutChange, RolloutRow, Store } from '../store.js';
+import { isoFromMs } from '../times.js';
 import { checkMove } from './moves.js';
 import type { Dispatch, FleetLink } from './send.js';
 
@@ -27,18 +28,14 @@ export class Core {
     readonly decisionGraceMs: number,
   ) {}
 
-  iso(at = this.now()): string {
-    return new Date(at).toISOString();
-  }
-
   label(id: string): string {
     return this.store.releases.byId(id)?.label ?? id.slice(0, 12);
   }
 
   /** transition is the only way a rollout changes state: a move ALLOWED does not list throws. */
-  transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at'> = {}): void {
+  transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at_ms'> = {}): void {
     checkMove(r, to);
-    this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at: this.iso() });
+    this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at_ms: this.now() });
     Object.assign(r, change, { state: to, message });
     this.log.info({ rollout: r.id, release: r.release_id, state: to }, message);
   }
@@ -47,13 +44,13 @@ export class Core {
   pause(r: RolloutRow, p: Pauser): void {
     const why = p.by === 'operator' ? `paused by ${p.actor || 'an operator'}${p.reason ? `: ${p.reason}` : ''}` : p.why;
     this.store.tx(() => {
-      this.transition(r, 'paused', why, { paused_from: r.state, deadline_at: 0 });
+      this.transition(r, 'paused', why, { paused_from: r.state, deadline_ms: 0 });
       if (p.by === 'coordinator') this.audit({ actor: COORDINATOR_ACTOR, action: 'pause', target: `rollout #${r.id}`, reason: why });
     });
   }
 
   refuseWhileHalted(what: string): void {
     const h = this.store.meta.halt();
-    if (h.halted) throw new FleetswapError('HALTED', `cannot ${what}: the fleet is halted since ${h.at} by ${h.actor || 'someone'} (${h.reason}); fleetswap unhalt lifts it`);
+    if (h.halted) throw new FleetswapError('HALTED', `cannot ${what}: the fleet is halted since ${isoFromMs(h.at_ms)} by ${h.actor || 'someone'} (${h.reason}); fleetswap unhalt lifts it`);
   }
 }

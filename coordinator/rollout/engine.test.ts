@@ -165,13 +165,13 @@ describe('deadlines: each phase pauses at its deadline, not before', () => {
     expect(r.message).toContain(says);
     // Resumed, it gets a fresh deadline of the same length.
     t.resume();
-    expect(t.rollout().deadline_at).toBe(t.clock.now() + after);
+    expect(t.rollout().deadline_ms).toBe(t.clock.now() + after);
   });
 
   it('watching has no deadline: it completes when the watch is over', () => {
     const t = anEngine({ hosts: 4 });
     reach.watching!(t);
-    expect(t.rollout().deadline_at).toBe(0);
+    expect(t.rollout().deadline_ms).toBe(0);
     t.advance(5 * MIN - 1);
     expect(t.state()).toBe('watching');
     // The watch is judged once a second: it ends at the first look past its end.
@@ -201,14 +201,14 @@ describe('halt and unhalt', () => {
   it('time halted does not count against a deadline or a bake', () => {
     const t = anEngine({ hosts: 4 });
     reach.judging!(t);
-    const { deadline_at, phase_started_at } = t.rollout();
+    const { deadline_ms, phase_started_ms } = t.rollout();
     t.advance(30_000);
     t.halt();
     t.advance(10 * MIN);
     expect(t.state()).toBe('judging');
     t.unhalt();
-    expect(t.rollout().deadline_at).toBe(deadline_at + 10 * MIN);
-    expect(t.rollout().phase_started_at).toBe(phase_started_at + 10 * MIN);
+    expect(t.rollout().deadline_ms).toBe(deadline_ms + 10 * MIN);
+    expect(t.rollout().phase_started_ms).toBe(phase_started_ms + 10 * MIN);
     t.advance(2 * MIN - 30_000 - 1);
     expect(t.state()).toBe('judging');
     t.advance(1);

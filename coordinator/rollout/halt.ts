@@ -1,5 +1,7 @@
 import { FleetswapError } from '../../shared/errors.js';
 import type { HaltRequest, HaltState } from '../../shared/wire.js';
+import type { HaltRow } from '../store.js';
+import { isoFromMs } from '../times.js';
 import type { Core } from './core.js';
 import type { Progress } from './progress.js';
 
@@ -16,27 +18,27 @@ export class Halt {
 
   halt(h: HaltRequest): HaltState {
     if (!h.reason) throw new FleetswapError('BAD_USAGE', 'a halt needs --reason: it is shown to everyone until unhalt');
-    const state: HaltState = { halted: true, reason: h.reason, actor: h.actor, at: this.core.iso() };
+    const state: HaltRow = { halted: true, reason: h.reason, actor: h.actor, at_ms: this.core.now() };
     this.core.store.meta.setHalt(state);
     this.core.log.warn({ actor: h.actor, reason: h.reason }, 'HALT: nothing switches anywhere until fleetswap unhalt');
-    return state;
+    return haltView(state);
   }
 
   unhalt(h: HaltRequest): HaltState {
     const { store } = this.core;
     const was = store.meta.halt();
-    if (!was.halted) return was;
-    const frozen = this.core.now() - Date.parse(was.at);
-    const state: HaltState = { halted: false, reason: '', actor: h.actor, at: this.core.iso() };
+    if (!was.halted) return haltView(was);
+    const frozen = this.core.now() - was.at_ms;
+    const state: HaltRow = { halted: false, reason: '', actor: h.actor, at_ms: this.core.now() };
     const active = store.rollouts.active();
     store.tx(() => {
       store.meta.setHalt(state);
       // Time frozen does not count against deadlines or bakes.
       if (active) {
         store.rollouts.update(active.id, {
-          deadline_at: active.deadline_at ? active.deadline_at + frozen : 0,
-          phase_started_at: active.phase_started_at ? active.phase_started_at + frozen : 0,
-          updated_at: this.core.iso(),
+          deadline_ms: active.deadline_ms ? active.deadline_ms + frozen : 0,
+          phase_started_ms: active.phase_started_ms ? active.phase_started_ms + frozen : 0,
+          updated_at_ms: this.core.now(),
         });
       }
       // What was held back goes out now: every directive a host has not applied yet.
@@ -47,10 +49,15 @@ export class Halt {
     this.progress.forgetJudges();
     this.core.log.warn({ actor: h.actor, frozen_ms: frozen }, 'halt lifted');
     if (active) this.progress.evaluate(active.id);
-    return state;
+    return haltView(state);
   }
 
   state(): HaltState {
-    return this.core.store.meta.halt();
+    return haltView(this.core.store.meta.halt());
   }
+}
+
+/** haltView is the halt as the CLI sees it: its time as ISO text, '' if the fleet was never halted. */
+function haltView(h: HaltRow): HaltState {
+  return { halted: h.halted, reason: h.reason, actor: h.actor, at: h.at_ms ? isoFromMs(h.at_ms) : '' };
 }

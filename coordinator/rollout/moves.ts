@@ -43,9 +43,9 @@ export function phaseOf(r: Pick<RolloutRow, 'state' | 'paused_from'>): RolloutSt
   return r.state === 'paused' && r.paused_from ? r.paused_from : r.state;
 }
 
-/** isBaking: a wave whose hosts are all live is judged (phase_started_at set); before that it is switching. */
-export function isBaking(r: Pick<RolloutRow, 'state' | 'phase_started_at'>, state = r.state): boolean {
-  return state === 'wave' && r.phase_started_at > 0;
+/** isBaking: a wave whose hosts are all live is judged (phase_started_ms set); before that it is switching. */
+export function isBaking(r: Pick<RolloutRow, 'state' | 'phase_started_ms'>, state = r.state): boolean {
+  return state === 'wave' && r.phase_started_ms > 0;
 }
 
 /** phaseTimeout is how long `state` may last from now before the rollout pauses (0: no deadline). */

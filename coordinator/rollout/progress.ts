@@ -50,7 +50,7 @@ export class Progress {
       store.rolloutHosts.update(active.id, host.id, { stage: 'staged' });
     }
     if (rh.switch === 'pending' && hello.live_release === (rh.target || active.release_id)) {
-      store.rolloutHosts.update(active.id, host.id, { switch: 'done', error: '', switched_at: this.core.now() });
+      store.rolloutHosts.update(active.id, host.id, { switch: 'done', error: '', switched_at_ms: this.core.now() });
     }
     if (rh.switch === 'reverting' && hello.live_release === rh.prev_release) {
       store.rolloutHosts.update(active.id, host.id, { switch: 'reverted' });
@@ -82,7 +82,7 @@ export class Progress {
       }
     }
     if (rh.switch === 'pending') {
-      if (report.kind === 'ACTIVATED') store.rolloutHosts.update(active.id, hostId, { switch: 'done', error: '', switched_at: this.core.now() });
+      if (report.kind === 'ACTIVATED') store.rolloutHosts.update(active.id, hostId, { switch: 'done', error: '', switched_at_ms: this.core.now() });
       else if (report.kind === 'FAILED' || report.kind === 'REVERTED') store.rolloutHosts.update(active.id, hostId, { switch: 'failed', error });
     } else if (rh.switch === 'done' && report.kind === 'REVERTED') {
       store.rolloutHosts.update(active.id, hostId, { switch: 'failed', error });
@@ -102,7 +102,7 @@ export class Progress {
       this.judge(active);
     }
     const r = store.rollouts.get(active.id);
-    if (!r || TERMINAL_ROLLOUT_STATES.has(r.state) || r.state === 'paused' || !r.deadline_at || now < r.deadline_at) return;
+    if (!r || TERMINAL_ROLLOUT_STATES.has(r.state) || r.state === 'paused' || !r.deadline_ms || now < r.deadline_ms) return;
     this.onDeadline(r);
   }
 
@@ -149,15 +149,15 @@ export class Progress {
     const now = this.core.now();
     if (r.state === 'canary') {
       this.core.transition(r, 'judging', `${live} canary host(s) live; judging for ${seconds(r.plan.bake_ms)}`, {
-        phase_started_at: now,
-        deadline_at: now + judgedTimeout(r.plan.bake_ms, this.core.decisionGraceMs),
+        phase_started_ms: now,
+        deadline_ms: now + judgedTimeout(r.plan.bake_ms, this.core.decisionGraceMs),
       });
     } else if (this.waves.isLastWave(r)) {
       this.waves.finishWaves(r);
     } else {
       this.core.transition(r, 'wave', `wave ${r.wave} live (${live} host(s)); judging for ${seconds(r.plan.wave_bake_ms)}`, {
-        phase_started_at: now,
-        deadline_at: now + judgedTimeout(r.plan.wave_bake_ms, this.core.decisionGraceMs),
+        phase_started_ms: now,
+        deadline_ms: now + judgedTimeout(r.plan.wave_bake_ms, this.core.decisionGraceMs),
       });
     }
   }
@@ -178,32 +178,33 @@ export class Progress {
   private judge(r: RolloutRow): void {
     const { store, fleet } = this.core;
     const state = phaseOf(r);
-    if (r.phase_started_at === 0) return;
+    if (r.phase_started_ms === 0) return;
     const bake = state === 'judging' ? r.plan.bake_ms : state === 'watching' ? r.plan.watch_ms : r.plan.wave_bake_ms;
-    const key = `${r.id}:${r.phase_started_at}:${state}`;
+    const key = `${r.id}:${r.phase_started_ms}:${state}`;
     let judge = this.judges.get(key);
     if (!judge) {
       this.judges.clear();
-      judge = new Judge(r.phase_started_at, bake, this.judgeConfig);
+      judge = new Judge(r.phase_started_ms, bake, this.judgeConfig);
       this.judges.set(key, judge);
     }
     const rows = store.rolloutHosts.of(r.id);
     const hostRows = new Map(store.hosts.all().map((h) => [h.id, h]));
+    const now = this.core.now();
     const verdict = judge.evaluate({
-      now: this.core.now(),
+      now,
       phase: state === 'wave' ? `wave ${r.wave}` : state,
       newRelease: r.release_id,
       oldRelease: r.from_release,
       canaries: rows
         .filter((h) => h.switch === 'done')
-        .map((h) => ({ id: h.host_id, switchedAt: h.switched_at, live: hostRows.get(h.host_id)?.live_release ?? '', connected: fleet.isConnected(h.host_id) })),
+        .map((h) => ({ id: h.host_id, switchedAt: h.switched_at_ms, live: hostRows.get(h.host_id)?.live_release ?? '', connected: fleet.isConnected(h.host_id) })),
       baseline: state === 'watching' ? [] : rows.filter((h) => h.switch === 'queued' && h.stage !== 'skipped').map((h) => h.host_id),
       samples: this.samples,
     });
     const changed = !r.verdict || r.verdict.outcome !== verdict.outcome || r.verdict.phase !== verdict.phase;
     store.tx(() => {
-      store.rollouts.update(r.id, { verdict, updated_at: r.updated_at });
-      if (changed) store.verdicts.insert(r.id, verdict);
+      store.rollouts.update(r.id, { verdict, updated_at_ms: r.updated_at_ms });
+      if (changed) store.verdicts.insert(r.id, { ...verdict, at_ms: now });
     });
     if (changed) this.core.log.info({ rollout: r.id, release: r.release_id, verdict: verdict.outcome, phase: verdict.phase }, verdict.reason);
     r.verdict = verdict;
@@ -213,7 +214,7 @@ export class Progress {
     }
     if (r.state === 'paused') return;
     if (state === 'watching') {
-      if (this.core.now() - r.phase_started_at >= r.plan.watch_ms) {
+      if (this.core.now() - r.phase_started_ms >= r.plan.watch_ms) {
         this.core.transition(r, 'complete', `watched ${seconds(r.plan.watch_ms)} at 100%: ${verdict.outcome === 'hold' ? `not judged to the end (${verdict.reason})` : 'no regression'}`);
       }
       return;
@@ -221,7 +222,7 @@ export class Progress {
     if (verdict.outcome !== 'pass') return;
     if (state === 'judging' && r.plan.manual_promote) {
       const msg = `verdict pass (${verdict.reason}); waiting for fleetswap promote`;
-      if (r.message !== msg) store.rollouts.update(r.id, { message: msg, deadline_at: 0, updated_at: this.core.iso() });
+      if (r.message !== msg) store.rollouts.update(r.id, { message: msg, deadline_ms: 0, updated_at_ms: this.core.now() });
       return;
     }
     this.waves.nextWave(r, `verdict pass: ${verdict.reason}`);

@@ -88,7 +88,7 @@ export class TestRollout {
         notes: '',
         irreversible,
         pushed_by: 'test',
-        pushed_at: this.iso(),
+        pushed_at_ms: this.clock.now(),
         files: 0,
         bytes: 0,
         signatures: [],
@@ -97,14 +97,10 @@ export class TestRollout {
     const hosts: TestHost[] = typeof setup.hosts === 'number' || setup.hosts === undefined ? Array.from({ length: setup.hosts ?? 3 }, (_, i) => ({ id: `h${i + 1}` })) : setup.hosts;
     for (const h of hosts) {
       const live = releaseId(h.live ?? 'v1');
-      this.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live }], live_release: live, last_generation: 0, unsigned_allowed: false, at: this.iso() });
+      this.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live }], live_release: live, last_generation: 0, unsigned_allowed: false, at_ms: this.clock.now() });
       this.store.hosts.setDesiredRelease(h.id, live);
       if (h.online ?? true) this.fleet.connected.add(h.id);
     }
-  }
-
-  private iso(): string {
-    return new Date(this.clock.now()).toISOString();
   }
 
   private action(over: Partial<RolloutAction>): RolloutAction {
@@ -165,7 +161,7 @@ export class TestRollout {
     const live = kind === 'ACTIVATED' ? release : host.live_release;
     const slots = host.slots.some((s) => s.release_id === release) ? host.slots : [...host.slots, { index: host.slots.length, release_id: release }];
     this.store.tx(() => {
-      this.store.hosts.updateReport({ id: hostId, slots, live_release: live, generation: kind === 'FAILED' ? 0 : host.directive_generation, at: this.iso(), last_error: '' });
+      this.store.hosts.updateReport({ id: hostId, slots, live_release: live, generation: kind === 'FAILED' ? 0 : host.directive_generation, at_ms: this.clock.now(), last_error: '' });
       this.engine.onReport(hostId, { generation: host.directive_generation, kind, release_id: release, error_code: kind === 'FAILED' ? 'TEST' : '', error: kind === 'FAILED' ? 'failed in a test' : '', live_release: live, slots });
     });
   }

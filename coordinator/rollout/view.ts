@@ -2,6 +2,7 @@ import { FleetswapError } from '../../shared/errors.js';
 import type { Rollout } from '../../shared/wire.js';
 import { cohortName } from '../cohorts.js';
 import type { Store } from '../store.js';
+import { isoFromMs } from '../times.js';
 
 /** rolloutView is a rollout as the CLI sees it (status, deploy's answer): cohorts by their stored names. */
 export function rolloutView(store: Store, id: number): Rollout {
@@ -17,16 +18,16 @@ export function rolloutView(store: Store, id: number): Rollout {
     from_release: r.from_release,
     actor: r.actor,
     reason: r.reason,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
+    created_at: isoFromMs(r.created_at_ms),
+    updated_at: isoFromMs(r.updated_at_ms),
     message: r.message,
     select: r.selector,
     plan: r.plan,
     wave: r.wave,
     paused_from: r.paused_from,
     verdict: r.verdict,
-    phase_started_ms: r.phase_started_at,
-    deadline_ms: r.deadline_at,
+    phase_started_ms: r.phase_started_ms,
+    deadline_ms: r.deadline_ms,
     irreversible: Boolean(release?.irreversible),
     hosts: store.rolloutHosts.of(r.id).map((h) => ({
       host_id: h.host_id,
@@ -36,7 +37,7 @@ export function rolloutView(store: Store, id: number): Rollout {
       stats: h.stats,
       cohort: cohortName(h.cohort),
       prev_release: h.prev_release,
-      switched_at_ms: h.switched_at,
+      switched_at_ms: h.switched_at_ms,
     })),
   };
 }

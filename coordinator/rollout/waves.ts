@@ -36,7 +36,7 @@ export class Waves {
   finishWaves(r: RolloutRow): void {
     const label = this.core.label(r.release_id);
     if (r.plan.watch_ms > 0) {
-      this.core.transition(r, 'watching', `every host live on ${label}; watching for ${seconds(r.plan.watch_ms)}`, { phase_started_at: this.core.now(), deadline_at: 0 });
+      this.core.transition(r, 'watching', `every host live on ${label}; watching for ${seconds(r.plan.watch_ms)}`, { phase_started_ms: this.core.now(), deadline_ms: 0 });
     } else {
       this.core.transition(r, 'complete', `every host live on ${label}`);
       this.core.store.afterCommit(() => failpoint('rollout-after-complete'));
@@ -52,7 +52,7 @@ export class Waves {
       store.afterCommit(() => failpoint('rollout-after-switch-commit'));
       const rows = store.rolloutHosts.of(r.id).filter((h) => sameCohort(h.cohort, cohort));
       store.desired.record({
-        at: this.core.iso(),
+        at_ms: this.core.now(),
         actor: r.actor,
         reason: r.reason,
         // A deploy that switches everyone at once is just a deploy in the history.
@@ -72,8 +72,8 @@ export class Waves {
       }
       this.core.transition(r, cohort.kind === 'canary' ? 'canary' : 'wave', why, {
         wave: n,
-        phase_started_at: 0,
-        deadline_at: this.core.now() + r.switch_timeout_ms,
+        phase_started_ms: 0,
+        deadline_ms: this.core.now() + r.switch_timeout_ms,
       });
     });
     this.evaluate(r.id);
@@ -107,7 +107,7 @@ export class Waves {
       }
       if (back.length > 0) {
         store.desired.record({
-          at: this.core.iso(),
+          at_ms: this.core.now(),
           actor,
           reason: why,
           action: endsAs === 'aborted' ? 'abort' : 'auto-rollback',
@@ -115,7 +115,7 @@ export class Waves {
           to_release: r.from_release,
           hosts: back.map((h) => h.host_id),
         });
-        this.core.transition(r, 'rolling_back', why, { ends_as: endsAs, deadline_at: this.core.now() + r.switch_timeout_ms, paused_from: '' });
+        this.core.transition(r, 'rolling_back', why, { ends_as: endsAs, deadline_ms: this.core.now() + r.switch_timeout_ms, paused_from: '' });
       } else {
         this.core.transition(r, endsAs, why, { paused_from: '' });
       }

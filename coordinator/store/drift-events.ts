@@ -9,9 +9,10 @@ export interface DriftEventRow {
   paths: DriftPath[];
   path_count: number;
   detail: string;
-  detected_at: string;
+  detected_at_ms: number;
   action: string;
-  resolved_at: string | null;
+  /** null while the drift is open. */
+  resolved_at_ms: number | null;
 }
 
 /** DriftEvents is the `drift_events` table: each drift finding, what was done about it, and when it was resolved. */
@@ -21,15 +22,15 @@ export class DriftEvents {
   insert(e: Omit<DriftEventRow, 'id'>): number {
     const info = this.sql
       .stmt(
-        `INSERT INTO drift_events(host, kind, release_id, paths, path_count, detail, detected_at, action, resolved_at)
-       VALUES (@host, @kind, @release_id, @paths, @path_count, @detail, @detected_at, @action, @resolved_at)`,
+        `INSERT INTO drift_events(host, kind, release_id, paths, path_count, detail, detected_at_ms, action, resolved_at_ms)
+       VALUES (@host, @kind, @release_id, @paths, @path_count, @detail, @detected_at_ms, @action, @resolved_at_ms)`,
       )
       .run({ ...e, paths: JSON.stringify(e.paths) });
     return Number(info.lastInsertRowid);
   }
 
   /** update sets the given columns; the statement is cached per set of columns (a handful of shapes). */
-  update(id: number, change: Partial<Pick<DriftEventRow, 'paths' | 'path_count' | 'action' | 'resolved_at' | 'detail'>>): void {
+  update(id: number, change: Partial<Pick<DriftEventRow, 'paths' | 'path_count' | 'action' | 'resolved_at_ms' | 'detail'>>): void {
     const cols = Object.keys(change);
     if (cols.length === 0) return;
     const values: Raw = { ...change, id };
@@ -39,8 +40,8 @@ export class DriftEvents {
 
   open(host?: string): DriftEventRow[] {
     const rows = (host === undefined
-      ? this.sql.stmt(`SELECT * FROM drift_events WHERE resolved_at IS NULL ORDER BY id`).all()
-      : this.sql.stmt(`SELECT * FROM drift_events WHERE resolved_at IS NULL AND host = ? ORDER BY id`).all(host)) as Raw[];
+      ? this.sql.stmt(`SELECT * FROM drift_events WHERE resolved_at_ms IS NULL ORDER BY id`).all()
+      : this.sql.stmt(`SELECT * FROM drift_events WHERE resolved_at_ms IS NULL AND host = ? ORDER BY id`).all(host)) as Raw[];
     return rows.map(driftFrom);
   }
 

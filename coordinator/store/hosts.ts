@@ -10,8 +10,8 @@ export interface HostRow {
   slots: SlotInfo[];
   live_release: string;
   last_generation: number;
-  first_seen: string;
-  last_seen: string;
+  first_seen_ms: number;
+  last_seen_ms: number;
   last_staging: StagingStats | null;
   last_error: string;
   desired_release: string;
@@ -41,23 +41,23 @@ export class Hosts {
   }
 
   /** upsertSeen records what a host says about itself; desired state is untouched. */
-  upsertSeen(h: Pick<HostRow, 'id' | 'tags' | 'slot_count' | 'slots' | 'live_release' | 'last_generation' | 'unsigned_allowed'> & { at: string }): void {
+  upsertSeen(h: Pick<HostRow, 'id' | 'tags' | 'slot_count' | 'slots' | 'live_release' | 'last_generation' | 'unsigned_allowed'> & { at_ms: number }): void {
     this.sql
       .stmt(
-        `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen, last_seen, unsigned_allowed)
-         VALUES (@id, @tags, @slot_count, @slots, @live_release, @last_generation, @at, @at, @unsigned_allowed)
+        `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen_ms, last_seen_ms, unsigned_allowed)
+         VALUES (@id, @tags, @slot_count, @slots, @live_release, @last_generation, @at_ms, @at_ms, @unsigned_allowed)
          ON CONFLICT(id) DO UPDATE SET tags = excluded.tags, slot_count = excluded.slot_count, slots = excluded.slots,
            live_release = excluded.live_release, unsigned_allowed = excluded.unsigned_allowed,
-           last_generation = max(hosts.last_generation, excluded.last_generation), last_seen = excluded.last_seen`,
+           last_generation = max(hosts.last_generation, excluded.last_generation), last_seen_ms = excluded.last_seen_ms`,
       )
       .run({ ...h, tags: JSON.stringify(h.tags), slots: JSON.stringify(h.slots), unsigned_allowed: h.unsigned_allowed ? 1 : 0 });
   }
 
-  updateReport(h: { id: string; slots: SlotInfo[]; live_release: string; generation: number; at: string; last_staging?: StagingStats | null; last_error: string }): void {
+  updateReport(h: { id: string; slots: SlotInfo[]; live_release: string; generation: number; at_ms: number; last_staging?: StagingStats | null; last_error: string }): void {
     this.sql
       .stmt(
         `UPDATE hosts SET slots = @slots, live_release = @live_release, last_generation = max(last_generation, @generation),
-           last_seen = @at, last_error = @last_error, last_staging = coalesce(@last_staging, last_staging) WHERE id = @id`,
+           last_seen_ms = @at_ms, last_error = @last_error, last_staging = coalesce(@last_staging, last_staging) WHERE id = @id`,
       )
       .run({
         ...h,
@@ -74,12 +74,12 @@ export class Hosts {
   }
 
   /** updateLive records what a host says it serves now, outside a directive (a drift finding). */
-  updateLive(id: string, live: string, slots: SlotInfo[], at: string): void {
-    this.sql.stmt(`UPDATE hosts SET live_release = ?, slots = ?, last_seen = ? WHERE id = ?`).run(live, JSON.stringify(slots), at, id);
+  updateLive(id: string, live: string, slots: SlotInfo[], atMs: number): void {
+    this.sql.stmt(`UPDATE hosts SET live_release = ?, slots = ?, last_seen_ms = ? WHERE id = ?`).run(live, JSON.stringify(slots), atMs, id);
   }
 
-  touch(id: string, at: string): void {
-    this.sql.stmt(`UPDATE hosts SET last_seen = ? WHERE id = ?`).run(at, id);
+  touch(id: string, atMs: number): void {
+    this.sql.stmt(`UPDATE hosts SET last_seen_ms = ? WHERE id = ?`).run(atMs, id);
   }
 
   /**

@@ -1,8 +1,15 @@
-import type { HaltState } from '../../shared/wire.js';
 import { json, type Sql } from './sql.js';
 
 /** The keys kept in `meta`: one setting each, stored as JSON. */
 export type MetaKey = 'halt' | 'drift_policy';
+
+/** The kill switch as kept: in force or not, who set or lifted it, why, and when (0: never). */
+export interface HaltRow {
+  halted: boolean;
+  reason: string;
+  actor: string;
+  at_ms: number;
+}
 
 /** Meta is the `meta` table: coordinator-wide settings, the kill switch and the drift policy. */
 export class Meta {
@@ -16,11 +23,11 @@ export class Meta {
     this.sql.stmt(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, JSON.stringify(value));
   }
 
-  halt(): HaltState {
-    return this.get('halt', { halted: false, reason: '', actor: '', at: '' });
+  halt(): HaltRow {
+    return this.get('halt', { halted: false, reason: '', actor: '', at_ms: 0 });
   }
 
-  setHalt(h: HaltState): void {
+  setHalt(h: HaltRow): void {
     this.set('halt', h);
   }
 }

@@ -1,10 +1,23 @@
-import type { Release } from '../../shared/wire.js';
 import type { ReleaseSignature } from '../../shared/signing.js';
 import { json, type Raw, type Sql } from './sql.js';
 
-export interface StoredRelease extends Omit<Release, 'signed_by'> {
-  manifest: Buffer;
+/** A release as listed: everything but its manifest. */
+export interface ReleaseRow {
+  id: string;
+  label: string;
+  owner: string;
+  notes: string;
+  /** Why it cannot be rolled back; '' if it can. */
+  irreversible: string;
+  pushed_by: string;
+  pushed_at_ms: number;
+  files: number;
+  bytes: number;
   signatures: ReleaseSignature[];
+}
+
+export interface StoredRelease extends ReleaseRow {
+  manifest: Buffer;
 }
 
 /** Releases is the `releases` table: pushed releases, their manifests and signatures. */
@@ -14,8 +27,8 @@ export class Releases {
   insert(r: StoredRelease): void {
     this.sql
       .stmt(
-        `INSERT INTO releases(id, label, manifest, owner, notes, irreversible, pushed_by, pushed_at, files, bytes, signatures)
-         VALUES (@id, @label, @manifest, @owner, @notes, @irreversible, @pushed_by, @pushed_at, @files, @bytes, @signatures)`,
+        `INSERT INTO releases(id, label, manifest, owner, notes, irreversible, pushed_by, pushed_at_ms, files, bytes, signatures)
+         VALUES (@id, @label, @manifest, @owner, @notes, @irreversible, @pushed_by, @pushed_at_ms, @files, @bytes, @signatures)`,
       )
       .run({ ...r, signatures: JSON.stringify(r.signatures) });
   }
@@ -40,13 +53,11 @@ export class Releases {
     return (this.sql.stmt(`SELECT * FROM releases WHERE id >= ? AND id < ? LIMIT 2`).all(prefix, `${prefix}g`) as Raw[]).map(releaseFrom);
   }
 
-  list(): Release[] {
+  /** list is every release without its manifest, oldest push first. */
+  list(): ReleaseRow[] {
     return (
-      this.sql.stmt(`SELECT id, label, owner, notes, irreversible, pushed_by, pushed_at, files, bytes, signatures FROM releases ORDER BY pushed_at, rowid`).all() as Raw[]
-    ).map((r) => {
-      const { signatures, ...rest } = releaseFrom(r);
-      return { ...rest, signed_by: signatures.map((x) => x.key_id) };
-    });
+      this.sql.stmt(`SELECT id, label, owner, notes, irreversible, pushed_by, pushed_at_ms, files, bytes, signatures FROM releases ORDER BY pushed_at_ms, rowid`).all() as Raw[]
+    ).map(releaseFrom);
   }
 
   /** labels maps each release id to its label. */

@@ -12,7 +12,7 @@ export interface RolloutHostRow {
   /** The host's turn in a deploy; null in a rollback. Stored as its name (cohortName). */
   cohort: Cohort | null;
   prev_release: string;
-  switched_at: number;
+  switched_at_ms: number;
   /** A rollback to a past moment sends each host to its own release; '' means the rollout's. */
   target: string;
 }
@@ -30,18 +30,18 @@ export class RolloutHosts {
   insert(h: RolloutHostRow): void {
     this.sql
       .stmt(
-        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at, target)
-         VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at, @target)`,
+        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at_ms, target)
+         VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at_ms, @target)`,
       )
       .run({ ...h, stats: h.stats ? JSON.stringify(h.stats) : null, cohort: cohortName(h.cohort) });
   }
 
   /** update sets what is given and keeps the rest (one statement: a missing field is NULL, and coalesce keeps the column). */
-  update(rolloutId: number, hostId: string, change: Partial<Pick<RolloutHostRow, 'stage' | 'switch' | 'error' | 'stats' | 'switched_at'>>): void {
+  update(rolloutId: number, hostId: string, change: Partial<Pick<RolloutHostRow, 'stage' | 'switch' | 'error' | 'stats' | 'switched_at_ms'>>): void {
     this.sql
       .stmt(
         `UPDATE rollout_hosts SET stage = coalesce(@stage, stage), switch = coalesce(@switch, switch),
-         error = coalesce(@error, error), stats = coalesce(@stats, stats), switched_at = coalesce(@switched_at, switched_at)
+         error = coalesce(@error, error), stats = coalesce(@stats, stats), switched_at_ms = coalesce(@switched_at_ms, switched_at_ms)
        WHERE rollout_id = @rolloutId AND host_id = @hostId`,
       )
       .run({
@@ -49,7 +49,7 @@ export class RolloutHosts {
         switch: change.switch ?? null,
         error: change.error ?? null,
         stats: change.stats ? JSON.stringify(change.stats) : null,
-        switched_at: change.switched_at ?? null,
+        switched_at_ms: change.switched_at_ms ?? null,
         rolloutId,
         hostId,
       });

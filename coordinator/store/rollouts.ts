@@ -11,14 +11,15 @@ export interface RolloutRow {
   reason: string;
   selector: Record<string, string>;
   message: string;
-  created_at: string;
-  updated_at: string;
-  deadline_at: number;
+  created_at_ms: number;
+  updated_at_ms: number;
+  /** When the phase times out (moves.ts); 0: it has no deadline. */
+  deadline_ms: number;
   switch_timeout_ms: number;
   plan: RolloutPlan;
   wave: number;
   /** When the judged phase began (its hosts all live); 0 while it is still switching. */
-  phase_started_at: number;
+  phase_started_ms: number;
   paused_from: RolloutState | '';
   /** What a rolling_back rollout becomes once its hosts are back. */
   ends_as: RolloutState | '';
@@ -27,19 +28,19 @@ export interface RolloutRow {
 
 export const NO_PLAN: RolloutPlan = { canary_hosts: 0, waves: [100], bake_ms: 0, wave_bake_ms: 0, watch_ms: 0, manual_promote: false, spread: '' };
 
-export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'deadline_at' | 'wave' | 'phase_started_at' | 'paused_from' | 'ends_as' | 'verdict'>> & {
-  updated_at: string;
+export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'deadline_ms' | 'wave' | 'phase_started_ms' | 'paused_from' | 'ends_as' | 'verdict'>> & {
+  updated_at_ms: number;
 };
 
 /** Rollouts is the `rollouts` table: one row per deploy or rollback, its state, plan, phase and last verdict. */
 export class Rollouts {
   constructor(private readonly sql: Sql) {}
 
-  insert(r: Omit<RolloutRow, 'id' | 'wave' | 'phase_started_at' | 'paused_from' | 'ends_as' | 'verdict'>): number {
+  insert(r: Omit<RolloutRow, 'id' | 'wave' | 'phase_started_ms' | 'paused_from' | 'ends_as' | 'verdict'>): number {
     const info = this.sql
       .stmt(
-        `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at, updated_at, deadline_at, switch_timeout_ms, plan)
-         VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at, @updated_at, @deadline_at, @switch_timeout_ms, @plan)`,
+        `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at_ms, updated_at_ms, deadline_ms, switch_timeout_ms, plan)
+         VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at_ms, @updated_at_ms, @deadline_ms, @switch_timeout_ms, @plan)`,
       )
       .run({ ...r, selector: JSON.stringify(r.selector), plan: JSON.stringify(r.plan) });
     return Number(info.lastInsertRowid);
@@ -47,8 +48,8 @@ export class Rollouts {
 
   /** update sets the given columns; the statement is cached per set of columns (a handful of shapes). */
   update(id: number, change: RolloutChange): void {
-    const cols = Object.keys(change).filter((k) => k !== 'updated_at');
-    const sets = [...cols.map((k) => `${k} = @${k}`), 'updated_at = @updated_at'].join(', ');
+    const cols = Object.keys(change).filter((k) => k !== 'updated_at_ms');
+    const sets = [...cols.map((k) => `${k} = @${k}`), 'updated_at_ms = @updated_at_ms'].join(', ');
     const values: Raw = { ...change, id };
     if ('verdict' in change) values.verdict = change.verdict ? JSON.stringify(change.verdict) : null;
     this.sql.stmt(`UPDATE rollouts SET ${sets} WHERE id = @id`).run(values);

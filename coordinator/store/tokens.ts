@@ -5,9 +5,10 @@ export interface TokenRow {
   role: 'viewer' | 'deployer' | 'admin';
   /** sha256 of the token: the token itself is never stored. */
   hash: string;
-  created_at: string;
+  created_at_ms: number;
   created_by: string;
-  revoked_at: string | null;
+  /** null until it is revoked. */
+  revoked_at_ms: number | null;
 }
 
 /** Tokens is the `tokens` table: API tokens by name and role, kept as hashes; revoked, never deleted. */
@@ -15,7 +16,7 @@ export class Tokens {
   constructor(private readonly sql: Sql) {}
 
   insert(t: TokenRow): void {
-    this.sql.stmt(`INSERT INTO tokens(name, role, hash, created_at, created_by, revoked_at) VALUES (@name, @role, @hash, @created_at, @created_by, @revoked_at)`).run(t);
+    this.sql.stmt(`INSERT INTO tokens(name, role, hash, created_at_ms, created_by, revoked_at_ms) VALUES (@name, @role, @hash, @created_at_ms, @created_by, @revoked_at_ms)`).run(t);
   }
 
   byHash(hash: string): TokenRow | undefined {
@@ -27,10 +28,10 @@ export class Tokens {
   }
 
   all(): TokenRow[] {
-    return this.sql.stmt(`SELECT * FROM tokens ORDER BY created_at, name`).all() as TokenRow[];
+    return this.sql.stmt(`SELECT * FROM tokens ORDER BY created_at_ms, name`).all() as TokenRow[];
   }
 
-  revoke(name: string, at: string): void {
-    this.sql.stmt(`UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`).run(at, name);
+  revoke(name: string, atMs: number): void {
+    this.sql.stmt(`UPDATE tokens SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL`).run(atMs, name);
   }
 }

@@ -8,7 +8,7 @@ export class Vitals {
   /** insert writes a batch in one transaction: one commit for thousands of samples. */
   insert(rows: { host: string; s: VitalsSample }[]): void {
     const st = this.sql.stmt(
-      `INSERT INTO vitals(ts, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms, interval_ms, incidents, error_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO vitals(ts_ms, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms, interval_ms, incidents, error_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.sql.tx(() => {
       for (const { host, s } of rows) {
@@ -21,17 +21,17 @@ export class Vitals {
   }
 
   /** since reads back recent samples, oldest first: a restarted coordinator's judging window. */
-  since(ts: number): { host: string; s: VitalsSample }[] {
-    return (this.sql.stmt(`SELECT * FROM vitals WHERE ts >= ? ORDER BY ts, rowid`).all(ts) as Raw[]).map(sampleFrom);
+  since(fromMs: number): { host: string; s: VitalsSample }[] {
+    return (this.sql.stmt(`SELECT * FROM vitals WHERE ts_ms >= ? ORDER BY ts_ms, rowid`).all(fromMs) as Raw[]).map(sampleFrom);
   }
 
   /** of reads one host's samples in [from, to), oldest first. */
   of(host: string, from: number, to: number): VitalsSample[] {
-    return (this.sql.stmt(`SELECT * FROM vitals WHERE ts >= ? AND ts < ? AND host = ? ORDER BY ts, rowid`).all(from, to, host) as Raw[]).map((r) => sampleFrom(r).s);
+    return (this.sql.stmt(`SELECT * FROM vitals WHERE ts_ms >= ? AND ts_ms < ? AND host = ? ORDER BY ts_ms, rowid`).all(from, to, host) as Raw[]).map((r) => sampleFrom(r).s);
   }
 
-  deleteBefore(ts: number): number {
-    return this.sql.stmt(`DELETE FROM vitals WHERE ts < ?`).run(ts).changes;
+  deleteBefore(beforeMs: number): number {
+    return this.sql.stmt(`DELETE FROM vitals WHERE ts_ms < ?`).run(beforeMs).changes;
   }
 
   count(host?: string): number {
@@ -46,7 +46,7 @@ function sampleFrom(r: Raw): { host: string; s: VitalsSample } {
   return {
     host: r.host as string,
     s: {
-      ts_ms: r.ts as number,
+      ts_ms: r.ts_ms as number,
       release_id: r.release as string,
       load1: r.load1 as number,
       cpu_pct: r.cpu as number,
