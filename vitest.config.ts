@@ -9,5 +9,6 @@ export default defineConfig({
     // Real processes and sockets: two cores, so keep parallelism modest.
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -30,6 +30,8 @@ export interface TrustFlags {
 
 export interface CoordinatorFlags extends TrustFlags {
   data: string;
+  /** A PostgreSQL URL; unset, SQLite under data. */
+  database?: string;
   listen: string;
   alpha: string;
   judgeWindow: string;
@@ -39,6 +41,18 @@ export interface CoordinatorFlags extends TrustFlags {
   adminTokenFile?: string;
   uploadRate: string;
   crl?: string;
+}
+
+/** databaseUrl checks --database is a PostgreSQL URL: anything else would be taken for a host name by the driver. */
+function databaseUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new FleetswapError('BAD_USAGE', 'bad --database: give a PostgreSQL URL, postgres://USER@HOST:PORT/DB (a password is better in ~/.pgpass or PGPASSWORD than on the command line)');
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new FleetswapError('BAD_USAGE', `bad --database: ${u.protocol} is not postgres:// (leave it out for SQLite under --data)`);
+  return url;
 }
 
 function uploadRate(mib: string): number {
@@ -70,8 +84,9 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const drift = { policy: opts.driftPolicy, graceMs: parseDuration(opts.driftGrace) } as const;
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true, fleet: checkFleet(opts.fleet ?? DEFAULT_FLEET) };
-  const c = await Coordinator.start({ dataDir: opts.data, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
-  const halt = c.engine.haltState();
+  const database = opts.database ? databaseUrl(opts.database) : undefined;
+  const c = await Coordinator.start({ dataDir: opts.data, database, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
+  const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();
   log.info({ signal: sig }, 'stopping');

@@ -43,16 +43,14 @@ function guarded(auth: Auth, handlers: Record<string, Handler>): grpc.UntypedSer
       method,
       (call, cb) => {
         const req = (call as { request?: Record<string, unknown> }).request;
-        let caller: Caller;
-        try {
-          caller = auth.authorize(method, call.metadata, req);
-        } catch (err) {
-          cb(toServiceError(err));
-          return;
-        }
-        if (req && 'actor' in req) req.actor = tokenActor(caller.name);
-        if (req && 'pushed_by' in req) req.pushed_by = tokenActor(caller.name);
-        handler(call, cb);
+        auth.authorize(method, call.metadata, req).then(
+          (caller: Caller) => {
+            if (req && 'actor' in req) req.actor = tokenActor(caller.name);
+            if (req && 'pushed_by' in req) req.pushed_by = tokenActor(caller.name);
+            handler(call, cb);
+          },
+          (err: unknown) => cb(toServiceError(err)),
+        );
       },
     ]),
   ) as grpc.UntypedServiceImplementation;
@@ -66,10 +64,10 @@ export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementati
 function handlers(deps: ServiceDeps) {
   const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
   // Each action commits in one transaction with its audit entry; directives go out after that commit.
-  const operatorAction = (action: string, req: RolloutAction, act: () => Rollout) =>
-    store.tx(() => {
-      const rollout = act();
-      audit.append({ actor: req.actor, action, target: `rollout #${rollout.id}`, reason: req.reason, detail: { state: rollout.state } });
+  const operatorAction = (action: string, req: RolloutAction, act: () => Promise<Rollout>): Promise<{ rollout: Rollout }> =>
+    store.tx(async () => {
+      const rollout = await act();
+      await audit.append({ actor: req.actor, action, target: `rollout #${rollout.id}`, reason: req.reason, detail: { state: rollout.state } });
       return { rollout };
     });
 
@@ -105,32 +103,32 @@ function handlers(deps: ServiceDeps) {
     },
 
     RegisterRelease: unary(async (req: { manifest: Buffer; pushed_by: string; dry_run: boolean; signatures: ReleaseSignature[] }) => {
-      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', now(), req.dry_run, req.signatures, deps.signing, (r) =>
-        audit.append({ actor: r.pushed_by, action: 'push', target: r.id, detail: { label: r.label, signed_by: r.signed_by, irreversible: r.irreversible } }),
-      );
+      const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', now(), req.dry_run, req.signatures, deps.signing, async (r) => {
+        await audit.append({ actor: r.pushed_by, action: 'push', target: r.id, detail: { label: r.label, signed_by: r.signed_by, irreversible: r.irreversible } });
+      });
       if (res.created) log.info({ release: res.release.id, label: res.release.label, pushed_by: res.release.pushed_by }, 'release registered');
       return res;
     }),
 
-    ListReleases: unary(() => ({ releases: store.releases.list().map(toWireRelease) })),
+    ListReleases: unary(async () => ({ releases: (await store.releases.list()).map(toWireRelease) })),
 
-    Deploy: unary((req: DeployRequest) =>
-      store.tx(() => {
-        const rollout = engine.deploy(req);
-        audit.append({ actor: req.actor, action: 'deploy', target: `rollout #${rollout.id}`, reason: req.reason, detail: { release: rollout.release_id, select: req.select, plan: rollout.plan } });
+    Deploy: unary(async (req: DeployRequest) =>
+      await store.tx(async () => {
+        const rollout = await engine.deploy(req);
+        await audit.append({ actor: req.actor, action: 'deploy', target: `rollout #${rollout.id}`, reason: req.reason, detail: { release: rollout.release_id, select: req.select, plan: rollout.plan } });
         return { rollout };
       }),
     ),
 
-    Rollback: unary((req: RollbackRequest) => {
+    Rollback: unary(async (req: RollbackRequest) => {
       const o = req.override;
       if (o && o.fleet !== deps.signing.fleet) {
         throw new FleetswapError('WRONG_FLEET', `the override is signed for fleet ${JSON.stringify(o.fleet)}, and this coordinator serves fleet ${JSON.stringify(deps.signing.fleet)}: sign it with --fleet ${deps.signing.fleet} (or FLEETSWAP_FLEET)`);
       }
-      return store.tx(() => {
-        const rollout = engine.rollback(req);
+      return await store.tx(async () => {
+        const rollout = await engine.rollback(req);
         const override = o ? { key_id: o.key_id, target: o.target, crosses: o.crosses, expires_ms: o.expires_ms } : undefined;
-        audit.append({ actor: req.actor, action: 'rollback', target: `rollout #${rollout.id}`, reason: req.reason, detail: { to: req.to || rollout.release_id, select: req.select, force_irreversible: req.force_irreversible, override } });
+        await audit.append({ actor: req.actor, action: 'rollback', target: `rollout #${rollout.id}`, reason: req.reason, detail: { to: req.to || rollout.release_id, select: req.select, force_irreversible: req.force_irreversible, override } });
         return { rollout };
       });
     }),
@@ -139,81 +137,81 @@ function handlers(deps: ServiceDeps) {
     Pause: unary((req: RolloutAction) => operatorAction('pause', req, () => engine.pause(req))),
     Resume: unary((req: RolloutAction) => operatorAction('resume', req, () => engine.resume(req))),
     Abort: unary((req: RolloutAction) => operatorAction('abort', req, () => engine.abort(req))),
-    Drift: unary(() => driftReport(store, fleet, now)),
-    DriftClean: unary((req: { host: string; actor: string }) => {
-      store.tx(() => {
-        drift.clean(req.host);
-        audit.append({ actor: req.actor, action: 'drift-clean', target: req.host });
+    Drift: unary(async () => await driftReport(store, fleet, now)),
+    DriftClean: unary(async (req: { host: string; actor: string }) => {
+      await store.tx(async () => {
+        await drift.clean(req.host);
+        await audit.append({ actor: req.actor, action: 'drift-clean', target: req.host });
       });
       log.info({ host: req.host, actor: req.actor }, 'drift evidence clean ordered');
       return {};
     }),
-    SetDriftPolicy: unary((req: { policy: string; select: Record<string, string>; actor: string }) => {
-      return store.tx(() => {
-        const p = drift.setPolicy(req.policy, req.select);
-        audit.append({ actor: req.actor, action: 'drift-policy', target: Object.entries(req.select).map(([k, v]) => `${k}=${v}`).join(',') || 'every host', detail: { policy: req.policy } });
+    SetDriftPolicy: unary(async (req: { policy: string; select: Record<string, string>; actor: string }) => {
+      return await store.tx(async () => {
+        const p = await drift.setPolicy(req.policy, req.select);
+        await audit.append({ actor: req.actor, action: 'drift-policy', target: Object.entries(req.select).map(([k, v]) => `${k}=${v}`).join(',') || 'every host', detail: { policy: req.policy } });
         return { default_policy: p.default, rules: p.rules };
       });
     }),
-    Halt: unary((req: HaltRequest) =>
-      store.tx(() => {
-        const h = engine.halt(req);
-        audit.append({ actor: req.actor, action: 'halt', target: 'fleet', reason: req.reason });
+    Halt: unary(async (req: HaltRequest) =>
+      await store.tx(async () => {
+        const h = await engine.halt(req);
+        await audit.append({ actor: req.actor, action: 'halt', target: 'fleet', reason: req.reason });
         return h;
       }),
     ),
-    Unhalt: unary((req: HaltRequest) =>
-      store.tx(() => {
-        const was = engine.haltState().halted;
-        const h = engine.unhalt(req);
-        if (was) audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
+    Unhalt: unary(async (req: HaltRequest) =>
+      await store.tx(async () => {
+        const was = (await engine.haltState()).halted;
+        const h = await engine.unhalt(req);
+        if (was) await audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
         return h;
       }),
     ),
 
-    Audit: unary((req: { after_id: number; limit: number }) => {
+    Audit: unary(async (req: { after_id: number; limit: number }) => {
       const limit = Math.min(req.limit || AUDIT_PAGE, MAX_AUDIT_PAGE);
-      const entries = audit.page(req.after_id, limit + 1);
+      const entries = await audit.page(req.after_id, limit + 1);
       const head = audit.headOf();
       return { entries: entries.slice(0, limit), more: entries.length > limit, head_id: head.id, head_hash: head.hash };
     }),
 
-    CreateToken: unary((req: { name: string; role: string; actor: string }) => {
-      return store.tx(() => {
-        const { token, row } = deps.auth.create(req.name, req.role, req.actor);
-        audit.append({ actor: req.actor, action: 'token-create', target: row.name, detail: { role: row.role } });
+    CreateToken: unary(async (req: { name: string; role: string; actor: string }) => {
+      return await store.tx(async () => {
+        const { token, row } = await deps.auth.create(req.name, req.role, req.actor);
+        await audit.append({ actor: req.actor, action: 'token-create', target: row.name, detail: { role: row.role } });
         return { token, name: row.name, role: row.role };
       });
     }),
-    ListTokens: unary(() => ({
-      tokens: deps.auth.list().map(({ created_at_ms, revoked_at_ms, ...t }) => ({
+    ListTokens: unary(async () => ({
+      tokens: (await deps.auth.list()).map(({ created_at_ms, revoked_at_ms, ...t }) => ({
         ...t,
         created_at: isoFromMs(created_at_ms),
         revoked_at: revoked_at_ms === null ? '' : isoFromMs(revoked_at_ms),
       })),
     })),
-    RevokeToken: unary((req: { name: string; actor: string }) => {
-      store.tx(() => {
-        deps.auth.revoke(req.name);
-        audit.append({ actor: req.actor, action: 'token-revoke', target: req.name });
+    RevokeToken: unary(async (req: { name: string; actor: string }) => {
+      await store.tx(async () => {
+        await deps.auth.revoke(req.name);
+        await audit.append({ actor: req.actor, action: 'token-revoke', target: req.name });
       });
       return {};
     }),
 
-    Status: unary((req: { rollout_id: number }): StatusReply => {
-      const latest = req.rollout_id ? store.rollouts.get(req.rollout_id) : store.rollouts.latest();
+    Status: unary(async (req: { rollout_id: number }): Promise<StatusReply> => {
+      const latest = req.rollout_id ? await store.rollouts.get(req.rollout_id) : await store.rollouts.latest();
       if (req.rollout_id && !latest) throw new FleetswapError('BAD_USAGE', `no rollout #${req.rollout_id}`);
-      const hosts = store.hosts.all();
+      const hosts = await store.hosts.all();
       const live_counts: Record<string, number> = {};
       for (const h of hosts) live_counts[h.live_release] = (live_counts[h.live_release] ?? 0) + 1;
       return {
-        rollout: latest ? engine.view(latest.id) : null,
+        rollout: latest ? await engine.view(latest.id) : null,
         live_counts,
         hosts: hosts.length,
         connected: hosts.filter((h) => fleet.isConnected(h.id)).length,
-        labels: store.releases.labels(),
+        labels: await store.releases.labels(),
         vitals: vitals.stats(),
-        halt: engine.haltState(),
+        halt: await engine.haltState(),
         insecure: 'insecure' in deps.transport,
         refusals: deps.refusals.snapshot(),
         now_ms: now(),
@@ -221,9 +219,9 @@ function handlers(deps: ServiceDeps) {
       };
     }),
 
-    ListHosts: unary(() => {
-      const rows = store.hosts.all();
-      const states = hostStates(store, fleet, rows);
+    ListHosts: unary(async () => {
+      const rows = await store.hosts.all();
+      const states = await hostStates(store, fleet, rows);
       const hosts = rows.map(
         (h): Host => ({
           id: h.id,
@@ -241,9 +239,9 @@ function handlers(deps: ServiceDeps) {
           state: states.get(h.id) ?? 'offline',
         }),
       );
-      return { hosts, labels: store.releases.labels(), halt: engine.haltState() };
+      return { hosts, labels: await store.releases.labels(), halt: await engine.haltState() };
     }),
 
-    History: unary(() => ({ changes: store.desired.all().map(({ at_ms, ...c }) => ({ ...c, at: isoFromMs(at_ms) })), labels: store.releases.labels() })),
+    History: unary(async () => ({ changes: (await store.desired.all()).map(({ at_ms, ...c }) => ({ ...c, at: isoFromMs(at_ms) })), labels: await store.releases.labels() })),
   };
 }

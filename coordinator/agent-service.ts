@@ -7,6 +7,7 @@ import { HOST_ID_RE } from '../shared/ids.js';
 import type { AgentMessage, BlobChunk, Hello, Report, ReportKind } from '../shared/wire.js';
 import { VitalsRate, boundDrift, boundReport, checkHello } from './agent-limits.js';
 import type { ServiceDeps } from './deps.js';
+import type { HostRow } from './store.js';
 import type { AgentCall } from './fleet.js';
 import { hostActor } from './audit.js';
 import { ManifestServer, type ManifestAnswer } from './manifests.js';
@@ -32,8 +33,11 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   const manifests = new ManifestServer(store);
   const rate = new VitalsRate(now);
   const fetching = new Map<string, number>();
+  // Hosts whose hello is being recorded: the check that no other stream has
+  // the id and the attach that claims it are awaits apart.
+  const greeting = new Set<string>();
 
-  const onHello = (call: AgentCall, hello: Hello): string => {
+  const onHello = async (call: AgentCall, hello: Hello): Promise<string> => {
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
     // A host is who its certificate says: a hello cannot claim another host's id.
     const peer = agentOf(call, deps, 'hello');
@@ -43,13 +47,22 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     // Two agents with one id would take turns at the host's desired state. The stream already
     // there keeps it; a host that really restarted is back once its old stream is seen closed
     // (at once for a process that exited; within the keepalive timeout for a lost network).
-    if (fleet.isConnected(hello.host_id)) {
+    if (fleet.isConnected(hello.host_id) || greeting.has(hello.host_id)) {
       throw new FleetswapError('NOT_AUTHORISED', `host id ${hello.host_id} is already connected on another stream: two agents with one id are refused`);
     }
-    const known = store.hosts.get(hello.host_id);
+    greeting.add(hello.host_id);
+    try {
+      return await greet(call, hello);
+    } finally {
+      greeting.delete(hello.host_id);
+    }
+  };
+
+  const greet = async (call: AgentCall, hello: Hello): Promise<string> => {
+    const known = await store.hosts.get(hello.host_id);
     const issued = known ? Math.max(known.directive_generation, known.last_generation) : 0;
-    store.tx(() => {
-      store.hosts.upsertSeen({
+    await store.tx(async () => {
+      await store.hosts.upsertSeen({
         id: hello.host_id,
         tags: hello.tags,
         slot_count: hello.slot_count,
@@ -64,26 +77,33 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       // only this host's counter, and someone should know.
       if (hello.last_generation > issued) {
         refusals.count('generation-claim');
-        audit.append({ actor: hostActor(hello.host_id), action: 'generation-claim', target: hello.host_id, reason: `claims generation ${hello.last_generation}, beyond the ${issued} issued to it (a coordinator restored from a backup, or a forged claim)` });
+        await audit.append({ actor: hostActor(hello.host_id), action: 'generation-claim', target: hello.host_id, reason: `claims generation ${hello.last_generation}, beyond the ${issued} issued to it (a coordinator restored from a backup, or a forged claim)` });
       }
     });
-    const lastReport = hello.last_report ? reportFrom(hello.host_id, hello.last_report) : undefined;
+    const lastReport = hello.last_report ? await reportFrom(hello.host_id, hello.last_report) : undefined;
     if (hello.unsigned_allowed) log.warn({ host: hello.host_id }, 'agent stages releases nobody signed (--allow-unsigned)');
     fleet.attach(hello.host_id, call);
     // Headers tell the agent its hello was accepted, so it resets its backoff.
     call.sendMetadata(new grpc.Metadata());
     log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
     // A host that joins with nothing live is given its release first: it converges, it does not drift.
-    const joined = join.onHello(store.hosts.get(hello.host_id)!, hello);
-    engine.onHello(store.hosts.get(hello.host_id)!, { ...hello, last_report: lastReport ?? null });
-    if (!joined) drift.onHello(store.hosts.get(hello.host_id)!);
+    const joined = await join.onHello(await seen(hello.host_id), hello);
+    await engine.onHello(await seen(hello.host_id), { ...hello, last_report: lastReport ?? null });
+    if (!joined) await drift.onHello(await seen(hello.host_id));
     return hello.host_id;
   };
 
+  /** seen is a host recorded by its hello: it is there, or the database lost it under us. */
+  const seen = async (hostId: string): Promise<HostRow> => {
+    const host = await store.hosts.get(hostId);
+    if (!host) throw new FleetswapError('UNAVAILABLE', `host ${hostId} was recorded and is gone: is the database being restored?`);
+    return host;
+  };
+
   /** reportFrom bounds a report and refuses one for a generation this host was never issued. */
-  const reportFrom = (hostId: string, raw: Report): Report => {
+  const reportFrom = async (hostId: string, raw: Report): Promise<Report> => {
     const r = boundReport(raw);
-    const host = store.hosts.get(hostId);
+    const host = await store.hosts.get(hostId);
     const issued = host ? Math.max(host.directive_generation, host.last_generation) : 0;
     if (!isGeneration(r.generation) || r.generation > issued) {
       refusals.count('report-refused');
@@ -92,10 +112,10 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     return r;
   };
 
-  const onReport = (hostId: string, raw: Report): void => {
-    const r = reportFrom(hostId, raw);
-    store.tx(() => {
-      store.hosts.updateReport({
+  const onReport = async (hostId: string, raw: Report): Promise<void> => {
+    const r = await reportFrom(hostId, raw);
+    await store.tx(async () => {
+      await store.hosts.updateReport({
         id: hostId,
         slots: r.slots,
         live_release: r.live_release,
@@ -104,9 +124,9 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         last_staging: r.stats,
         last_error: r.error ? `${r.error_code}: ${r.error}` : '',
       });
-      engine.onReport(hostId, r);
-      drift.onReport(hostId, r);
-      audit.append({ actor: hostActor(hostId), action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
+      await engine.onReport(hostId, r);
+      await drift.onReport(hostId, r);
+      await audit.append({ actor: hostActor(hostId), action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
     });
     log.info({ host: hostId, release: r.release_id, generation: r.generation, kind: r.kind, error: r.error || undefined }, 'report');
   };
@@ -116,10 +136,10 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
    * certificate names, and only a release the coordinator directed it to
    * hold; in plaintext anyone (the coordinator said so at start).
    */
-  const fetcher = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, releaseId: string): string | undefined => {
+  const fetcher = async (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, releaseId: string): Promise<string | undefined> => {
     if (!SHA256_RE.test(releaseId)) throw new FleetswapError('BAD_USAGE', 'release id is not a sha256');
     const peer = agentOf(call, deps, 'fetch');
-    if (peer && !store.hosts.mayFetch(peer.name, releaseId)) {
+    if (peer && !(await store.hosts.mayFetch(peer.name, releaseId))) {
       refusals.count('fetch-denied');
       log.warn({ host: peer.name, release: releaseId }, 'fetch refused: release not assigned to this host');
       throw new FleetswapError('NOT_AUTHORISED', `release ${releaseId.slice(0, 12)} was never assigned to ${peer.name}`);
@@ -134,12 +154,16 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
         refusals.count('hello-timeout');
         failStream(call, new FleetswapError('BAD_USAGE', `no hello within ${deps.helloTimeoutMs / 1000} s of opening the stream`));
       }, deps.helloTimeoutMs);
-      call.on('data', (msg: AgentMessage) => {
+      // A stream's messages are handled one after another, in the order they came.
+      let turn: Promise<void> = Promise.resolve();
+      let failed = false;
+      const handle = async (msg: AgentMessage): Promise<void> => {
+        if (failed) return;
         try {
           if (msg.hello) {
             if (hostId) throw new FleetswapError('BAD_USAGE', 'hello sent twice on one stream');
             try {
-              hostId = onHello(call, msg.hello);
+              hostId = await onHello(call, msg.hello);
             } catch (err) {
               refusals.count('hello-refused');
               throw err;
@@ -153,26 +177,31 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
             vitals.accept(hostId, allowed < batch.samples.length ? { ...batch, samples: batch.samples.slice(0, allowed) } : batch);
           } else if (msg.report) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'report before hello');
-            onReport(hostId, msg.report);
+            await onReport(hostId, msg.report);
           } else if (msg.drift) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'drift report before hello');
             const d = boundDrift(msg.drift);
             const host = hostId;
-            store.tx(() => {
-              drift.onDrift(host, d);
-              audit.append({ actor: hostActor(host), action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
+            await store.tx(async () => {
+              await drift.onDrift(host, d);
+              await audit.append({ actor: hostActor(host), action: `drift-${d.kind}`, target: d.release_id, reason: d.detail, detail: { paths: d.paths.slice(0, 5), path_count: d.path_count, live: d.live_release } });
             });
           }
         } catch (err) {
+          failed = true;
           log.warn({ host: hostId, err: errorMessage(err) }, 'agent stream refused');
           failStream(call, err);
         }
+      };
+      call.on('data', (msg: AgentMessage) => {
+        turn = turn.then(() => handle(msg));
       });
-      const gone = () => {
+      const gone = (): void => {
         clearTimeout(helloTimer);
         if (hostId && fleet.detach(hostId, call)) {
-          store.hosts.touch(hostId, now());
-          log.info({ host: hostId }, 'agent disconnected');
+          const host = hostId;
+          log.info({ host }, 'agent disconnected');
+          store.hosts.touch(host, now()).catch((err: unknown) => log.warn({ host, err: errorMessage(err) }, 'could not record when the host was last seen'));
         }
       };
       call.on('end', () => {
@@ -184,13 +213,14 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       call.on('close', gone);
     },
 
-    GetManifest(call: grpc.ServerUnaryCall<{ release_id: string; have: string[] }, ManifestAnswer>, cb: grpc.sendUnaryData<ManifestAnswer>) {
+    async GetManifest(call: grpc.ServerUnaryCall<{ release_id: string; have: string[] }, ManifestAnswer>, cb: grpc.sendUnaryData<ManifestAnswer>) {
       try {
         const { release_id: releaseId, have } = call.request;
-        const host = fetcher(call, releaseId);
+        const host = await fetcher(call, releaseId);
         // A delta is computed only against a release the host may hold itself.
-        const bases = have.slice(0, MAX_HAVE).filter((id) => SHA256_RE.test(id) && (host === undefined || store.hosts.mayFetch(host, id)));
-        const answer = manifests.answer(releaseId, bases);
+        const bases: string[] = [];
+        for (const id of have.slice(0, MAX_HAVE)) if (SHA256_RE.test(id) && (host === undefined || (await store.hosts.mayFetch(host, id)))) bases.push(id);
+        const answer = await manifests.answer(releaseId, bases);
         if (!answer) throw new FleetswapError('UNKNOWN_RELEASE', `no release ${releaseId.slice(0, 12)}`);
         cb(null, answer);
       } catch (err) {
@@ -203,8 +233,8 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       let host: string | undefined;
       let counted = false;
       try {
-        host = fetcher(call, releaseId);
-        const inRelease = manifests.blobsOf(releaseId);
+        host = await fetcher(call, releaseId);
+        const inRelease = await manifests.blobsOf(releaseId);
         if (!inRelease) throw new FleetswapError('UNKNOWN_RELEASE', `no release ${releaseId.slice(0, 12)}`);
         if (hashes.length > inRelease.size) throw new FleetswapError('BAD_USAGE', `${hashes.length} blobs asked for a release of ${inRelease.size}`);
         for (const hash of hashes) {

@@ -35,12 +35,18 @@ export class AuditLog {
   /** The highest entry this process saw committed: a log that ends before it lost its tail. */
   private head: { id: number; hash: string };
 
-  constructor(
+  private constructor(
     private readonly store: Store,
     private readonly now: Clock,
+    head: { id: number; hash: string },
   ) {
-    const last = store.audit.last();
-    this.head = last ? { id: last.id, hash: last.hash } : { id: 0, hash: GENESIS };
+    this.head = head;
+  }
+
+  /** open starts from the newest entry stored. */
+  static async open(store: Store, now: Clock): Promise<AuditLog> {
+    const last = await store.audit.last();
+    return new AuditLog(store, now, last ? { id: last.id, hash: last.hash } : { id: 0, hash: GENESIS });
   }
 
   /**
@@ -49,9 +55,9 @@ export class AuditLog {
    * read from the database, not from memory: a rolled-back append leaves no
    * gap behind.
    */
-  append(r: AuditRecord): AuditEntryWire {
-    const entry = this.store.tx(() => {
-      const last = this.store.audit.last();
+  async append(r: AuditRecord): Promise<AuditEntryWire> {
+    const entry = await this.store.tx(async () => {
+      const last = await this.store.audit.last();
       const row: Omit<AuditRow, 'hash'> = {
         id: (last?.id ?? 0) + 1,
         at_ms: this.now(),
@@ -64,7 +70,7 @@ export class AuditLog {
       };
       const hashed = entryOf(row);
       const full = { ...hashed, hash: entryHash(hashed) };
-      this.store.audit.append({ ...row, hash: full.hash });
+      await this.store.audit.append({ ...row, hash: full.hash });
       return full;
     });
     this.store.afterCommit(() => {
@@ -74,8 +80,8 @@ export class AuditLog {
   }
 
   /** page is up to `limit` entries after entry `after`, in order, as they go on the wire. */
-  page(after: number, limit: number): AuditEntryWire[] {
-    return this.store.audit.page(after, limit).map(entryOf);
+  async page(after: number, limit: number): Promise<AuditEntryWire[]> {
+    return (await this.store.audit.page(after, limit)).map(entryOf);
   }
 
   /** headOf is the newest entry committed, as this process knows it. */
@@ -83,14 +89,14 @@ export class AuditLog {
     return { ...this.head };
   }
 
-  *entries(): Iterable<AuditEntryWire> {
-    for (const row of this.store.audit.entries()) yield entryOf(row);
+  async *entries(): AsyncGenerator<AuditEntryWire> {
+    for await (const row of this.store.audit.entries()) yield entryOf(row);
   }
 
   /** verify walks the chain and names the first entry changed or removed; undefined if the log is whole. */
-  verify(): ChainBreak | undefined {
+  async verify(): Promise<ChainBreak | undefined> {
     const chain = new ChainChecker();
-    for (const e of this.entries()) if (chain.next(e)) break;
+    for await (const e of this.entries()) if (chain.next(e)) break;
     return chain.end(this.head.id);
   }
 }

@@ -85,11 +85,11 @@ export class Auth {
    * (provisioning tools may write one first).
    */
   async bootstrap(file: string, given: string | undefined): Promise<void> {
-    if (this.store.tokens.all().length > 0) return;
+    if ((await this.store.tokens.all()).length > 0) return;
     const token = given ?? newToken();
     // Written before it is kept: a write that fails must not leave an admin token nobody holds.
     if (given === undefined) await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    this.store.tokens.insert({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at_ms: this.now(), created_by: 'coordinator (first start)', revoked_at_ms: null });
+    await this.store.tokens.insert({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at_ms: this.now(), created_by: 'coordinator (first start)', revoked_at_ms: null });
     this.log.warn({ file }, `first start: an admin token was ${given !== undefined ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
   }
 
@@ -99,13 +99,13 @@ export class Auth {
    * for what the request asks (REQUEST_ROLES; `request` is absent for a
    * client stream).
    */
-  authorize(method: string, metadata: grpc.Metadata, request?: Readonly<Record<string, unknown>>): Caller {
+  async authorize(method: string, metadata: grpc.Metadata, request?: Readonly<Record<string, unknown>>): Promise<Caller> {
     const need = METHOD_ROLES[method];
     if (!need) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
     const header = metadata.get('authorization')[0];
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!token) throw new FleetswapError('NOT_AUTHORISED', 'no API token: set FLEETSWAP_TOKEN or --token-file (a new coordinator writes its first admin token to DATA/admin.token)');
-    const row = this.store.tokens.byHash(hashOf(token));
+    const row = await this.store.tokens.byHash(hashOf(token));
     if (!row) throw new FleetswapError('NOT_AUTHORISED', 'unknown API token');
     if (row.revoked_at_ms !== null) throw new FleetswapError('NOT_AUTHORISED', `token ${row.name} was revoked at ${isoFromMs(row.revoked_at_ms)}`);
     if (ROLES.indexOf(row.role) < ROLES.indexOf(need)) {
@@ -118,28 +118,28 @@ export class Auth {
     return { name: row.name, role: row.role };
   }
 
-  create(name: string, role: string, by: string): { token: string; row: TokenRow } {
+  async create(name: string, role: string, by: string): Promise<{ token: string; row: TokenRow }> {
     if (!TOKEN_NAME_RE.test(name)) {
       throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 lower-case letters, digits, ".", "_", "@" or "-", beginning and ending with a letter or digit`);
     }
     if (RESERVED_TOKEN_NAMES.has(name)) throw new FleetswapError('BAD_USAGE', `token name ${name} is reserved (the audit log uses it for someone else): pick another`);
     if (!ROLES.includes(role as Role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role)}: viewer, deployer or admin`);
-    if (this.store.tokens.byName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
+    if (await this.store.tokens.byName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();
     const row: TokenRow = { name, role: role as Role, hash: hashOf(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };
-    this.store.tokens.insert(row);
+    await this.store.tokens.insert(row);
     return { token, row };
   }
 
-  list(): Omit<TokenRow, 'hash'>[] {
-    return this.store.tokens.all().map(({ hash: _hash, ...rest }) => rest);
+  async list(): Promise<Omit<TokenRow, 'hash'>[]> {
+    return (await this.store.tokens.all()).map(({ hash: _hash, ...rest }) => rest);
   }
 
-  revoke(name: string): void {
-    const row = this.store.tokens.byName(name);
+  async revoke(name: string): Promise<void> {
+    const row = await this.store.tokens.byName(name);
     if (!row) throw new FleetswapError('BAD_USAGE', `no token named ${JSON.stringify(name)}: see fleetswap token list`);
     if (row.revoked_at_ms !== null) throw new FleetswapError('REFUSED', `token ${name} was already revoked at ${isoFromMs(row.revoked_at_ms)}`);
-    this.store.tokens.revoke(name, this.now());
+    await this.store.tokens.revoke(name, this.now());
   }
 }
 

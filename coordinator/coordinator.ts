@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { FleetswapError } from '../shared/errors.js';
+import { errorMessage, FleetswapError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { serverOptions, services } from '../shared/proto.js';
 import { adminService } from './admin-service.js';
@@ -25,7 +25,10 @@ import { Store } from './store.js';
 import { VitalsSink, type VitalsOptions } from './vitals.js';
 
 export interface CoordinatorOptions {
+  /** Blobs, the SQLite database (unless `database` is given), the first admin token. */
   dataDir: string;
+  /** A PostgreSQL URL (postgres://...) shared with other coordinators; unset, SQLite under dataDir. */
+  database?: string;
   /** host:port; port 0 picks a free one (see `address` after start). */
   listen: string;
   now?: Clock;
@@ -71,22 +74,22 @@ export class Coordinator {
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
+  /** The tick in progress, if any: stop waits for it before closing the database. */
+  private ticking: Promise<void> | undefined;
   address = '';
 
   readonly transport: Transport;
 
-  private constructor(opts: CoordinatorOptions) {
-    if (!opts.transport) throw new FleetswapError('BAD_USAGE', 'the coordinator needs --ca, --cert and --key (fleetswap ca init / ca issue), or --insecure for plaintext');
+  private constructor(opts: CoordinatorOptions & { transport: Transport; log: Logger }, store: Store, audit: AuditLog) {
     this.transport = opts.transport;
-    if (opts.crl && 'insecure' in this.transport) throw new FleetswapError('BAD_USAGE', CRL_NEEDS_TLS);
     const now = opts.now ?? Date.now;
-    this.log = opts.log ?? createLogger('coordinator');
-    this.store = new Store(join(opts.dataDir, 'state.db'));
+    this.log = opts.log;
+    this.store = store;
     this.blobs = new BlobStore(opts.dataDir);
     this.vitals = new VitalsSink(this.store, now, this.log, opts.vitals);
-    this.audit = new AuditLog(this.store, now);
+    this.audit = audit;
     this.engine = new RolloutEngine(this.store, this.fleet, now, this.log, {
-      samples: (host, from, to) => this.vitals.between(host, from, to),
+      samples: this.vitals,
       judge: opts.judge,
       decisionGraceMs: opts.decisionGraceMs,
       audit: this.audit,
@@ -106,47 +109,61 @@ export class Coordinator {
   }
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {
+    const { transport } = opts;
+    if (!transport) throw new FleetswapError('BAD_USAGE', 'the coordinator needs --ca, --cert and --key (fleetswap ca init / ca issue), or --insecure for plaintext');
+    if (opts.crl && 'insecure' in transport) throw new FleetswapError('BAD_USAGE', CRL_NEEDS_TLS);
+    const log = opts.log ?? createLogger('coordinator');
     await mkdir(opts.dataDir, { recursive: true });
     // Checked before anything is opened: a refused start leaves DATA as it was.
     const tokenFile = opts.adminTokenFile ?? join(opts.dataDir, 'admin.token');
     const givenToken = await readTokenFile(tokenFile);
-    const c = new Coordinator(opts);
+    const store = await Store.at({ database: opts.database, dataDir: opts.dataDir }, (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting'));
+    const c = await AuditLog.open(store, opts.now ?? Date.now).then(
+      (audit) => new Coordinator({ ...opts, transport, log }, store, audit),
+      async (err: unknown) => {
+        await store.close();
+        throw err;
+      },
+    );
+    const closing = async (err: unknown): Promise<never> => {
+      await c.store.close();
+      throw err;
+    };
     // A revocation list the CA did not sign stops the start: nobody listens until the list in force is known.
-    await c.revocation.load().catch((err: unknown) => {
-      c.store.close();
-      throw err;
-    });
+    await c.revocation.load().catch(closing);
     await c.blobs.init();
-    await c.auth.bootstrap(tokenFile, givenToken).catch((err: unknown) => {
-      c.store.close();
-      throw err;
-    });
+    await c.auth.bootstrap(tokenFile, givenToken).catch(closing);
     const port = await new Promise<number>((resolve, reject) =>
       c.server.bindAsync(opts.listen, serverCredentials(c.transport), (err, p) => (err ? reject(err) : resolve(p))),
-    ).catch((err: Error) => {
-      c.store.close();
-      throw new FleetswapError('BAD_USAGE', `cannot listen on ${opts.listen}: ${err.message}`);
-    });
+    ).catch((err: Error) => closing(new FleetswapError('BAD_USAGE', `cannot listen on ${opts.listen}: ${err.message}`)));
     c.address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
-    c.vitals.start();
+    await c.vitals.start();
     const tls = 'tls' in c.transport ? c.transport.tls : undefined;
     if (tls) c.revocation.watch(() => closeRevoked(c.fleet, tls.ca, c.revocation));
     // Drift is a matter of seconds (its grace is 30 s by default); reading every host 4 times a second is not needed.
     let lastDrift = 0;
-    c.timer = setInterval(() => {
-      c.engine.tick();
+    // One tick at a time: a slow database makes ticks late, never stacked.
+    const tick = async (): Promise<void> => {
+      await c.engine.tick();
       if (Date.now() - lastDrift >= DRIFT_TICK_MS) {
         lastDrift = Date.now();
-        c.drift.tick();
-        c.join.tick();
+        await c.drift.tick();
+        await c.join.tick();
       }
+    };
+    c.timer = setInterval(() => {
+      if (c.ticking) return;
+      c.ticking = tick()
+        .catch((err: unknown) => c.log.error({ err: errorMessage(err) }, 'tick failed; trying again on the next one'))
+        .finally(() => (c.ticking = undefined));
     }, opts.tickMs ?? 250);
-    c.log.info({ address: c.address, data: opts.dataDir, schema: c.store.schemaVersion() }, 'coordinator listening');
+    c.log.info({ address: c.address, data: opts.dataDir, database: opts.database ? 'postgres' : 'sqlite', schema: await c.store.schemaVersion() }, 'coordinator listening');
     return c;
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.ticking;
     this.revocation.stop();
     this.fleet.closeAll();
     await new Promise<void>((resolve) => {
@@ -159,7 +176,7 @@ export class Coordinator {
         resolve();
       });
     });
-    this.vitals.stop();
-    this.store.close();
+    await this.vitals.stop();
+    await this.store.close();
   }
 }

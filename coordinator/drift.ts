@@ -24,9 +24,9 @@ export interface DriftOptions {
 
 /** What the monitor needs from the rollout engine: directives, stored before they are sent. */
 export interface Directing {
-  direct(hostId: string, kind: HostDirective, releaseId: string): void;
+  direct(hostId: string, kind: HostDirective, releaseId: string): Promise<void>;
   /** Hosts an active rollout is switching: their release is expected to differ for a moment. */
-  switching(): ReadonlySet<string>;
+  switching(): Promise<ReadonlySet<string>>;
 }
 
 const POLICY_KEY = 'drift_policy';
@@ -57,49 +57,49 @@ export class DriftMonitor {
     this.graceMs = opts.graceMs ?? 30_000;
   }
 
-  policies(): DriftPolicies {
+  policies(): Promise<DriftPolicies> {
     return this.store.meta.get<DriftPolicies>(POLICY_KEY, { default: this.opts.policy ?? 'revert', rules: [] });
   }
 
   /** setPolicy sets the default (no selection) or adds a rule for a selection, replacing one for the same selection. */
-  setPolicy(policy: string, select: Record<string, string>): DriftPolicies {
+  async setPolicy(policy: string, select: Record<string, string>): Promise<DriftPolicies> {
     if (policy !== 'revert' && policy !== 'report') throw new FleetswapError('BAD_USAGE', `bad drift policy "${policy}": revert or report`);
-    const p = this.policies();
+    const p = await this.policies();
     const key = JSON.stringify(Object.entries(select).sort());
     const rules = p.rules.filter((r) => JSON.stringify(Object.entries(r.select).sort()) !== key);
     const next: DriftPolicies = Object.keys(select).length === 0 ? { default: policy, rules } : { default: p.default, rules: [...rules, { select, policy }] };
-    this.store.meta.set(POLICY_KEY, next);
+    await this.store.meta.set(POLICY_KEY, next);
     this.log.info({ policy, select }, 'drift policy set');
     return next;
   }
 
-  policyFor(host: HostRow): DriftPolicy {
-    const p = this.policies();
+  async policyFor(host: HostRow): Promise<DriftPolicy> {
+    const p = await this.policies();
     const rule = p.rules.filter((r) => Object.entries(r.select).every(([k, v]) => host.tags[k] === v)).at(-1);
     return rule?.policy ?? p.default;
   }
 
   // ---- what hosts say ----
 
-  onDrift(hostId: string, d: DriftReportMsg): void {
-    const host = this.store.hosts.get(hostId);
+  async onDrift(hostId: string, d: DriftReportMsg): Promise<void> {
+    const host = await this.store.hosts.get(hostId);
     if (!host) return;
-    this.store.hosts.updateLive(hostId, d.live_release, d.slots, this.now());
+    await this.store.hosts.updateLive(hostId, d.live_release, d.slots, this.now());
     if (d.kind === 'clean') {
       // A full verification found the tree whole again (put right by hand, under `report`).
-      for (const e of this.store.driftEvents.open(hostId)) {
-        if (e.kind === 'content-drift' && e.release_id === d.release_id) this.store.driftEvents.update(e.id, { resolved_at_ms: this.now(), action: `${e.action}; verified clean` });
+      for (const e of await this.store.driftEvents.open(hostId)) {
+        if (e.kind === 'content-drift' && e.release_id === d.release_id) await this.store.driftEvents.update(e.id, { resolved_at_ms: this.now(), action: `${e.action}; verified clean` });
       }
       return;
     }
     const kind = d.kind === 'content' ? 'content-drift' : 'symlink-moved';
-    const open = this.store.driftEvents.open(hostId).find((e) => e.kind === kind);
+    const open = (await this.store.driftEvents.open(hostId)).find((e) => e.kind === kind);
     const detected = Math.min(d.detected_at_ms || this.now(), this.now());
-    const policy = this.policyFor(host);
+    const policy = await this.policyFor(host);
     if (open) {
-      this.store.driftEvents.update(open.id, { paths: mergePaths(open.paths, d.paths), path_count: Math.max(open.path_count, d.path_count), detail: d.detail || open.detail });
+      await this.store.driftEvents.update(open.id, { paths: mergePaths(open.paths, d.paths), path_count: Math.max(open.path_count, d.path_count), detail: d.detail || open.detail });
     } else {
-      this.store.driftEvents.insert({
+      await this.store.driftEvents.insert({
         host: hostId,
         kind,
         release_id: d.release_id,
@@ -114,52 +114,52 @@ export class DriftMonitor {
     }
     if (policy === 'report' || !host.desired_release || open) return;
     if (kind === 'content-drift' && d.release_id === host.desired_release && d.live_release === host.desired_release) {
-      this.directing.direct(hostId, 'REPAIR', host.desired_release);
+      await this.directing.direct(hostId, 'REPAIR', host.desired_release);
     } else {
-      this.directing.direct(hostId, 'ACTIVATE', host.desired_release);
+      await this.directing.direct(hostId, 'ACTIVATE', host.desired_release);
     }
   }
 
   /** onHello notices a host that comes back on another release than its desired one. */
-  onHello(host: HostRow): void {
-    if (!host.desired_release || host.live_release === host.desired_release || this.directing.switching().has(host.id)) return;
-    if (this.store.driftEvents.open(host.id).some((e) => e.kind === 'version-drift')) return;
+  async onHello(host: HostRow): Promise<void> {
+    if (!host.desired_release || host.live_release === host.desired_release || (await this.directing.switching()).has(host.id)) return;
+    if ((await this.store.driftEvents.open(host.id)).some((e) => e.kind === 'version-drift')) return;
     const inFlight = host.directive_generation > host.last_generation;
-    this.openVersionDrift(host, inFlight ? 'reverting (its missed directive was sent again)' : undefined);
+    await this.openVersionDrift(host, inFlight ? 'reverting (its missed directive was sent again)' : undefined);
   }
 
-  onReport(hostId: string, r: Report): void {
+  async onReport(hostId: string, r: Report): Promise<void> {
     // Every host reports on every deploy: only a host with an open event needs more than this one query.
-    const open = this.store.driftEvents.open(hostId);
+    const open = await this.store.driftEvents.open(hostId);
     if (open.length === 0 || r.kind === 'STAGED') return;
-    const host = this.store.hosts.get(hostId);
+    const host = await this.store.hosts.get(hostId);
     if (!host) return;
     const at = this.now();
     for (const e of open) {
       if (e.action === REPORTED) continue;
       if (r.kind === 'REPAIRED' && e.kind === 'content-drift') {
         const evidence = r.slots.filter((s) => s.evidence && s.release_id === e.release_id).map((s) => s.index);
-        this.store.driftEvents.update(e.id, { resolved_at_ms: at, action: `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}` });
+        await this.store.driftEvents.update(e.id, { resolved_at_ms: at, action: `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}` });
       } else if ((r.kind === 'ACTIVATED' || r.kind === 'REPAIRED') && r.live_release === host.desired_release && e.kind !== 'content-drift') {
-        this.store.driftEvents.update(e.id, { resolved_at_ms: at, action: 'reverted: switched back to its desired release' });
+        await this.store.driftEvents.update(e.id, { resolved_at_ms: at, action: 'reverted: switched back to its desired release' });
       } else if (r.kind === 'FAILED' && (r.release_id === host.desired_release || r.release_id === e.release_id)) {
-        this.store.driftEvents.update(e.id, { action: `revert failed: ${r.error_code}: ${r.error}` });
+        await this.store.driftEvents.update(e.id, { action: `revert failed: ${r.error_code}: ${r.error}` });
       }
     }
   }
 
   /** tick finds version drift: another release live than desired, nothing in flight, past the grace. */
-  tick(): void {
+  async tick(): Promise<void> {
     const now = this.now();
     // Resolve what was put right: hosts with an open version or symlink event that run their desired release again.
-    const openVersion = new Set(this.store.driftEvents.open().filter((e) => e.kind !== 'content-drift').map((e) => e.host));
+    const openVersion = new Set((await this.store.driftEvents.open()).filter((e) => e.kind !== 'content-drift').map((e) => e.host));
     for (const id of openVersion) {
-      const host = this.store.hosts.get(id);
-      if (host && host.live_release === host.desired_release) this.resolveVersionDrift(host);
+      const host = await this.store.hosts.get(id);
+      if (host && host.live_release === host.desired_release) await this.resolveVersionDrift(host);
     }
     // Only hosts the database already says run another release than desired, with nothing in flight, are read.
-    const candidates = this.store.hosts.versionDriftCandidates();
-    const switching = candidates.length > 0 ? this.directing.switching() : new Set<string>();
+    const candidates = await this.store.hosts.versionDriftCandidates();
+    const switching = candidates.length > 0 ? await this.directing.switching() : new Set<string>();
     const drifting = candidates.filter((h) => this.fleet.isConnected(h.id) && !switching.has(h.id));
     const ids = new Set(drifting.map((h) => h.id));
     for (const id of this.since.keys()) if (!ids.has(id)) this.since.delete(id);
@@ -167,20 +167,20 @@ export class DriftMonitor {
       const first = this.since.get(host.id) ?? now;
       this.since.set(host.id, first);
       if (now - first < this.graceMs) continue;
-      if (this.store.driftEvents.open(host.id).some((e) => e.kind !== 'content-drift' && e.action !== REPORTED && e.action.startsWith('revert'))) {
+      if ((await this.store.driftEvents.open(host.id)).some((e) => e.kind !== 'content-drift' && e.action !== REPORTED && e.action.startsWith('revert'))) {
         // Sent back once and still not there: do not resend in a loop; the event says so.
         continue;
       }
-      this.openVersionDrift(host);
+      await this.openVersionDrift(host);
     }
   }
 
-  private openVersionDrift(host: HostRow, action?: string): void {
-    const policy = this.policyFor(host);
-    const open = this.store.driftEvents.open(host.id).find((e) => e.kind === 'version-drift');
+  private async openVersionDrift(host: HostRow, action?: string): Promise<void> {
+    const policy = await this.policyFor(host);
+    const open = (await this.store.driftEvents.open(host.id)).find((e) => e.kind === 'version-drift');
     const chosen = action ?? (policy === 'report' ? REPORTED : 'reverting');
     if (!open) {
-      this.store.driftEvents.insert({
+      await this.store.driftEvents.insert({
         host: host.id,
         kind: 'version-drift',
         release_id: host.live_release,
@@ -193,22 +193,22 @@ export class DriftMonitor {
       });
       this.log.warn({ host: host.id, release: host.live_release, desired: host.desired_release, policy }, 'drift: host runs another release than its desired one');
     }
-    if (!action && policy === 'revert') this.directing.direct(host.id, 'ACTIVATE', host.desired_release);
+    if (!action && policy === 'revert') await this.directing.direct(host.id, 'ACTIVATE', host.desired_release);
   }
 
-  private resolveVersionDrift(host: HostRow): void {
-    for (const e of this.store.driftEvents.open(host.id)) {
+  private async resolveVersionDrift(host: HostRow): Promise<void> {
+    for (const e of await this.store.driftEvents.open(host.id)) {
       if (e.kind === 'content-drift') continue;
-      this.store.driftEvents.update(e.id, { resolved_at_ms: this.now(), action: e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release' });
+      await this.store.driftEvents.update(e.id, { resolved_at_ms: this.now(), action: e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release' });
     }
   }
 
   /** clean tells a host to remove the drifted trees it keeps as evidence. */
-  clean(hostId: string): void {
-    const host = this.store.hosts.get(hostId);
+  async clean(hostId: string): Promise<void> {
+    const host = await this.store.hosts.get(hostId);
     if (!host) throw new FleetswapError('NO_HOSTS', `no host ${JSON.stringify(hostId)}: see fleetswap hosts`);
     if (!host.slots.some((s) => s.evidence)) throw new FleetswapError('REFUSED', `${hostId} keeps no evidence slots: nothing to clean`);
-    this.directing.direct(hostId, 'CLEAN', '');
+    await this.directing.direct(hostId, 'CLEAN', '');
   }
 }
 
@@ -220,12 +220,12 @@ const FIRST_PATHS = 5;
  * the paths of an open content drift, and its recent events (resolved ones
  * too), drifted hosts first.
  */
-export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReportReply {
-  const labels = store.releases.labels();
+export async function driftReport(store: Store, fleet: Fleet, now: Clock): Promise<DriftReportReply> {
+  const labels = await store.releases.labels();
   const name = (id: string) => (id ? (labels[id] ?? id.slice(0, 12)) : '');
   const events = new Map<string, DriftEventRow[]>();
-  for (const e of store.driftEvents.recent(EVENTS_PER_HOST)) (events.get(e.host) ?? events.set(e.host, []).get(e.host)!).push(e);
-  const hosts = store.hosts.all().map((h): DriftHostWire => {
+  for (const e of await store.driftEvents.recent(EVENTS_PER_HOST)) (events.get(e.host) ?? events.set(e.host, []).get(e.host)!).push(e);
+  const hosts = (await store.hosts.all()).map((h): DriftHostWire => {
     const mine = events.get(h.id) ?? [];
     const open = mine.filter((e) => e.resolved_at_ms === null);
     const content = open.find((e) => e.kind === 'content-drift');
@@ -260,9 +260,9 @@ export function driftReport(store: Store, fleet: Fleet, now: Clock): DriftReport
 }
 
 /** hostStates gives each of `hosts` its state as the drift report does (for the host list). */
-export function hostStates(store: Store, fleet: Fleet, hosts: readonly HostRow[]): Map<string, DriftState> {
+export async function hostStates(store: Store, fleet: Fleet, hosts: readonly HostRow[]): Promise<Map<string, DriftState>> {
   const open = new Map<string, DriftEventRow[]>();
-  for (const e of store.driftEvents.open()) (open.get(e.host) ?? open.set(e.host, []).get(e.host)!).push(e);
+  for (const e of await store.driftEvents.open()) (open.get(e.host) ?? open.set(e.host, []).get(e.host)!).push(e);
   return new Map(hosts.map((h) => [h.id, stateOf(h, open.get(h.id) ?? [], fleet.isConnected(h.id))]));
 }
 

@@ -74,16 +74,19 @@ export function edgeInterceptor(deps: { transport: Transport; revocation: Revoca
     new grpc.ServerInterceptingCall(call, {
       start: (next) => {
         next({
+          // The token is looked up in the database: the call's messages wait (grpc-js holds them) until it is known.
           onReceiveMetadata: (metadata, pass) => {
-            try {
+            const check = async (): Promise<void> => {
               if (method.path.startsWith(AGENT_SERVICE)) agentOf(call, deps, method.path.slice(AGENT_SERVICE.length));
-              else if (method.path.startsWith(ADMIN_SERVICE)) auth.authorize(method.path.slice(ADMIN_SERVICE.length), metadata);
-            } catch (err) {
-              refusals.count('unauthenticated');
-              call.sendStatus({ code: grpc.status.PERMISSION_DENIED, details: errorMessage(err), metadata: codeMetadata(err) });
-              return;
-            }
-            pass(metadata);
+              else if (method.path.startsWith(ADMIN_SERVICE)) await auth.authorize(method.path.slice(ADMIN_SERVICE.length), metadata);
+            };
+            check().then(
+              () => pass(metadata),
+              (err: unknown) => {
+                refusals.count('unauthenticated');
+                call.sendStatus({ code: grpc.status.PERMISSION_DENIED, details: errorMessage(err), metadata: codeMetadata(err) });
+              },
+            );
           },
           onReceiveMessage: (message, pass) => {
             if (message instanceof Oversize) {

@@ -7,7 +7,7 @@ import type { HostRow, RolloutRow, Store } from './store.js';
 
 /** What the join rule needs from the rollout engine: directives stored with their record, then sent (halt respected). */
 export interface Giving {
-  give(hostId: string, kinds: readonly DirectiveKind[], releaseId: string, record: () => void): void;
+  give(hostId: string, kinds: readonly DirectiveKind[], releaseId: string, record: () => Promise<void>): Promise<void>;
 }
 
 /** The history action of a release the rule gave; a host whose newest change is one keeps following the rule. */
@@ -50,25 +50,25 @@ export class JoinRule {
    * when the hello was a join it took care of: a host arriving with nothing
    * live is converging, not drifting.
    */
-  onHello(host: HostRow, hello: Hello): boolean {
+  async onHello(host: HostRow, hello: Hello): Promise<boolean> {
     const empty = hello.live_release === '' && hello.slots.length === 0;
     if (host.desired_release && !empty) return false;
-    if (this.inActiveRollout(host.id)) return false;
+    if (await this.inActiveRollout(host.id)) return false;
     if (host.desired_release) {
       // Re-imaged: its desired release stands (it may come from a rollback of this host alone), so the
       // history has no change to record; the audit log says it came back empty and was given it again.
-      this.give(host, host.desired_release, () =>
-        this.audit.append({ actor: COORDINATOR_ACTOR, action: 'rejoin', target: host.id, reason: JOINED, detail: { release: host.desired_release, empty_root: true } }),
-      );
+      await this.give(host, host.desired_release, async () => {
+        await this.audit.append({ actor: COORDINATOR_ACTOR, action: 'rejoin', target: host.id, reason: JOINED, detail: { release: host.desired_release, empty_root: true } });
+      });
       this.log.info({ host: host.id, release: host.desired_release }, 'host came back with an empty root: given its desired release again');
       return true;
     }
-    const answer = this.ruleFor(host.tags);
+    const answer = await this.ruleFor(host.tags);
     if (!answer) {
       this.log.info({ host: host.id, release: hello.live_release || undefined }, 'host has no release: no complete rollout covers its tags');
       return false;
     }
-    this.join(host, answer, JOINED);
+    await this.join(host, answer, JOINED);
     return !hello.live_release;
   }
 
@@ -79,29 +79,29 @@ export class JoinRule {
    * Hosts with no release yet are checked again too. Reads the history only
    * when a rollout has completed since the last look (and once after a start).
    */
-  tick(): void {
-    const newest = this.store.rollouts.newestCompleted();
+  async tick(): Promise<void> {
+    const newest = await this.store.rollouts.newestCompleted();
     if (newest === this.followed) return;
     this.followed = newest;
     const lastAction = new Map<string, string>();
-    for (const c of this.store.desired.all()) for (const h of c.hosts) lastAction.set(h, c.action);
-    const active = this.store.rollouts.active();
-    const rollouts = this.store.rollouts.completed();
-    for (const host of this.store.hosts.all()) {
+    for (const c of await this.store.desired.all()) for (const h of c.hosts) lastAction.set(h, c.action);
+    const active = await this.store.rollouts.active();
+    const rollouts = await this.store.rollouts.completed();
+    for (const host of await this.store.hosts.all()) {
       if (host.desired_release && lastAction.get(host.id) !== JOIN) continue;
-      if (active && this.store.rolloutHosts.get(active.id, host.id)) continue;
-      const answer = this.ruleFor(host.tags, Infinity, rollouts);
+      if (active && (await this.store.rolloutHosts.get(active.id, host.id))) continue;
+      const answer = await this.ruleFor(host.tags, Infinity, rollouts);
       if (!answer || answer.release === host.desired_release) continue;
-      this.join(host, answer, host.desired_release ? `${JOINED} (before rollout #${answer.rollout.id} completed)` : JOINED);
+      await this.join(host, answer, host.desired_release ? `${JOINED} (before rollout #${answer.rollout.id} completed)` : JOINED);
     }
   }
 
   /** join makes the rule's answer the host's desired release, with its history and audit entries. */
-  private join(host: HostRow, answer: RuleAnswer, reason: string): void {
+  private async join(host: HostRow, answer: RuleAnswer, reason: string): Promise<void> {
     const at = this.now();
-    const record = () => {
-      this.store.desired.record({ at_ms: at, actor: COORDINATOR_ACTOR, reason, action: JOIN, from_release: host.desired_release || host.live_release, to_release: answer.release, hosts: [host.id] });
-      this.audit.append({
+    const record = async (): Promise<void> => {
+      await this.store.desired.record({ at_ms: at, actor: COORDINATOR_ACTOR, reason, action: JOIN, from_release: host.desired_release || host.live_release, to_release: answer.release, hosts: [host.id] });
+      await this.audit.append({
         actor: COORDINATOR_ACTOR,
         action: JOIN,
         target: host.id,
@@ -113,24 +113,24 @@ export class JoinRule {
     if (host.live_release && !host.desired_release) {
       // It arrived serving something of its own: record what it should serve. If that is another
       // release, it is version drift, and the drift policy (revert or report) decides, as for any host.
-      this.store.tx(() => {
-        record();
-        this.store.hosts.setDesiredRelease(host.id, answer.release);
+      await this.store.tx(async () => {
+        await record();
+        await this.store.hosts.setDesiredRelease(host.id, answer.release);
       });
       return;
     }
-    this.give(host, answer.release, record);
+    await this.give(host, answer.release, record);
   }
 
   /** give stages and switches an empty host; while halted it stages now and switches at unhalt. */
-  private give(host: HostRow, release: string, record: () => void): void {
-    const kinds: DirectiveKind[] = this.store.meta.halt().halted ? ['STAGE', 'ACTIVATE'] : ['ACTIVATE'];
-    this.engine.give(host.id, kinds, release, record);
+  private async give(host: HostRow, release: string, record: () => Promise<void>): Promise<void> {
+    const kinds: DirectiveKind[] = (await this.store.meta.halt()).halted ? ['STAGE', 'ACTIVATE'] : ['ACTIVATE'];
+    await this.engine.give(host.id, kinds, release, record);
   }
 
-  private inActiveRollout(hostId: string): boolean {
-    const active = this.store.rollouts.active();
-    return active !== undefined && this.store.rolloutHosts.get(active.id, hostId) !== undefined;
+  private async inActiveRollout(hostId: string): Promise<boolean> {
+    const active = await this.store.rollouts.active();
+    return active !== undefined && (await this.store.rolloutHosts.get(active.id, hostId)) !== undefined;
   }
 
   /**
@@ -142,21 +142,22 @@ export class JoinRule {
    * what it would have run had it joined then; if nothing covered it then,
    * the release most of the rollback's hosts went to.
    */
-  private ruleFor(tags: Record<string, string>, asOf = Infinity, rollouts = this.store.rollouts.completed()): RuleAnswer | undefined {
+  private async ruleFor(tags: Record<string, string>, asOf = Infinity, known?: RolloutRow[]): Promise<RuleAnswer | undefined> {
+    const rollouts = known ?? (await this.store.rollouts.completed());
     for (const r of rollouts) {
       if (r.updated_at_ms > asOf || !covers(r.selector, tags)) continue;
-      const moment = this.rollbackMoment(r);
+      const moment = await this.rollbackMoment(r);
       if (moment === undefined) return { release: r.release_id, rollout: r };
-      return this.ruleFor(tags, moment, rollouts) ?? { release: r.release_id, rollout: r };
+      return (await this.ruleFor(tags, moment, rollouts)) ?? { release: r.release_id, rollout: r };
     }
     return undefined;
   }
 
   /** rollbackMoment is the moment a rollback sent its hosts back to, if they went to different releases. */
-  private rollbackMoment(r: RolloutRow): number | undefined {
-    if (r.kind !== 'rollback' || !this.store.rolloutHosts.of(r.id).some((h) => h.target)) return undefined;
+  private async rollbackMoment(r: RolloutRow): Promise<number | undefined> {
+    if (r.kind !== 'rollback' || !(await this.store.rolloutHosts.of(r.id)).some((h) => h.target)) return undefined;
     // rollout/actions.ts records such a rollback in the history as "rollback to DURATION ago", at its start.
-    const change = this.store.desired.all().find((c) => c.at_ms === r.created_at_ms && ROLLBACK_TO.test(c.action));
+    const change = (await this.store.desired.all()).find((c) => c.at_ms === r.created_at_ms && ROLLBACK_TO.test(c.action));
     const duration = change ? ROLLBACK_TO.exec(change.action)?.[1] : undefined;
     return duration ? r.created_at_ms - parseDuration(duration) : undefined;
   }

@@ -26,41 +26,47 @@ export class ManifestServer {
 
   constructor(private readonly store: Store) {}
 
-  answer(releaseId: string, have: string[]): ManifestAnswer | undefined {
-    const target = this.store.releases.byId(releaseId);
+  async answer(releaseId: string, have: string[]): Promise<ManifestAnswer | undefined> {
+    const target = await this.store.releases.byId(releaseId);
     if (!target) return undefined;
     const full = { manifest: target.manifest, delta: Buffer.alloc(0), delta_base: '', signatures: target.signatures };
-    const base = have.find((id) => id !== releaseId && this.store.releases.byId(id) !== undefined);
+    let base: string | undefined;
+    for (const id of have) {
+      if (id !== releaseId && (await this.store.releases.byId(id)) !== undefined) {
+        base = id;
+        break;
+      }
+    }
     if (base === undefined) return full;
-    const delta = this.delta(base, releaseId);
+    const delta = await this.delta(base, releaseId);
     return delta.length < target.manifest.length ? { manifest: Buffer.alloc(0), delta, delta_base: base, signatures: target.signatures } : full;
   }
 
   /** blobsOf is the set of blob hashes a release's files name, or undefined for an unknown release. */
-  blobsOf(releaseId: string): ReadonlySet<string> | undefined {
+  async blobsOf(releaseId: string): Promise<ReadonlySet<string> | undefined> {
     let set = this.blobSets.get(releaseId);
     if (!set) {
-      if (!this.store.releases.byId(releaseId)) return undefined;
-      set = new Set(this.manifest(releaseId).entries.flatMap((e) => (e.type === 'file' ? [e.sha256] : [])));
+      if (!(await this.store.releases.byId(releaseId))) return undefined;
+      set = new Set((await this.manifest(releaseId)).entries.flatMap((e) => (e.type === 'file' ? [e.sha256] : [])));
       remember(this.blobSets, releaseId, set);
     }
     return set;
   }
 
-  private delta(base: string, target: string): Buffer {
+  private async delta(base: string, target: string): Promise<Buffer> {
     const k = `${base}>${target}`;
     let d = this.deltas.get(k);
     if (!d) {
-      d = Buffer.from(JSON.stringify(diffManifest(this.manifest(base), this.manifest(target))));
+      d = Buffer.from(JSON.stringify(diffManifest(await this.manifest(base), await this.manifest(target))));
       remember(this.deltas, k, d);
     }
     return d;
   }
 
-  private manifest(id: string): Manifest {
+  private async manifest(id: string): Promise<Manifest> {
     let m = this.parsed.get(id);
     if (!m) {
-      const r = this.store.releases.byId(id);
+      const r = await this.store.releases.byId(id);
       if (!r) throw new Error(`release ${id} vanished`);
       m = parseManifest(r.manifest, id);
       remember(this.parsed, id, m);

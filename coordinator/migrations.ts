@@ -1,6 +1,7 @@
-// Schema migrations, applied in order by store.ts; PRAGMA user_version holds
-// how many have run. Never edit a migration that has shipped: add one.
-export const MIGRATIONS: readonly string[] = [
+// SQLite's migrations from before PostgreSQL arrived, in order; PRAGMA
+// user_version holds how many have run. store/schema.ts continues the list
+// for both backends. Never edit a migration that has shipped: add one.
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE releases (

@@ -13,11 +13,11 @@ const ID_PREFIX_RE = /^[0-9a-f]{6,64}$/;
 const MAX_SIGNED_AHEAD_MS = 5 * 60_000;
 
 /** resolveRelease finds a release by label, full id, or a unique id prefix of at least 6 hex digits. */
-export function resolveRelease(store: Store, ref: string): StoredRelease {
-  const byLabel = store.releases.byLabel(ref);
+export async function resolveRelease(store: Store, ref: string): Promise<StoredRelease> {
+  const byLabel = await store.releases.byLabel(ref);
   if (byLabel) return byLabel;
   if (ID_PREFIX_RE.test(ref)) {
-    const found = store.releases.byIdPrefix(ref);
+    const found = await store.releases.byIdPrefix(ref);
     if (found.length === 1) return found[0] as StoredRelease;
     if (found.length > 1) throw new FleetswapError('AMBIGUOUS_RELEASE', `release id prefix ${ref} matches more than one release; give more digits`);
   }
@@ -82,12 +82,12 @@ export async function registerRelease(
   signatures: readonly ReleaseSignature[],
   policy: SigningPolicy,
   /** Runs in the transaction that stores a new release: its audit entry lands with it or not at all. */
-  onCreated: (r: Release) => void = () => undefined,
+  onCreated: (r: Release) => Promise<void> = async () => undefined,
 ): Promise<{ release: Release; created: boolean }> {
   const manifest = parseManifest(bytes);
   const id = sha256(bytes);
   checkSignatures(id, manifest, signatures, policy, atMs);
-  const existing = store.releases.byLabel(manifest.label);
+  const existing = await store.releases.byLabel(manifest.label);
   if (existing && existing.id !== id) {
     throw new FleetswapError(
       'LABEL_TAKEN',
@@ -100,7 +100,7 @@ export async function registerRelease(
     const more = signatures.filter((x) => !known.has(x.signature));
     if (!dryRun && more.length > 0) {
       existing.signatures = [...existing.signatures, ...more];
-      store.releases.addSignatures(id, existing.signatures);
+      await store.releases.addSignatures(id, existing.signatures);
     }
     return { release: toWireRelease(existing), created: false };
   }
@@ -125,15 +125,15 @@ export async function registerRelease(
     if (size !== f.size) throw new FleetswapError('HASH_MISMATCH', `stored blob for ${f.path} has ${size} bytes, the manifest says ${f.size}`);
   }
   // A concurrent push of the same label may have won between the check and here.
-  return store.tx(() => {
-    const raced = store.releases.byLabel(manifest.label);
+  return await store.tx(async () => {
+    const raced = await store.releases.byLabel(manifest.label);
     if (raced) {
       if (raced.id !== id) throw new FleetswapError('LABEL_TAKEN', `version ${manifest.label} was just pushed with different content; push under a new --version`);
       return { release: toWireRelease(raced), created: false };
     }
-    store.releases.insert(release);
+    await store.releases.insert(release);
     const created = toWireRelease(release);
-    onCreated(created);
+    await onCreated(created);
     return { release: created, created: true };
   });
 }

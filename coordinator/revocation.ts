@@ -80,12 +80,12 @@ export class Revocation {
    * audited (actor the coordinator, target the host the certificate names),
    * at most once a minute per certificate; `call` says what it tried.
    */
-  refusal(peer: PeerIdentity, call: string): FleetswapError {
+  async refusal(peer: PeerIdentity, call: string): Promise<FleetswapError> {
     this.log.warn({ host: peer.name, serial: peer.serial, call }, 'refused a revoked certificate');
     const at = this.now();
     if (at - (this.audited.get(peer.serial) ?? -Infinity) >= AUDIT_EVERY_MS) {
       this.audited.set(peer.serial, at);
-      this.audit.append({ actor: COORDINATOR_ACTOR, action: 'refused revoked certificate', target: peer.name, detail: { serial: peer.serial, role: peer.role, call, crl: this.list.number } });
+      await this.audit.append({ actor: COORDINATOR_ACTOR, action: 'refused revoked certificate', target: peer.name, detail: { serial: peer.serial, role: peer.role, call, crl: this.list.number } });
     }
     return new FleetswapError('NOT_AUTHORISED', 'certificate revoked');
   }

@@ -5,7 +5,7 @@ import { ChainChecker, GENESIS, entryHash } from '../shared/audit-chain.js';
 import type { AuditEntryWire } from '../shared/wire.js';
 import { cleanup, tempDir } from '../test/fixtures.js';
 import { AuditLog } from './audit.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS } from './store/schema.js';
 import { Store } from './store.js';
 import { isoFromMs } from './times.js';
 
@@ -107,36 +107,36 @@ describe('the migration to times in ms', () => {
   });
   afterEach(() => cleanup(dir));
 
-  it('converts every time in every table to ms, and keeps every other value', () => {
+  it('converts every time in every table to ms, and keeps every other value', async () => {
     oldDatabase(path, [T.created]);
-    const store = new Store(path);
-    expect(store.schemaVersion()).toBe(MIGRATIONS.length);
+    const store = await Store.sqlite(path);
+    expect(await store.schemaVersion()).toBe(MIGRATIONS.length);
 
-    expect(store.releases.byId(R1)).toEqual({
+    expect(await store.releases.byId(R1)).toEqual({
       id: R1, label: 'v1', manifest: Buffer.from('{}'), owner: 'team', notes: 'notes', irreversible: '', pushed_by: 'token:alice', pushed_at_ms: T.pushed, files: 2, bytes: 30, signatures: [],
     });
-    expect(store.hosts.get('web-1')).toMatchObject({ tags: { role: 'web' }, live_release: R1, last_generation: 2, first_seen_ms: T.firstSeen, last_seen_ms: T.lastSeen, directive_kind: 'ACTIVATE' });
-    expect(store.desired.all().map((c) => c.at_ms)).toEqual(EDGES);
-    expect(store.desired.all()[0]).toEqual({ id: 1, at_ms: 0, actor: 'token:alice', reason: '', action: 'deploy', from_release: '', to_release: R1, hosts: ['web-1'] });
-    expect(store.rollouts.get(1)).toMatchObject({
+    expect(await store.hosts.get('web-1')).toMatchObject({ tags: { role: 'web' }, live_release: R1, last_generation: 2, first_seen_ms: T.firstSeen, last_seen_ms: T.lastSeen, directive_kind: 'ACTIVATE' });
+    expect((await store.desired.all()).map((c) => c.at_ms)).toEqual(EDGES);
+    expect((await store.desired.all())[0]).toEqual({ id: 1, at_ms: 0, actor: 'token:alice', reason: '', action: 'deploy', from_release: '', to_release: R1, hosts: ['web-1'] });
+    expect(await store.rollouts.get(1)).toMatchObject({
       state: 'judging', release_id: R2, from_release: R1, reason: 'why', created_at_ms: T.created, updated_at_ms: T.updated, deadline_ms: T.deadline, phase_started_ms: T.phaseStarted, switch_timeout_ms: 60_000,
     });
-    expect(store.rolloutHosts.get(1, 'web-1')).toMatchObject({ switch: 'done', cohort: { kind: 'canary' }, prev_release: R1, switched_at_ms: T.switched });
-    expect(store.verdicts.of(1)).toEqual([{ at_ms: T.verdict, phase: 'judging', outcome: 'pending', reason: 'too early', metrics: [], cohorts: [] }]);
-    expect(store.driftEvents.recent(10).map((e) => [e.kind, e.action, e.detected_at_ms, e.resolved_at_ms])).toEqual([
+    expect(await store.rolloutHosts.get(1, 'web-1')).toMatchObject({ switch: 'done', cohort: { kind: 'canary' }, prev_release: R1, switched_at_ms: T.switched });
+    expect(await store.verdicts.of(1)).toEqual([{ at_ms: T.verdict, phase: 'judging', outcome: 'pending', reason: 'too early', metrics: [], cohorts: [] }]);
+    expect((await store.driftEvents.recent(10)).map((e) => [e.kind, e.action, e.detected_at_ms, e.resolved_at_ms])).toEqual([
       ['content-drift', 'reported', T.detected, null],
       ['version-drift', 'reverted', T.detected, T.resolved],
     ]);
-    expect(store.driftEvents.open().map((e) => e.kind)).toEqual(['content-drift']);
-    expect(store.tokens.byName('ci')).toEqual({ name: 'ci', role: 'deployer', hash: 'h1', created_at_ms: T.token, created_by: 'token:root', revoked_at_ms: null });
-    expect(store.tokens.byName('old')).toMatchObject({ created_at_ms: T.token, revoked_at_ms: T.revoked });
-    expect(store.vitals.of('web-1', T.vitals, T.vitals + 1)).toEqual([
+    expect((await store.driftEvents.open()).map((e) => e.kind)).toEqual(['content-drift']);
+    expect(await store.tokens.byName('ci')).toEqual({ name: 'ci', role: 'deployer', hash: 'h1', created_at_ms: T.token, created_by: 'token:root', revoked_at_ms: null });
+    expect(await store.tokens.byName('old')).toMatchObject({ created_at_ms: T.token, revoked_at_ms: T.revoked });
+    expect(await store.vitals.of('web-1', T.vitals, T.vitals + 1)).toEqual([
       { ts_ms: T.vitals, release_id: R1, load1: 0.5, cpu_pct: 10, mem_pct: 20, error_lines: 3, probed: true, probe_ok: true, probe_latency_ms: 7, interval_ms: 1000, error_incidents: 1, error_seconds: 1 },
     ]);
-    expect(store.audit.last()).toMatchObject({ id: 1, at_ms: T.created });
-    expect(store.meta.get('drift_policy', {})).toEqual({ default: 'report', rules: [] });
-    expect(store.meta.halt()).toEqual({ halted: true, reason: 'incident 7', actor: 'token:root', at_ms: T.halted });
-    store.close();
+    expect(await store.audit.last()).toMatchObject({ id: 1, at_ms: T.created });
+    expect(await store.meta.get('drift_policy', {})).toEqual({ default: 'report', rules: [] });
+    expect(await store.meta.halt()).toEqual({ halted: true, reason: 'incident 7', actor: 'token:root', at_ms: T.halted });
+    await store.close();
 
     // No time is left as text, under its old name or any other.
     const db = new Database(path, { readonly: true });
@@ -185,29 +185,29 @@ describe('the migration to times in ms', () => {
     expect(back.map(iso)).toEqual(times.map(iso));
   });
 
-  it('fails whole on a time it cannot read, and leaves the database as it was', () => {
+  it('fails whole on a time it cannot read, and leaves the database as it was', async () => {
     oldDatabase(path, []);
     const db = new Database(path);
     db.prepare(`UPDATE hosts SET last_seen = 'yesterday'`).run();
     db.close();
-    expect(() => new Store(path)).toThrow(/NOT NULL constraint failed: hosts.last_seen_ms/);
+    await expect(Store.sqlite(path)).rejects.toThrow(/NOT NULL constraint failed: hosts.last_seen_ms/);
     const after = new Database(path, { readonly: true });
     try {
       expect(after.pragma('user_version', { simple: true })).toBe(TIMES);
       expect(columns(after, 'releases')).toHaveProperty('pushed_at', 'TEXT');
     } finally {
-      after.close();
+      await after.close();
     }
   });
 
-  it('keeps an audit chain written before it whole: hashes stay over the ISO text', () => {
+  it('keeps an audit chain written before it whole: hashes stay over the ISO text', async () => {
     const chain = oldDatabase(path, [...EDGES, T.created, T.created + 1]);
-    const store = new Store(path);
+    const store = await Store.sqlite(path);
     let now = T.updated;
-    const audit = new AuditLog(store, () => now);
-    expect(audit.verify()).toBeUndefined();
+    const audit = await AuditLog.open(store, () => now);
+    expect(await audit.verify()).toBeUndefined();
     // What the CLI checks: the pages the Audit call sends.
-    const sent = audit.page(0, 1000);
+    const sent = await audit.page(0, 1000);
     expect(sent).toEqual(chain);
     const cli = new ChainChecker();
     for (const e of sent) expect(cli.next(e)).toBeUndefined();
@@ -215,15 +215,15 @@ describe('the migration to times in ms', () => {
 
     // The chain goes on from the old entries, and a change to an old entry's time still shows.
     now += 1;
-    const next = audit.append({ actor: 'coordinator', action: 'pause', target: 'rollout #1' });
+    const next = await audit.append({ actor: 'coordinator', action: 'pause', target: 'rollout #1' });
     expect(next).toMatchObject({ id: chain.length + 1, at: iso(now), prev: chain.at(-1)!.hash });
-    expect(audit.verify()).toBeUndefined();
-    store.close();
+    expect(await audit.verify()).toBeUndefined();
+    await store.close();
     const db = new Database(path);
     db.prepare(`UPDATE audit SET at_ms = at_ms + 1 WHERE id = 3`).run();
     db.close();
-    const reopened = new Store(path);
-    expect(new AuditLog(reopened, () => now).verify()).toMatchObject({ id: 3, what: 'changed' });
-    reopened.close();
+    const reopened = await Store.sqlite(path);
+    expect(await (await AuditLog.open(reopened, () => now)).verify()).toMatchObject({ id: 3, what: 'changed' });
+    await reopened.close();
   });
 });

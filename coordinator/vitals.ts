@@ -1,6 +1,7 @@
 import type { Logger } from '../shared/log.js';
 import type { VitalsBatch, VitalsCounters, VitalsSample } from '../shared/wire.js';
 import type { Clock } from './rollout.js';
+import type { SampleSource } from './rollout/progress.js';
 import type { Store } from './store.js';
 
 export interface VitalsOptions {
@@ -27,16 +28,23 @@ const PRUNE_EVERY_MS = 60_000;
 /**
  * VitalsSink takes every host's samples: it keeps a window of each host's
  * recent samples in memory (what the canary judge reads) and writes all of
- * them to SQLite in batched transactions. Every sample is counted as
+ * them to the database in batched transactions. Every sample is counted as
  * stored or refused, and samples the agents had to drop are counted too.
  */
-export class VitalsSink {
+export class VitalsSink implements SampleSource {
   private readonly windows = new Map<string, VitalsSample[]>();
+  /** For each host, the time from which its window holds every sample (older ones were trimmed or never loaded). */
+  private readonly reach = new Map<string, number>();
+  /** Where memory starts for a host nobody has loaded back further: the window at start. */
+  private loadedFrom = 0;
+  /** Hosts being judged, and how far back the judge reads them: their windows are not trimmed past it. */
+  private pinned = new Map<string, number>();
   private queue: { host: string; s: VitalsSample }[] = [];
   private readonly counters: VitalsCounters = { received: 0, stored: 0, refused: 0, dropped_by_agents: 0 };
   private readonly windowMs: number;
   private readonly retentionMs: number;
   private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
   private lastPrune = 0;
 
   constructor(
@@ -50,18 +58,19 @@ export class VitalsSink {
   }
 
   /** start reloads the last window from the database, so a restarted coordinator judges what it judged before. */
-  start(): void {
-    for (const { host, s } of this.store.vitals.since(this.now() - this.windowMs)) {
+  async start(): Promise<void> {
+    this.loadedFrom = this.now() - this.windowMs;
+    for (const { host, s } of await this.store.vitals.since(this.loadedFrom)) {
       let window = this.windows.get(host);
       if (!window) this.windows.set(host, (window = []));
       window.push(s);
     }
-    this.flushTimer = setInterval(() => this.flush(), this.opts.flushMs ?? 250);
+    this.flushTimer = setInterval(() => void this.flush(), this.opts.flushMs ?? 250);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearInterval(this.flushTimer);
-    this.flush();
+    await this.flush();
   }
 
   accept(host: string, batch: VitalsBatch): void {
@@ -80,19 +89,31 @@ export class VitalsSink {
       window.push(s);
       this.queue.push({ host, s });
     }
-    const oldest = now - this.windowMs;
+    const oldest = Math.min(now - this.windowMs, this.pinned.get(host) ?? Infinity);
     let drop = 0;
     while (drop < window.length && (window[drop] as VitalsSample).ts_ms < oldest) drop++;
-    if (drop > 0) window.splice(0, drop);
+    if (drop > 0) {
+      window.splice(0, drop);
+      this.reach.set(host, Math.max(this.reachOf(host), oldest));
+    }
   }
 
-  /** flush writes what is queued; a failed write is logged and counted, never retried forever. */
-  flush(): void {
+  /**
+   * flush writes what is queued; a failed write is logged and counted, never
+   * retried forever. Flushes run one at a time, so a caller that awaits one
+   * knows every sample accepted before it is stored.
+   */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
     if (this.queue.length > 0) {
       const rows = this.queue;
       this.queue = [];
       try {
-        this.store.vitals.insert(rows);
+        await this.store.vitals.insert(rows);
         this.counters.stored += rows.length;
       } catch (err) {
         this.counters.refused += rows.length;
@@ -102,7 +123,11 @@ export class VitalsSink {
     const now = this.now();
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
-      this.store.vitals.deleteBefore(now - this.retentionMs);
+      try {
+        await this.store.vitals.deleteBefore(now - this.retentionMs);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'could not prune old vitals');
+      }
     }
   }
 
@@ -112,16 +137,33 @@ export class VitalsSink {
   }
 
   /**
-   * between is a host's samples with from <= ts < to: from memory when the
-   * window still covers `from`, otherwise from the database.
+   * prepare makes every sample of `hosts` from `from` on readable by
+   * between(): what memory no longer holds is read back from the database
+   * once, and kept (not trimmed) while these hosts are judged.
    */
-  between(host: string, from: number, to: number): VitalsSample[] {
-    const window = this.windows.get(host) ?? [];
-    if (from < this.now() - this.windowMs) {
-      this.flush();
-      return this.store.vitals.of(host, from, to);
+  async prepare(hosts: readonly string[], from: number): Promise<void> {
+    this.pinned = new Map(hosts.map((h) => [h, from]));
+    const missing = hosts.filter((h) => this.reachOf(h) > from);
+    if (missing.length === 0) return;
+    await this.flush();
+    for (const host of missing) {
+      const until = this.reachOf(host);
+      const window = this.windows.get(host) ?? [];
+      // A late sample older than the reach is in memory already.
+      const have = new Set(window.filter((s) => s.ts_ms < until).map((s) => s.ts_ms));
+      const older = (await this.store.vitals.of(host, from, until)).filter((s) => !have.has(s.ts_ms));
+      this.windows.set(host, [...older, ...window].sort((a, b) => a.ts_ms - b.ts_ms));
+      this.reach.set(host, Math.min(this.reachOf(host), from));
     }
-    return window.filter((s) => s.ts_ms >= from && s.ts_ms < to);
+  }
+
+  /** between is a host's samples with from <= ts < to, as far back as memory (and prepare) reach. */
+  between(host: string, from: number, to: number): VitalsSample[] {
+    return (this.windows.get(host) ?? []).filter((s) => s.ts_ms >= from && s.ts_ms < to);
+  }
+
+  private reachOf(host: string): number {
+    return this.reach.get(host) ?? this.loadedFrom;
   }
 
   last(host: string): VitalsSample | undefined {

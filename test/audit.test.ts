@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
-import { MIGRATIONS } from '../coordinator/migrations.js';
+import { MIGRATIONS } from '../coordinator/store/schema.js';
 import { GENESIS, entryHash } from '../shared/audit-chain.js';
 import type { AuditEntryWire } from '../shared/wire.js';
 import { AdminClient, TEST_TOKEN, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor } from './fixtures.js';

@@ -135,7 +135,7 @@ describe('canary rollouts judged from live vitals', () => {
     expect(at.every((i) => i >= 0), watched).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     for (const id of HOSTS) expect(liveLabel(id)).toBe('v2');
-    const verdicts = coordinator.store.verdicts.of(r.id);
+    const verdicts = await coordinator.store.verdicts.of(r.id);
     expect(verdicts.filter((v) => v.outcome === 'fail')).toEqual([]);
     const judged = verdicts.find((v) => v.phase === 'judging' && v.outcome === 'pass');
     expect(judged?.metrics.map((m) => `${m.metric}:${m.versus}`)).toEqual(expect.arrayContaining(['errors:baseline', 'errors:before', 'load1:baseline', 'cpu_pct:baseline']));
@@ -299,7 +299,7 @@ describe('canary rollouts judged from live vitals', () => {
     expect(lines / incidents).toBeGreaterThan(1.5);
     expect(lines / incidents).toBeLessThanOrEqual(8);
 
-    const verdicts = coordinator.store.verdicts.of(r.id);
+    const verdicts = await coordinator.store.verdicts.of(r.id);
     expect(done.state, verdicts.at(-1)?.reason).toBe('complete');
     expect(verdicts.filter((v) => v.outcome === 'fail')).toEqual([]);
     for (const id of HOSTS) expect(liveLabel(id)).toBe('v12-traces');

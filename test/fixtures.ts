@@ -13,6 +13,7 @@ import { hashFile } from '../shared/hash.js';
 import { silentLogger } from '../shared/log.js';
 import { fileEntries, parseManifest } from '../shared/manifest.js';
 import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type Release, type Rollout } from '../shared/wire.js';
+import { databaseFor } from './database.js';
 import { TEST_TOKEN } from './setup.js';
 
 // Fixture builders shared by every integration test: real coordinators on
@@ -48,8 +49,9 @@ async function withTestToken(dataDir: string): Promise<string> {
 
 export async function aCoordinator(dataDir?: string, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
   const data = await withTestToken(dataDir ?? join(await tempDir(), 'data'));
+  const database = await databaseFor(data);
   // Unsigned releases unless a test is about signing: most tests are about something else.
-  return Coordinator.start({ dataDir: data, listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, signing: { allowUnsigned: true }, transport: { insecure: true }, ...opts });
+  return Coordinator.start({ dataDir: data, database, listen: '127.0.0.1:0', log: silentLogger(), tickMs: 50, signing: { allowUnsigned: true }, transport: { insecure: true }, ...opts });
 }
 
 export async function anAgent(coordinator: string, root: string, opts: Partial<AgentOptions> = {}): Promise<Agent> {
@@ -194,6 +196,8 @@ export async function freePort(): Promise<number> {
 /** aCoordinatorProcess runs `fleetswap coordinator` as a child process and waits until it listens. */
 export async function aCoordinatorProcess(dataDir: string, address: string, env: Record<string, string> = {}, args: string[] = []): Promise<AgentProcess> {
   await withTestToken(dataDir);
+  const database = await databaseFor(dataDir);
+  if (database) env = { FLEETSWAP_DATABASE: database, ...env };
   const trust = [...(args.includes('--trust-key') ? [] : ['--allow-unsigned']), ...(args.includes('--cert') ? [] : ['--insecure'])];
   const child = spawn(process.execPath, [BIN, 'coordinator', '--data', dataDir, '--listen', address, ...trust, ...args], {
     env: { ...process.env, ...env },
@@ -249,4 +253,11 @@ export class InvariantSampler {
     clearInterval(this.timer);
     return this.violations;
   }
+}
+
+/** collect reads an async iterable (the audit log's entries) into an array. */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of items) out.push(x);
+  return out;
 }

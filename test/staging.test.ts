@@ -54,7 +54,7 @@ describe('staging and switching on one host', () => {
     const changedBytes = Object.values(changed).reduce((n, c) => n + Buffer.byteLength(c), 0);
     expect(staged?.stats).toMatchObject({ bytes_fetched: changedBytes, blobs_fetched: 2, blobs_reused: 198, files: 200 });
     // The manifest came as a delta against v1: a few entries, not all 200.
-    const full = coordinator.store.releases.byId(v2.id)!.manifest.length;
+    const full = (await coordinator.store.releases.byId(v2.id))!.manifest.length;
     expect(staged!.stats!.manifest_bytes).toBeGreaterThan(0);
     expect(staged!.stats!.manifest_bytes).toBeLessThan(full / 10);
     expect(await checkLive(join(dir, 'host'))).toBe(v2.id);

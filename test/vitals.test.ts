@@ -50,6 +50,6 @@ describe('vitals', () => {
       const v = (await client!.call('Status', { rollout_id: 0 })).vitals!;
       return v.stored === v.received && v.refused === 0;
     });
-    expect(coordinator.store.vitals.count('web-1')).toBeGreaterThanOrEqual(2);
+    expect(await coordinator.store.vitals.count('web-1')).toBeGreaterThanOrEqual(2);
   });
 });

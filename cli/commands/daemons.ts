@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { AGENT_DEFAULTS } from '../../agent/defaults.js';
 import { DEFAULT_JUDGE } from '../../coordinator/judge.js';
 import { formatDuration } from '../../shared/duration.js';
@@ -71,6 +71,7 @@ export function registerDaemons(program: Command): void {
   const coordinatorCmd = withCoordinatorTrust(program.command('coordinator'))
     .description('run the coordinator (state in DIR, gRPC on --listen)')
     .option('--data <dir>', 'state directory (SQLite database and blobs)')
+    .addOption(new Option('--database <url>', 'PostgreSQL shared by several coordinators (postgres://...); default: SQLite under --data').env('FLEETSWAP_DATABASE'))
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--alpha <rate>', 'the false-rollback rate of each judged phase, however often it is judged', String(DEFAULT_JUDGE.alpha))
     .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)

@@ -6,7 +6,7 @@ import type { DeployRequest, RollbackRequest, RolloutAction } from '../../shared
 import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
 import { assignCohorts, CANARY, parseCohort, spreadOrder, wave, type Cohort } from '../cohorts.js';
 import { resolveRelease } from '../releases.js';
-import { NO_PLAN, type HostRow, type RolloutRow } from '../store.js';
+import { NO_PLAN, type HostRow, type RolloutRow, type StoredRelease } from '../store.js';
 import { isoFromMs } from '../times.js';
 import type { Core } from './core.js';
 import { DEFAULT_STAGE_TIMEOUT_MS, DEFAULT_SWITCH_TIMEOUT_MS, isBaking, phaseTimeout } from './moves.js';
@@ -26,11 +26,11 @@ export class Actions {
   ) {}
 
   /** deploy stages a release on the selected hosts; a rollout in its watch is ended by it, any other refuses it unless superseded. */
-  deploy(req: DeployRequest): number {
+  async deploy(req: DeployRequest): Promise<number> {
     const { store, fleet } = this.core;
-    this.core.refuseWhileHalted('deploy');
-    const release = resolveRelease(store, req.release);
-    const selected = this.select(req.select);
+    await this.core.refuseWhileHalted('deploy');
+    const release = await resolveRelease(store, req.release);
+    const selected = await this.select(req.select);
     const offline = selected.filter((h) => !fleet.isConnected(h.id));
     if (offline.length > 0 && !req.skip_offline) {
       throw new FleetswapError(
@@ -41,19 +41,19 @@ export class Actions {
     const online = selected.filter((h) => fleet.isConnected(h.id));
     if (online.length === 0) throw new FleetswapError('NO_HOSTS', 'every selected host is offline; nothing to deploy to');
     const plan = planOf(req, online.length);
-    const active = store.rollouts.active();
+    const active = await store.rollouts.active();
     if (active && active.state !== 'watching' && !req.supersede) {
       throw new FleetswapError(
         'ROLLOUT_ACTIVE',
-        `rollout #${active.id} (${this.core.label(active.release_id)}) is ${active.state}: wait for it (fleetswap status --watch), abort it (fleetswap abort), or replace it with deploy --supersede`,
+        `rollout #${active.id} (${await this.core.label(active.release_id)}) is ${active.state}: wait for it (fleetswap status --watch), abort it (fleetswap abort), or replace it with deploy --supersede`,
       );
     }
 
-    const id = store.tx(() => {
+    const id = await store.tx(async () => {
       // Registered first, so that it runs after the commit and before any directive is sent.
       store.afterCommit(() => failpoint('rollout-after-stage-commit'));
       const at = this.core.now();
-      const rolloutId = store.rollouts.insert({
+      const rolloutId = await store.rollouts.insert({
         kind: 'deploy',
         state: 'staging',
         release_id: release.id,
@@ -70,7 +70,7 @@ export class Actions {
       });
       if (active) {
         const why = active.state === 'watching' ? `watch ended early: rollout #${rolloutId} deploys ${release.label}` : `superseded by rollout #${rolloutId}`;
-        this.core.transition(active, active.state === 'watching' ? 'complete' : 'superseded', why);
+        await this.core.transition(active, active.state === 'watching' ? 'complete' : 'superseded', why);
       }
       const { order, keys } = spreadOrder(online, rolloutId);
       const cohorts = new Map<string, Cohort | null>([...assignCohorts(order.map((h) => h.id), plan.canary_hosts, plan.waves)].map(([h, c]) => [h, parseCohort(c)]));
@@ -79,7 +79,7 @@ export class Actions {
       const lastCohort = waves > 0 ? wave(waves) : CANARY;
       for (const h of selected) {
         const isOnline = fleet.isConnected(h.id);
-        store.rolloutHosts.insert({
+        await store.rolloutHosts.insert({
           rollout_id: rolloutId,
           host_id: h.id,
           stage: isOnline ? 'pending' : 'skipped',
@@ -91,39 +91,41 @@ export class Actions {
           switched_at_ms: 0,
           target: '',
         });
-        if (isOnline) this.core.dispatch.issue(h.id, 'STAGE', release.id);
+        if (isOnline) await this.core.dispatch.issue(h.id, 'STAGE', release.id);
       }
       plan.spread = keys.join(',');
-      store.rollouts.setPlan(rolloutId, plan);
+      await store.rollouts.setPlan(rolloutId, plan);
       return rolloutId;
     });
     this.core.log.info({ rollout: id, release: release.id, hosts: online.length, canary: plan.canary_hosts }, 'deploy started: staging');
     return id;
   }
 
-  rollback(req: RollbackRequest): number {
+  async rollback(req: RollbackRequest): Promise<number> {
     const { store, fleet } = this.core;
-    this.core.refuseWhileHalted('roll back');
-    const selected = this.select(req.select);
+    await this.core.refuseWhileHalted('roll back');
+    const selected = await this.select(req.select);
     const running = (h: HostRow) => h.desired_release || h.live_release;
     const current = mostCommon(selected.map(running));
-    const targets = this.rollbackTargets(req.to, selected, current);
+    const targets = await this.rollbackTargets(req.to, selected, current);
     // Any host leaving an irreversible release counts, not only the majority's release.
     for (const h of selected) {
       for (const id of new Set([running(h), h.live_release])) {
-        const leaving = id && id !== targets.get(h.id) ? store.releases.byId(id) : undefined;
+        const leaving = id && id !== targets.get(h.id) ? await store.releases.byId(id) : undefined;
         if (leaving?.irreversible) refuseIrreversible(leaving.label, leaving.irreversible, req);
       }
     }
     // The override is signed for one release: a rollback elsewhere would only be refused by every host.
     const stray = req.override ? [...targets.values()].find((t) => t !== req.override?.target) : undefined;
-    if (stray) throw new FleetswapError('BAD_USAGE', `the override is signed for release ${req.override?.target.slice(0, 12)}, and this rollback goes to ${this.core.label(stray)}: sign it for that release (--to)`);
+    if (stray) throw new FleetswapError('BAD_USAGE', `the override is signed for release ${req.override?.target.slice(0, 12)}, and this rollback goes to ${await this.core.label(stray)}: sign it for that release (--to)`);
     const main = mostCommon([...targets.values()]);
     const ago = isDuration(req.to);
-    const id = store.tx(() => {
+    const labels: string[] = [];
+    for (const t of new Set(targets.values())) labels.push(await this.core.label(t));
+    const id = await store.tx(async () => {
       const at = this.core.now();
-      const active = store.rollouts.active();
-      const rolloutId = store.rollouts.insert({
+      const active = await store.rollouts.active();
+      const rolloutId = await store.rollouts.insert({
         kind: 'rollback',
         state: 'switching',
         release_id: main,
@@ -131,18 +133,18 @@ export class Actions {
         actor: req.actor,
         reason: req.reason,
         selector: req.select,
-        message: `switching ${selected.length} host(s) to ${[...new Set(targets.values())].map((t) => this.core.label(t)).join(', ')}${ago ? ` (what each ran ${req.to} ago)` : ''}`,
+        message: `switching ${selected.length} host(s) to ${labels.join(', ')}${ago ? ` (what each ran ${req.to} ago)` : ''}`,
         created_at_ms: at,
         updated_at_ms: at,
         deadline_ms: at + DEFAULT_SWITCH_TIMEOUT_MS,
         switch_timeout_ms: DEFAULT_SWITCH_TIMEOUT_MS,
         plan: NO_PLAN,
       });
-      if (active) this.core.transition(active, 'superseded', `superseded by rollback #${rolloutId}`);
+      if (active) await this.core.transition(active, 'superseded', `superseded by rollback #${rolloutId}`);
       // One history entry per target release, so "which hosts" stays exact.
       for (const target of new Set(targets.values())) {
         const hosts = selected.filter((h) => targets.get(h.id) === target);
-        store.desired.record({
+        await store.desired.record({
           at_ms: at,
           actor: req.actor,
           reason: req.reason,
@@ -155,7 +157,7 @@ export class Actions {
       for (const h of selected) {
         const target = targets.get(h.id) as string;
         const isOnline = fleet.isConnected(h.id);
-        store.rolloutHosts.insert({
+        await store.rolloutHosts.insert({
           rollout_id: rolloutId,
           host_id: h.id,
           stage: isOnline ? 'staged' : 'skipped',
@@ -168,13 +170,13 @@ export class Actions {
           target: target === main ? '' : target,
         });
         const opts = { desired: target, override: req.override ?? undefined };
-        if (isOnline) this.core.dispatch.issue(h.id, 'ACTIVATE', target, opts);
-        else this.core.dispatch.record(h.id, 'ACTIVATE', target, opts);
+        if (isOnline) await this.core.dispatch.issue(h.id, 'ACTIVATE', target, opts);
+        else await this.core.dispatch.record(h.id, 'ACTIVATE', target, opts);
       }
       return rolloutId;
     });
     this.core.log.info({ rollout: id, release: main, hosts: selected.length }, 'rollback started');
-    this.progress.evaluate(id);
+    await this.progress.evaluate(id);
     return id;
   }
 
@@ -184,11 +186,11 @@ export class Actions {
    * that long ago (hosts changed at different times); by default where the
    * active deploy came from, or the release before the current one.
    */
-  private rollbackTargets(to: string, selected: HostRow[], current: string): Map<string, string> {
+  private async rollbackTargets(to: string, selected: HostRow[], current: string): Promise<Map<string, string>> {
     const { store } = this.core;
     if (isDuration(to)) {
       const at = this.core.now() - parseDuration(to);
-      const history = store.desired.all().filter((c) => c.at_ms <= at);
+      const history = (await store.desired.all()).filter((c) => c.at_ms <= at);
       const out = new Map<string, string>();
       const never: string[] = [];
       for (const h of selected) {
@@ -201,95 +203,95 @@ export class Actions {
       }
       return out;
     }
-    const active = store.rollouts.active();
+    const active = await store.rollouts.active();
     // In the middle of a deploy, "back" is where that deploy came from.
     const target = to
-      ? resolveRelease(store, to)
+      ? await resolveRelease(store, to)
       : active?.kind === 'deploy' && active.from_release
-        ? resolveRelease(store, active.from_release)
-        : this.previousRelease(current);
+        ? await resolveRelease(store, active.from_release)
+        : await this.previousRelease(current);
     return new Map(selected.map((h) => [h.id, target.id]));
   }
 
   /** promote skips what is left of a bake (or a watch): the operator has seen enough. */
-  promote(a: RolloutAction): number {
-    this.core.refuseWhileHalted('promote');
-    const r = this.actionTarget(a, 'promote');
+  async promote(a: RolloutAction): Promise<number> {
+    await this.core.refuseWhileHalted('promote');
+    const r = await this.actionTarget(a, 'promote');
     if (r.verdict?.outcome === 'fail') throw new FleetswapError('REFUSED', `rollout #${r.id} failed its verdict (${r.verdict.reason}); it is not promoted`);
     if (r.state === 'judging' || isBaking(r)) {
-      this.progress.waves.nextWave(r, `promoted ${byWhom(a)}`);
+      await this.progress.waves.nextWave(r, `promoted ${byWhom(a)}`);
     } else if (r.state === 'watching') {
-      this.core.transition(r, 'complete', `watch ended ${byWhom(a)}`);
+      await this.core.transition(r, 'complete', `watch ended ${byWhom(a)}`);
     } else {
       throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}: only a judged phase (judging, a baking wave, watching) can be promoted`);
     }
     return r.id;
   }
 
-  pause(a: RolloutAction): number {
-    const r = this.actionTarget(a, 'pause');
+  async pause(a: RolloutAction): Promise<number> {
+    const r = await this.actionTarget(a, 'pause');
     if (r.state === 'paused') return r.id;
     if (r.state === 'rolling_back' || r.kind === 'rollback') throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}: it cannot be paused`);
-    this.core.pause(r, { by: 'operator', actor: a.actor, reason: a.reason });
+    await this.core.pause(r, { by: 'operator', actor: a.actor, reason: a.reason });
     return r.id;
   }
 
-  resume(a: RolloutAction): number {
+  async resume(a: RolloutAction): Promise<number> {
     const { store } = this.core;
-    this.core.refuseWhileHalted('resume');
-    const r = this.actionTarget(a, 'resume');
+    await this.core.refuseWhileHalted('resume');
+    const r = await this.actionTarget(a, 'resume');
     if (r.state !== 'paused' || !r.paused_from) throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}, not paused`);
     const to = r.paused_from;
-    store.tx(() => {
+    await store.tx(async () => {
       // What was waited on is asked for again: a host that missed its directive gets it now.
-      for (const h of store.rolloutHosts.of(r.id)) {
+      for (const h of await store.rolloutHosts.of(r.id)) {
         const waiting = (to === 'staging' && h.stage === 'pending') || h.switch === 'pending' || h.switch === 'reverting';
-        const host = waiting ? store.hosts.get(h.host_id) : undefined;
-        if (host) this.core.dispatch.resend(host);
+        const host = waiting ? await store.hosts.get(h.host_id) : undefined;
+        if (host) await this.core.dispatch.resend(host);
       }
-      this.core.transition(r, to, `resumed ${byWhom(a)}`, {
+      await this.core.transition(r, to, `resumed ${byWhom(a)}`, {
         deadline_ms: this.core.now() + phaseTimeout(r, to, this.core.decisionGraceMs),
         paused_from: '',
       });
     });
-    this.progress.evaluate(r.id);
+    await this.progress.evaluate(r.id);
     return r.id;
   }
 
   /** abort stops a rollout and puts every host that took its release back where it was. */
-  abort(a: RolloutAction): number {
+  async abort(a: RolloutAction): Promise<number> {
     const { store } = this.core;
-    this.core.refuseWhileHalted('abort');
-    const r = this.actionTarget(a, 'abort');
+    await this.core.refuseWhileHalted('abort');
+    const r = await this.actionTarget(a, 'abort');
     const why = `aborted ${byWhom(a)}`;
     if (r.kind === 'rollback') {
-      this.core.transition(r, 'aborted', why);
+      await this.core.transition(r, 'aborted', why);
       return r.id;
     }
-    const release = store.releases.byId(r.release_id);
-    const switched = store.rolloutHosts.of(r.id).some((h) => h.switch !== 'queued');
+    const release = await store.releases.byId(r.release_id);
+    const switched = (await store.rolloutHosts.of(r.id)).some((h) => h.switch !== 'queued');
     if (switched && release?.irreversible) refuseIrreversible(release.label, release.irreversible, a);
-    this.progress.waves.revert(r, 'aborted', why, a.actor || 'operator');
+    await this.progress.waves.revert(r, 'aborted', why, a.actor || 'operator');
     return r.id;
   }
 
-  private actionTarget(a: RolloutAction, what: string): RolloutRow {
+  private async actionTarget(a: RolloutAction, what: string): Promise<RolloutRow> {
     const { store } = this.core;
-    const r = a.rollout_id ? store.rollouts.get(a.rollout_id) : store.rollouts.active();
+    const r = a.rollout_id ? await store.rollouts.get(a.rollout_id) : await store.rollouts.active();
     if (!r) throw new FleetswapError(a.rollout_id ? 'BAD_USAGE' : 'REFUSED', a.rollout_id ? `no rollout #${a.rollout_id}` : `nothing to ${what}: no rollout is active`);
     if (TERMINAL_ROLLOUT_STATES.has(r.state)) throw new FleetswapError('REFUSED', `rollout #${r.id} is already ${r.state}`);
     return r;
   }
 
   /** previousRelease is what the fleet ran before the deploy that put `current` out. */
-  private previousRelease(current: string) {
-    const deploy = current ? this.core.store.rollouts.lastDeployOf(current) : undefined;
+  private async previousRelease(current: string): Promise<StoredRelease> {
+    const deploy = current ? await this.core.store.rollouts.lastDeployOf(current) : undefined;
     if (!deploy) throw new FleetswapError('NOTHING_TO_ROLL_BACK', 'no earlier release to roll back to: name one with --to');
-    return resolveRelease(this.core.store, deploy.from_release);
+    return await resolveRelease(this.core.store, deploy.from_release);
   }
 
-  private select(selector: Record<string, string>): HostRow[] {
-    const hosts = this.core.store.hosts.all().filter((h) => Object.entries(selector).every(([k, v]) => h.tags[k] === v));
+  private async select(selector: Record<string, string>): Promise<HostRow[]> {
+    const hosts = (await this.core.store.hosts.all()).filter((h) => Object.entries(selector).every(([k, v]) => h.tags[k] === v));
     if (hosts.length === 0) {
       const what = Object.keys(selector).length ? `match ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}` : 'are registered';
       throw new FleetswapError('NO_HOSTS', `no hosts ${what}: start agents (fleetswap agent) or change --select`);

@@ -24,33 +24,33 @@ export class Core {
     readonly dispatch: Dispatch,
     readonly now: Clock,
     readonly log: Logger,
-    readonly audit: (r: AuditRecord) => void,
+    readonly audit: (r: AuditRecord) => Promise<void>,
     readonly decisionGraceMs: number,
   ) {}
 
-  label(id: string): string {
-    return this.store.releases.byId(id)?.label ?? id.slice(0, 12);
+  async label(id: string): Promise<string> {
+    return (await this.store.releases.byId(id))?.label ?? id.slice(0, 12);
   }
 
   /** transition is the only way a rollout changes state: a move ALLOWED does not list throws. */
-  transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at_ms'> = {}): void {
+  async transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at_ms'> = {}): Promise<void> {
     checkMove(r, to);
-    this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at_ms: this.now() });
+    await this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at_ms: this.now() });
     Object.assign(r, change, { state: to, message });
     this.log.info({ rollout: r.id, release: r.release_id, state: to }, message);
   }
 
   /** pause stops the clock on a rollout where it stands; resume picks up from paused_from. */
-  pause(r: RolloutRow, p: Pauser): void {
+  async pause(r: RolloutRow, p: Pauser): Promise<void> {
     const why = p.by === 'operator' ? `paused by ${p.actor || 'an operator'}${p.reason ? `: ${p.reason}` : ''}` : p.why;
-    this.store.tx(() => {
-      this.transition(r, 'paused', why, { paused_from: r.state, deadline_ms: 0 });
-      if (p.by === 'coordinator') this.audit({ actor: COORDINATOR_ACTOR, action: 'pause', target: `rollout #${r.id}`, reason: why });
+    await this.store.tx(async () => {
+      await this.transition(r, 'paused', why, { paused_from: r.state, deadline_ms: 0 });
+      if (p.by === 'coordinator') await this.audit({ actor: COORDINATOR_ACTOR, action: 'pause', target: `rollout #${r.id}`, reason: why });
     });
   }
 
-  refuseWhileHalted(what: string): void {
-    const h = this.store.meta.halt();
+  async refuseWhileHalted(what: string): Promise<void> {
+    const h = await this.store.meta.halt();
     if (h.halted) throw new FleetswapError('HALTED', `cannot ${what}: the fleet is halted since ${isoFromMs(h.at_ms)} by ${h.actor || 'someone'} (${h.reason}); fleetswap unhalt lifts it`);
   }
 }

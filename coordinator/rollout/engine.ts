@@ -18,7 +18,7 @@ import { Actions } from './actions.js';
 import { Core, type Clock } from './core.js';
 import { Halt } from './halt.js';
 import { DEFAULT_DECISION_GRACE_MS } from './moves.js';
-import { Progress, type SampleSource } from './progress.js';
+import { NO_SAMPLES, Progress, type SampleSource } from './progress.js';
 import { Dispatch, type FleetLink } from './send.js';
 import { rolloutView } from './view.js';
 
@@ -48,69 +48,78 @@ export class RolloutEngine {
 
   constructor(store: Store, fleet: FleetLink, now: Clock, log: Logger, opts: EngineOptions = {}) {
     const audit = opts.audit;
-    this.core = new Core(store, fleet, new Dispatch(store, fleet), now, log, (r) => audit?.append(r), opts.decisionGraceMs ?? DEFAULT_DECISION_GRACE_MS);
-    this.progress = new Progress(this.core, opts.samples ?? (() => []), opts.judge ?? DEFAULT_JUDGE);
+    this.core = new Core(store, fleet, new Dispatch(store, fleet), now, log, async (r) => void (await audit?.append(r)), opts.decisionGraceMs ?? DEFAULT_DECISION_GRACE_MS);
+    this.progress = new Progress(this.core, opts.samples ?? NO_SAMPLES, opts.judge ?? DEFAULT_JUDGE);
     this.actions = new Actions(this.core, this.progress);
     this.halts = new Halt(this.core, this.progress);
   }
 
+  /**
+   * step runs one of the engine's steps as one transaction, in the Store's
+   * lane: steps never interleave (a report and the clock each see the other's
+   * rollout whole), and what a step sends leaves only once it has committed.
+   */
+  private step<T>(fn: () => Promise<T>): Promise<T> {
+    return this.core.store.tx(fn);
+  }
+
   // ---- operator actions ----
 
-  deploy(req: DeployRequest): Rollout {
-    return this.view(this.actions.deploy(req));
+  deploy(req: DeployRequest): Promise<Rollout> {
+    return this.step(async () => this.view(await this.actions.deploy(req)));
   }
 
-  rollback(req: RollbackRequest): Rollout {
-    return this.view(this.actions.rollback(req));
+  rollback(req: RollbackRequest): Promise<Rollout> {
+    return this.step(async () => this.view(await this.actions.rollback(req)));
   }
 
-  promote(a: RolloutAction): Rollout {
-    return this.view(this.actions.promote(a));
+  promote(a: RolloutAction): Promise<Rollout> {
+    return this.step(async () => this.view(await this.actions.promote(a)));
   }
 
-  pause(a: RolloutAction): Rollout {
-    return this.view(this.actions.pause(a));
+  pause(a: RolloutAction): Promise<Rollout> {
+    return this.step(async () => this.view(await this.actions.pause(a)));
   }
 
-  resume(a: RolloutAction): Rollout {
-    return this.view(this.actions.resume(a));
+  resume(a: RolloutAction): Promise<Rollout> {
+    return this.step(async () => this.view(await this.actions.resume(a)));
   }
 
-  abort(a: RolloutAction): Rollout {
-    return this.view(this.actions.abort(a));
+  abort(a: RolloutAction): Promise<Rollout> {
+    return this.step(async () => this.view(await this.actions.abort(a)));
   }
 
-  halt(h: HaltRequest): HaltState {
-    return this.halts.halt(h);
+  halt(h: HaltRequest): Promise<HaltState> {
+    return this.step(() => this.halts.halt(h));
   }
 
-  unhalt(h: HaltRequest): HaltState {
-    return this.halts.unhalt(h);
+  unhalt(h: HaltRequest): Promise<HaltState> {
+    return this.step(() => this.halts.unhalt(h));
   }
 
-  haltState(): HaltState {
+  haltState(): Promise<HaltState> {
     return this.halts.state();
   }
 
   // ---- what hosts say, and the clock ----
 
-  onHello(host: HostRow, hello: Hello): void {
-    this.progress.onHello(host, hello);
+  onHello(host: HostRow, hello: Hello): Promise<void> {
+    return this.step(() => this.progress.onHello(host, hello));
   }
 
-  onReport(hostId: string, report: Report): void {
-    this.progress.onReport(hostId, report);
+  onReport(hostId: string, report: Report): Promise<void> {
+    return this.step(() => this.progress.onReport(hostId, report));
   }
 
-  tick(): void {
-    this.progress.tick();
+  tick(): Promise<void> {
+    return this.step(() => this.progress.tick());
   }
 
   // ---- directives outside a rollout ----
 
   /** direct stores and sends one host a directive outside a rollout (drift repair, clean-up); its desired release stays. */
-  direct(hostId: string, kind: HostDirective, releaseId: string): void {
-    this.core.store.tx(() => this.core.dispatch.issue(hostId, kind, releaseId));
+  async direct(hostId: string, kind: HostDirective, releaseId: string): Promise<void> {
+    await this.step(() => this.core.dispatch.issue(hostId, kind, releaseId));
   }
 
   /**
@@ -118,24 +127,24 @@ export class RolloutEngine {
    * directives are stored in one transaction with `record` (history and audit), then sent; while
    * halted an ACTIVATE stays stored and goes out at unhalt, like every switch.
    */
-  give(hostId: string, kinds: readonly DirectiveKind[], releaseId: string, record: () => void): void {
-    this.core.store.tx(() => {
-      record();
-      for (const kind of kinds) this.core.dispatch.issue(hostId, kind, releaseId, { desired: releaseId });
+  give(hostId: string, kinds: readonly DirectiveKind[], releaseId: string, record: () => Promise<void>): Promise<void> {
+    return this.step(async () => {
+      await record();
+      for (const kind of kinds) await this.core.dispatch.issue(hostId, kind, releaseId, { desired: releaseId });
     });
   }
 
   /** switching is the hosts an active rollout has told to switch and not yet heard back from. */
-  switching(): ReadonlySet<string> {
+  async switching(): Promise<ReadonlySet<string>> {
     const { store } = this.core;
-    const active = store.rollouts.active();
+    const active = await store.rollouts.active();
     if (!active) return new Set();
-    return new Set(store.rolloutHosts.of(active.id).filter((h) => h.switch === 'pending' || h.switch === 'reverting').map((h) => h.host_id));
+    return new Set((await store.rolloutHosts.of(active.id)).filter((h) => h.switch === 'pending' || h.switch === 'reverting').map((h) => h.host_id));
   }
 
   // ---- reading ----
 
-  view(id: number): Rollout {
+  view(id: number): Promise<Rollout> {
     return rolloutView(this.core.store, id);
   }
 }

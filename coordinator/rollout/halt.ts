@@ -16,44 +16,44 @@ export class Halt {
     private readonly progress: Progress,
   ) {}
 
-  halt(h: HaltRequest): HaltState {
+  async halt(h: HaltRequest): Promise<HaltState> {
     if (!h.reason) throw new FleetswapError('BAD_USAGE', 'a halt needs --reason: it is shown to everyone until unhalt');
     const state: HaltRow = { halted: true, reason: h.reason, actor: h.actor, at_ms: this.core.now() };
-    this.core.store.meta.setHalt(state);
+    await this.core.store.meta.setHalt(state);
     this.core.log.warn({ actor: h.actor, reason: h.reason }, 'HALT: nothing switches anywhere until fleetswap unhalt');
     return haltView(state);
   }
 
-  unhalt(h: HaltRequest): HaltState {
+  async unhalt(h: HaltRequest): Promise<HaltState> {
     const { store } = this.core;
-    const was = store.meta.halt();
+    const was = await store.meta.halt();
     if (!was.halted) return haltView(was);
     const frozen = this.core.now() - was.at_ms;
     const state: HaltRow = { halted: false, reason: '', actor: h.actor, at_ms: this.core.now() };
-    const active = store.rollouts.active();
-    store.tx(() => {
-      store.meta.setHalt(state);
+    const active = await store.rollouts.active();
+    await store.tx(async () => {
+      await store.meta.setHalt(state);
       // Time frozen does not count against deadlines or bakes.
       if (active) {
-        store.rollouts.update(active.id, {
+        await store.rollouts.update(active.id, {
           deadline_ms: active.deadline_ms ? active.deadline_ms + frozen : 0,
           phase_started_ms: active.phase_started_ms ? active.phase_started_ms + frozen : 0,
           updated_at_ms: this.core.now(),
         });
       }
       // What was held back goes out now: every directive a host has not applied yet.
-      for (const host of store.hosts.all()) {
-        if (host.directive_generation > host.last_generation) this.core.dispatch.resend(host);
+      for (const host of await store.hosts.all()) {
+        if (host.directive_generation > host.last_generation) await this.core.dispatch.resend(host);
       }
     });
     this.progress.forgetJudges();
     this.core.log.warn({ actor: h.actor, frozen_ms: frozen }, 'halt lifted');
-    if (active) this.progress.evaluate(active.id);
+    if (active) await this.progress.evaluate(active.id);
     return haltView(state);
   }
 
-  state(): HaltState {
-    return haltView(this.core.store.meta.halt());
+  async state(): Promise<HaltState> {
+    return haltView(await this.core.store.meta.halt());
   }
 }
 

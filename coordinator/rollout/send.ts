@@ -23,32 +23,32 @@ export class Dispatch {
   ) {}
 
   /** issue stores a new directive for a host (and its desired release, if given), to be sent after the commit. */
-  issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive {
-    const d = this.record(hostId, kind, releaseId, opts);
-    this.sendAfterCommit(hostId, d);
+  async issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<Directive> {
+    const d = await this.record(hostId, kind, releaseId, opts);
+    await this.sendAfterCommit(hostId, d);
     return d;
   }
 
   /** record stores a directive without sending it: the host gets it when it next says hello. */
-  record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive {
-    const d: Directive = { generation: this.store.hosts.nextGeneration(hostId), kind, release_id: releaseId, ...(opts.override ? { override: opts.override } : {}) };
-    this.store.hosts.setDirective(hostId, d, opts.desired);
+  async record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<Directive> {
+    const d: Directive = { generation: await this.store.hosts.nextGeneration(hostId), kind, release_id: releaseId, ...(opts.override ? { override: opts.override } : {}) };
+    await this.store.hosts.setDirective(hostId, d, opts.desired);
     return d;
   }
 
   /** resend sends a host its stored directive again (a returning host, a resume, an unhalt). */
-  resend(host: HostRow): void {
-    if (host.directive_kind) this.sendAfterCommit(host.id, storedDirective(host));
+  async resend(host: HostRow): Promise<void> {
+    if (host.directive_kind) await this.sendAfterCommit(host.id, storedDirective(host));
   }
 
   /** maySend holds back anything that switches while a halt is in force. */
-  maySend(kind: DirectiveKind): boolean {
-    return (kind !== 'ACTIVATE' && kind !== 'REPAIR') || !this.store.meta.halt().halted;
+  async maySend(kind: DirectiveKind): Promise<boolean> {
+    return (kind !== 'ACTIVATE' && kind !== 'REPAIR') || !(await this.store.meta.halt()).halted;
   }
 
-  private sendAfterCommit(hostId: string, d: Directive): void {
-    this.store.afterCommit(() => {
-      if (this.maySend(d.kind)) this.fleet.send(hostId, d);
-    });
+  /** sendAfterCommit decides with what the transaction sees (is the fleet halted?) and sends once it commits. */
+  private async sendAfterCommit(hostId: string, d: Directive): Promise<void> {
+    if (!(await this.maySend(d.kind))) return;
+    this.store.afterCommit(() => this.fleet.send(hostId, d));
   }
 }

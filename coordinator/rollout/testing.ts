@@ -7,7 +7,7 @@ import type { SampleSource } from './progress.js';
 import type { FleetLink } from './send.js';
 
 // testing.ts builds a rollout engine in-process for unit tests: a real Store
-// on an in-memory SQLite database, a fake fleet that records what was sent,
+// (an in-memory SQLite database, or the one a test gives), a fake fleet that records what was sent,
 // and a clock that moves only when told. No gRPC, no agents: a case runs in
 // milliseconds. Start from anEngine() and add the case in a few lines.
 
@@ -59,6 +59,8 @@ export interface EngineSetup {
   releases?: Record<string, string>;
   decisionGraceMs?: number;
   samples?: SampleSource;
+  /** The store to run on (a test on PostgreSQL passes one); a SQLite database in memory unless given. */
+  store?: Store;
 }
 
 /** releaseId is the id a test release gets: a sha256 like any other. */
@@ -69,18 +71,21 @@ export const SMALL_PLAN: Partial<DeployRequest> = { canary: '1', waves: '100%', 
 
 /** TestRollout is an engine with its store, fleet and clock, and the moves agents would make. */
 export class TestRollout {
-  readonly store = new Store(':memory:');
   readonly fleet = new FakeFleet();
   readonly clock = new TestClock();
   readonly engine: RolloutEngine;
 
-  constructor(setup: EngineSetup = {}) {
+  private constructor(readonly store: Store, setup: EngineSetup) {
     this.engine = new RolloutEngine(this.store, this.fleet, this.clock.now, silentLogger(), {
       samples: setup.samples,
       decisionGraceMs: setup.decisionGraceMs,
     });
+  }
+
+  static async create(setup: EngineSetup = {}): Promise<TestRollout> {
+    const t = new TestRollout(setup.store ?? (await Store.sqlite(':memory:')), setup);
     for (const [label, irreversible] of Object.entries(setup.releases ?? { v1: '', v2: '' })) {
-      this.store.releases.insert({
+      await t.store.releases.insert({
         id: releaseId(label),
         label,
         manifest: Buffer.from('{}'),
@@ -88,7 +93,7 @@ export class TestRollout {
         notes: '',
         irreversible,
         pushed_by: 'test',
-        pushed_at_ms: this.clock.now(),
+        pushed_at_ms: t.clock.now(),
         files: 0,
         bytes: 0,
         signatures: [],
@@ -97,17 +102,18 @@ export class TestRollout {
     const hosts: TestHost[] = typeof setup.hosts === 'number' || setup.hosts === undefined ? Array.from({ length: setup.hosts ?? 3 }, (_, i) => ({ id: `h${i + 1}` })) : setup.hosts;
     for (const h of hosts) {
       const live = releaseId(h.live ?? 'v1');
-      this.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live }], live_release: live, last_generation: 0, unsigned_allowed: false, at_ms: this.clock.now() });
-      this.store.hosts.setDesiredRelease(h.id, live);
-      if (h.online ?? true) this.fleet.connected.add(h.id);
+      await t.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live }], live_release: live, last_generation: 0, unsigned_allowed: false, at_ms: t.clock.now() });
+      await t.store.hosts.setDesiredRelease(h.id, live);
+      if (h.online ?? true) t.fleet.connected.add(h.id);
     }
+    return t;
   }
 
   private action(over: Partial<RolloutAction>): RolloutAction {
     return { rollout_id: 0, actor: 'alice', reason: '', force_irreversible: false, ...over };
   }
 
-  deploy(over: Partial<DeployRequest> = {}): Rollout {
+  deploy(over: Partial<DeployRequest> = {}): Promise<Rollout> {
     return this.engine.deploy({
       release: 'v2',
       select: {},
@@ -128,61 +134,62 @@ export class TestRollout {
     });
   }
 
-  rollback(over: Partial<RollbackRequest> = {}): Rollout {
+  rollback(over: Partial<RollbackRequest> = {}): Promise<Rollout> {
     return this.engine.rollback({ select: {}, to: '', actor: 'alice', reason: '', force_irreversible: false, override: null, ...over });
   }
 
-  promote = (over: Partial<RolloutAction> = {}): Rollout => this.engine.promote(this.action(over));
-  pause = (over: Partial<RolloutAction> = {}): Rollout => this.engine.pause(this.action(over));
-  resume = (over: Partial<RolloutAction> = {}): Rollout => this.engine.resume(this.action(over));
-  abort = (over: Partial<RolloutAction> = {}): Rollout => this.engine.abort(this.action(over));
-  halt = (): void => void this.engine.halt({ actor: 'alice', reason: 'incident' });
-  unhalt = (): void => void this.engine.unhalt({ actor: 'alice', reason: '' });
+  promote = (over: Partial<RolloutAction> = {}): Promise<Rollout> => this.engine.promote(this.action(over));
+  pause = (over: Partial<RolloutAction> = {}): Promise<Rollout> => this.engine.pause(this.action(over));
+  resume = (over: Partial<RolloutAction> = {}): Promise<Rollout> => this.engine.resume(this.action(over));
+  abort = (over: Partial<RolloutAction> = {}): Promise<Rollout> => this.engine.abort(this.action(over));
+  halt = async (): Promise<void> => void (await this.engine.halt({ actor: 'alice', reason: 'incident' }));
+  unhalt = async (): Promise<void> => void (await this.engine.unhalt({ actor: 'alice', reason: '' }));
 
   /** rollout is the newest rollout as stored. */
-  rollout(): RolloutRow {
-    const r = this.store.rollouts.latest();
+  async rollout(): Promise<RolloutRow> {
+    const r = await this.store.rollouts.latest();
     if (!r) throw new Error('no rollout yet');
     return r;
   }
 
-  state(): RolloutState {
-    return this.rollout().state;
+  async state(): Promise<RolloutState> {
+    return (await this.rollout()).state;
   }
 
-  hosts(): RolloutHostRow[] {
-    return this.store.rolloutHosts.of(this.rollout().id);
+  async hosts(): Promise<RolloutHostRow[]> {
+    return this.store.rolloutHosts.of((await this.rollout()).id);
   }
 
   /** report is what the agent on `hostId` says about its newest directive, as agent-service records it. */
-  report(hostId: string, kind: ReportKind, release = this.store.hosts.get(hostId)?.directive_release ?? ''): void {
-    const host = this.store.hosts.get(hostId);
+  async report(hostId: string, kind: ReportKind, given?: string): Promise<void> {
+    const host = await this.store.hosts.get(hostId);
     if (!host) throw new Error(`no host ${hostId}`);
+    const release = given ?? host.directive_release;
     const live = kind === 'ACTIVATED' ? release : host.live_release;
     const slots = host.slots.some((s) => s.release_id === release) ? host.slots : [...host.slots, { index: host.slots.length, release_id: release }];
-    this.store.tx(() => {
-      this.store.hosts.updateReport({ id: hostId, slots, live_release: live, generation: kind === 'FAILED' ? 0 : host.directive_generation, at_ms: this.clock.now(), last_error: '' });
-      this.engine.onReport(hostId, { generation: host.directive_generation, kind, release_id: release, error_code: kind === 'FAILED' ? 'TEST' : '', error: kind === 'FAILED' ? 'failed in a test' : '', live_release: live, slots });
+    await this.store.tx(async () => {
+      await this.store.hosts.updateReport({ id: hostId, slots, live_release: live, generation: kind === 'FAILED' ? 0 : host.directive_generation, at_ms: this.clock.now(), last_error: '' });
+      await this.engine.onReport(hostId, { generation: host.directive_generation, kind, release_id: release, error_code: kind === 'FAILED' ? 'TEST' : '', error: kind === 'FAILED' ? 'failed in a test' : '', live_release: live, slots });
     });
   }
 
   /** stageAll: every host still staging reports its release staged. */
-  stageAll(): void {
-    for (const h of this.hosts()) if (h.stage === 'pending') this.report(h.host_id, 'STAGED');
+  async stageAll(): Promise<void> {
+    for (const h of await this.hosts()) if (h.stage === 'pending') await this.report(h.host_id, 'STAGED');
   }
 
   /** switchAll: every host told to switch (or to switch back) reports it did. */
-  switchAll(): void {
-    for (const h of this.hosts()) if (h.switch === 'pending' || h.switch === 'reverting') this.report(h.host_id, 'ACTIVATED');
+  async switchAll(): Promise<void> {
+    for (const h of await this.hosts()) if (h.switch === 'pending' || h.switch === 'reverting') await this.report(h.host_id, 'ACTIVATED');
   }
 
   /** advance moves the clock and lets the engine look at it (as the coordinator's timer does). */
-  advance(ms: number): void {
+  async advance(ms: number): Promise<void> {
     this.clock.advance(ms);
-    this.engine.tick();
+    await this.engine.tick();
   }
 }
 
-export function anEngine(setup: EngineSetup = {}): TestRollout {
-  return new TestRollout(setup);
+export function anEngine(setup: EngineSetup = {}): Promise<TestRollout> {
+  return TestRollout.create(setup);
 }

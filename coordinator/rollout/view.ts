@@ -5,10 +5,10 @@ import type { Store } from '../store.js';
 import { isoFromMs } from '../times.js';
 
 /** rolloutView is a rollout as the CLI sees it (status, deploy's answer): cohorts by their stored names. */
-export function rolloutView(store: Store, id: number): Rollout {
-  const r = store.rollouts.get(id);
+export async function rolloutView(store: Store, id: number): Promise<Rollout> {
+  const r = await store.rollouts.get(id);
   if (!r) throw new FleetswapError('BAD_USAGE', `no rollout #${id}`);
-  const release = store.releases.byId(r.release_id);
+  const release = await store.releases.byId(r.release_id);
   return {
     id: r.id,
     kind: r.kind,
@@ -29,7 +29,7 @@ export function rolloutView(store: Store, id: number): Rollout {
     phase_started_ms: r.phase_started_ms,
     deadline_ms: r.deadline_ms,
     irreversible: Boolean(release?.irreversible),
-    hosts: store.rolloutHosts.of(r.id).map((h) => ({
+    hosts: (await store.rolloutHosts.of(r.id)).map((h) => ({
       host_id: h.host_id,
       stage: h.stage,
       switch: h.switch,

@@ -14,44 +14,44 @@ export class Waves {
   constructor(
     private readonly core: Core,
     /** evaluate re-reads the rollout: a cohort with no host to wait on moves on at once. */
-    private readonly evaluate: (rolloutId: number) => void,
+    private readonly evaluate: (rolloutId: number) => Promise<void>,
   ) {}
 
   /** nextWave switches the next wave that has hosts, or finishes when none is left. */
-  nextWave(r: RolloutRow, why: string): void {
-    const counts = this.core.store.rolloutHosts.switchCounts(r.id);
+  async nextWave(r: RolloutRow, why: string): Promise<void> {
+    const counts = await this.core.store.rolloutHosts.switchCounts(r.id);
     let n = r.wave + 1;
     while (!hasCohort(counts, waveCohort(n)) && n <= r.plan.waves.length) n++;
     if (!hasCohort(counts, waveCohort(n))) {
-      this.finishWaves(r);
+      await this.finishWaves(r);
       return;
     }
-    this.switchCohort(r, waveCohort(n), `${why}; wave ${n} switching`);
+    await this.switchCohort(r, waveCohort(n), `${why}; wave ${n} switching`);
   }
 
-  isLastWave(r: RolloutRow): boolean {
-    return !this.core.store.rolloutHosts.switchCounts(r.id).some((c) => c.cohort?.kind === 'wave' && c.cohort.n > r.wave);
+  async isLastWave(r: RolloutRow): Promise<boolean> {
+    return !(await this.core.store.rolloutHosts.switchCounts(r.id)).some((c) => c.cohort?.kind === 'wave' && c.cohort.n > r.wave);
   }
 
-  finishWaves(r: RolloutRow): void {
-    const label = this.core.label(r.release_id);
+  async finishWaves(r: RolloutRow): Promise<void> {
+    const label = await this.core.label(r.release_id);
     if (r.plan.watch_ms > 0) {
-      this.core.transition(r, 'watching', `every host live on ${label}; watching for ${seconds(r.plan.watch_ms)}`, { phase_started_ms: this.core.now(), deadline_ms: 0 });
+      await this.core.transition(r, 'watching', `every host live on ${label}; watching for ${seconds(r.plan.watch_ms)}`, { phase_started_ms: this.core.now(), deadline_ms: 0 });
     } else {
-      this.core.transition(r, 'complete', `every host live on ${label}`);
+      await this.core.transition(r, 'complete', `every host live on ${label}`);
       this.core.store.afterCommit(() => failpoint('rollout-after-complete'));
     }
   }
 
   /** switchCohort tells one cohort to go live, after recording it as their desired state. */
-  switchCohort(r: RolloutRow, cohort: Cohort, why: string): void {
+  async switchCohort(r: RolloutRow, cohort: Cohort, why: string): Promise<void> {
     const { store, dispatch } = this.core;
     const n = cohort.kind === 'wave' ? cohort.n : 0;
-    store.tx(() => {
+    await store.tx(async () => {
       // Registered first, so that it runs after the commit and before any directive is sent.
       store.afterCommit(() => failpoint('rollout-after-switch-commit'));
-      const rows = store.rolloutHosts.of(r.id).filter((h) => sameCohort(h.cohort, cohort));
-      store.desired.record({
+      const rows = (await store.rolloutHosts.of(r.id)).filter((h) => sameCohort(h.cohort, cohort));
+      await store.desired.record({
         at_ms: this.core.now(),
         actor: r.actor,
         reason: r.reason,
@@ -64,49 +64,49 @@ export class Waves {
       for (const h of rows) {
         // A host offline at deploy is told too: it converges when it returns.
         if (h.stage === 'skipped') {
-          dispatch.record(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
+          await dispatch.record(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
           continue;
         }
-        dispatch.issue(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
-        store.rolloutHosts.update(r.id, h.host_id, { switch: 'pending' });
+        await dispatch.issue(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
+        await store.rolloutHosts.update(r.id, h.host_id, { switch: 'pending' });
       }
-      this.core.transition(r, cohort.kind === 'canary' ? 'canary' : 'wave', why, {
+      await this.core.transition(r, cohort.kind === 'canary' ? 'canary' : 'wave', why, {
         wave: n,
         phase_started_ms: 0,
         deadline_ms: this.core.now() + r.switch_timeout_ms,
       });
     });
-    this.evaluate(r.id);
+    await this.evaluate(r.id);
   }
 
   /** onFail rolls the switched hosts back, unless the release cannot be: then it pauses and says so. */
-  onFail(r: RolloutRow, why: string): void {
-    const release = this.core.store.releases.byId(r.release_id);
+  async onFail(r: RolloutRow, why: string): Promise<void> {
+    const release = await this.core.store.releases.byId(r.release_id);
     if (release?.irreversible) {
       if (r.state !== 'paused') {
-        this.core.pause(r, {
+        await this.core.pause(r, {
           by: 'coordinator',
           why: `${why}; NOT rolled back: ${release.label} is irreversible (${release.irreversible}). Decide: fleetswap rollback --force-irreversible --reason TEXT, or resume`,
         });
       }
       return;
     }
-    this.revert(r, 'rolled_back', `rolled back automatically: ${why}`, COORDINATOR_ACTOR);
+    await this.revert(r, 'rolled_back', `rolled back automatically: ${why}`, COORDINATOR_ACTOR);
   }
 
   /** revert sends every host that took (or was told to take) the release back to the slot it came from. */
-  revert(r: RolloutRow, endsAs: 'rolled_back' | 'aborted', why: string, actor: string): void {
+  async revert(r: RolloutRow, endsAs: 'rolled_back' | 'aborted', why: string, actor: string): Promise<void> {
     const { store, dispatch, fleet } = this.core;
     let sent = 0;
-    store.tx(() => {
-      const back = store.rolloutHosts.of(r.id).filter((h) => h.switch !== 'queued' && h.switch !== 'reverted' && h.prev_release && h.prev_release !== r.release_id);
+    await store.tx(async () => {
+      const back = (await store.rolloutHosts.of(r.id)).filter((h) => h.switch !== 'queued' && h.switch !== 'reverted' && h.prev_release && h.prev_release !== r.release_id);
       for (const h of back) {
         if (fleet.isConnected(h.host_id)) sent++;
-        dispatch.issue(h.host_id, 'ACTIVATE', h.prev_release, { desired: h.prev_release });
-        store.rolloutHosts.update(r.id, h.host_id, { switch: 'reverting' });
+        await dispatch.issue(h.host_id, 'ACTIVATE', h.prev_release, { desired: h.prev_release });
+        await store.rolloutHosts.update(r.id, h.host_id, { switch: 'reverting' });
       }
       if (back.length > 0) {
-        store.desired.record({
+        await store.desired.record({
           at_ms: this.core.now(),
           actor,
           reason: why,
@@ -115,11 +115,11 @@ export class Waves {
           to_release: r.from_release,
           hosts: back.map((h) => h.host_id),
         });
-        this.core.transition(r, 'rolling_back', why, { ends_as: endsAs, deadline_ms: this.core.now() + r.switch_timeout_ms, paused_from: '' });
+        await this.core.transition(r, 'rolling_back', why, { ends_as: endsAs, deadline_ms: this.core.now() + r.switch_timeout_ms, paused_from: '' });
       } else {
-        this.core.transition(r, endsAs, why, { paused_from: '' });
+        await this.core.transition(r, endsAs, why, { paused_from: '' });
       }
-      if (endsAs === 'rolled_back') this.core.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
+      if (endsAs === 'rolled_back') await this.core.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
     });
     this.core.log.warn({ rollout: r.id, release: r.release_id, hosts: sent }, why);
   }

@@ -1,5 +1,5 @@
 import type { AuditEntryWire } from '../../shared/wire.js';
-import type { Sql } from './sql.js';
+import type { Db } from './db.js';
 
 /**
  * An audit entry as kept: as it goes on the wire (detail is JSON text, so its
@@ -10,26 +10,26 @@ export type AuditRow = Omit<AuditEntryWire, 'at'> & { at_ms: number };
 
 /** AuditTable is the `audit` table, append-only: there is no update and no delete here (coordinator/audit.ts is its only writer). */
 export class AuditTable {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  append(e: AuditRow): void {
-    this.sql.stmt(`INSERT INTO audit(id, at_ms, actor, action, target, reason, detail, prev, hash) VALUES (@id, @at_ms, @actor, @action, @target, @reason, @detail, @prev, @hash)`).run(e);
+  async append(e: AuditRow): Promise<void> {
+    await this.db.run(`INSERT INTO audit(id, at_ms, actor, action, target, reason, detail, prev, hash) VALUES (@id, @at_ms, @actor, @action, @target, @reason, @detail, @prev, @hash)`, e);
   }
 
   /** page is up to `limit` entries after id `after`, in order. */
-  page(after: number, limit: number): AuditRow[] {
-    return this.sql.stmt(`SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?`).all(after, limit) as AuditRow[];
+  page(after: number, limit: number): Promise<AuditRow[]> {
+    return this.db.all<AuditRow>(`SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?`, [after, limit]);
   }
 
-  last(): AuditRow | undefined {
-    return this.sql.stmt(`SELECT * FROM audit ORDER BY id DESC LIMIT 1`).get() as AuditRow | undefined;
+  last(): Promise<AuditRow | undefined> {
+    return this.db.get<AuditRow>(`SELECT * FROM audit ORDER BY id DESC LIMIT 1`);
   }
 
   /** entries reads the log in order, in pages, so a long log is never one array. */
-  *entries(pageSize = 1000): Generator<AuditRow> {
+  async *entries(pageSize = 1000): AsyncGenerator<AuditRow> {
     let after = 0;
     for (;;) {
-      const page = this.page(after, pageSize);
+      const page = await this.page(after, pageSize);
       yield* page;
       if (page.length < pageSize) return;
       after = (page.at(-1) as AuditRow).id;

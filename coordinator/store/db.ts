@@ -17,6 +17,12 @@ export interface RunResult {
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Baseline is one script that creates the schema `version` migrations would have made. */
+export interface Baseline {
+  version: number;
+  sql: string;
+}
+
 export interface Db {
   readonly dialect: Dialect;
   all<T = Row>(sql: string, params?: Params): Promise<T[]>;
@@ -35,8 +41,12 @@ export interface Db {
   clockMs(): Promise<number>;
   /** schemaVersion is how many migrations have run. */
   schemaVersion(): Promise<number>;
-  /** migrate runs the migrations this database has not had, each in a transaction with its version. */
-  migrate(scripts: readonly string[]): Promise<void>;
+  /**
+   * migrate runs the migrations this database has not had, each in a
+   * transaction with its version. An empty database with a baseline starts
+   * from it: one script that makes the schema of migration baseline.version.
+   */
+  migrate(scripts: readonly string[], baseline?: Baseline): Promise<void>;
   close(): Promise<void>;
 }
 

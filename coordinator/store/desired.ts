@@ -1,24 +1,25 @@
 import type { DesiredChange } from '../../shared/wire.js';
-import { json, type Raw, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { json, type Raw } from './sql.js';
 
 export type DesiredChangeRow = Omit<DesiredChange, 'at'> & { at_ms: number };
 
 /** DesiredChanges is the `desired_changes` table: the history of desired state (who, when, why, from, to, which hosts). */
 export class DesiredChanges {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  record(c: Omit<DesiredChangeRow, 'id'>): number {
-    const info = this.sql
-      .stmt(
-        `INSERT INTO desired_changes(at_ms, actor, reason, action, from_release, to_release, hosts)
-         VALUES (@at_ms, @actor, @reason, @action, @from_release, @to_release, @hosts)`,
-      )
-      .run({ ...c, hosts: JSON.stringify(c.hosts) });
-    return Number(info.lastInsertRowid);
+  async record(c: Omit<DesiredChangeRow, 'id'>): Promise<number> {
+    const row = await this.db.get<{ id: number }>(
+      `INSERT INTO desired_changes(at_ms, actor, reason, action, from_release, to_release, hosts)
+       VALUES (@at_ms, @actor, @reason, @action, @from_release, @to_release, @hosts)
+       RETURNING id`,
+      { ...c, hosts: JSON.stringify(c.hosts) },
+    );
+    return (row as { id: number }).id;
   }
 
-  all(): DesiredChangeRow[] {
-    return (this.sql.stmt(`SELECT * FROM desired_changes ORDER BY id`).all() as Raw[]).map((r) => ({
+  async all(): Promise<DesiredChangeRow[]> {
+    return (await this.db.all(`SELECT * FROM desired_changes ORDER BY id`)).map((r: Raw) => ({
       ...(r as unknown as DesiredChangeRow),
       hosts: json(r.hosts, []),
     }));

@@ -1,5 +1,6 @@
 import type { DriftPath } from '../../shared/drift.js';
-import { json, type Raw, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { json, type Raw } from './sql.js';
 
 export interface DriftEventRow {
   id: number;
@@ -17,40 +18,42 @@ export interface DriftEventRow {
 
 /** DriftEvents is the `drift_events` table: each drift finding, what was done about it, and when it was resolved. */
 export class DriftEvents {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  insert(e: Omit<DriftEventRow, 'id'>): number {
-    const info = this.sql
-      .stmt(
-        `INSERT INTO drift_events(host, kind, release_id, paths, path_count, detail, detected_at_ms, action, resolved_at_ms)
-       VALUES (@host, @kind, @release_id, @paths, @path_count, @detail, @detected_at_ms, @action, @resolved_at_ms)`,
-      )
-      .run({ ...e, paths: JSON.stringify(e.paths) });
-    return Number(info.lastInsertRowid);
+  async insert(e: Omit<DriftEventRow, 'id'>): Promise<number> {
+    const row = await this.db.get<{ id: number }>(
+      `INSERT INTO drift_events(host, kind, release_id, paths, path_count, detail, detected_at_ms, action, resolved_at_ms)
+       VALUES (@host, @kind, @release_id, @paths, @path_count, @detail, @detected_at_ms, @action, @resolved_at_ms)
+       RETURNING id`,
+      { ...e, paths: JSON.stringify(e.paths) },
+    );
+    return (row as { id: number }).id;
   }
 
   /** update sets the given columns; the statement is cached per set of columns (a handful of shapes). */
-  update(id: number, change: Partial<Pick<DriftEventRow, 'paths' | 'path_count' | 'action' | 'resolved_at_ms' | 'detail'>>): void {
+  async update(id: number, change: Partial<Pick<DriftEventRow, 'paths' | 'path_count' | 'action' | 'resolved_at_ms' | 'detail'>>): Promise<void> {
     const cols = Object.keys(change);
     if (cols.length === 0) return;
     const values: Raw = { ...change, id };
     if (change.paths) values.paths = JSON.stringify(change.paths);
-    this.sql.stmt(`UPDATE drift_events SET ${cols.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run(values);
+    await this.db.run(`UPDATE drift_events SET ${cols.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`, values);
   }
 
-  open(host?: string): DriftEventRow[] {
-    const rows = (host === undefined
-      ? this.sql.stmt(`SELECT * FROM drift_events WHERE resolved_at_ms IS NULL ORDER BY id`).all()
-      : this.sql.stmt(`SELECT * FROM drift_events WHERE resolved_at_ms IS NULL AND host = ? ORDER BY id`).all(host)) as Raw[];
+  async open(host?: string): Promise<DriftEventRow[]> {
+    const rows =
+      host === undefined
+        ? await this.db.all(`SELECT * FROM drift_events WHERE resolved_at_ms IS NULL ORDER BY id`)
+        : await this.db.all(`SELECT * FROM drift_events WHERE resolved_at_ms IS NULL AND host = ? ORDER BY id`, [host]);
     return rows.map(driftFrom);
   }
 
   /** recent is each host's newest events (open or resolved), newest first. */
-  recent(perHost: number): DriftEventRow[] {
+  async recent(perHost: number): Promise<DriftEventRow[]> {
     return (
-      this.sql
-        .stmt(`SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY host ORDER BY id DESC) AS n FROM drift_events) WHERE n <= ? ORDER BY host, id DESC`)
-        .all(perHost) as Raw[]
+      await this.db.all(
+        `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY host ORDER BY id DESC) AS n FROM drift_events) AS numbered WHERE n <= ? ORDER BY host, id DESC`,
+        [perHost],
+      )
     ).map(driftFrom);
   }
 }

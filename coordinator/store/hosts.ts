@@ -1,7 +1,8 @@
 import type { Directive, DirectiveKind, SlotInfo, StagingStats } from '../../shared/wire.js';
 import type { Override } from '../../shared/override.js';
 import { FleetswapError } from '../../shared/errors.js';
-import { json, type Raw, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { greater, json, type Raw } from './sql.js';
 
 export interface HostRow {
   id: string;
@@ -29,57 +30,55 @@ export interface HostRow {
  * was ever directed to hold: the ones it may fetch).
  */
 export class Hosts {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  get(id: string): HostRow | undefined {
-    const r = this.sql.stmt(`SELECT * FROM hosts WHERE id = ?`).get(id) as Raw | undefined;
+  async get(id: string): Promise<HostRow | undefined> {
+    const r = await this.db.get(`SELECT * FROM hosts WHERE id = ?`, [id]);
     return r ? hostFrom(r) : undefined;
   }
 
-  all(): HostRow[] {
-    return (this.sql.stmt(`SELECT * FROM hosts ORDER BY id`).all() as Raw[]).map(hostFrom);
+  async all(): Promise<HostRow[]> {
+    return (await this.db.all(`SELECT * FROM hosts ORDER BY id`)).map(hostFrom);
   }
 
   /** upsertSeen records what a host says about itself; desired state is untouched. */
-  upsertSeen(h: Pick<HostRow, 'id' | 'tags' | 'slot_count' | 'slots' | 'live_release' | 'last_generation' | 'unsigned_allowed'> & { at_ms: number }): void {
-    this.sql
-      .stmt(
-        `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen_ms, last_seen_ms, unsigned_allowed)
+  async upsertSeen(h: Pick<HostRow, 'id' | 'tags' | 'slot_count' | 'slots' | 'live_release' | 'last_generation' | 'unsigned_allowed'> & { at_ms: number }): Promise<void> {
+    await this.db.run(
+      `INSERT INTO hosts(id, tags, slot_count, slots, live_release, last_generation, first_seen_ms, last_seen_ms, unsigned_allowed)
          VALUES (@id, @tags, @slot_count, @slots, @live_release, @last_generation, @at_ms, @at_ms, @unsigned_allowed)
          ON CONFLICT(id) DO UPDATE SET tags = excluded.tags, slot_count = excluded.slot_count, slots = excluded.slots,
            live_release = excluded.live_release, unsigned_allowed = excluded.unsigned_allowed,
-           last_generation = max(hosts.last_generation, excluded.last_generation), last_seen_ms = excluded.last_seen_ms`,
-      )
-      .run({ ...h, tags: JSON.stringify(h.tags), slots: JSON.stringify(h.slots), unsigned_allowed: h.unsigned_allowed ? 1 : 0 });
+           last_generation = ${greater('hosts.last_generation', 'excluded.last_generation')}, last_seen_ms = excluded.last_seen_ms`,
+      { ...h, tags: JSON.stringify(h.tags), slots: JSON.stringify(h.slots), unsigned_allowed: h.unsigned_allowed ? 1 : 0 },
+    );
   }
 
-  updateReport(h: { id: string; slots: SlotInfo[]; live_release: string; generation: number; at_ms: number; last_staging?: StagingStats | null; last_error: string }): void {
-    this.sql
-      .stmt(
-        `UPDATE hosts SET slots = @slots, live_release = @live_release, last_generation = max(last_generation, @generation),
+  async updateReport(h: { id: string; slots: SlotInfo[]; live_release: string; generation: number; at_ms: number; last_staging?: StagingStats | null; last_error: string }): Promise<void> {
+    await this.db.run(
+      `UPDATE hosts SET slots = @slots, live_release = @live_release, last_generation = ${greater('last_generation', '@generation')},
            last_seen_ms = @at_ms, last_error = @last_error, last_staging = coalesce(@last_staging, last_staging) WHERE id = @id`,
-      )
-      .run({
+      {
         ...h,
         slots: JSON.stringify(h.slots),
         last_staging: h.last_staging ? JSON.stringify(h.last_staging) : null,
-      });
+      },
+    );
   }
 
   /** versionDriftCandidates are the hosts running another release than their desired one, with no directive in flight. */
-  versionDriftCandidates(): HostRow[] {
+  async versionDriftCandidates(): Promise<HostRow[]> {
     return (
-      this.sql.stmt(`SELECT * FROM hosts WHERE desired_release != '' AND live_release != desired_release AND directive_generation <= last_generation ORDER BY id`).all() as Raw[]
+      await this.db.all(`SELECT * FROM hosts WHERE desired_release != '' AND live_release != desired_release AND directive_generation <= last_generation ORDER BY id`)
     ).map(hostFrom);
   }
 
   /** updateLive records what a host says it serves now, outside a directive (a drift finding). */
-  updateLive(id: string, live: string, slots: SlotInfo[], atMs: number): void {
-    this.sql.stmt(`UPDATE hosts SET live_release = ?, slots = ?, last_seen_ms = ? WHERE id = ?`).run(live, JSON.stringify(slots), atMs, id);
+  async updateLive(id: string, live: string, slots: SlotInfo[], atMs: number): Promise<void> {
+    await this.db.run(`UPDATE hosts SET live_release = ?, slots = ?, last_seen_ms = ? WHERE id = ?`, [live, JSON.stringify(slots), atMs, id]);
   }
 
-  touch(id: string, atMs: number): void {
-    this.sql.stmt(`UPDATE hosts SET last_seen_ms = ? WHERE id = ?`).run(atMs, id);
+  async touch(id: string, atMs: number): Promise<void> {
+    await this.db.run(`UPDATE hosts SET last_seen_ms = ? WHERE id = ?`, [atMs, id]);
   }
 
   /**
@@ -89,33 +88,30 @@ export class Hosts {
    * issued and what the host says it applied, so that after a restore from
    * an older backup new directives are still newer than the ones it remembers.
    */
-  nextGeneration(hostId: string): number {
-    const row = this.sql.stmt(`UPDATE hosts SET directive_generation = max(directive_generation, last_generation) + 1 WHERE id = ? RETURNING directive_generation`).get(hostId) as
-      | Raw
-      | undefined;
+  async nextGeneration(hostId: string): Promise<number> {
+    const row = await this.db.get(`UPDATE hosts SET directive_generation = ${greater('directive_generation', 'last_generation')} + 1 WHERE id = ? RETURNING directive_generation`, [hostId]);
     if (!row) throw new FleetswapError('INTERNAL', `no host ${hostId} to direct`);
     return row.directive_generation as number;
   }
 
   /** setDirective stores the host's directive (and its desired release, if given); the release becomes one it may fetch. */
-  setDirective(hostId: string, d: Directive, desired?: string): void {
-    this.sql
-      .stmt(
-        `UPDATE hosts SET directive_generation = @generation, directive_kind = @kind, directive_release = @release_id,
+  async setDirective(hostId: string, d: Directive, desired?: string): Promise<void> {
+    await this.db.run(
+      `UPDATE hosts SET directive_generation = @generation, directive_kind = @kind, directive_release = @release_id,
          directive_override = @override, desired_release = coalesce(@desired, desired_release) WHERE id = @hostId`,
-      )
-      .run({ generation: d.generation, kind: d.kind, release_id: d.release_id, override: d.override ? JSON.stringify(d.override) : null, hostId, desired: desired ?? null });
-    if (d.release_id) this.sql.stmt(`INSERT OR IGNORE INTO host_releases(host_id, release_id) VALUES (?, ?)`).run(hostId, d.release_id);
+      { generation: d.generation, kind: d.kind, release_id: d.release_id, override: d.override ? JSON.stringify(d.override) : null, hostId, desired: desired ?? null },
+    );
+    if (d.release_id) await this.db.run(`INSERT INTO host_releases(host_id, release_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, [hostId, d.release_id]);
   }
 
   /** setDesiredRelease records a host's desired release with no directive: it runs it already, or drift puts it right. */
-  setDesiredRelease(hostId: string, releaseId: string): void {
-    this.sql.stmt(`UPDATE hosts SET desired_release = ? WHERE id = ?`).run(releaseId, hostId);
+  async setDesiredRelease(hostId: string, releaseId: string): Promise<void> {
+    await this.db.run(`UPDATE hosts SET desired_release = ? WHERE id = ?`, [releaseId, hostId]);
   }
 
   /** mayFetch says whether the coordinator ever directed `hostId` to hold `releaseId` (only those are served to it). */
-  mayFetch(hostId: string, releaseId: string): boolean {
-    return this.sql.stmt(`SELECT 1 FROM host_releases WHERE host_id = ? AND release_id = ?`).get(hostId, releaseId) !== undefined;
+  async mayFetch(hostId: string, releaseId: string): Promise<boolean> {
+    return (await this.db.get(`SELECT 1 AS one FROM host_releases WHERE host_id = ? AND release_id = ?`, [hostId, releaseId])) !== undefined;
   }
 }
 

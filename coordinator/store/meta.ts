@@ -1,4 +1,5 @@
-import { json, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { json } from './sql.js';
 
 /** The keys kept in `meta`: one setting each, stored as JSON. */
 export type MetaKey = 'halt' | 'drift_policy';
@@ -13,21 +14,21 @@ export interface HaltRow {
 
 /** Meta is the `meta` table: coordinator-wide settings, the kill switch and the drift policy. */
 export class Meta {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  get<T>(key: MetaKey, fallback: T): T {
-    return json((this.sql.stmt(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined)?.value, fallback);
+  async get<T>(key: MetaKey, fallback: T): Promise<T> {
+    return json((await this.db.get<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, [key]))?.value, fallback);
   }
 
-  set(key: MetaKey, value: unknown): void {
-    this.sql.stmt(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, JSON.stringify(value));
+  async set(key: MetaKey, value: unknown): Promise<void> {
+    await this.db.run(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, [key, JSON.stringify(value)]);
   }
 
-  halt(): HaltRow {
+  halt(): Promise<HaltRow> {
     return this.get('halt', { halted: false, reason: '', actor: '', at_ms: 0 });
   }
 
-  setHalt(h: HaltRow): void {
-    this.set('halt', h);
+  setHalt(h: HaltRow): Promise<void> {
+    return this.set('halt', h);
   }
 }

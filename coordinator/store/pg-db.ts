@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { FleetswapError } from '../../shared/errors.js';
-import { runCommitted, Scopes, type Db, type Row, type RunResult } from './db.js';
+import { runCommitted, Scopes, type Baseline, type Db, type Row, type RunResult } from './db.js';
 import { bind, toNumbered, type Numbered, type Params } from './placeholders.js';
 
 // 64-bit integers (times in ms, sizes, counts) come back as numbers, as they
@@ -110,7 +110,7 @@ export class PgDb implements Db {
     return r.rows[0]?.version ?? 0;
   }
 
-  async migrate(scripts: readonly string[]): Promise<void> {
+  async migrate(scripts: readonly string[], baseline?: Baseline): Promise<void> {
     const conn = await this.pool.connect();
     try {
       // Coordinators starting together: one migrates, the others wait and
@@ -118,9 +118,13 @@ export class PgDb implements Db {
       await conn.query('BEGIN');
       await conn.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await conn.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-      const have = (await conn.query<{ version: number }>('SELECT version FROM schema_version')).rows[0]?.version ?? 0;
+      let have = (await conn.query<{ version: number }>('SELECT version FROM schema_version')).rows[0]?.version ?? 0;
       if (have > scripts.length) {
         throw new FleetswapError('BAD_USAGE', `database schema ${have} is newer than this fleetswap knows (${scripts.length}): upgrade fleetswap`);
+      }
+      if (have === 0 && baseline) {
+        await conn.query(baseline.sql);
+        have = baseline.version;
       }
       for (let v = have; v < scripts.length; v++) await conn.query(scripts[v] as string);
       await conn.query('DELETE FROM schema_version');

@@ -1,5 +1,6 @@
 import type { ReleaseSignature } from '../../shared/signing.js';
-import { json, type Raw, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { json, type Raw } from './sql.js';
 
 /** A release as listed: everything but its manifest. */
 export interface ReleaseRow {
@@ -22,48 +23,47 @@ export interface StoredRelease extends ReleaseRow {
 
 /** Releases is the `releases` table: pushed releases, their manifests and signatures. */
 export class Releases {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  insert(r: StoredRelease): void {
-    this.sql
-      .stmt(
-        `INSERT INTO releases(id, label, manifest, owner, notes, irreversible, pushed_by, pushed_at_ms, files, bytes, signatures)
-         VALUES (@id, @label, @manifest, @owner, @notes, @irreversible, @pushed_by, @pushed_at_ms, @files, @bytes, @signatures)`,
-      )
-      .run({ ...r, signatures: JSON.stringify(r.signatures) });
+  async insert(r: StoredRelease): Promise<void> {
+    await this.db.run(
+      `INSERT INTO releases(id, label, manifest, owner, notes, irreversible, pushed_by, pushed_at_ms, files, bytes, signatures)
+       VALUES (@id, @label, @manifest, @owner, @notes, @irreversible, @pushed_by, @pushed_at_ms, @files, @bytes, @signatures)`,
+      { ...r, signatures: JSON.stringify(r.signatures) },
+    );
   }
 
   /** addSignatures records more signatures of a release (pushed again, signed by another key). */
-  addSignatures(id: string, signatures: ReleaseSignature[]): void {
-    this.sql.stmt(`UPDATE releases SET signatures = ? WHERE id = ?`).run(JSON.stringify(signatures), id);
+  async addSignatures(id: string, signatures: ReleaseSignature[]): Promise<void> {
+    await this.db.run(`UPDATE releases SET signatures = ? WHERE id = ?`, [JSON.stringify(signatures), id]);
   }
 
-  byId(id: string): StoredRelease | undefined {
-    const r = this.sql.stmt(`SELECT * FROM releases WHERE id = ?`).get(id) as Raw | undefined;
+  async byId(id: string): Promise<StoredRelease | undefined> {
+    const r = await this.db.get(`SELECT * FROM releases WHERE id = ?`, [id]);
     return r ? releaseFrom(r) : undefined;
   }
 
-  byLabel(label: string): StoredRelease | undefined {
-    const r = this.sql.stmt(`SELECT * FROM releases WHERE label = ?`).get(label) as Raw | undefined;
+  async byLabel(label: string): Promise<StoredRelease | undefined> {
+    const r = await this.db.get(`SELECT * FROM releases WHERE label = ?`, [label]);
     return r ? releaseFrom(r) : undefined;
   }
 
   /** byIdPrefix returns at most two: enough to tell a unique prefix from an ambiguous one. */
-  byIdPrefix(prefix: string): StoredRelease[] {
-    return (this.sql.stmt(`SELECT * FROM releases WHERE id >= ? AND id < ? LIMIT 2`).all(prefix, `${prefix}g`) as Raw[]).map(releaseFrom);
+  async byIdPrefix(prefix: string): Promise<StoredRelease[]> {
+    return (await this.db.all(`SELECT * FROM releases WHERE id >= ? AND id < ? ORDER BY id LIMIT 2`, [prefix, `${prefix}g`])).map(releaseFrom);
   }
 
-  /** list is every release without its manifest, oldest push first. */
-  list(): ReleaseRow[] {
+  /** list is every release without its manifest, oldest push first (by label within one ms: both backends agree). */
+  async list(): Promise<ReleaseRow[]> {
     return (
-      this.sql.stmt(`SELECT id, label, owner, notes, irreversible, pushed_by, pushed_at_ms, files, bytes, signatures FROM releases ORDER BY pushed_at_ms, rowid`).all() as Raw[]
+      await this.db.all(`SELECT id, label, owner, notes, irreversible, pushed_by, pushed_at_ms, files, bytes, signatures FROM releases ORDER BY pushed_at_ms, label`)
     ).map(releaseFrom);
   }
 
   /** labels maps each release id to its label. */
-  labels(): Record<string, string> {
+  async labels(): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const r of this.sql.stmt(`SELECT id, label FROM releases`).all() as Raw[]) out[r.id as string] = r.label as string;
+    for (const r of await this.db.all<Raw>(`SELECT id, label FROM releases`)) out[r.id as string] = r.label as string;
     return out;
   }
 }

@@ -1,6 +1,7 @@
 import type { StageState, StagingStats, SwitchState } from '../../shared/wire.js';
 import { cohortName, parseCohort, type Cohort } from '../cohorts.js';
-import { json, type Raw, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { json, type Raw } from './sql.js';
 
 export interface RolloutHostRow {
   rollout_id: number;
@@ -25,26 +26,23 @@ export interface CohortCounts {
 
 /** RolloutHosts is the `rollout_hosts` table: each host's part in a rollout (its stage, switch state, cohort, target). */
 export class RolloutHosts {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  insert(h: RolloutHostRow): void {
-    this.sql
-      .stmt(
-        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at_ms, target)
-         VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at_ms, @target)`,
-      )
-      .run({ ...h, stats: h.stats ? JSON.stringify(h.stats) : null, cohort: cohortName(h.cohort) });
+  async insert(h: RolloutHostRow): Promise<void> {
+    await this.db.run(
+      `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at_ms, target)
+       VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at_ms, @target)`,
+      { ...h, stats: h.stats ? JSON.stringify(h.stats) : null, cohort: cohortName(h.cohort) },
+    );
   }
 
   /** update sets what is given and keeps the rest (one statement: a missing field is NULL, and coalesce keeps the column). */
-  update(rolloutId: number, hostId: string, change: Partial<Pick<RolloutHostRow, 'stage' | 'switch' | 'error' | 'stats' | 'switched_at_ms'>>): void {
-    this.sql
-      .stmt(
-        `UPDATE rollout_hosts SET stage = coalesce(@stage, stage), switch = coalesce(@switch, switch),
+  async update(rolloutId: number, hostId: string, change: Partial<Pick<RolloutHostRow, 'stage' | 'switch' | 'error' | 'stats' | 'switched_at_ms'>>): Promise<void> {
+    await this.db.run(
+      `UPDATE rollout_hosts SET stage = coalesce(@stage, stage), switch = coalesce(@switch, switch),
          error = coalesce(@error, error), stats = coalesce(@stats, stats), switched_at_ms = coalesce(@switched_at_ms, switched_at_ms)
        WHERE rollout_id = @rolloutId AND host_id = @hostId`,
-      )
-      .run({
+      {
         stage: change.stage ?? null,
         switch: change.switch ?? null,
         error: change.error ?? null,
@@ -52,24 +50,26 @@ export class RolloutHosts {
         switched_at_ms: change.switched_at_ms ?? null,
         rolloutId,
         hostId,
-      });
+      },
+    );
   }
 
-  get(rolloutId: number, hostId: string): RolloutHostRow | undefined {
-    const r = this.sql.stmt(`SELECT * FROM rollout_hosts WHERE rollout_id = ? AND host_id = ?`).get(rolloutId, hostId) as Raw | undefined;
+  async get(rolloutId: number, hostId: string): Promise<RolloutHostRow | undefined> {
+    const r = await this.db.get(`SELECT * FROM rollout_hosts WHERE rollout_id = ? AND host_id = ?`, [rolloutId, hostId]);
     return r ? rolloutHostFrom(r) : undefined;
   }
 
   /** of is every host in a rollout, by host id. */
-  of(rolloutId: number): RolloutHostRow[] {
-    return (this.sql.stmt(`SELECT * FROM rollout_hosts WHERE rollout_id = ? ORDER BY host_id`).all(rolloutId) as Raw[]).map(rolloutHostFrom);
+  async of(rolloutId: number): Promise<RolloutHostRow[]> {
+    return (await this.db.all(`SELECT * FROM rollout_hosts WHERE rollout_id = ? ORDER BY host_id`, [rolloutId])).map(rolloutHostFrom);
   }
 
   /** counts counts the hosts taking part (not skipped) by stage and by switch state. */
-  counts(rolloutId: number): { total: number; stage: Partial<Record<StageState, number>>; switch: Partial<Record<SwitchState, number>> } {
-    const rows = this.sql
-      .stmt(`SELECT stage, switch, count(*) AS n FROM rollout_hosts WHERE rollout_id = ? AND stage != 'skipped' GROUP BY stage, switch`)
-      .all(rolloutId) as { stage: StageState; switch: SwitchState; n: number }[];
+  async counts(rolloutId: number): Promise<{ total: number; stage: Partial<Record<StageState, number>>; switch: Partial<Record<SwitchState, number>> }> {
+    const rows = await this.db.all<{ stage: StageState; switch: SwitchState; n: number }>(
+      `SELECT stage, switch, count(*) AS n FROM rollout_hosts WHERE rollout_id = ? AND stage != 'skipped' GROUP BY stage, switch`,
+      [rolloutId],
+    );
     const out = { total: 0, stage: {} as Partial<Record<StageState, number>>, switch: {} as Partial<Record<SwitchState, number>> };
     for (const r of rows) {
       out.total += r.n;
@@ -80,10 +80,11 @@ export class RolloutHosts {
   }
 
   /** switchCounts counts taking-part hosts by cohort and switch state: what a phase waits on. */
-  switchCounts(rolloutId: number): CohortCounts[] {
-    const rows = this.sql
-      .stmt(`SELECT cohort, switch, count(*) AS n FROM rollout_hosts WHERE rollout_id = ? AND stage != 'skipped' GROUP BY cohort, switch`)
-      .all(rolloutId) as { cohort: string; switch: SwitchState; n: number }[];
+  async switchCounts(rolloutId: number): Promise<CohortCounts[]> {
+    const rows = await this.db.all<{ cohort: string; switch: SwitchState; n: number }>(
+      `SELECT cohort, switch, count(*) AS n FROM rollout_hosts WHERE rollout_id = ? AND stage != 'skipped' GROUP BY cohort, switch ORDER BY cohort, switch`,
+      [rolloutId],
+    );
     const out = new Map<string, CohortCounts>();
     for (const r of rows) {
       const c = out.get(r.cohort) ?? { cohort: parseCohort(r.cohort), switch: {} };

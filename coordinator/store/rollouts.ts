@@ -1,5 +1,6 @@
 import type { RolloutKind, RolloutPlan, RolloutState, Verdict } from '../../shared/wire.js';
-import { json, type Raw, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { json, type Raw } from './sql.js';
 
 export interface RolloutRow {
   id: number;
@@ -34,60 +35,60 @@ export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'dead
 
 /** Rollouts is the `rollouts` table: one row per deploy or rollback, its state, plan, phase and last verdict. */
 export class Rollouts {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  insert(r: Omit<RolloutRow, 'id' | 'wave' | 'phase_started_ms' | 'paused_from' | 'ends_as' | 'verdict'>): number {
-    const info = this.sql
-      .stmt(
-        `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at_ms, updated_at_ms, deadline_ms, switch_timeout_ms, plan)
-         VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at_ms, @updated_at_ms, @deadline_ms, @switch_timeout_ms, @plan)`,
-      )
-      .run({ ...r, selector: JSON.stringify(r.selector), plan: JSON.stringify(r.plan) });
-    return Number(info.lastInsertRowid);
+  async insert(r: Omit<RolloutRow, 'id' | 'wave' | 'phase_started_ms' | 'paused_from' | 'ends_as' | 'verdict'>): Promise<number> {
+    const row = await this.db.get<{ id: number }>(
+      `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at_ms, updated_at_ms, deadline_ms, switch_timeout_ms, plan)
+       VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at_ms, @updated_at_ms, @deadline_ms, @switch_timeout_ms, @plan)
+       RETURNING id`,
+      { ...r, selector: JSON.stringify(r.selector), plan: JSON.stringify(r.plan) },
+    );
+    return (row as { id: number }).id;
   }
 
   /** update sets the given columns; the statement is cached per set of columns (a handful of shapes). */
-  update(id: number, change: RolloutChange): void {
+  async update(id: number, change: RolloutChange): Promise<void> {
     const cols = Object.keys(change).filter((k) => k !== 'updated_at_ms');
     const sets = [...cols.map((k) => `${k} = @${k}`), 'updated_at_ms = @updated_at_ms'].join(', ');
     const values: Raw = { ...change, id };
     if ('verdict' in change) values.verdict = change.verdict ? JSON.stringify(change.verdict) : null;
-    this.sql.stmt(`UPDATE rollouts SET ${sets} WHERE id = @id`).run(values);
+    await this.db.run(`UPDATE rollouts SET ${sets} WHERE id = @id`, values);
   }
 
-  setPlan(id: number, plan: RolloutPlan): void {
-    this.sql.stmt(`UPDATE rollouts SET plan = ? WHERE id = ?`).run(JSON.stringify(plan), id);
+  async setPlan(id: number, plan: RolloutPlan): Promise<void> {
+    await this.db.run(`UPDATE rollouts SET plan = ? WHERE id = ?`, [JSON.stringify(plan), id]);
   }
 
-  get(id: number): RolloutRow | undefined {
+  get(id: number): Promise<RolloutRow | undefined> {
     return this.one(`SELECT * FROM rollouts WHERE id = ?`, id);
   }
 
-  latest(): RolloutRow | undefined {
+  latest(): Promise<RolloutRow | undefined> {
     return this.one(`SELECT * FROM rollouts ORDER BY id DESC LIMIT 1`);
   }
 
-  active(): RolloutRow | undefined {
+  active(): Promise<RolloutRow | undefined> {
     return this.one(`SELECT * FROM rollouts WHERE state NOT IN ('complete', 'rolled_back', 'aborted', 'failed', 'superseded') ORDER BY id DESC LIMIT 1`);
   }
 
   /** completed is every rollout that ended complete, newest first: what the join rule reads. */
-  completed(): RolloutRow[] {
-    return (this.sql.stmt(`SELECT * FROM rollouts WHERE state = 'complete' ORDER BY id DESC`).all() as Raw[]).map(rolloutFrom);
+  async completed(): Promise<RolloutRow[]> {
+    return (await this.db.all(`SELECT * FROM rollouts WHERE state = 'complete' ORDER BY id DESC`)).map(rolloutFrom);
   }
 
   /** newestCompleted is the id of the newest rollout that ended complete; 0 if none did. */
-  newestCompleted(): number {
-    return (this.sql.stmt(`SELECT coalesce(max(id), 0) AS id FROM rollouts WHERE state = 'complete'`).get() as { id: number }).id;
+  async newestCompleted(): Promise<number> {
+    return ((await this.db.get(`SELECT coalesce(max(id), 0) AS id FROM rollouts WHERE state = 'complete'`)) as { id: number }).id;
   }
 
   /** lastDeployOf finds the newest deploy that put `releaseId` out, for "roll back to the previous release". */
-  lastDeployOf(releaseId: string): RolloutRow | undefined {
+  lastDeployOf(releaseId: string): Promise<RolloutRow | undefined> {
     return this.one(`SELECT * FROM rollouts WHERE kind = 'deploy' AND release_id = ? AND state NOT IN ('staging') AND from_release != '' ORDER BY id DESC LIMIT 1`, releaseId);
   }
 
-  private one(sql: string, ...params: unknown[]): RolloutRow | undefined {
-    const r = this.sql.stmt(sql).get(...params) as Raw | undefined;
+  private async one(sql: string, ...params: unknown[]): Promise<RolloutRow | undefined> {
+    const r = await this.db.get(sql, params);
     return r ? rolloutFrom(r) : undefined;
   }
 }

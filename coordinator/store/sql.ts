@@ -1,17 +1,16 @@
-import type { Statement } from 'better-sqlite3';
+// sql.ts holds what every table module shares: how a raw row looks before
+// its JSON and boolean columns are decoded. Table modules are given the
+// Store's Db (db.ts): every query joins the caller's transaction (and its
+// afterCommit queue), and each backend prepares a statement once.
 
-// sql.ts is what a table module is given by the Store: cached statements and
-// the Store's transaction, so every query is prepared once and every write
-// joins the caller's transaction (and its afterCommit queue).
-
-export interface Sql {
-  /** stmt prepares `sql` once per Store and hands back the cached statement. */
-  stmt(sql: string): Statement;
-  tx<T>(fn: () => T): T;
-}
-
-/** A row as better-sqlite3 returns it, before its JSON and boolean columns are decoded. */
+/** A row as the database returns it, before its JSON and boolean columns are decoded. */
 export type Raw = Record<string, unknown>;
 
 /** json decodes a JSON text column; NULL (or a missing column) reads as `fallback`. */
 export const json = <T>(text: unknown, fallback: T): T => (typeof text === 'string' ? (JSON.parse(text) as T) : fallback);
+
+/**
+ * greater is SQL for the larger of two integer expressions. SQLite's max(a, b)
+ * and PostgreSQL's GREATEST(a, b) are each the other's error; CASE is both.
+ */
+export const greater = (a: string, b: string): string => `CASE WHEN ${a} > ${b} THEN ${a} ELSE ${b} END`;

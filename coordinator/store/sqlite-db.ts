@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Conn, Statement } from 'better-sqlite3';
 import { FleetswapError } from '../../shared/errors.js';
-import { runCommitted, Scopes, type Db, type Row, type RunResult } from './db.js';
+import { runCommitted, Scopes, type Baseline, type Db, type Row, type RunResult } from './db.js';
 import type { Params } from './placeholders.js';
 
 /**
@@ -99,10 +99,17 @@ export class SqliteDb implements Db {
     return this.conn.pragma('user_version', { simple: true }) as number;
   }
 
-  async migrate(scripts: readonly string[]): Promise<void> {
-    const have = await this.schemaVersion();
+  async migrate(scripts: readonly string[], baseline?: Baseline): Promise<void> {
+    let have = await this.schemaVersion();
     if (have > scripts.length) {
       throw new FleetswapError('BAD_USAGE', `database schema ${have} is newer than this fleetswap knows (${scripts.length}): upgrade fleetswap`);
+    }
+    if (have === 0 && baseline) {
+      this.conn.transaction(() => {
+        this.conn.exec(baseline.sql);
+        this.conn.pragma(`user_version = ${baseline.version}`);
+      })();
+      have = baseline.version;
     }
     for (let v = have; v < scripts.length; v++) {
       this.conn.transaction(() => {

@@ -1,4 +1,4 @@
-import type { Sql } from './sql.js';
+import type { Db } from './db.js';
 
 export interface TokenRow {
   name: string;
@@ -13,25 +13,25 @@ export interface TokenRow {
 
 /** Tokens is the `tokens` table: API tokens by name and role, kept as hashes; revoked, never deleted. */
 export class Tokens {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
-  insert(t: TokenRow): void {
-    this.sql.stmt(`INSERT INTO tokens(name, role, hash, created_at_ms, created_by, revoked_at_ms) VALUES (@name, @role, @hash, @created_at_ms, @created_by, @revoked_at_ms)`).run(t);
+  async insert(t: TokenRow): Promise<void> {
+    await this.db.run(`INSERT INTO tokens(name, role, hash, created_at_ms, created_by, revoked_at_ms) VALUES (@name, @role, @hash, @created_at_ms, @created_by, @revoked_at_ms)`, { ...t });
   }
 
-  byHash(hash: string): TokenRow | undefined {
-    return this.sql.stmt(`SELECT * FROM tokens WHERE hash = ?`).get(hash) as TokenRow | undefined;
+  byHash(hash: string): Promise<TokenRow | undefined> {
+    return this.db.get<TokenRow>(`SELECT * FROM tokens WHERE hash = ?`, [hash]);
   }
 
-  byName(name: string): TokenRow | undefined {
-    return this.sql.stmt(`SELECT * FROM tokens WHERE name = ?`).get(name) as TokenRow | undefined;
+  byName(name: string): Promise<TokenRow | undefined> {
+    return this.db.get<TokenRow>(`SELECT * FROM tokens WHERE name = ?`, [name]);
   }
 
-  all(): TokenRow[] {
-    return this.sql.stmt(`SELECT * FROM tokens ORDER BY created_at_ms, name`).all() as TokenRow[];
+  all(): Promise<TokenRow[]> {
+    return this.db.all<TokenRow>(`SELECT * FROM tokens ORDER BY created_at_ms, name`);
   }
 
-  revoke(name: string, atMs: number): void {
-    this.sql.stmt(`UPDATE tokens SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL`).run(atMs, name);
+  async revoke(name: string, atMs: number): Promise<void> {
+    await this.db.run(`UPDATE tokens SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL`, [atMs, name]);
   }
 }

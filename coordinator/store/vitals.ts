@@ -1,44 +1,50 @@
 import type { VitalsSample } from '../../shared/wire.js';
-import type { Raw, Sql } from './sql.js';
+import type { Db } from './db.js';
+import type { Raw } from './sql.js';
+
+const COLUMNS = 'ts_ms, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms, interval_ms, incidents, error_seconds';
 
 /** Vitals is the `vitals` table: hosts' samples, kept for a judging window and pruned by age. */
 export class Vitals {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Db) {}
 
   /** insert writes a batch in one transaction: one commit for thousands of samples. */
-  insert(rows: { host: string; s: VitalsSample }[]): void {
-    const st = this.sql.stmt(
-      `INSERT INTO vitals(ts_ms, host, release, load1, cpu, mem, errors, probed, probe_ok, probe_ms, interval_ms, incidents, error_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.sql.tx(() => {
-      for (const { host, s } of rows) {
-        st.run(
-          s.ts_ms, host, s.release_id, s.load1, s.cpu_pct, s.mem_pct, s.error_lines, s.probed ? 1 : 0, s.probe_ok ? 1 : 0, s.probe_latency_ms,
-          s.interval_ms ?? 0, s.error_incidents ?? 0, s.error_seconds ?? 0,
-        );
-      }
+  async insert(rows: { host: string; s: VitalsSample }[]): Promise<void> {
+    if (rows.length === 0) return;
+    const values = rows.map(({ host, s }) => [
+      s.ts_ms, host, s.release_id, s.load1, s.cpu_pct, s.mem_pct, s.error_lines, s.probed ? 1 : 0, s.probe_ok ? 1 : 0, s.probe_latency_ms,
+      s.interval_ms ?? 0, s.error_incidents ?? 0, s.error_seconds ?? 0,
+    ]);
+    if (this.db.dialect === 'postgres') {
+      // One statement for the whole batch: a round trip per sample would
+      // cost more than the samples are worth. Each column goes as an array.
+      const types = ['bigint', 'text', 'text', 'float8', 'float8', 'float8', 'int', 'int', 'int', 'float8', 'bigint', 'int', 'int'];
+      const columns = types.map((_, i) => values.map((v) => v[i]));
+      await this.db.run(`INSERT INTO vitals(${COLUMNS}) SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})`, columns);
+      return;
+    }
+    await this.db.tx(async () => {
+      for (const v of values) await this.db.run(`INSERT INTO vitals(${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, v);
     });
   }
 
   /** since reads back recent samples, oldest first: a restarted coordinator's judging window. */
-  since(fromMs: number): { host: string; s: VitalsSample }[] {
-    return (this.sql.stmt(`SELECT * FROM vitals WHERE ts_ms >= ? ORDER BY ts_ms, rowid`).all(fromMs) as Raw[]).map(sampleFrom);
+  async since(fromMs: number): Promise<{ host: string; s: VitalsSample }[]> {
+    return (await this.db.all(`SELECT * FROM vitals WHERE ts_ms >= ? ORDER BY ts_ms, host`, [fromMs])).map(sampleFrom);
   }
 
   /** of reads one host's samples in [from, to), oldest first. */
-  of(host: string, from: number, to: number): VitalsSample[] {
-    return (this.sql.stmt(`SELECT * FROM vitals WHERE ts_ms >= ? AND ts_ms < ? AND host = ? ORDER BY ts_ms, rowid`).all(from, to, host) as Raw[]).map((r) => sampleFrom(r).s);
+  async of(host: string, from: number, to: number): Promise<VitalsSample[]> {
+    return (await this.db.all(`SELECT * FROM vitals WHERE ts_ms >= ? AND ts_ms < ? AND host = ? ORDER BY ts_ms`, [from, to, host])).map((r) => sampleFrom(r).s);
   }
 
-  deleteBefore(beforeMs: number): number {
-    return this.sql.stmt(`DELETE FROM vitals WHERE ts_ms < ?`).run(beforeMs).changes;
+  async deleteBefore(beforeMs: number): Promise<number> {
+    return (await this.db.run(`DELETE FROM vitals WHERE ts_ms < ?`, [beforeMs])).changes;
   }
 
-  count(host?: string): number {
-    const r = (host === undefined ? this.sql.stmt(`SELECT count(*) AS n FROM vitals`).get() : this.sql.stmt(`SELECT count(*) AS n FROM vitals WHERE host = ?`).get(host)) as {
-      n: number;
-    };
-    return r.n;
+  async count(host?: string): Promise<number> {
+    const r = host === undefined ? await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM vitals`) : await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM vitals WHERE host = ?`, [host]);
+    return (r as { n: number }).n;
   }
 }
 

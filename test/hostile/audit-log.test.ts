@@ -22,8 +22,8 @@ describe('audit log at size, and in one transaction with its action', () => {
     coordinator = await aCoordinator(join(dir, 'data'));
     // Long reasons: 17,000 entries of ~4 KiB are ~70 MB, past the 64 MB that one reply (all main had) may carry.
     const reason = 'r'.repeat(4_000);
-    coordinator.store.tx(() => {
-      for (let i = 0; i < 17_000; i++) coordinator!.audit.append({ actor: `host:web-${i % 50}`, action: 'staged', target: 'a'.repeat(64), reason });
+    await coordinator.store.tx(async () => {
+      for (let i = 0; i < 17_000; i++) await coordinator!.audit.append({ actor: `host:web-${i % 50}`, action: 'staged', target: 'a'.repeat(64), reason });
     });
     const ok = await cli('audit', '--verify');
     expect(ok.stderr).toBe('');

@@ -35,7 +35,7 @@ describe('attack: fetching code without being its host', () => {
     const own = await fleet.agentClient('web-1');
     const m1 = await unary<Manifest>(own, 'GetManifest', { release_id: v1.id, have: [] });
     if (!('ok' in m1)) throw m1.err;
-    const v2Secret = blobOf((fleet.coordinator.store.releases.byId(v2.id) as { manifest: Buffer }).manifest, v2.id, 'config/db.json');
+    const v2Secret = blobOf((await fleet.coordinator.store.releases.byId(v2.id) as { manifest: Buffer }).manifest, v2.id, 'config/db.json');
     return { admin, v1, v2, own, v1Secret: blobOf(m1.ok.manifest, v1.id, 'config/db.json'), v2Secret };
   }
 

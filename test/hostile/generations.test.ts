@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
 import { MAX_GENERATION } from '../../shared/generation.js';
-import { AdminClient, aCoordinator, aRelease, aTree, anAgent, checkLive, cleanup, deployAndWait, freePort, tempDir, waitConnected, waitFor } from '../fixtures.js';
+import { AdminClient, aCoordinator, collect, aRelease, aTree, anAgent, checkLive, cleanup, deployAndWait, freePort, tempDir, waitConnected, waitFor } from '../fixtures.js';
 import { AgentStream, aHello } from './agent-stream.js';
 import { aTlsFleet, type TlsFleet } from './tls-fleet.js';
 
@@ -27,14 +27,14 @@ describe('attack: one host claims a huge directive generation', () => {
     evil.send(aHello('evil', { last_generation: Number.MAX_SAFE_INTEGER }));
     const refused = await evil.ended;
     expect(refused?.details).toBe(`generation ${Number.MAX_SAFE_INTEGER} is not a directive generation: the agent's state is corrupt or forged`);
-    expect(fleet.coordinator.store.hosts.get('evil')).toBeUndefined();
+    expect(await fleet.coordinator.store.hosts.get('evil')).toBeUndefined();
 
     // Within bounds but beyond anything issued: accepted for that host alone, and audited.
     const claim = MAX_GENERATION - 10;
     const bold = new AgentStream(await fleet.agentClient('evil'));
     bold.send(aHello('evil', { last_generation: claim }));
     await waitFor('evil accepted', () => bold.accepted);
-    const audit = [...fleet.coordinator.audit.entries()].filter((e) => e.action === 'generation-claim');
+    const audit = (await collect(fleet.coordinator.audit.entries())).filter((e) => e.action === 'generation-claim');
     expect(audit.map((e) => [e.actor, e.reason])).toEqual([['host:evil', `claims generation ${claim}, beyond the 0 issued to it (a coordinator restored from a backup, or a forged claim)`]]);
 
     // The rest of the fleet is directed as before: web-1 takes v1, with its own small generations.
@@ -42,7 +42,7 @@ describe('attack: one host claims a huge directive generation', () => {
     await waitFor('evil gone', () => !fleet.coordinator.fleet.isConnected('evil'));
     const r = await deployAndWait(admin, 'v1', { skip_offline: true });
     expect(r.hosts.find((h) => h.host_id === 'web-1')?.switch).toBe('done');
-    expect(fleet.coordinator.store.hosts.get('web-1')?.directive_generation).toBeLessThan(10);
+    expect((await fleet.coordinator.store.hosts.get('web-1'))?.directive_generation).toBeLessThan(10);
     const status = await admin.call('Status', { rollout_id: 0 });
     expect(status.refusals['generation-claim']).toBe(1);
     expect(status.refusals['hello-refused']).toBe(1);
@@ -55,8 +55,8 @@ describe('attack: one host claims a huge directive generation', () => {
     await waitFor('accepted', () => s.accepted);
     s.send({ report: { generation: 500, kind: 'ACTIVATED', release_id: 'a'.repeat(64), error_code: '', error: '', stats: null, live_release: 'a'.repeat(64), slots: [] } });
     expect((await s.ended)?.details).toBe('report for generation 500, which was never issued to web-9 (newest 0)');
-    expect(fleet.coordinator.store.hosts.get('web-9')?.live_release).toBe('');
-    expect([...fleet.coordinator.audit.entries()].some((e) => e.actor === 'host:web-9' && e.action === 'switched')).toBe(false);
+    expect((await fleet.coordinator.store.hosts.get('web-9'))?.live_release).toBe('');
+    expect((await collect(fleet.coordinator.audit.entries())).some((e) => e.actor === 'host:web-9' && e.action === 'switched')).toBe(false);
   });
 });
 
@@ -96,11 +96,11 @@ describe('a coordinator restored from an older backup', () => {
     coordinator = await aCoordinator(join(dir, 'backup'), { listen });
     admin = new AdminClient(coordinator.address);
     await waitConnected(coordinator, 1);
-    expect(coordinator.store.hosts.get('web-1')!.directive_generation).toBeLessThan(remembered);
+    expect((await coordinator.store.hosts.get('web-1'))!.directive_generation).toBeLessThan(remembered);
     const v3 = await aRelease(admin, await aTree(join(dir, 'b3'), { 'index.html': 'v3' }), 'v3');
     expect((await deployAndWait(admin, 'v3')).state).toBe('complete');
     expect(await checkLive(join(dir, 'web-1'))).toBe(v3.id);
     expect(agent.lastGeneration()).toBeGreaterThan(remembered);
-    expect([...coordinator.audit.entries()].some((e) => e.action === 'generation-claim' && e.actor === 'host:web-1')).toBe(true);
+    expect((await collect(coordinator.audit.entries())).some((e) => e.action === 'generation-claim' && e.actor === 'host:web-1')).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VitalsRate } from '../../coordinator/agent-limits.js';
 import type { VitalsSample } from '../../shared/wire.js';
-import { runCli, TEST_TOKEN, waitFor } from '../fixtures.js';
+import { collect, runCli, TEST_TOKEN, waitFor } from '../fixtures.js';
 import { AgentStream, aHello } from './agent-stream.js';
 import { aTlsFleet, type TlsFleet } from './tls-fleet.js';
 
@@ -35,7 +35,7 @@ describe('attack: one host floods or poisons what it sends', () => {
       const s = await connected('web-1', aHello('web-1', over));
       expect((await s.ended)?.details).toBe(why);
     }
-    expect(fleet.coordinator.store.hosts.get('web-1')).toBeUndefined();
+    expect(await fleet.coordinator.store.hosts.get('web-1')).toBeUndefined();
     expect((await fleet.admin().call('Status', { rollout_id: 0 })).refusals['hello-refused']).toBe(cases.length);
   });
 
@@ -46,8 +46,8 @@ describe('attack: one host floods or poisons what it sends', () => {
     const release = 'a'.repeat(64);
     const paths = Array.from({ length: 5_000 }, (_, i) => ({ path: `f${i}`, change: 'changed' as const }));
     s.send({ drift: { kind: 'content', release_id: release, paths, path_count: 5_000, detected_at_ms: Date.now(), detail: 'y'.repeat(200_000), live_release: '', slots: [] } });
-    await waitFor('drift stored', () => [...fleet.coordinator.audit.entries()].some((e) => e.action === 'drift-content'));
-    const entry = [...fleet.coordinator.audit.entries()].find((e) => e.action === 'drift-content')!;
+    await waitFor('drift stored', async () => (await collect(fleet.coordinator.audit.entries())).some((e) => e.action === 'drift-content'));
+    const entry = (await collect(fleet.coordinator.audit.entries())).find((e) => e.action === 'drift-content')!;
     expect(entry.reason.length).toBeLessThan(4_200);
     expect(entry.reason).toMatch(/… \(195904 more characters cut\)$/);
     const db = new Database(join(fleet.dir, 'data', 'state.db'), { readonly: true });

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { inject, onTestFinished } from 'vitest';
+import { PgDb } from '../coordinator/store/pg-db.js';
+import { SqliteDb } from '../coordinator/store/sqlite-db.js';
+import { Store } from '../coordinator/store.js';
+
+// Which database a test coordinator keeps its state in. On SQLite (the
+// default) the file under its data directory; on PostgreSQL
+// (FLEETSWAP_TEST_DATABASE=postgres, test/global-setup.ts) a database of its
+// own, remembered in the data directory so a coordinator restarted on the
+// same directory finds its state again, as one on SQLite would.
+
+const MARK = '.test-database';
+
+/** onPostgres says whether this run of the suite keeps coordinators' state in PostgreSQL. */
+export function onPostgres(): boolean {
+  return inject('pgUrl') !== '';
+}
+
+/** freshDatabase creates an empty PostgreSQL database in the run's cluster and returns its URL. */
+export async function freshDatabase(): Promise<string> {
+  const admin = inject('pgUrl');
+  const name = `t_${process.pid}_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** databaseFor is the PostgreSQL URL of a data directory's coordinator, made on first use; undefined on SQLite. */
+export async function databaseFor(dataDir: string): Promise<string | undefined> {
+  if (!onPostgres()) return undefined;
+  const mark = join(dataDir, MARK);
+  if (existsSync(mark)) return (await readFile(mark, 'utf8')).trim();
+  await mkdir(dataDir, { recursive: true });
+  const url = await freshDatabase();
+  await writeFile(mark, `${url}\n`);
+  return url;
+}
+
+/** aStore is an empty Store on this run's backend (SQLite in memory, or a fresh PostgreSQL database), closed when the test ends. */
+export async function aStore(): Promise<Store> {
+  const store = await Store.open(onPostgres() ? new PgDb(await freshDatabase()) : new SqliteDb(':memory:'));
+  onTestFinished(() => store.close());
+  return store;
+}
