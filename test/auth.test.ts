@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { silentLogger } from '../shared/log.js';
+import { openDatabase } from './database.js';
 import { TEST_TOKEN, aCoordinator, cleanup, runCli, tempDir } from './fixtures.js';
 
 // API tokens and roles: default deny, a per-method allowlist, tokens kept
@@ -69,12 +69,12 @@ describe('tokens and roles', () => {
     expect((await as(TEST_TOKEN, 'token', 'create', '--name', 'x', '--role', 'root')).stderr).toBe('fleetswap: bad role "root": viewer, deployer or admin\n');
 
     // Only hashes are kept.
-    const db = new Database(join(dir, 'data', 'state.db'), { readonly: true });
+    const db = await openDatabase(join(dir, 'data'));
     try {
-      const dump = JSON.stringify(db.prepare('SELECT * FROM tokens').all());
+      const dump = JSON.stringify(await db.all('SELECT * FROM tokens'));
       for (const t of [viewer, deployer, TEST_TOKEN]) expect(dump).not.toContain(t);
     } finally {
-      db.close();
+      await db.close();
     }
     const list = JSON.parse((await as(TEST_TOKEN, 'token', 'list', '--json')).stdout) as Record<string, string>[];
     expect(list.map((t) => [t.name, t.role, t.revoked_at !== ''])).toEqual([

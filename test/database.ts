@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject, onTestFinished } from 'vitest';
+import type { Db } from '../coordinator/store/db.js';
 import { PgDb } from '../coordinator/store/pg-db.js';
 import { SqliteDb } from '../coordinator/store/sqlite-db.js';
 import { Store } from '../coordinator/store.js';
@@ -53,4 +54,14 @@ export async function aStore(): Promise<Store> {
   const store = await Store.open(onPostgres() ? new PgDb(await freshDatabase()) : new SqliteDb(':memory:'));
   onTestFinished(() => store.close());
   return store;
+}
+
+/**
+ * openDatabase opens a coordinator's database beside it, as someone with
+ * access to it would (to read what is kept, or to tamper with it): the
+ * SQLite file in its data directory, or its PostgreSQL database.
+ */
+export async function openDatabase(dataDir: string): Promise<Db> {
+  const url = await databaseFor(dataDir);
+  return url ? new PgDb(url, { max: 1 }) : new SqliteDb(join(dataDir, 'state.db'));
 }

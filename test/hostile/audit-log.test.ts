@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Coordinator } from '../../coordinator/coordinator.js';
+import { openDatabase } from '../database.js';
 import { AdminClient, aCoordinator, cleanup, runCli, tempDir } from '../fixtures.js';
 
 // The audit log of any size is read and checked page by page, and an action
@@ -33,28 +33,32 @@ describe('audit log at size, and in one transaction with its action', () => {
     expect(entries.length).toBe(17_000);
     expect(entries.at(-1)?.id).toBe(17_000);
 
-    const db = new Database(join(dir, 'data', 'state.db'));
+    const db = await openDatabase(join(dir, 'data'));
     try {
-      db.prepare(`UPDATE audit SET reason = 'nothing to see' WHERE id = 9000`).run();
+      await db.run(`UPDATE audit SET reason = 'nothing to see' WHERE id = 9000`);
       const changed = await cli('audit', '--verify');
       expect(changed.code).toBe(1);
       expect(changed.stderr).toMatch(/^fleetswap: audit log broken: entry #9000 was changed \(/);
-      db.prepare(`UPDATE audit SET reason = ? WHERE id = 9000`).run(reason);
+      await db.run(`UPDATE audit SET reason = ? WHERE id = 9000`, [reason]);
       // The tail cut off behind the running coordinator's back: it remembers its head.
-      db.prepare(`DELETE FROM audit WHERE id > 16990`).run();
+      await db.run(`DELETE FROM audit WHERE id > 16990`);
       const cut = await cli('audit', '--verify');
       expect(cut.stderr).toBe('fleetswap: audit log broken: entries from #16991 to #17000 were removed\n');
     } finally {
-      db.close();
+      await db.close();
     }
   }, 120_000);
 
   it('an action whose audit entry cannot be written does not happen', async () => {
     dir = await tempDir();
     coordinator = await aCoordinator(join(dir, 'data'));
-    const db = new Database(join(dir, 'data', 'state.db'));
+    const db = await openDatabase(join(dir, 'data'));
     // The audit table refuses writes (as a full disk or a broken table would).
-    db.exec(`CREATE TRIGGER audit_refuses BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit unwritable'); END;`);
+    if (db.dialect === 'sqlite') await db.run(`CREATE TRIGGER audit_refuses BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit unwritable'); END;`);
+    else {
+      await db.run(`CREATE FUNCTION audit_refuses() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit unwritable'; END $$ LANGUAGE plpgsql`);
+      await db.run(`CREATE TRIGGER audit_refuses BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION audit_refuses()`);
+    }
     const halt = await cli('halt', '--reason', 'incident 7');
     expect(halt.code).not.toBe(0);
     const admin = new AdminClient(coordinator.address);
@@ -62,8 +66,8 @@ describe('audit log at size, and in one transaction with its action', () => {
     const token = await cli('token', 'create', '--name', 'ci', '--role', 'deployer');
     expect(token.code).not.toBe(0);
     expect((await admin.call('ListTokens', {})).tokens.map((t) => t.name)).not.toContain('ci');
-    db.exec(`DROP TRIGGER audit_refuses`);
-    db.close();
+    await db.run(db.dialect === 'sqlite' ? `DROP TRIGGER audit_refuses` : `DROP TRIGGER audit_refuses ON audit`);
+    await db.close();
     expect((await cli('halt', '--reason', 'incident 7')).code).toBe(0);
     expect((await admin.call('Status', { rollout_id: 0 })).halt?.halted).toBe(true);
     admin.close();

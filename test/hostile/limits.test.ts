@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VitalsRate } from '../../coordinator/agent-limits.js';
 import type { VitalsSample } from '../../shared/wire.js';
+import { openDatabase } from '../database.js';
 import { collect, runCli, TEST_TOKEN, waitFor } from '../fixtures.js';
 import { AgentStream, aHello } from './agent-stream.js';
 import { aTlsFleet, type TlsFleet } from './tls-fleet.js';
@@ -50,14 +50,14 @@ describe('attack: one host floods or poisons what it sends', () => {
     const entry = (await collect(fleet.coordinator.audit.entries())).find((e) => e.action === 'drift-content')!;
     expect(entry.reason.length).toBeLessThan(4_200);
     expect(entry.reason).toMatch(/… \(195904 more characters cut\)$/);
-    const db = new Database(join(fleet.dir, 'data', 'state.db'), { readonly: true });
+    const db = await openDatabase(join(fleet.dir, 'data'));
     try {
-      const row = db.prepare(`SELECT paths, path_count, length(detail) AS detail FROM drift_events WHERE host = 'web-1'`).get() as { paths: string; path_count: number; detail: number };
+      const row = (await db.get(`SELECT paths, path_count, length(detail) AS detail FROM drift_events WHERE host = 'web-1'`)) as { paths: string; path_count: number; detail: number };
       expect((JSON.parse(row.paths) as unknown[]).length).toBeLessThanOrEqual(100);
       expect(row.path_count).toBe(5_000);
       expect(row.detail).toBeLessThan(4_200);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
