@@ -3,6 +3,7 @@ import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
+import type { AdminServiceHandlers } from '../shared/gen/fleetswap/v1/AdminService.js';
 import type { Logger } from '../shared/log.js';
 import type { Clock } from './rollout.js';
 import type { Store, TokenRow } from './store.js';
@@ -12,11 +13,19 @@ export type Role = TokenRow['role'];
 export const ROLES: readonly Role[] = ['viewer', 'deployer', 'admin'];
 
 /**
+ * AdminMethod is every rpc of AdminService in proto/. The generated handlers
+ * interface also has grpc's string index signature, which is dropped here:
+ * keyof alone would be `string`, and any method would do.
+ */
+export type AdminMethod = keyof { [M in keyof AdminServiceHandlers as string extends M ? never : M]: true };
+
+/**
  * METHOD_ROLES is the admin service's allowlist: the least role each method
- * needs. A method that is not here is refused to everyone (default deny:
+ * needs. An rpc added to proto/ without a role here does not compile; a
+ * method that is not here is refused to everyone at run time (default deny:
  * SaltStack's 2020 bypass came from a denylist that missed a method).
  */
-export const METHOD_ROLES: Readonly<Record<string, Role>> = {
+export const METHOD_ROLES: Readonly<Record<AdminMethod, Role>> = {
   ListReleases: 'viewer',
   Status: 'viewer',
   ListHosts: 'viewer',
@@ -41,16 +50,28 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   RevokeToken: 'admin',
 };
 
+const forcesIrreversible = (req: object) => 'force_irreversible' in req && req.force_irreversible === true;
+
 /**
  * REQUEST_ROLES: what some requests need beyond their method's role, by what
  * they ask. Going back past an irreversible release (a schema migration, a
  * format change) can lose data: a deployer rolls back and aborts, only an
  * admin forces either past an irreversible release.
  */
-export const REQUEST_ROLES: Readonly<Record<string, (req: Readonly<Record<string, unknown>>) => { role: Role; what: string } | undefined>> = {
-  Rollback: (req) => (req.force_irreversible === true ? { role: 'admin', what: 'rollback --force-irreversible' } : undefined),
-  Abort: (req) => (req.force_irreversible === true ? { role: 'admin', what: 'abort --force-irreversible' } : undefined),
+export const REQUEST_ROLES: Readonly<Partial<Record<AdminMethod, (req: object) => { role: Role; what: string } | undefined>>> = {
+  Rollback: (req) => (forcesIrreversible(req) ? { role: 'admin', what: 'rollback --force-irreversible' } : undefined),
+  Abort: (req) => (forcesIrreversible(req) ? { role: 'admin', what: 'abort --force-irreversible' } : undefined),
 };
+
+/** isAdminMethod: `method` is an rpc of AdminService (the name a call's path ends in). */
+export function isAdminMethod(method: string): method is AdminMethod {
+  return Object.hasOwn(METHOD_ROLES, method);
+}
+
+/** isRole: `role` is one a token can have. */
+export function isRole(role: string): role is Role {
+  return (ROLES as readonly string[]).includes(role);
+}
 
 /**
  * Token names are lower-case (no two tokens differ only in case), start and
@@ -99,9 +120,9 @@ export class Auth {
    * for what the request asks (REQUEST_ROLES; `request` is absent for a
    * client stream).
    */
-  authorize(method: string, metadata: grpc.Metadata, request?: Readonly<Record<string, unknown>>): Caller {
+  authorize(method: string, metadata: grpc.Metadata, request?: object): Caller {
+    if (!isAdminMethod(method)) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
     const need = METHOD_ROLES[method];
-    if (!need) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
     const header = metadata.get('authorization')[0];
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!token) throw new FleetswapError('NOT_AUTHORISED', 'no API token: set FLEETSWAP_TOKEN or --token-file (a new coordinator writes its first admin token to DATA/admin.token)');
@@ -123,10 +144,10 @@ export class Auth {
       throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 lower-case letters, digits, ".", "_", "@" or "-", beginning and ending with a letter or digit`);
     }
     if (RESERVED_TOKEN_NAMES.has(name)) throw new FleetswapError('BAD_USAGE', `token name ${name} is reserved (the audit log uses it for someone else): pick another`);
-    if (!ROLES.includes(role as Role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role)}: viewer, deployer or admin`);
+    if (!isRole(role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role.slice(0, 40))}: viewer, deployer or admin`);
     if (this.store.tokens.byName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();
-    const row: TokenRow = { name, role: role as Role, hash: hashOf(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };
+    const row: TokenRow = { name, role, hash: hashOf(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };
     this.store.tokens.insert(row);
     return { token, row };
   }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './gen/fleetswap.js';
 
 // Messages carry manifests of up to MAX_ENTRIES entries; gRPC's 4 MB default
 // would refuse a large but legitimate tree.
@@ -19,9 +20,12 @@ function protoDir(): string {
   throw new Error('proto/fleetswap.proto not found beside the installation');
 }
 
-let cached: { agent: grpc.ServiceClientConstructor; admin: grpc.ServiceClientConstructor } | undefined;
+type Services = { agent: ProtoGrpcType['fleetswap']['v1']['AgentService']; admin: ProtoGrpcType['fleetswap']['v1']['AdminService'] };
 
-export function services(): { agent: grpc.ServiceClientConstructor; admin: grpc.ServiceClientConstructor } {
+let cached: Services | undefined;
+
+/** services are the clients (and, as .service, the definitions) of proto/fleetswap.proto, typed as shared/gen describes them. */
+export function services(): Services {
   if (cached) return cached;
   const def = protoLoader.loadSync(join(protoDir(), 'fleetswap.proto'), {
     keepCase: true,
@@ -30,9 +34,8 @@ export function services(): { agent: grpc.ServiceClientConstructor; admin: grpc.
     defaults: true,
     oneofs: true,
   });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    fleetswap: { v1: { AgentService: grpc.ServiceClientConstructor; AdminService: grpc.ServiceClientConstructor } };
-  };
+  // The one cast between proto and TypeScript: shared/gen was generated from this file with these options.
+  const pkg = grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType;
   cached = { agent: pkg.fleetswap.v1.AgentService, admin: pkg.fleetswap.v1.AdminService };
   return cached;
 }

@@ -3,11 +3,10 @@
 
 import type { DriftEvent, DriftHost, DriftPath, DriftState } from './drift.js';
 import type { Override } from './override.js';
+import type { DirectiveKind, JudgedMetric, ReportKind, RolloutKind, RolloutState, StageState, SwitchState, VerdictOutcome } from './domain.js';
 
-export type ReportKind = 'STAGED' | 'ACTIVATED' | 'FAILED' | 'REVERTED' | 'REPAIRED' | 'CLEANED';
-export type DirectiveKind = 'STAGE' | 'ACTIVATE' | 'REPAIR' | 'CLEAN';
-/** The directives sent to one host outside a rollout (drift repair, evidence clean-up). */
-export type HostDirective = Exclude<DirectiveKind, 'STAGE'>;
+export type { DirectiveKind, HostDirective, JudgedMetric, ReportKind, RolloutKind, RolloutState, StageState, SwitchState, VerdictOutcome } from './domain.js';
+export { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from './domain.js';
 
 export interface SlotInfo {
   index: number;
@@ -127,29 +126,6 @@ export interface Release {
   signed_by: string[];
 }
 
-export type RolloutKind = 'deploy' | 'rollback';
-export type RolloutState =
-  | 'staging'
-  | 'canary'
-  | 'judging'
-  | 'wave'
-  | 'watching'
-  | 'paused'
-  | 'rolling_back'
-  | 'switching'
-  | 'complete'
-  | 'rolled_back'
-  | 'aborted'
-  | 'failed'
-  | 'superseded';
-export type StageState = 'pending' | 'staged' | 'failed' | 'skipped';
-/**
- * queued: staged, waiting for its cohort's turn; pending: told to switch;
- * done: live on the release; failed: could not switch; reverting / reverted:
- * being put back / put back on the release it came from.
- */
-export type SwitchState = 'queued' | 'pending' | 'done' | 'failed' | 'reverting' | 'reverted';
-
 export interface RolloutHost {
   host_id: string;
   stage: StageState;
@@ -160,9 +136,6 @@ export interface RolloutHost {
   prev_release: string;
   switched_at_ms: number;
 }
-
-export type VerdictOutcome = 'pending' | 'pass' | 'fail' | 'hold';
-export type JudgedMetric = 'errors' | 'load1' | 'cpu_pct' | 'probe_ms';
 
 export interface MetricEvidence {
   metric: JudgedMetric;
@@ -341,10 +314,6 @@ export interface DesiredChange {
   to_release: string;
   hosts: string[];
 }
-
-export const TERMINAL_ROLLOUT_STATES: ReadonlySet<RolloutState> = new Set(['complete', 'rolled_back', 'aborted', 'failed', 'superseded']);
-/** A deploy's phases after which the new release is on every selected host. */
-export const AT_FULL_FLEET: ReadonlySet<RolloutState> = new Set(['watching', 'complete']);
 
 /** A drift event on the wire: protobuf has no null, so an open event's resolved_at is ''. */
 export type DriftEventWire = Omit<DriftEvent, 'resolved_at'> & { resolved_at: string; path_count: number; detail: string };
