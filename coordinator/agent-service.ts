@@ -1,15 +1,19 @@
 import * as grpc from '@grpc/grpc-js';
+import type { ReportKind } from '../shared/domain.js';
 import { FleetswapError, errorMessage } from '../shared/errors.js';
+import type { AgentMessage__Output } from '../shared/gen/fleetswap/v1/AgentMessage.js';
+import type { AgentServiceHandlers } from '../shared/gen/fleetswap/v1/AgentService.js';
+import type { Hello__Output } from '../shared/gen/fleetswap/v1/Hello.js';
+import type { Report__Output } from '../shared/gen/fleetswap/v1/Report.js';
 import { isGeneration } from '../shared/generation.js';
 import { failStream, toServiceError } from '../shared/rpc-errors.js';
 import { SHA256_RE } from '../shared/hash.js';
 import { HOST_ID_RE } from '../shared/ids.js';
-import type { AgentMessage, BlobChunk, Hello, Report, ReportKind } from '../shared/wire.js';
-import { VitalsRate, boundDrift, boundReport, checkHello } from './agent-limits.js';
+import { VitalsRate, boundDrift, boundReport, checkHello, type CheckedReport } from './agent-limits.js';
 import type { ServiceDeps } from './deps.js';
 import type { AgentCall } from './fleet.js';
 import { hostActor } from './audit.js';
-import { ManifestServer, type ManifestAnswer } from './manifests.js';
+import { ManifestServer } from './manifests.js';
 import { agentOf } from './peers.js';
 
 const MAX_HAVE = 16;
@@ -27,13 +31,13 @@ const HOST_ACTIONS: Record<ReportKind, string> = {
 };
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
-export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
+export function agentService(deps: ServiceDeps): AgentServiceHandlers {
   const { store, blobs, fleet, engine, vitals, drift, join, audit, refusals, now, log } = deps;
   const manifests = new ManifestServer(store);
   const rate = new VitalsRate(now);
   const fetching = new Map<string, number>();
 
-  const onHello = (call: AgentCall, hello: Hello): string => {
+  const onHello = (call: AgentCall, hello: Hello__Output): string => {
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
     // A host is who its certificate says: a hello cannot claim another host's id.
     const peer = agentOf(call, deps, 'hello');
@@ -81,7 +85,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   };
 
   /** reportFrom bounds a report and refuses one for a generation this host was never issued. */
-  const reportFrom = (hostId: string, raw: Report): Report => {
+  const reportFrom = (hostId: string, raw: Report__Output): CheckedReport => {
     const r = boundReport(raw);
     const host = store.hosts.get(hostId);
     const issued = host ? Math.max(host.directive_generation, host.last_generation) : 0;
@@ -92,7 +96,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     return r;
   };
 
-  const onReport = (hostId: string, raw: Report): void => {
+  const onReport = (hostId: string, raw: Report__Output): void => {
     const r = reportFrom(hostId, raw);
     store.tx(() => {
       store.hosts.updateReport({
@@ -128,13 +132,13 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   };
 
   return {
-    Connect(call: AgentCall) {
+    Connect(call) {
       let hostId: string | undefined;
       const helloTimer = setTimeout(() => {
         refusals.count('hello-timeout');
         failStream(call, new FleetswapError('BAD_USAGE', `no hello within ${deps.helloTimeoutMs / 1000} s of opening the stream`));
       }, deps.helloTimeoutMs);
-      call.on('data', (msg: AgentMessage) => {
+      call.on('data', (msg: AgentMessage__Output) => {
         try {
           if (msg.hello) {
             if (hostId) throw new FleetswapError('BAD_USAGE', 'hello sent twice on one stream');
@@ -184,7 +188,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       call.on('close', gone);
     },
 
-    GetManifest(call: grpc.ServerUnaryCall<{ release_id: string; have: string[] }, ManifestAnswer>, cb: grpc.sendUnaryData<ManifestAnswer>) {
+    GetManifest(call, cb) {
       try {
         const { release_id: releaseId, have } = call.request;
         const host = fetcher(call, releaseId);
@@ -198,7 +202,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       }
     },
 
-    async FetchBlobs(call: grpc.ServerWritableStream<{ hashes: string[]; release_id: string }, BlobChunk>) {
+    async FetchBlobs(call) {
       const { hashes, release_id: releaseId } = call.request;
       let host: string | undefined;
       let counted = false;

@@ -1,5 +1,5 @@
 import { ChainChecker, GENESIS, entryHash, type ChainBreak } from '../shared/audit-chain.js';
-import type { AuditEntryWire } from '../shared/wire.js';
+import type { AuditEntry__Output } from '../shared/gen/fleetswap/v1/AuditEntry.js';
 import type { Clock } from './rollout.js';
 import type { AuditRow, Store } from './store.js';
 import { isoFromMs } from './times.js';
@@ -49,7 +49,7 @@ export class AuditLog {
    * read from the database, not from memory: a rolled-back append leaves no
    * gap behind.
    */
-  append(r: AuditRecord): AuditEntryWire {
+  append(r: AuditRecord): AuditEntry__Output {
     const entry = this.store.tx(() => {
       const last = this.store.audit.last();
       const row: Omit<AuditRow, 'hash'> = {
@@ -74,7 +74,7 @@ export class AuditLog {
   }
 
   /** page is up to `limit` entries after entry `after`, in order, as they go on the wire. */
-  page(after: number, limit: number): AuditEntryWire[] {
+  page(after: number, limit: number): AuditEntry__Output[] {
     return this.store.audit.page(after, limit).map(entryOf);
   }
 
@@ -83,7 +83,7 @@ export class AuditLog {
     return { ...this.head };
   }
 
-  *entries(): Iterable<AuditEntryWire> {
+  *entries(): Iterable<AuditEntry__Output> {
     for (const row of this.store.audit.entries()) yield entryOf(row);
   }
 

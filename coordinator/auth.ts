@@ -68,9 +68,11 @@ export function isAdminMethod(method: string): method is AdminMethod {
   return Object.hasOwn(METHOD_ROLES, method);
 }
 
-/** isRole: `role` is one a token can have. */
-export function isRole(role: string): role is Role {
-  return (ROLES as readonly string[]).includes(role);
+/** parseRole is the role a token is made with, or a refusal (the request's field is any text). */
+export function parseRole(role: string): Role {
+  const known = ROLES.find((r) => r === role);
+  if (known) return known;
+  throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role.slice(0, 40))}: viewer, deployer or admin`);
 }
 
 /**
@@ -139,12 +141,11 @@ export class Auth {
     return { name: row.name, role: row.role };
   }
 
-  create(name: string, role: string, by: string): { token: string; row: TokenRow } {
+  create(name: string, role: Role, by: string): { token: string; row: TokenRow } {
     if (!TOKEN_NAME_RE.test(name)) {
       throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 lower-case letters, digits, ".", "_", "@" or "-", beginning and ending with a letter or digit`);
     }
     if (RESERVED_TOKEN_NAMES.has(name)) throw new FleetswapError('BAD_USAGE', `token name ${name} is reserved (the audit log uses it for someone else): pick another`);
-    if (!isRole(role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role.slice(0, 40))}: viewer, deployer or admin`);
     if (this.store.tokens.byName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();
     const row: TokenRow = { name, role, hash: hashOf(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };

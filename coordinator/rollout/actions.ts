@@ -2,8 +2,10 @@ import { isDuration, parseDuration } from '../../shared/duration.js';
 import { FleetswapError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoints.js';
 import { planOf } from '../../shared/plan.js';
-import type { DeployRequest, RollbackRequest, RolloutAction } from '../../shared/wire.js';
-import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../../shared/domain.js';
+import type { DeployRequest__Output } from '../../shared/gen/fleetswap/v1/DeployRequest.js';
+import type { RollbackRequest__Output } from '../../shared/gen/fleetswap/v1/RollbackRequest.js';
+import type { RolloutAction__Output } from '../../shared/gen/fleetswap/v1/RolloutAction.js';
 import { assignCohorts, CANARY, parseCohort, spreadOrder, wave, type Cohort } from '../cohorts.js';
 import { resolveRelease } from '../releases.js';
 import { NO_PLAN, type HostRow, type RolloutRow } from '../store.js';
@@ -26,7 +28,7 @@ export class Actions {
   ) {}
 
   /** deploy stages a release on the selected hosts; a rollout in its watch is ended by it, any other refuses it unless superseded. */
-  deploy(req: DeployRequest): number {
+  deploy(req: DeployRequest__Output): number {
     const { store, fleet } = this.core;
     this.core.refuseWhileHalted('deploy');
     const release = resolveRelease(store, req.release);
@@ -101,7 +103,7 @@ export class Actions {
     return id;
   }
 
-  rollback(req: RollbackRequest): number {
+  rollback(req: RollbackRequest__Output): number {
     const { store, fleet } = this.core;
     this.core.refuseWhileHalted('roll back');
     const selected = this.select(req.select);
@@ -212,7 +214,7 @@ export class Actions {
   }
 
   /** promote skips what is left of a bake (or a watch): the operator has seen enough. */
-  promote(a: RolloutAction): number {
+  promote(a: RolloutAction__Output): number {
     this.core.refuseWhileHalted('promote');
     const r = this.actionTarget(a, 'promote');
     if (r.verdict?.outcome === 'fail') throw new FleetswapError('REFUSED', `rollout #${r.id} failed its verdict (${r.verdict.reason}); it is not promoted`);
@@ -226,7 +228,7 @@ export class Actions {
     return r.id;
   }
 
-  pause(a: RolloutAction): number {
+  pause(a: RolloutAction__Output): number {
     const r = this.actionTarget(a, 'pause');
     if (r.state === 'paused') return r.id;
     if (r.state === 'rolling_back' || r.kind === 'rollback') throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}: it cannot be paused`);
@@ -234,7 +236,7 @@ export class Actions {
     return r.id;
   }
 
-  resume(a: RolloutAction): number {
+  resume(a: RolloutAction__Output): number {
     const { store } = this.core;
     this.core.refuseWhileHalted('resume');
     const r = this.actionTarget(a, 'resume');
@@ -257,7 +259,7 @@ export class Actions {
   }
 
   /** abort stops a rollout and puts every host that took its release back where it was. */
-  abort(a: RolloutAction): number {
+  abort(a: RolloutAction__Output): number {
     const { store } = this.core;
     this.core.refuseWhileHalted('abort');
     const r = this.actionTarget(a, 'abort');
@@ -273,7 +275,7 @@ export class Actions {
     return r.id;
   }
 
-  private actionTarget(a: RolloutAction, what: string): RolloutRow {
+  private actionTarget(a: RolloutAction__Output, what: string): RolloutRow {
     const { store } = this.core;
     const r = a.rollout_id ? store.rollouts.get(a.rollout_id) : store.rollouts.active();
     if (!r) throw new FleetswapError(a.rollout_id ? 'BAD_USAGE' : 'REFUSED', a.rollout_id ? `no rollout #${a.rollout_id}` : `nothing to ${what}: no rollout is active`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutState } from '../../shared/wire.js';
+import type { RolloutState } from '../../shared/domain.js';
 import { anEngine, releaseId, type TestRollout } from './testing.js';
 
 // The rollout engine in-process (rollout/testing.ts): a real store in memory,
@@ -235,7 +235,7 @@ describe('halt and unhalt', () => {
     t.engine.give('h1', ['STAGE', 'ACTIVATE'], releaseId('v2'), () => {});
     expect(t.fleet.take().map((s) => s.d.kind)).toEqual(['STAGE']);
     // A host saying hello while halted is not sent its held switch either.
-    t.engine.onHello(t.store.hosts.get('h1')!, { host_id: 'h1', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', unsigned_allowed: false });
+    t.engine.onHello(t.store.hosts.get('h1')!, { host_id: 'h1', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', last_report: null, unsigned_allowed: false });
     expect(t.fleet.take()).toEqual([]);
     t.unhalt();
     expect(t.fleet.take().map((s) => s.d.kind)).toEqual(['ACTIVATE']);
@@ -338,7 +338,7 @@ describe('commit, then send', () => {
     expect(t.state()).toBe('wave');
     expect(t.fleet.take().filter((s) => s.host === 'h3')).toEqual([]);
     t.fleet.connected.add('h3');
-    t.engine.onHello(t.store.hosts.get('h3')!, { host_id: 'h3', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', unsigned_allowed: false });
+    t.engine.onHello(t.store.hosts.get('h3')!, { host_id: 'h3', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', last_report: null, unsigned_allowed: false });
     expect(t.fleet.take()).toEqual([{ host: 'h3', d: expect.objectContaining({ kind: 'ACTIVATE', release_id: releaseId('v2') }) }]);
   });
 

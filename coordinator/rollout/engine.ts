@@ -1,16 +1,13 @@
 import type { Logger } from '../../shared/log.js';
-import type {
-  DeployRequest,
-  DirectiveKind,
-  HaltRequest,
-  HaltState,
-  Hello,
-  HostDirective,
-  Report,
-  RollbackRequest,
-  Rollout,
-  RolloutAction,
-} from '../../shared/wire.js';
+import type { DirectiveKind, HostDirective } from '../../shared/domain.js';
+import type { DeployRequest__Output } from '../../shared/gen/fleetswap/v1/DeployRequest.js';
+import type { HaltRequest__Output } from '../../shared/gen/fleetswap/v1/HaltRequest.js';
+import type { HaltState__Output } from '../../shared/gen/fleetswap/v1/HaltState.js';
+import type { Hello__Output } from '../../shared/gen/fleetswap/v1/Hello.js';
+import type { Report__Output } from '../../shared/gen/fleetswap/v1/Report.js';
+import type { RollbackRequest__Output } from '../../shared/gen/fleetswap/v1/RollbackRequest.js';
+import type { Rollout__Output } from '../../shared/gen/fleetswap/v1/Rollout.js';
+import type { RolloutAction__Output } from '../../shared/gen/fleetswap/v1/RolloutAction.js';
 import type { AuditLog } from '../audit.js';
 import { DEFAULT_JUDGE, type JudgeConfig } from '../judge.js';
 import type { HostRow, Store } from '../store.js';
@@ -56,49 +53,49 @@ export class RolloutEngine {
 
   // ---- operator actions ----
 
-  deploy(req: DeployRequest): Rollout {
+  deploy(req: DeployRequest__Output): Rollout__Output {
     return this.view(this.actions.deploy(req));
   }
 
-  rollback(req: RollbackRequest): Rollout {
+  rollback(req: RollbackRequest__Output): Rollout__Output {
     return this.view(this.actions.rollback(req));
   }
 
-  promote(a: RolloutAction): Rollout {
+  promote(a: RolloutAction__Output): Rollout__Output {
     return this.view(this.actions.promote(a));
   }
 
-  pause(a: RolloutAction): Rollout {
+  pause(a: RolloutAction__Output): Rollout__Output {
     return this.view(this.actions.pause(a));
   }
 
-  resume(a: RolloutAction): Rollout {
+  resume(a: RolloutAction__Output): Rollout__Output {
     return this.view(this.actions.resume(a));
   }
 
-  abort(a: RolloutAction): Rollout {
+  abort(a: RolloutAction__Output): Rollout__Output {
     return this.view(this.actions.abort(a));
   }
 
-  halt(h: HaltRequest): HaltState {
+  halt(h: HaltRequest__Output): HaltState__Output {
     return this.halts.halt(h);
   }
 
-  unhalt(h: HaltRequest): HaltState {
+  unhalt(h: HaltRequest__Output): HaltState__Output {
     return this.halts.unhalt(h);
   }
 
-  haltState(): HaltState {
+  haltState(): HaltState__Output {
     return this.halts.state();
   }
 
   // ---- what hosts say, and the clock ----
 
-  onHello(host: HostRow, hello: Hello): void {
+  onHello(host: HostRow, hello: Hello__Output): void {
     this.progress.onHello(host, hello);
   }
 
-  onReport(hostId: string, report: Report): void {
+  onReport(hostId: string, report: Report__Output): void {
     this.progress.onReport(hostId, report);
   }
 
@@ -135,7 +132,7 @@ export class RolloutEngine {
 
   // ---- reading ----
 
-  view(id: number): Rollout {
+  view(id: number): Rollout__Output {
     return rolloutView(this.core.store, id);
   }
 }

@@ -1,6 +1,8 @@
 import { failpoint } from '../../shared/failpoints.js';
-import type { Hello, Report, VitalsSample } from '../../shared/wire.js';
-import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../../shared/domain.js';
+import type { Hello__Output } from '../../shared/gen/fleetswap/v1/Hello.js';
+import type { Report__Output } from '../../shared/gen/fleetswap/v1/Report.js';
+import type { VitalsSample__Output } from '../../shared/gen/fleetswap/v1/VitalsSample.js';
 import { CANARY, wave as waveCohort } from '../cohorts.js';
 import { Judge, type JudgeConfig } from '../judge.js';
 import type { HostRow, RolloutHostRow, RolloutRow } from '../store.js';
@@ -13,7 +15,7 @@ import { countsOf, Waves } from './waves.js';
 const JUDGE_EVERY_MS = 1_000;
 
 /** What the engine reads samples from: the in-memory window, falling back to the database. */
-export type SampleSource = (host: string, from: number, to: number) => readonly VitalsSample[];
+export type SampleSource = (host: string, from: number, to: number) => readonly VitalsSample__Output[];
 
 /**
  * Progress moves the active rollout on what hosts say (hello, report) and on
@@ -39,7 +41,7 @@ export class Progress {
   }
 
   /** onHello sends a returning host the directive it missed, so a host that was away converges. */
-  onHello(host: HostRow, hello: Hello): void {
+  onHello(host: HostRow, hello: Hello__Output): void {
     const { store, dispatch } = this.core;
     if (host.directive_generation > hello.last_generation) dispatch.resend(host);
     const active = store.rollouts.active();
@@ -60,7 +62,7 @@ export class Progress {
     if (hello.last_report && hello.last_report.generation === host.directive_generation) this.onReport(host.id, hello.last_report);
   }
 
-  onReport(hostId: string, report: Report): void {
+  onReport(hostId: string, report: Report__Output): void {
     const { store } = this.core;
     const active = store.rollouts.active();
     if (!active) return;

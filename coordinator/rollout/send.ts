@@ -1,12 +1,13 @@
-import type { Directive, DirectiveKind } from '../../shared/wire.js';
+import type { DirectiveKind } from '../../shared/domain.js';
+import type { Directive__Output } from '../../shared/gen/fleetswap/v1/Directive.js';
 import type { Override } from '../../shared/override.js';
 import { storedDirective, type HostRow, type Store } from '../store.js';
 
 /** FleetLink is what the engine needs from the fleet of connected hosts (Fleet, or a fake in tests). */
 export interface FleetLink {
   isConnected(hostId: string): boolean;
-  /** send writes `d` to the host's stream; false when it has none. */
-  send(hostId: string, d: Directive): boolean;
+  /** send writes `d` (as Dispatch stored it) to the host's stream; false when it has none. */
+  send(hostId: string, d: Directive__Output): boolean;
 }
 
 /**
@@ -23,15 +24,15 @@ export class Dispatch {
   ) {}
 
   /** issue stores a new directive for a host (and its desired release, if given), to be sent after the commit. */
-  issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive {
+  issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive__Output {
     const d = this.record(hostId, kind, releaseId, opts);
     this.sendAfterCommit(hostId, d);
     return d;
   }
 
   /** record stores a directive without sending it: the host gets it when it next says hello. */
-  record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive {
-    const d: Directive = { generation: this.store.hosts.nextGeneration(hostId), kind, release_id: releaseId, ...(opts.override ? { override: opts.override } : {}) };
+  record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Directive__Output {
+    const d: Directive__Output = { generation: this.store.hosts.nextGeneration(hostId), kind, release_id: releaseId, override: opts.override ?? null };
     this.store.hosts.setDirective(hostId, d, opts.desired);
     return d;
   }
@@ -42,11 +43,11 @@ export class Dispatch {
   }
 
   /** maySend holds back anything that switches while a halt is in force. */
-  maySend(kind: DirectiveKind): boolean {
+  maySend(kind: Directive__Output['kind']): boolean {
     return (kind !== 'ACTIVATE' && kind !== 'REPAIR') || !this.store.meta.halt().halted;
   }
 
-  private sendAfterCommit(hostId: string, d: Directive): void {
+  private sendAfterCommit(hostId: string, d: Directive__Output): void {
     this.store.afterCommit(() => {
       if (this.maySend(d.kind)) this.fleet.send(hostId, d);
     });

@@ -1,4 +1,4 @@
-import type { DesiredChange } from '../../shared/wire.js';
+import type { DesiredChange__Output as DesiredChange } from '../../shared/gen/fleetswap/v1/DesiredChange.js';
 import { json, type Raw, type Sql } from './sql.js';
 
 export type DesiredChangeRow = Omit<DesiredChange, 'at'> & { at_ms: number };

@@ -1,4 +1,4 @@
-import type { Verdict } from '../../shared/wire.js';
+import type { Verdict__Output as Verdict } from '../../shared/gen/fleetswap/v1/Verdict.js';
 import { json, type Raw, type Sql } from './sql.js';
 
 /** A verdict as kept: when it was given, and its evidence. */

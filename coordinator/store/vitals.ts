@@ -1,4 +1,4 @@
-import type { VitalsSample } from '../../shared/wire.js';
+import type { VitalsSample__Output as VitalsSample } from '../../shared/gen/fleetswap/v1/VitalsSample.js';
 import type { Raw, Sql } from './sql.js';
 
 /** Vitals is the `vitals` table: hosts' samples, kept for a judging window and pruned by age. */
