@@ -1,5 +1,5 @@
 import { parseDriftKind, parseReportKind, type DriftKind, type ReportKind } from '../shared/domain.js';
-import type { DriftPath, PathChange } from '../shared/drift.js';
+import { PATH_CHANGES, type DriftPath, type PathChange } from '../shared/drift.js';
 import { FleetswapError } from '../shared/errors.js';
 import type { DriftReport__Output } from '../shared/gen/fleetswap/v1/DriftReport.js';
 import type { Hello__Output } from '../shared/gen/fleetswap/v1/Hello.js';
@@ -20,8 +20,7 @@ export const MAX_SLOTS = 64;
 /** Paths kept from one drift report (the agent sends its first 20; path_count says how many there were). */
 export const MAX_DRIFT_PATHS = 100;
 const MAX_PATH = 4096;
-const DRIFT_CHANGES: readonly PathChange[] = ['changed', 'added', 'removed', 'mode'];
-const isPathChange = (c: string): c is PathChange => (DRIFT_CHANGES as readonly string[]).includes(c);
+const isPathChange = (c: string): c is PathChange => (PATH_CHANGES as readonly string[]).includes(c);
 
 /** A host's report once checked: its kind one the coordinator knows. */
 export type CheckedReport = Omit<Report__Output, 'kind'> & { kind: ReportKind };

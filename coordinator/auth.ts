@@ -3,21 +3,14 @@ import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
-import type { AdminServiceHandlers } from '../shared/gen/fleetswap/v1/AdminService.js';
 import type { Logger } from '../shared/log.js';
+import type { AdminMethod } from '../shared/proto.js';
 import type { Clock } from './rollout.js';
 import type { Store, TokenRow } from './store.js';
 import { isoFromMs } from './times.js';
 
 export type Role = TokenRow['role'];
 export const ROLES: readonly Role[] = ['viewer', 'deployer', 'admin'];
-
-/**
- * AdminMethod is every rpc of AdminService in proto/. The generated handlers
- * interface also has grpc's string index signature, which is dropped here:
- * keyof alone would be `string`, and any method would do.
- */
-export type AdminMethod = keyof { [M in keyof AdminServiceHandlers as string extends M ? never : M]: true };
 
 /**
  * METHOD_ROLES is the admin service's allowlist: the least role each method

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './gen/fleetswap.js';
+import type { AdminServiceHandlers } from './gen/fleetswap/v1/AdminService.js';
 
 // Messages carry manifests of up to MAX_ENTRIES entries; gRPC's 4 MB default
 // would refuse a large but legitimate tree.
@@ -19,6 +20,13 @@ function protoDir(): string {
   }
   throw new Error('proto/fleetswap.proto not found beside the installation');
 }
+
+/**
+ * AdminMethod is every rpc of AdminService in proto/. The generated handlers
+ * interface also has grpc's string index signature, which is dropped here:
+ * keyof alone would be `string`, and any name would do.
+ */
+export type AdminMethod = keyof { [M in keyof AdminServiceHandlers as string extends M ? never : M]: true };
 
 type Services = { agent: ProtoGrpcType['fleetswap']['v1']['AgentService']; admin: ProtoGrpcType['fleetswap']['v1']['AdminService'] };
 

@@ -231,16 +231,7 @@ export interface DeployRequest {
   supersede: boolean;
 }
 
-/** ALL_AT_ONCE are the phase settings of a plain two-phase deploy: stage everywhere, then switch everyone. */
-export const ALL_AT_ONCE = {
-  canary: '0',
-  waves: '100%',
-  bake: '0s',
-  wave_bake: '0s',
-  watch_for: '0s',
-  manual_promote: false,
-  supersede: false,
-} as const satisfies Partial<DeployRequest>;
+export { ALL_AT_ONCE } from './plan.js';
 
 export interface RollbackRequest {
   to: string;
