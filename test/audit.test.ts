@@ -7,7 +7,7 @@ import type { Agent } from '../agent/agent.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
 import { MIGRATIONS } from '../coordinator/migrations.js';
 import { GENESIS, entryHash } from '../shared/audit-chain.js';
-import type { AuditEntryWire } from '../shared/wire.js';
+import type { AuditEntry__Output as AuditEntryWire } from '../shared/gen/fleetswap/v1/AuditEntry.js';
 import { AdminClient, TEST_TOKEN, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor } from './fixtures.js';
 
 // The audit log: every authorised action and every host state change,
