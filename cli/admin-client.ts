@@ -12,18 +12,13 @@ import { channelCredentials, type Transport } from '../shared/tls.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:7400';
 
-/**
- * What each rpc takes, and what it answers (as decoded: every field set, a
- * nested message or null), as proto/ says. A mapped type, so that a method
- * name given as a type parameter still picks its own pair.
- */
+/** What each rpc takes, and what it answers (as decoded: every field set, a nested message or null), as proto/ says. */
 type Api = {
   [M in AdminMethod]: AdminServiceDefinition[M] extends MethodDefinition<infer Req, infer _Res, infer _ReqOut, infer ResOut> ? { req: Req; reply: ResOut } : never;
 };
 /** The rpcs with one request and one reply: all but UploadBlobs (upload()). */
 type UnaryMethod = Exclude<AdminMethod, 'UploadBlobs'>;
-export type ReplyOf<M extends AdminMethod> = Api[M]['reply'];
-/** Each unary rpc as the generated client has it (one of its overloads). */
+/** Each unary rpc as the generated client has it (one of its overloads), so that call() can index it by name. */
 type UnaryCalls = {
   [M in UnaryMethod]: (argument: Api[M]['req'], metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Api[M]['reply']>) => grpc.ClientUnaryCall;
 };

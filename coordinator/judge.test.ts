@@ -132,8 +132,7 @@ function series(rng: Rng, from: number, to: number, at: (ts: number) => [string,
       probed: probe !== undefined,
       probe_ok: probe?.ok ?? false,
       probe_latency_ms: probe?.ms ?? 0,
-      // An agent older than interval_ms and the error counts: they decode as 0.
-      interval_ms: 0,
+      interval_ms: 0, // an agent older than these fields: they decode as 0
       error_incidents: 0,
       error_seconds: 0,
     });

@@ -9,17 +9,17 @@ import type { ReportKind__Output } from './gen/fleetswap/v1/ReportKind.js';
 // them where a value comes off the wire, refusing what is outside.
 
 /** What an agent is told: the proto enum without its zero value (no kind at all). */
-export const DIRECTIVE_KINDS = ['STAGE', 'ACTIVATE', 'REPAIR', 'CLEAN'] as const satisfies readonly DirectiveKind__Output[];
+const DIRECTIVE_KINDS = ['STAGE', 'ACTIVATE', 'REPAIR', 'CLEAN'] as const satisfies readonly DirectiveKind__Output[];
 export type DirectiveKind = (typeof DIRECTIVE_KINDS)[number];
 /** The directives sent to one host outside a rollout (drift repair, evidence clean-up). */
 export type HostDirective = Exclude<DirectiveKind, 'STAGE'>;
 
 /** How a directive ended on a host: the proto enum without its zero value. */
-export const REPORT_KINDS = ['STAGED', 'ACTIVATED', 'FAILED', 'REVERTED', 'REPAIRED', 'CLEANED'] as const satisfies readonly ReportKind__Output[];
+const REPORT_KINDS = ['STAGED', 'ACTIVATED', 'FAILED', 'REVERTED', 'REPAIRED', 'CLEANED'] as const satisfies readonly ReportKind__Output[];
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** What a host found in its live tree (DriftReport.kind). */
-export const DRIFT_KINDS = ['content', 'symlink', 'clean'] as const;
+const DRIFT_KINDS = ['content', 'symlink', 'clean'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
 export type RolloutKind = 'deploy' | 'rollback';
