@@ -6,11 +6,13 @@ import { writeFileDurably } from '../shared/fsync.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { channelOptions, services } from '../shared/proto.js';
 import { VERSION } from '../shared/version.js';
-import type { AgentMessage, Directive, Report } from '../shared/wire.js';
+import type { AgentMessage } from '../shared/gen/fleetswap/v1/AgentMessage.js';
+import type { AgentServiceClient } from '../shared/gen/fleetswap/v1/AgentService.js';
+import type { Directive__Output } from '../shared/gen/fleetswap/v1/Directive.js';
 import { Backoff } from './backoff.js';
 import { DEFAULT_FLEET, checkFleet, type TrustedKey } from '../shared/signing.js';
 import { channelCredentials, type Transport } from '../shared/tls.js';
-import { DirectiveApplier } from './apply.js';
+import { DirectiveApplier, type HostReport } from './apply.js';
 import { AGENT_DEFAULTS } from './defaults.js';
 import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
@@ -76,7 +78,7 @@ interface Persisted {
   last_generation: number;
 }
 
-type ConnectStream = grpc.ClientDuplexStream<AgentMessage, Directive>;
+type ConnectStream = grpc.ClientDuplexStream<AgentMessage, Directive__Output>;
 
 /**
  * Agent keeps one host's live code equal to what the coordinator directs.
@@ -90,7 +92,7 @@ export class Agent {
   private readonly floor: Floor;
   private readonly applier: DirectiveApplier;
   private readonly log: Logger;
-  private readonly client: grpc.Client;
+  private readonly client: AgentServiceClient;
   private readonly backoff: Backoff;
   private state: State = 'created';
   private persisted: Persisted = { last_generation: 0 };
@@ -100,14 +102,14 @@ export class Agent {
   private vitals: VitalsSampler | undefined;
   private errorLog: ErrorLogCounter | undefined;
   private drift: DriftWatcher | undefined;
-  private queued: Directive | undefined;
-  private running: { directive: Directive; abort: AbortController } | undefined;
-  private lastReport: Report | undefined;
+  private queued: Directive__Output | undefined;
+  private running: { directive: Directive__Output; abort: AbortController } | undefined;
+  private lastReport: HostReport | undefined;
   private sleepTimer: { timer: NodeJS.Timeout; wake: () => void } | undefined;
   private loop: Promise<void> | undefined;
   private work: Promise<void> = Promise.resolve();
   /** Called each time a directive has been handled; for tests and the simulator. */
-  onDirectiveDone: ((r: Report) => void) | undefined;
+  onDirectiveDone: ((r: HostReport) => void) | undefined;
   /** Called each time the coordinator accepts this agent's hello; for the simulator's reconnect figures. */
   onConnected: (() => void) | undefined;
 
@@ -223,7 +225,7 @@ export class Agent {
 
   private runStream(): Promise<void> {
     return new Promise((resolve) => {
-      const call = (this.client as grpc.Client & { Connect(): ConnectStream }).Connect();
+      const call = this.client.Connect();
       this.stream = call;
       call.on('metadata', () => {
         this.accepted = true;
@@ -231,7 +233,7 @@ export class Agent {
         this.drift?.resend();
         this.onConnected?.();
       });
-      call.on('data', (d: Directive) => this.receive(d));
+      call.on('data', (d: Directive__Output) => this.receive(d));
       let done = false;
       const finish = () => {
         if (done) return;
@@ -292,7 +294,7 @@ export class Agent {
     this.vitals.start();
   }
 
-  private send(report: Report): void {
+  private send(report: HostReport): void {
     this.lastReport = report;
     this.stream?.write({ report });
     this.onDirectiveDone?.(report);
@@ -305,7 +307,7 @@ export class Agent {
    * while a staging runs aborts it, so a rollback never waits behind a
    * download it has made pointless.
    */
-  private receive(d: Directive): void {
+  private receive(d: Directive__Output): void {
     if (!isGeneration(d.generation) || d.generation === 0) {
       // A generation no coordinator hands out: applying it would make every later directive look old.
       this.log.warn({ release: d.release_id.slice(0, 64), generation: String(d.generation) }, 'directive refused: its generation is out of range');

@@ -2,15 +2,21 @@ import { FleetswapError, errorMessage, isFleetswapError } from '../shared/errors
 import { SHA256_RE } from '../shared/hash.js';
 import type { Logger } from '../shared/log.js';
 import type { Override } from '../shared/override.js';
-import type { Directive, Report, ReportKind, StagingStats } from '../shared/wire.js';
+import { parseDirectiveKind, type DirectiveKind, type ReportKind } from '../shared/domain.js';
+import type { Directive__Output } from '../shared/gen/fleetswap/v1/Directive.js';
+import type { Report__Output } from '../shared/gen/fleetswap/v1/Report.js';
+import type { StagingStats__Output } from '../shared/gen/fleetswap/v1/StagingStats.js';
 import type { AgentOptions } from './agent.js';
 import { AGENT_DEFAULTS } from './defaults.js';
 import type { Floor } from './floor.js';
 import { probeHealth, runReload } from './health.js';
 import type { Layout } from './layout.js';
-import type { Slots } from './slots.js';
+import type { HeldSlot, Slots } from './slots.js';
 import { isNoSpace, noSpaceError, type Admitted, type Stager } from './stager.js';
 import { switchLive } from './swap.js';
+
+/** HostReport is how a directive ended, as this agent sends it: every field set, its kind one the coordinator knows. */
+export type HostReport = Omit<Report__Output, 'kind' | 'slots'> & { kind: ReportKind; slots: HeldSlot[] };
 
 /**
  * DirectiveApplier carries out one directive on this host (stage, activate,
@@ -28,11 +34,14 @@ export class DirectiveApplier {
     private readonly log: Logger,
   ) {}
 
-  async apply(d: Directive, signal: AbortSignal): Promise<Report> {
+  async apply(d: Directive__Output, signal: AbortSignal): Promise<HostReport> {
     const log = this.log.child({ release: d.release_id.slice(0, 64), generation: d.generation });
-    let stats: StagingStats | null = null;
+    let stats: StagingStats__Output | null = null;
+    let kind: DirectiveKind | undefined;
     try {
-      if (d.kind === 'CLEAN') {
+      // A kind this agent does not know (a newer coordinator's, or none) is refused, never guessed at.
+      kind = parseDirectiveKind(d.kind);
+      if (kind === 'CLEAN') {
         const gone = await this.slots.cleanEvidence();
         log.info({ slots: gone }, 'evidence slots removed');
         return this.report(d, 'CLEANED', null);
@@ -42,15 +51,15 @@ export class DirectiveApplier {
         throw new FleetswapError('BAD_DIRECTIVE', `the coordinator named release ${JSON.stringify(d.release_id.slice(0, 80))}, which is not a release id (64 lowercase hex digits); refused`);
       }
       // Only an ACTIVATE (a rollback) may carry a way below the irreversible floor.
-      const override = d.kind === 'ACTIVATE' ? d.override : undefined;
+      const override = kind === 'ACTIVATE' ? d.override : undefined;
       // Refused before a blob is fetched: a release below the floor is not even staged.
       const admit = (r: Admitted) => void this.floor.check(r, override);
-      if (d.kind === 'REPAIR') return await this.repair(d, signal, log, admit);
+      if (kind === 'REPAIR') return await this.repair(d, signal, log, admit);
       if (this.slots.find(d.release_id) === undefined) {
         stats = await this.stager.stage(d.release_id, signal, admit);
         log.info({ ...stats }, 'release staged');
       }
-      if (d.kind === 'STAGE') {
+      if (kind === 'STAGE') {
         // A release already held is checked as if staged now: its key may have been removed since.
         if (!stats) admit(await this.stager.admitted(d.release_id));
         return this.report(d, 'STAGED', stats);
@@ -59,11 +68,11 @@ export class DirectiveApplier {
       return this.report(d, 'ACTIVATED', stats);
     } catch (caught) {
       // ENOSPC outside the staging proper (a kept manifest, the switch's temp link) still says where and what to do.
-      const err = isNoSpace(caught) ? noSpaceError(this.opts.root, `to ${d.kind.toLowerCase()} release ${d.release_id.slice(0, 12)}`, caught) : caught;
+      const err = isNoSpace(caught) && kind ? noSpaceError(this.opts.root, `to ${kind.toLowerCase()} release ${d.release_id.slice(0, 12)}`, caught) : caught;
       const code = isFleetswapError(err) ? err.code : 'STAGING_FAILED';
-      const kind: ReportKind = isFleetswapError(err) && err.code === 'HEALTH_CHECK_FAILED' ? 'REVERTED' : 'FAILED';
-      log.error({ code, err: errorMessage(err) }, kind === 'REVERTED' ? 'switched back after a failed health check' : 'directive failed');
-      return this.report(d, kind, stats, code, errorMessage(err));
+      const ended: ReportKind = isFleetswapError(err) && err.code === 'HEALTH_CHECK_FAILED' ? 'REVERTED' : 'FAILED';
+      log.error({ code, err: errorMessage(err) }, ended === 'REVERTED' ? 'switched back after a failed health check' : 'directive failed');
+      return this.report(d, ended, stats, code, errorMessage(err));
     }
   }
 
@@ -72,7 +81,7 @@ export class DirectiveApplier {
    * files that still hash right, fetching the rest), sets the drifted slot
    * aside as evidence, and switches to the fresh one.
    */
-  private async repair(d: Directive, signal: AbortSignal, log: Logger, admit: (r: Admitted) => void): Promise<Report> {
+  private async repair(d: Directive__Output, signal: AbortSignal, log: Logger, admit: (r: Admitted) => void): Promise<HostReport> {
     const drifted = this.slots.liveRelease() === d.release_id ? this.slots.liveIndex() : undefined;
     const stats = await this.stager.stage(d.release_id, signal, admit);
     if (drifted !== undefined) await this.slots.markEvidence(drifted, `drifted; replaced at ${new Date(this.opts.now?.() ?? Date.now()).toISOString()}`);
@@ -124,7 +133,7 @@ export class DirectiveApplier {
     if (this.opts.healthUrl) await probeHealth(this.opts.healthUrl, this.opts.healthTimeoutMs ?? AGENT_DEFAULTS.healthTimeoutMs);
   }
 
-  private report(d: Directive, kind: ReportKind, stats: StagingStats | null, code = '', error = ''): Report {
+  private report(d: Directive__Output, kind: ReportKind, stats: StagingStats__Output | null, code = '', error = ''): HostReport {
     return {
       generation: d.generation,
       kind,

@@ -1,27 +1,27 @@
-import type * as grpc from '@grpc/grpc-js';
+import { FleetswapError } from '../shared/errors.js';
+import type { AgentServiceClient } from '../shared/gen/fleetswap/v1/AgentService.js';
+import type { BlobChunk__Output } from '../shared/gen/fleetswap/v1/BlobChunk.js';
 import { fromServiceError } from '../shared/rpc-errors.js';
-import type { BlobChunk } from '../shared/wire.js';
-import type { ContentSource, ManifestReply } from './stager.js';
-
-type AgentClient = grpc.Client & {
-  GetManifest(req: { release_id: string; have: string[] }, cb: (err: grpc.ServiceError | null, res?: ManifestReply) => void): void;
-  FetchBlobs(req: { hashes: string[]; release_id: string }): grpc.ClientReadableStream<BlobChunk>;
-};
+import type { ContentSource } from './stager.js';
 
 /** coordinatorSource fetches manifests and blobs from the coordinator over the agent's one channel. */
-export function coordinatorSource(client: grpc.Client, target: string): ContentSource {
-  const c = client as AgentClient;
+export function coordinatorSource(c: AgentServiceClient, target: string): ContentSource {
   return {
     manifest: (releaseId, have) =>
       new Promise((resolve, reject) =>
-        c.GetManifest({ release_id: releaseId, have }, (err, res) => (err ? reject(fromServiceError(err, target)) : resolve(res!))),
+        c.GetManifest({ release_id: releaseId, have }, (err, res) => {
+          if (err) reject(fromServiceError(err, target));
+          // grpc-js gives a reply whenever it gives no error; neither is a call that did not go through, tried again later.
+          else if (!res) reject(new FleetswapError('UNAVAILABLE', `the coordinator at ${target} answered GetManifest with nothing`));
+          else resolve(res);
+        }),
       ),
     async *blobs(releaseId, hashes, signal) {
       const call = c.FetchBlobs({ hashes, release_id: releaseId });
       const cancel = () => call.cancel();
       signal.addEventListener('abort', cancel, { once: true });
       try {
-        for await (const chunk of call as AsyncIterable<BlobChunk>) yield chunk;
+        for await (const chunk of call as AsyncIterable<BlobChunk__Output>) yield chunk;
       } catch (err) {
         signal.throwIfAborted();
         throw fromServiceError(err, target);

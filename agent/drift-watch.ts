@@ -5,7 +5,8 @@ import type { DriftPath } from '../shared/drift.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { parseManifest } from '../shared/manifest.js';
-import type { DriftReportMsg } from '../shared/wire.js';
+import type { DriftKind } from '../shared/domain.js';
+import type { DriftReport } from '../shared/gen/fleetswap/v1/DriftReport.js';
 import { AGENT_DEFAULTS } from './defaults.js';
 import type { Layout } from './layout.js';
 import type { Slots } from './slots.js';
@@ -15,7 +16,7 @@ export interface DriftWatchOptions {
   layout: Layout;
   slots: Slots;
   /** Sends a finding; false while the coordinator is away (the finding is kept and sent on reconnect). */
-  send: (report: DriftReportMsg) => boolean;
+  send: (report: DriftReport) => boolean;
   /** True while the agent applies a directive: its own switches are not drift. */
   busy: () => boolean;
   log: Logger;
@@ -51,7 +52,7 @@ export class DriftWatcher {
   private verifying: AbortController | undefined;
   private lastTarget: string | undefined;
   /** The newest finding not yet accepted by the coordinator. */
-  private unsent: DriftReportMsg | undefined;
+  private unsent: DriftReport | undefined;
   /** Content drift reported and not yet cleared by a clean verification or a new live slot. */
   private dirty = false;
   private stopped = false;
@@ -184,7 +185,7 @@ export class DriftWatcher {
     this.emit(this.message(kind, release, drift.slice(0, FIRST_PATHS), count, how));
   }
 
-  private message(kind: DriftReportMsg['kind'], release: string, paths: DriftPath[], count: number, detail: string): DriftReportMsg {
+  private message(kind: DriftKind, release: string, paths: DriftPath[], count: number, detail: string): DriftReport {
     return {
       kind,
       release_id: release,
@@ -197,7 +198,7 @@ export class DriftWatcher {
     };
   }
 
-  private emit(m: DriftReportMsg): void {
+  private emit(m: DriftReport): void {
     this.unsent = this.opts.send(m) ? undefined : m;
   }
 }

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { fsyncPath, writeFileDurably, writeFilesDurably } from '../shared/fsync.js';
 import { SHA256_RE } from '../shared/hash.js';
-import type { SlotInfo } from '../shared/wire.js';
+import type { SlotInfo__Output } from '../shared/gen/fleetswap/v1/SlotInfo.js';
 import { failpoint } from '../shared/failpoints.js';
 import { mkdirServed, type Layout } from './layout.js';
 
 export const MIN_SLOTS = 3;
+
+/** A slot as the agent reports it (hello, reports, drift): `evidence` is there only for an evidence slot. */
+export type HeldSlot = Omit<SlotInfo__Output, 'evidence'> & { evidence?: true };
 
 interface SlotMeta {
   release_id: string;
@@ -113,7 +116,7 @@ export class Slots {
     return undefined;
   }
 
-  info(): SlotInfo[] {
+  info(): HeldSlot[] {
     return [...this.metas].sort(([a], [b]) => a - b).map(([index, m]) => ({ index, release_id: m.release_id, ...(m.evidence ? { evidence: true } : {}) }));
   }
 

@@ -8,7 +8,7 @@ import { syncTree, writeFileDurably } from '../shared/fsync.js';
 import { fileEntries, parseManifest, type FileEntry, type Manifest } from '../shared/manifest.js';
 import { applyManifestDelta } from '../shared/manifest-delta.js';
 import { parentDirs } from '../shared/paths.js';
-import type { StagingStats } from '../shared/wire.js';
+import type { StagingStats__Output as StagingStats } from '../shared/gen/fleetswap/v1/StagingStats.js';
 import { failpoint } from '../shared/failpoints.js';
 import { mkdirServed, type Layout } from './layout.js';
 import { copyVerified, inParallel } from './local-copy.js';

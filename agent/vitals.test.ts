@@ -1,7 +1,8 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { VitalsBatch, VitalsSample } from '../shared/wire.js';
+import type { VitalsBatch__Output as VitalsBatch } from '../shared/gen/fleetswap/v1/VitalsBatch.js';
+import type { VitalsSample__Output as VitalsSample } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 import { cleanup, tempDir } from '../test/fixtures.js';
 import { DEFAULT_ERROR_PATTERN, ErrorLogCounter } from './error-log.js';
 import { MAX_BUFFERED_SAMPLES, VitalsSampler, type VitalsOptions } from './vitals.js';

@@ -1,6 +1,7 @@
 import { loadavg } from 'node:os';
 import si from 'systeminformation';
-import type { VitalsBatch, VitalsSample } from '../shared/wire.js';
+import type { VitalsBatch__Output as VitalsBatch } from '../shared/gen/fleetswap/v1/VitalsBatch.js';
+import type { VitalsSample__Output as VitalsSample } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 import type { ErrorCounts, ErrorLogCounter } from './error-log.js';
 import { probeOnce } from './health.js';
 

@@ -6,15 +6,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminClient } from '../cli/admin-client.js';
-import type { Report, ReportKind, Rollout } from '../shared/wire.js';
-import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES } from '../shared/wire.js';
+import type { HostReport } from '../agent/apply.js';
+import { TERMINAL_ROLLOUT_STATES, type ReportKind } from '../shared/domain.js';
+import type { Rollout__Output } from '../shared/gen/fleetswap/v1/Rollout.js';
+import { ALL_AT_ONCE } from '../shared/plan.js';
 import { now, type FromWorker, type ToWorker } from './sim/protocol.js';
 
 /** Ack is one host's report, stamped (sim/protocol.ts `now`) when its agent sent it. */
 export interface Ack {
   host: string;
   at: number;
-  report: Report;
+  report: HostReport;
 }
 
 export interface FleetOptions {
@@ -32,7 +34,7 @@ export interface FleetOptions {
 }
 
 interface Waiter {
-  offer(host: string, at: number, report: Report): void;
+  offer(host: string, at: number, report: HostReport): void;
   cancel(err: Error): void;
 }
 
@@ -213,7 +215,7 @@ export class BenchFleet {
 
   /** startDeploy asks for a two-phase deploy of every host (no canary) and returns the rollout id. */
   async startDeploy(releaseId: string, stageTimeoutMs: number, switchTimeoutMs: number): Promise<number> {
-    const { rollout } = await this.client.call('Deploy', {
+    const rollout = await this.client.rollout('Deploy', {
       release: releaseId,
       select: {},
       ...ALL_AT_ONCE,
@@ -227,8 +229,8 @@ export class BenchFleet {
   }
 
   /** waitRollout polls Status until the rollout ends; anything but complete is an error. */
-  async waitRollout(id: number, timeoutMs: number): Promise<Rollout> {
-    let last: Rollout | undefined;
+  async waitRollout(id: number, timeoutMs: number): Promise<Rollout__Output> {
+    let last: Rollout__Output | undefined;
     await until(
       `rollout #${id} to end`,
       async () => {

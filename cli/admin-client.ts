@@ -1,52 +1,30 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
 import { FleetswapError } from '../shared/errors.js';
-import { channelOptions, services } from '../shared/proto.js';
+import type { AdminServiceClient, AdminServiceDefinition } from '../shared/gen/fleetswap/v1/AdminService.js';
+import type { BlobChunk } from '../shared/gen/fleetswap/v1/BlobChunk.js';
+import type { Rollout__Output } from '../shared/gen/fleetswap/v1/Rollout.js';
+import type { UploadBlobsReply__Output } from '../shared/gen/fleetswap/v1/UploadBlobsReply.js';
+import { channelOptions, services, type AdminMethod } from '../shared/proto.js';
 import { fromServiceError } from '../shared/rpc-errors.js';
 import { channelCredentials, type Transport } from '../shared/tls.js';
-import type { ReleaseSignature } from '../shared/signing.js';
-import type {
-  BlobChunk,
-  DeployRequest,
-  AuditEntryWire,
-  DesiredChange,
-  DriftPoliciesWire,
-  DriftReportReply,
-  HaltRequest,
-  HaltState,
-  Host,
-  Release,
-  RollbackRequest,
-  Rollout,
-  RolloutAction,
-  StatusReply,
-} from '../shared/wire.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:7400';
 
-interface Methods {
-  MissingBlobs: [{ hashes: string[] }, { missing: string[] }];
-  RegisterRelease: [{ manifest: Buffer; pushed_by: string; dry_run: boolean; signatures: ReleaseSignature[] }, { release: Release; created: boolean }];
-  ListReleases: [Record<string, never>, { releases: Release[] }];
-  Deploy: [DeployRequest, { rollout: Rollout }];
-  Rollback: [RollbackRequest, { rollout: Rollout }];
-  Status: [{ rollout_id: number }, StatusReply];
-  ListHosts: [Record<string, never>, { hosts: Host[]; labels: Record<string, string>; halt?: HaltState | null }];
-  Promote: [RolloutAction, { rollout: Rollout }];
-  Pause: [RolloutAction, { rollout: Rollout }];
-  Resume: [RolloutAction, { rollout: Rollout }];
-  Abort: [RolloutAction, { rollout: Rollout }];
-  Halt: [HaltRequest, HaltState];
-  Drift: [Record<string, never>, DriftReportReply];
-  DriftClean: [{ host: string; actor: string }, Record<string, never>];
-  Audit: [{ after_id: number; limit: number }, { entries: AuditEntryWire[]; more: boolean; head_id: number; head_hash: string }];
-  SetDriftPolicy: [{ policy: string; select: Record<string, string>; actor: string }, DriftPoliciesWire];
-  Unhalt: [HaltRequest, HaltState];
-  History: [Record<string, never>, { changes: DesiredChange[]; labels: Record<string, string> }];
-  CreateToken: [{ name: string; role: string; actor: string }, { token: string; name: string; role: string }];
-  ListTokens: [Record<string, never>, { tokens: { name: string; role: string; created_at: string; created_by: string; revoked_at: string }[] }];
-  RevokeToken: [{ name: string; actor: string }, Record<string, never>];
-}
+/** What each rpc takes, and what it answers (as decoded: every field set, a nested message or null), as proto/ says. */
+type Api = {
+  [M in AdminMethod]: AdminServiceDefinition[M] extends MethodDefinition<infer Req, infer _Res, infer _ReqOut, infer ResOut> ? { req: Req; reply: ResOut } : never;
+};
+/** The rpcs with one request and one reply: all but UploadBlobs (upload()). */
+type UnaryMethod = Exclude<AdminMethod, 'UploadBlobs'>;
+/** Each unary rpc as the generated client has it (one of its overloads), so that call() can index it by name. */
+type UnaryCalls = {
+  [M in UnaryMethod]: (argument: Api[M]['req'], metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Api[M]['reply']>) => grpc.ClientUnaryCall;
+};
+/** The rpcs that answer with the rollout they made or moved, each with its request. */
+type RolloutMethod = 'Deploy' | 'Rollback' | 'Promote' | 'Pause' | 'Resume' | 'Abort';
+type RolloutCall = { [M in RolloutMethod]: [method: M, req: Api[M]['req']] }[RolloutMethod];
 
 /** transportFromEnv is the CLI's default: FLEETSWAP_INSECURE=1 for plaintext, else TLS trusting FLEETSWAP_CA. */
 export function transportFromEnv(): Transport {
@@ -60,11 +38,9 @@ export function transportFromEnv(): Transport {
   }
 }
 
-type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
-
 /** AdminClient is the CLI's typed view of AdminService; every failure comes back as a FleetswapError. */
 export class AdminClient {
-  private readonly client: grpc.Client;
+  private readonly client: AdminServiceClient;
 
   /**
    * @param token the API token every call presents. @default FLEETSWAP_TOKEN
@@ -84,24 +60,32 @@ export class AdminClient {
     return md;
   }
 
-  call<M extends keyof Methods>(method: M, req: Methods[M][0], timeoutMs = 30_000): Promise<Methods[M][1]> {
-    const fn = (this.client as unknown as Record<string, UnaryFn>)[method] as UnaryFn;
+  call<M extends UnaryMethod>(method: M, req: Api[M]['req'], timeoutMs = 30_000): Promise<Api[M]['reply']> {
+    const calls: UnaryCalls = this.client;
     return new Promise((resolve, reject) => {
-      fn.call(this.client, req, this.metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
-        err ? reject(fromServiceError(err, this.target)) : resolve(res as Methods[M][1]),
-      );
+      calls[method](req, this.metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(fromServiceError(err, this.target));
+        else if (res) resolve(res);
+        else reject(noReply(this.target, method));
+      });
     });
   }
 
+  /** rollout calls a method that answers with the rollout it made or moved; a reply without one is refused. */
+  rollout(...[method, req]: RolloutCall): Promise<Rollout__Output> {
+    return this.call<RolloutMethod>(method, req).then((reply) => carried(reply.rollout, this, method, 'the rollout'));
+  }
+
   /** upload streams blob chunks with backpressure; the coordinator stores them only if all verify. */
-  async upload(chunks: AsyncIterable<BlobChunk>): Promise<{ blobs: number; bytes: number }> {
-    let result: Promise<{ blobs: number; bytes: number }>;
+  async upload(chunks: AsyncIterable<BlobChunk>): Promise<UploadBlobsReply__Output> {
+    let result: Promise<UploadBlobsReply__Output>;
     const call = await new Promise<grpc.ClientWritableStream<BlobChunk>>((ready) => {
       result = new Promise((resolve, reject) => {
-        const c = (this.client as unknown as { UploadBlobs: (md: grpc.Metadata, cb: (e: grpc.ServiceError | null, r: unknown) => void) => grpc.ClientWritableStream<BlobChunk> }).UploadBlobs(
-          this.metadata(),
-          (err, res) => (err ? reject(fromServiceError(err, this.target)) : resolve(res as { blobs: number; bytes: number })),
-        );
+        const c = this.client.UploadBlobs(this.metadata(), (err, res) => {
+          if (err) reject(fromServiceError(err, this.target));
+          else if (res) resolve(res);
+          else reject(noReply(this.target, 'UploadBlobs'));
+        });
         ready(c);
       });
     });
@@ -130,4 +114,15 @@ export class AdminClient {
   close(): void {
     this.client.close();
   }
+}
+
+/** carried is a nested message a reply always carries: one missing is refused, never taken for empty. */
+export function carried<T>(value: T | null, client: Pick<AdminClient, 'target'>, method: AdminMethod, what: string): T {
+  if (value === null) throw new FleetswapError('BAD_REPLY', `the coordinator at ${client.target} answered ${method} without ${what}`);
+  return value;
+}
+
+/** noReply: grpc-js gives a reply whenever it gives no error; were it ever to give neither, that is said, not taken for an empty reply. */
+function noReply(target: string, method: AdminMethod): FleetswapError {
+  return new FleetswapError('BAD_REPLY', `the coordinator at ${target} answered ${method} with nothing`);
 }

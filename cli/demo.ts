@@ -8,7 +8,9 @@ import { bootstrapToken } from '../coordinator/auth.js';
 import { caInit, caIssue } from './ca.js';
 import { DEFAULT_JUDGE } from '../coordinator/judge.js';
 import { generateKeys, loadSigningKey, loadTrustedKey } from '../shared/signing.js';
-import { ALL_AT_ONCE, type DeployRequest, type Rollout } from '../shared/wire.js';
+import type { DeployRequest__Output } from '../shared/gen/fleetswap/v1/DeployRequest.js';
+import type { Rollout__Output } from '../shared/gen/fleetswap/v1/Rollout.js';
+import { ALL_AT_ONCE } from '../shared/plan.js';
 import { AdminClient } from './admin-client.js';
 import { ErrorApp } from './demo-app.js';
 import { hostsTable, short } from './format.js';
@@ -89,12 +91,12 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
     while (coordinator.fleet.connectedCount() < opts.agents) await new Promise((r) => setTimeout(r, 20));
     out(`2. ${opts.agents} agents connected, each with its own certificate and root (${join(dir, 'hosts', 'web-N')}/{current,slots/0..4}) and an app logging errors`);
 
-    const deploy = async (label: string, step: string, errorRate: number, phases: Partial<DeployRequest>, what: string): Promise<Rollout> => {
+    const deploy = async (label: string, step: string, errorRate: number, phases: Partial<DeployRequest__Output>, what: string): Promise<Rollout__Output> => {
       const build = join(dir, 'builds', label);
       await writeBuild(build, label, 200, errorRate);
       const p = await push(client, build, { label, owner: 'demo-team', notes: `demo build ${label}`, irreversible: '' }, false, signKey);
       out(`${step}. pushed ${label} as ${short(p.release.id)}, signed by ${p.release.signed_by.join(', ')}: ${p.release.files} files, uploaded ${p.uploadedBlobs} blobs the coordinator lacked`);
-      const { rollout } = await client.call('Deploy', {
+      const rollout = await client.rollout('Deploy', {
         release: label,
         select: {},
         ...ALL_AT_ONCE,
@@ -122,7 +124,7 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
     out(`   v3 ${bad.state}: no host outside the canary ever ran it; every host serves v2 again: ${agents.every((a) => a.liveRelease() === bad.from_release) ? 'yes' : 'NO'}`);
 
     const started = Date.now();
-    const { rollout } = await client.call('Rollback', { to: 'v1', select: {}, actor: 'demo', reason: 'demo: back to v1', force_irreversible: false });
+    const rollout = await client.rollout('Rollback', { to: 'v1', select: {}, actor: 'demo', reason: 'demo: back to v1', force_irreversible: false });
     const final = await watchRollout(client, rollout.id, () => undefined, { tty: false });
     out(`6. rollback to ${final.release_label}: ${final.state} in ${Date.now() - started} ms, no download (v1 was still in a slot)`);
     out(`   every host now serves ${final.release_label}: ${agents.every((a) => a.liveRelease() === final.release_id) ? 'yes' : 'NO'}`);

@@ -1,9 +1,24 @@
-import { DRIFT_STATES, type DriftReport, type DriftState } from '../shared/drift.js';
-import type { DriftReportReply } from '../shared/wire.js';
+import { DRIFT_EVENT_KINDS, DRIFT_STATES, PATH_CHANGES, type DriftPath, type DriftReport, type DriftState } from '../shared/drift.js';
+import { FleetswapError } from '../shared/errors.js';
+import type { DriftPath__Output } from '../shared/gen/fleetswap/v1/DriftPath.js';
+import type { DriftReportReply__Output } from '../shared/gen/fleetswap/v1/DriftReportReply.js';
 import { textTable } from './format.js';
 
+/**
+ * word is `value` if it is one of `words`, the ones the documented report
+ * has; a coordinator of another version may say another, which is refused
+ * rather than passed on as if this CLI knew it.
+ */
+function word<T extends string>(words: readonly T[], value: string, what: string): T {
+  const known = words.find((w) => w === value);
+  if (known === undefined) throw new FleetswapError('BAD_REPLY', `the coordinator's drift report has ${what} ${JSON.stringify(value.slice(0, 40))}, which this CLI does not know (a coordinator of another version?)`);
+  return known;
+}
+
+const pathsOf = (paths: DriftPath__Output[]): DriftPath[] => paths.map((p) => ({ path: p.path, change: word(PATH_CHANGES, p.change, 'path change') }));
+
 /** toDriftReport turns the coordinator's reply into the documented JSON report (null for an open event's resolved_at). */
-export function toDriftReport(reply: DriftReportReply, coordinator: string): DriftReport {
+export function toDriftReport(reply: DriftReportReply__Output, coordinator: string): DriftReport {
   const summary = Object.fromEntries(DRIFT_STATES.map((s) => [s, reply.summary[s] ?? 0])) as Record<DriftState, number>;
   return {
     generated_at: reply.generated_at,
@@ -16,9 +31,9 @@ export function toDriftReport(reply: DriftReportReply, coordinator: string): Dri
       live: h.live,
       desired_id: h.desired_id,
       live_id: h.live_id,
-      state: h.state,
-      paths: { count: h.path_count, first: h.first_paths },
-      events: h.events.map((e) => ({ kind: e.kind, paths: e.paths, detected_at: e.detected_at, action: e.action, resolved_at: e.resolved_at || null })),
+      state: word(DRIFT_STATES, h.state, 'host state'),
+      paths: { count: h.path_count, first: pathsOf(h.first_paths) },
+      events: h.events.map((e) => ({ kind: word(DRIFT_EVENT_KINDS, e.kind, 'event kind'), paths: pathsOf(e.paths), detected_at: e.detected_at, action: e.action, resolved_at: e.resolved_at || null })),
     })),
   };
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricEvidence, Rollout, Verdict, VitalsSample } from '../shared/wire.js';
+import type { MetricEvidence__Output as MetricEvidence } from '../shared/gen/fleetswap/v1/MetricEvidence.js';
+import type { Rollout__Output as Rollout } from '../shared/gen/fleetswap/v1/Rollout.js';
+import type { Verdict__Output as Verdict } from '../shared/gen/fleetswap/v1/Verdict.js';
+import type { VitalsSample__Output as VitalsSample } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 import { hostsTable, rolloutLines } from './format.js';
 
 // The rollout view as an operator reads it: every figure says what it is,
@@ -46,6 +49,10 @@ const evidence = (over: Partial<MetricEvidence>): MetricEvidence => ({
   threshold: 0.0033,
   outcome: 'ok',
   detail: '',
+  // As decoded from a coordinator older than these fields.
+  alpha_share: 0,
+  tolerance: 0,
+  unit: '',
   ...over,
 });
 
@@ -150,8 +157,8 @@ describe('the verdict in the rollout view', () => {
 describe('hosts', () => {
   it('says what the error count of the last sample is: lines, and incidents from an agent that groups them', () => {
     const host = (last_vitals: VitalsSample): string =>
-      hostsTable([{ id: 'web-1', tags: {}, connected: true, last_seen: 'now', live_release: NEW, desired_release: NEW, slot_count: 5, slots: [], last_error: '', last_vitals, unsigned_allowed: false, state: 'in-sync' }], LABELS);
-    const sample: VitalsSample = { ts_ms: NOW, release_id: NEW, load1: 0.5, cpu_pct: 12, mem_pct: 40, error_lines: 9, probed: false, probe_ok: false, probe_latency_ms: 0 };
+      hostsTable([{ id: 'web-1', tags: {}, connected: true, last_seen: 'now', live_release: NEW, desired_release: NEW, slot_count: 5, slots: [], last_staging: null, last_error: '', last_vitals, unsigned_allowed: false, state: 'in-sync' }], LABELS);
+    const sample: VitalsSample = { ts_ms: NOW, release_id: NEW, load1: 0.5, cpu_pct: 12, mem_pct: 40, error_lines: 9, probed: false, probe_ok: false, probe_latency_ms: 0, interval_ms: 0, error_incidents: 0, error_seconds: 0 };
     expect(host({ ...sample, interval_ms: 1_000, error_incidents: 2, error_seconds: 1 })).toContain('load 0.50 cpu 12% mem 40% errors 9 lines (2 incidents)');
     expect(host({ ...sample, interval_ms: 0 })).toContain('load 0.50 cpu 12% mem 40% errors 9 lines │');
   });

@@ -1,6 +1,15 @@
 import Table from 'cli-table3';
 import { line, safe } from './safe-text.js';
-import { TERMINAL_ROLLOUT_STATES, type CohortVitals, type HaltState, type Host, type MetricEvidence, type Release, type Rollout, type StatusReply, type Verdict, type VitalsSample } from '../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES, type JudgedMetric } from '../shared/domain.js';
+import type { CohortVitals__Output } from '../shared/gen/fleetswap/v1/CohortVitals.js';
+import type { HaltState__Output } from '../shared/gen/fleetswap/v1/HaltState.js';
+import type { Host__Output } from '../shared/gen/fleetswap/v1/Host.js';
+import type { MetricEvidence__Output } from '../shared/gen/fleetswap/v1/MetricEvidence.js';
+import type { Release__Output } from '../shared/gen/fleetswap/v1/Release.js';
+import type { Rollout__Output } from '../shared/gen/fleetswap/v1/Rollout.js';
+import type { StatusReply__Output } from '../shared/gen/fleetswap/v1/StatusReply.js';
+import type { Verdict__Output } from '../shared/gen/fleetswap/v1/Verdict.js';
+import type { VitalsSample__Output } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 
 export function short(id: string): string {
   return id ? id.slice(0, 12) : '-';
@@ -37,7 +46,7 @@ export function textTable(head: string[], rows: Cell[][]): string {
   return t.toString();
 }
 
-export function releasesTable(releases: Release[]): string {
+export function releasesTable(releases: Release__Output[]): string {
   if (releases.length === 0) return 'no releases yet: push one with fleetswap push DIR --version LABEL';
   return textTable(
     ['version', 'id', 'files', 'size', 'pushed by', 'pushed at', 'owner', 'notes'],
@@ -45,7 +54,7 @@ export function releasesTable(releases: Release[]): string {
   );
 }
 
-export function hostsTable(hosts: Host[], labels: Record<string, string>): string {
+export function hostsTable(hosts: Host__Output[], labels: Record<string, string>): string {
   if (hosts.length === 0) return 'no hosts have connected yet: start agents with fleetswap agent';
   const rows = hosts.map((h) => {
     const s = h.last_staging;
@@ -66,15 +75,15 @@ export function hostsTable(hosts: Host[], labels: Record<string, string>): strin
   return textTable(['host', 'tags', 'state', 'live', 'desired', 'slots', 'last seen', 'vitals', 'last staging', 'error'], rows);
 }
 
-function vitalsCell(v: VitalsSample | null | undefined): string {
+function vitalsCell(v: VitalsSample__Output | null | undefined): string {
   if (!v) return '-';
   const probe = v.probed ? ` probe ${v.probe_ok ? 'ok' : 'FAIL'} ${v.probe_latency_ms.toFixed(0)} ms` : '';
   // An agent that groups errors into incidents says how long its sample covers; an older one sends 0.
-  const incidents = v.interval_ms ? ` (${v.error_incidents ?? 0} incidents)` : '';
+  const incidents = v.interval_ms ? ` (${v.error_incidents} incidents)` : '';
   return `load ${v.load1.toFixed(2)} cpu ${v.cpu_pct.toFixed(0)}% mem ${v.mem_pct.toFixed(0)}% errors ${v.error_lines} lines${incidents}${probe}`;
 }
 
-export function rolloutLines(r: Rollout, labels: Record<string, string>, nowMs = Date.now()): string[] {
+export function rolloutLines(r: Rollout__Output, labels: Record<string, string>, nowMs = Date.now()): string[] {
   const lines = [
     line`rollout #${r.id} (${r.kind}) ${named(r.release_id, labels)}${r.irreversible ? ' [irreversible]' : ''}: ${phaseName(r)} — ${r.message}`,
     line`  from ${named(r.from_release, labels)} · by ${r.actor || '-'}${r.reason ? line` · why: ${r.reason}` : ''} · started ${r.created_at}`,
@@ -88,12 +97,12 @@ export function rolloutLines(r: Rollout, labels: Record<string, string>, nowMs =
   return lines;
 }
 
-function phaseName(r: Rollout): string {
+function phaseName(r: Rollout__Output): string {
   const wave = r.state === 'wave' ? ` ${r.wave}/${r.plan?.waves.length ?? '?'}` : '';
   return r.state === 'paused' ? `paused (in ${r.paused_from})` : `${r.state}${wave}`;
 }
 
-function planText(r: Rollout): string {
+function planText(r: Rollout__Output): string {
   const p = r.plan;
   if (!p) return '-';
   if (!p.canary_hosts && p.waves.length === 1) return `all at once; ${p.watch_ms ? `watch ${secs(p.watch_ms)}` : 'no watch'}${p.manual_promote ? '; manual promote' : ''}`;
@@ -106,7 +115,7 @@ function secs(ms: number): string {
 }
 
 /** verdictLines shows the verdict as it forms: outcome, time left, cohorts side by side, each test's evidence. */
-export function verdictLines(v: Verdict, r: Rollout, nowMs: number): string[] {
+export function verdictLines(v: Verdict__Output, r: Rollout__Output, nowMs: number): string[] {
   const lines = [`  ${verdictHeadline(v, r, nowMs)}`];
   if (v.cohorts.length) lines.push('  cohorts, means over the judged windows:', ...indent(cohortTable(v.cohorts)));
   if (v.metrics.length) lines.push('  tests:', ...indent(evidenceTable(v.metrics)));
@@ -119,7 +128,7 @@ export function verdictLines(v: Verdict, r: Rollout, nowMs: number): string[] {
  * rollout is in (a pass shown after the next phase began is not that phase's
  * bake), and not again when the judge's reason already says it.
  */
-export function verdictHeadline(v: Verdict, r: Rollout, nowMs: number): string {
+export function verdictHeadline(v: Verdict__Output, r: Rollout__Output, nowMs: number): string {
   const open = v.outcome === 'pending' || v.outcome === 'hold';
   const left = open && v.phase === judgedPhase(r) && r.phase_started_ms > 0 && v.bake_ms ? v.bake_ms - (nowMs - r.phase_started_ms) : 0;
   const tail = left > 0 && !BAKE_LEFT.test(v.reason) ? ` · ${secs(left)} of the bake left` : '';
@@ -129,7 +138,7 @@ export function verdictHeadline(v: Verdict, r: Rollout, nowMs: number): string {
 const BAKE_LEFT = /of the bake left/;
 
 /** judgedPhase names the phase the rollout is in as verdicts name it; '' when no phase is judged. */
-function judgedPhase(r: Rollout): string {
+function judgedPhase(r: Rollout__Output): string {
   if (TERMINAL_ROLLOUT_STATES.has(r.state)) return '';
   const state = r.state === 'paused' ? r.paused_from : r.state;
   return state === 'wave' ? `wave ${r.wave}` : state;
@@ -139,15 +148,16 @@ function indent(table: string): string[] {
   return table.split('\n').map((l) => `  ${l}`);
 }
 
-function cohortTable(cohorts: CohortVitals[]): string {
+function cohortTable(cohorts: CohortVitals__Output[]): string {
   return textTable(
     ['cohort', 'hosts', 'reporting', 'samples', 'errors per host-min', 'load1', 'cpu %', 'mem %', 'probe ms', 'probe fails'],
     cohorts.map((c) => [c.cohort, c.hosts, c.reporting, c.samples, figure(c.errors_per_min), c.load1.toFixed(2), c.cpu_pct.toFixed(1), c.mem_pct.toFixed(1), c.probe_ms ? c.probe_ms.toFixed(0) : '-', c.probe_failures]),
   );
 }
 
-const METRIC_NAMES: Record<MetricEvidence['metric'], string> = { errors: 'errors', load1: 'load1', cpu_pct: 'CPU %', probe_ms: 'probe ms' };
-const LEVEL_UNITS: Record<MetricEvidence['metric'], string> = { errors: 'error lines per host-min', load1: 'load1', cpu_pct: 'CPU %', probe_ms: 'probe ms' };
+// By any name the coordinator sends; a metric this CLI has no name for is shown as sent.
+const METRIC_NAMES: Readonly<Record<string, string>> = { errors: 'errors', load1: 'load1', cpu_pct: 'CPU %', probe_ms: 'probe ms' } satisfies Record<JudgedMetric, string>;
+const LEVEL_UNITS: Readonly<Record<string, string>> = { errors: 'error lines per host-min', load1: 'load1', cpu_pct: 'CPU %', probe_ms: 'probe ms' } satisfies Record<JudgedMetric, string>;
 const CHANGE = 'change in ';
 
 /**
@@ -155,7 +165,7 @@ const CHANGE = 'change in ';
  * that does not say (no `unit`) judged load, CPU and probe latency against
  * the baseline as changes from each host's own past when its detail says so.
  */
-function unitOf(m: MetricEvidence): string {
+function unitOf(m: MetricEvidence__Output): string {
   if (m.unit) return m.unit;
   const level = LEVEL_UNITS[m.metric] ?? m.metric;
   return m.metric !== 'errors' && /changes since each host's own/.test(m.detail) ? `${CHANGE}${level} since own past` : level;
@@ -167,7 +177,7 @@ function unitOf(m: MetricEvidence): string {
  * or shown beside a decisive one) says so instead of a threshold of 0; its
  * reason, and what a failed test failed on, follow the table.
  */
-function evidenceTable(metrics: MetricEvidence[]): string {
+function evidenceTable(metrics: MetricEvidence__Output[]): string {
   const rows = metrics.map((m) => {
     const unit = unitOf(m);
     const change = unit.startsWith(CHANGE);
@@ -182,11 +192,11 @@ function evidenceTable(metrics: MetricEvidence[]): string {
   return [textTable(['test', 'canary and reference are', 'canary', 'reference', 'difference', 'p (anytime)', 'outcome'], rows), ...notes].join('\n');
 }
 
-function testName(m: MetricEvidence): string {
+function testName(m: MetricEvidence__Output): string {
   return `${METRIC_NAMES[m.metric] ?? m.metric} vs ${m.versus === 'before' ? 'before the switch' : m.versus}`;
 }
 
-function decision(m: MetricEvidence): string {
+function decision(m: MetricEvidence__Output): string {
   if (!(m.threshold > 0)) return 'shown, does not decide';
   return m.outcome === 'fail' ? `FAIL: p <= ${m.threshold.toPrecision(2)}` : `ok: fails if p <= ${m.threshold.toPrecision(2)}`;
 }
@@ -199,7 +209,7 @@ function figure(x: number, signed = false): string {
   return signed && x > 0 && !/^0(\.0*)?$/.test(text) ? `+${text}` : text;
 }
 
-export function countHosts(r: Rollout): string {
+export function countHosts(r: Rollout__Output): string {
   const active = r.hosts.filter((h) => h.stage !== 'skipped');
   const staged = active.filter((h) => h.stage === 'staged').length;
   const switched = active.filter((h) => h.switch === 'done').length;
@@ -210,17 +220,17 @@ export function countHosts(r: Rollout): string {
   return `${staged}/${active.length} staged, ${switched}/${active.length} live${canaries ? ` (${canaries} canary)` : ''}${reverted ? `, ${reverted} put back` : ''}${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} offline (skipped)` : ''}`;
 }
 
-export function haltBanner(h: HaltState | null | undefined): string {
+export function haltBanner(h: HaltState__Output | null | undefined): string {
   return h?.halted ? line`*** HALTED since ${h.at} by ${h.actor || '-'}: ${h.reason} — nothing switches until fleetswap unhalt ***` : '';
 }
 
-export function statusText(s: StatusReply): string {
+export function statusText(s: StatusReply__Output): string {
   const lines = [
     haltBanner(s.halt),
     s.insecure ? 'WARNING: the coordinator runs in plaintext (--insecure): no TLS, no host identity from certificates, and anyone can fetch code' : '',
     `hosts: ${s.hosts} known, ${s.connected} connected${s.no_release ? `, ${s.no_release} with no release (no complete rollout covers their tags: see fleetswap drift)` : ''}`,
   ].filter(Boolean);
-  const refused = Object.entries(s.refusals ?? {}).filter(([, n]) => n > 0);
+  const refused = Object.entries(s.refusals).filter(([, n]) => n > 0);
   if (refused.length > 0) lines.push(`refused at the edge: ${refused.map(([k, n]) => `${n} ${k}`).join(', ')}`);
   if (s.vitals) {
     const v = s.vitals;

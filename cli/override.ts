@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { FleetswapError } from '../shared/errors.js';
 import { CROSSES_ANY, OVERRIDE_TTL_MS, signOverride, type Override } from '../shared/override.js';
-import type { Release } from '../shared/wire.js';
+import type { Release__Output } from '../shared/gen/fleetswap/v1/Release.js';
 import type { AdminClient } from './admin-client.js';
 
 /**
@@ -25,11 +25,11 @@ export async function signedOverride(c: AdminClient, o: { to: string; select: Re
 }
 
 /** findRelease resolves a label, a full id or a unique id prefix as the coordinator does. */
-function findRelease(releases: readonly Release[], ref: string): Release {
+function findRelease(releases: readonly Release__Output[], ref: string): Release__Output {
   const exact = releases.find((r) => r.label === ref || r.id === ref);
   if (exact) return exact;
   const byPrefix = /^[0-9a-f]{6,63}$/.test(ref) ? releases.filter((r) => r.id.startsWith(ref)) : [];
-  if (byPrefix.length === 1) return byPrefix[0] as Release;
+  if (byPrefix.length === 1) return byPrefix[0] as Release__Output;
   if (byPrefix.length > 1) throw new FleetswapError('AMBIGUOUS_RELEASE', `release id prefix ${ref} matches more than one release; give more digits`);
   throw new FleetswapError('UNKNOWN_RELEASE', `no release with label or id ${JSON.stringify(ref)}: see fleetswap releases`);
 }

@@ -7,12 +7,13 @@ import { DEFAULT_FLEET, signRelease } from '../shared/signing.js';
 import { buildManifest, checkLabel, type ReleaseMeta } from '../shared/manifest.js';
 import { BLOB_CHUNK_BYTES } from '../shared/proto.js';
 import { walkTree } from '../shared/tree.js';
-import type { BlobChunk, Release } from '../shared/wire.js';
-import type { AdminClient } from './admin-client.js';
+import type { BlobChunk } from '../shared/gen/fleetswap/v1/BlobChunk.js';
+import type { Release__Output } from '../shared/gen/fleetswap/v1/Release.js';
+import { carried, type AdminClient } from './admin-client.js';
 import { bytes as humanBytes } from './format.js';
 
 export interface PushResult {
-  release: Release;
+  release: Release__Output;
   created: boolean;
   uploadedBlobs: number;
   uploadedBytes: number;
@@ -86,5 +87,5 @@ export async function push(client: AdminClient, dir: string, meta: ReleaseMeta, 
     }
   }
   const res = await client.call('RegisterRelease', { manifest: bytes, pushed_by: actor(), dry_run: false, signatures });
-  return { release: res.release, created: res.created, uploadedBlobs: uploaded.blobs, uploadedBytes: uploaded.bytes };
+  return { release: carried(res.release, client, 'RegisterRelease', 'the release'), created: res.created, uploadedBlobs: uploaded.blobs, uploadedBytes: uploaded.bytes };
 }

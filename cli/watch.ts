@@ -1,7 +1,9 @@
 import cliProgress from 'cli-progress';
 import { isFleetswapError } from '../shared/errors.js';
-import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES, type Rollout, type StatusReply } from '../shared/wire.js';
-import type { AdminClient } from './admin-client.js';
+import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../shared/domain.js';
+import type { Rollout__Output } from '../shared/gen/fleetswap/v1/Rollout.js';
+import type { StatusReply__Output } from '../shared/gen/fleetswap/v1/StatusReply.js';
+import { carried, type AdminClient } from './admin-client.js';
 import { countHosts, haltBanner, rolloutLines, statusText, verdictHeadline } from './format.js';
 import { line } from './safe-text.js';
 
@@ -21,7 +23,7 @@ export async function watchRollout(
   id: number,
   out: (line: string) => void,
   opts: { intervalMs?: number; tty?: boolean; untilFullFleet?: boolean } = {},
-): Promise<Rollout> {
+): Promise<Rollout__Output> {
   const tty = opts.tty ?? process.stdout.isTTY === true;
   let phase = '';
   let verdict = '';
@@ -44,7 +46,8 @@ export async function watchRollout(
         await new Promise((res) => setTimeout(res, 500));
         continue;
       }
-      const r = s.rollout as Rollout;
+      // Asked for by its id: the reply carries it, or the call failed.
+      const r = carried(s.rollout, client, 'Status', `rollout #${id}`);
       const done = progress(r, r.state);
       if (r.state !== phase) {
         // The phase may have ended between two polls: show where it got to.
@@ -114,7 +117,7 @@ export async function watchStatus(client: AdminClient, out: (line: string) => vo
 }
 
 /** events are the parts of a status whose change is worth a line. */
-function events(s: StatusReply): string[] {
+function events(s: StatusReply__Output): string[] {
   const r = s.rollout;
   const live = Object.entries(s.live_counts).map(([id, n]) => line`${n} on ${s.labels[id] ?? (id.slice(0, 12) || 'nothing')}`).sort().join(', ');
   return [
@@ -126,7 +129,7 @@ function events(s: StatusReply): string[] {
 }
 
 /** progress is how far a phase got: hosts staged for staging, hosts switched after that. */
-function progress(r: Rollout, phase: string): { value: number; total: number } {
+function progress(r: Rollout__Output, phase: string): { value: number; total: number } {
   const active = r.hosts.filter((h) => h.stage !== 'skipped');
   const value = active.filter((h) => (phase === 'staging' ? h.stage === 'staged' : h.switch === 'done')).length;
   return { value, total: active.length };

@@ -1,13 +1,17 @@
 import type * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
+import type { AdminServiceHandlers } from '../shared/gen/fleetswap/v1/AdminService.js';
+import type { BlobChunk__Output } from '../shared/gen/fleetswap/v1/BlobChunk.js';
+import type { Host } from '../shared/gen/fleetswap/v1/Host.js';
+import type { Rollout__Output } from '../shared/gen/fleetswap/v1/Rollout.js';
+import type { RolloutAction__Output } from '../shared/gen/fleetswap/v1/RolloutAction.js';
 import { SHA256_RE } from '../shared/hash.js';
+import type { AdminMethod } from '../shared/proto.js';
 import { toServiceError } from '../shared/rpc-errors.js';
-import type { BlobChunk, DeployRequest, HaltRequest, Host, RollbackRequest, Rollout, RolloutAction, StatusReply } from '../shared/wire.js';
 import type { ServiceDeps } from './deps.js';
-import type { ReleaseSignature } from '../shared/signing.js';
 import { tokenActor } from './audit.js';
-import type { Auth, Caller } from './auth.js';
-import { driftReport, hostStates } from './drift.js';
+import { parseRole, type Auth } from './auth.js';
+import { driftReport, hostStates, parseDriftPolicy } from './drift.js';
 import { registerRelease, toWireRelease } from './releases.js';
 import { isoFromMs } from './times.js';
 
@@ -15,56 +19,65 @@ import { isoFromMs } from './times.js';
 const AUDIT_PAGE = 1_000;
 const MAX_AUDIT_PAGE = 5_000;
 
-type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
+/**
+ * A handler behind the allowlist. Only unary() and clientStream() make one,
+ * and handlers() must give one for every rpc of AdminService: no method
+ * can be served unguarded.
+ */
+type Guarded<H> = H & { readonly guarded: true };
+type GuardedHandlers = { [M in AdminMethod]: Guarded<AdminServiceHandlers[M]> };
 
-/** unary adapts a plain (possibly async) handler, turning thrown errors into one-line statuses. */
-function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> {
-  return (call, cb) => {
+/**
+ * authorize checks a call against the method allowlist (and what the
+ * request asks against REQUEST_ROLES) before its handler runs, and makes the
+ * caller's token the actor of what it does (token:NAME): who did something
+ * is what the token says, never what the request claims. The method is the
+ * one the call's path names, as the edge interceptor reads it.
+ */
+async function authorize(auth: Auth, call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getPath' | 'metadata'>, req?: object): Promise<void> {
+  const path = call.getPath();
+  const caller = await auth.authorize(path.slice(path.lastIndexOf('/') + 1), call.metadata, req);
+  if (req && 'actor' in req) req.actor = tokenActor(caller.name);
+  if (req && 'pushed_by' in req) req.pushed_by = tokenActor(caller.name);
+}
+
+/** unary adapts a plain (possibly async) handler behind the guard, turning thrown errors into one-line statuses. */
+function unary<Req extends object, Res>(auth: Auth, fn: (req: Req) => Res | Promise<Res>): Guarded<grpc.handleUnaryCall<Req, Res>> {
+  const handle: grpc.handleUnaryCall<Req, Res> = (call, cb) => {
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(async () => {
+        await authorize(auth, call, call.request);
+        return fn(call.request);
+      })
       .then(
         (res) => cb(null, res),
         (err: unknown) => cb(toServiceError(err)),
       );
   };
+  return Object.assign(handle, { guarded: true as const });
 }
 
-type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
-
-/**
- * guarded checks every call against the method allowlist (and what the
- * request asks against REQUEST_ROLES) before its handler runs, and makes the
- * caller's token the actor of what it does (token:NAME): who did something
- * is what the token says, never what the request claims.
- */
-function guarded(auth: Auth, handlers: Record<string, Handler>): grpc.UntypedServiceImplementation {
-  return Object.fromEntries(
-    Object.entries(handlers).map(([method, handler]): [string, Handler] => [
-      method,
-      (call, cb) => {
-        const req = (call as { request?: Record<string, unknown> }).request;
-        auth.authorize(method, call.metadata, req).then(
-          (caller: Caller) => {
-            if (req && 'actor' in req) req.actor = tokenActor(caller.name);
-            if (req && 'pushed_by' in req) req.pushed_by = tokenActor(caller.name);
-            handler(call, cb);
-          },
-          (err: unknown) => cb(toServiceError(err)),
-        );
-      },
-    ]),
-  ) as grpc.UntypedServiceImplementation;
+/** clientStream puts a client-streaming handler behind the guard (there is no request to check beyond the method). */
+function clientStream<Req, Res>(auth: Auth, fn: grpc.handleClientStreamingCall<Req, Res>): Guarded<grpc.handleClientStreamingCall<Req, Res>> {
+  const handle: grpc.handleClientStreamingCall<Req, Res> = (call, cb) => {
+    // What the client sends meanwhile waits in the stream (HTTP/2 flow control holds the rest).
+    authorize(auth, call).then(
+      () => fn(call, cb),
+      (err: unknown) => cb(toServiceError(err)),
+    );
+  };
+  return Object.assign(handle, { guarded: true as const });
 }
 
 /** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls, each method behind its role. */
-export function adminService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
-  return guarded(deps.auth, handlers(deps) as unknown as Record<string, Handler>);
+export function adminService(deps: ServiceDeps): AdminServiceHandlers {
+  return handlers(deps);
 }
 
-function handlers(deps: ServiceDeps) {
-  const { store, blobs, fleet, engine, vitals, drift, audit, now, log } = deps;
+function handlers(deps: ServiceDeps): GuardedHandlers {
+  const { store, blobs, fleet, engine, vitals, drift, audit, auth, now, log } = deps;
   // Each action commits in one transaction with its audit entry; directives go out after that commit.
-  const operatorAction = (action: string, req: RolloutAction, act: () => Promise<Rollout>): Promise<{ rollout: Rollout }> =>
+  const operatorAction = (action: string, req: RolloutAction__Output, act: () => Promise<Rollout__Output>): Promise<{ rollout: Rollout__Output }> =>
     store.tx(async () => {
       const rollout = await act();
       await audit.append({ actor: req.actor, action, target: `rollout #${rollout.id}`, reason: req.reason, detail: { state: rollout.state } });
@@ -72,18 +85,18 @@ function handlers(deps: ServiceDeps) {
     });
 
   return {
-    MissingBlobs: unary((req: { hashes: string[] }) => {
+    MissingBlobs: unary(auth, async (req) => {
       for (const h of req.hashes) if (!SHA256_RE.test(h)) throw new FleetswapError('BAD_MANIFEST', `${JSON.stringify(h.slice(0, 80))} is not a sha256`);
       return { missing: [...new Set(req.hashes)].filter((h) => !blobs.has(h)) };
     }),
 
-    UploadBlobs(call: grpc.ServerReadableStream<BlobChunk, unknown>, cb: grpc.sendUnaryData<unknown>) {
+    UploadBlobs: clientStream(auth, (call, cb) => {
       void (async () => {
         const batch = await blobs.beginUpload();
         const started = Date.now();
         let received = 0;
         try {
-          for await (const chunk of call as AsyncIterable<BlobChunk>) {
+          for await (const chunk of call as AsyncIterable<BlobChunk__Output>) {
             await batch.write(chunk.hash, chunk.data, chunk.last);
             // The upload rate cap: reading slower holds the client back (HTTP/2 flow control), so one
             // push cannot take the coordinator's disk and network from the agents fetching a release.
@@ -100,9 +113,9 @@ function handlers(deps: ServiceDeps) {
           cb(toServiceError(err));
         }
       })();
-    },
+    }),
 
-    RegisterRelease: unary(async (req: { manifest: Buffer; pushed_by: string; dry_run: boolean; signatures: ReleaseSignature[] }) => {
+    RegisterRelease: unary(auth, async (req) => {
       const res = await registerRelease(store, blobs, req.manifest, req.pushed_by || 'unknown', now(), req.dry_run, req.signatures, deps.signing, async (r) => {
         await audit.append({ actor: r.pushed_by, action: 'push', target: r.id, detail: { label: r.label, signed_by: r.signed_by, irreversible: r.irreversible } });
       });
@@ -110,9 +123,9 @@ function handlers(deps: ServiceDeps) {
       return res;
     }),
 
-    ListReleases: unary(async () => ({ releases: (await store.releases.list()).map(toWireRelease) })),
+    ListReleases: unary(auth, async () => ({ releases: (await store.releases.list()).map(toWireRelease) })),
 
-    Deploy: unary(async (req: DeployRequest) =>
+    Deploy: unary(auth, async (req) =>
       await store.tx(async () => {
         const rollout = await engine.deploy(req);
         await audit.append({ actor: req.actor, action: 'deploy', target: `rollout #${rollout.id}`, reason: req.reason, detail: { release: rollout.release_id, select: req.select, plan: rollout.plan } });
@@ -120,7 +133,7 @@ function handlers(deps: ServiceDeps) {
       }),
     ),
 
-    Rollback: unary(async (req: RollbackRequest) => {
+    Rollback: unary(auth, async (req) => {
       const o = req.override;
       if (o && o.fleet !== deps.signing.fleet) {
         throw new FleetswapError('WRONG_FLEET', `the override is signed for fleet ${JSON.stringify(o.fleet)}, and this coordinator serves fleet ${JSON.stringify(deps.signing.fleet)}: sign it with --fleet ${deps.signing.fleet} (or FLEETSWAP_FLEET)`);
@@ -133,12 +146,12 @@ function handlers(deps: ServiceDeps) {
       });
     }),
 
-    Promote: unary((req: RolloutAction) => operatorAction('promote', req, () => engine.promote(req))),
-    Pause: unary((req: RolloutAction) => operatorAction('pause', req, () => engine.pause(req))),
-    Resume: unary((req: RolloutAction) => operatorAction('resume', req, () => engine.resume(req))),
-    Abort: unary((req: RolloutAction) => operatorAction('abort', req, () => engine.abort(req))),
-    Drift: unary(async () => await driftReport(store, fleet, now)),
-    DriftClean: unary(async (req: { host: string; actor: string }) => {
+    Promote: unary(auth, async (req) => operatorAction('promote', req, () => engine.promote(req))),
+    Pause: unary(auth, async (req) => operatorAction('pause', req, () => engine.pause(req))),
+    Resume: unary(auth, async (req) => operatorAction('resume', req, () => engine.resume(req))),
+    Abort: unary(auth, async (req) => operatorAction('abort', req, () => engine.abort(req))),
+    Drift: unary(auth, async () => await driftReport(store, fleet, now)),
+    DriftClean: unary(auth, async (req) => {
       await store.tx(async () => {
         await drift.clean(req.host);
         await audit.append({ actor: req.actor, action: 'drift-clean', target: req.host });
@@ -146,21 +159,21 @@ function handlers(deps: ServiceDeps) {
       log.info({ host: req.host, actor: req.actor }, 'drift evidence clean ordered');
       return {};
     }),
-    SetDriftPolicy: unary(async (req: { policy: string; select: Record<string, string>; actor: string }) => {
+    SetDriftPolicy: unary(auth, async (req) => {
       return await store.tx(async () => {
-        const p = await drift.setPolicy(req.policy, req.select);
+        const p = await drift.setPolicy(parseDriftPolicy(req.policy), req.select);
         await audit.append({ actor: req.actor, action: 'drift-policy', target: Object.entries(req.select).map(([k, v]) => `${k}=${v}`).join(',') || 'every host', detail: { policy: req.policy } });
         return { default_policy: p.default, rules: p.rules };
       });
     }),
-    Halt: unary(async (req: HaltRequest) =>
+    Halt: unary(auth, async (req) =>
       await store.tx(async () => {
         const h = await engine.halt(req);
         await audit.append({ actor: req.actor, action: 'halt', target: 'fleet', reason: req.reason });
         return h;
       }),
     ),
-    Unhalt: unary(async (req: HaltRequest) =>
+    Unhalt: unary(auth, async (req) =>
       await store.tx(async () => {
         const was = (await engine.haltState()).halted;
         const h = await engine.unhalt(req);
@@ -169,28 +182,28 @@ function handlers(deps: ServiceDeps) {
       }),
     ),
 
-    Audit: unary(async (req: { after_id: number; limit: number }) => {
+    Audit: unary(auth, async (req) => {
       const limit = Math.min(req.limit || AUDIT_PAGE, MAX_AUDIT_PAGE);
       const entries = await audit.page(req.after_id, limit + 1);
       const head = audit.headOf();
       return { entries: entries.slice(0, limit), more: entries.length > limit, head_id: head.id, head_hash: head.hash };
     }),
 
-    CreateToken: unary(async (req: { name: string; role: string; actor: string }) => {
+    CreateToken: unary(auth, async (req) => {
       return await store.tx(async () => {
-        const { token, row } = await deps.auth.create(req.name, req.role, req.actor);
+        const { token, row } = await auth.create(req.name, parseRole(req.role), req.actor);
         await audit.append({ actor: req.actor, action: 'token-create', target: row.name, detail: { role: row.role } });
         return { token, name: row.name, role: row.role };
       });
     }),
-    ListTokens: unary(async () => ({
+    ListTokens: unary(auth, async () => ({
       tokens: (await deps.auth.list()).map(({ created_at_ms, revoked_at_ms, ...t }) => ({
         ...t,
         created_at: isoFromMs(created_at_ms),
         revoked_at: revoked_at_ms === null ? '' : isoFromMs(revoked_at_ms),
       })),
     })),
-    RevokeToken: unary(async (req: { name: string; actor: string }) => {
+    RevokeToken: unary(auth, async (req) => {
       await store.tx(async () => {
         await deps.auth.revoke(req.name);
         await audit.append({ actor: req.actor, action: 'token-revoke', target: req.name });
@@ -198,7 +211,7 @@ function handlers(deps: ServiceDeps) {
       return {};
     }),
 
-    Status: unary(async (req: { rollout_id: number }): Promise<StatusReply> => {
+    Status: unary(auth, async (req) => {
       const latest = req.rollout_id ? await store.rollouts.get(req.rollout_id) : await store.rollouts.latest();
       if (req.rollout_id && !latest) throw new FleetswapError('BAD_USAGE', `no rollout #${req.rollout_id}`);
       const hosts = await store.hosts.all();
@@ -219,7 +232,7 @@ function handlers(deps: ServiceDeps) {
       };
     }),
 
-    ListHosts: unary(async () => {
+    ListHosts: unary(auth, async () => {
       const rows = await store.hosts.all();
       const states = await hostStates(store, fleet, rows);
       const hosts = rows.map(
@@ -242,6 +255,6 @@ function handlers(deps: ServiceDeps) {
       return { hosts, labels: await store.releases.labels(), halt: await engine.haltState() };
     }),
 
-    History: unary(async () => ({ changes: (await store.desired.all()).map(({ at_ms, ...c }) => ({ ...c, at: isoFromMs(at_ms) })), labels: await store.releases.labels() })),
+    History: unary(auth, async () => ({ changes: (await store.desired.all()).map(({ at_ms, ...c }) => ({ ...c, at: isoFromMs(at_ms) })), labels: await store.releases.labels() })),
   };
 }

@@ -1,6 +1,11 @@
+import { parseDriftKind, parseReportKind, type DriftKind, type ReportKind } from '../shared/domain.js';
+import { PATH_CHANGES, type DriftPath, type PathChange } from '../shared/drift.js';
 import { FleetswapError } from '../shared/errors.js';
+import type { DriftReport__Output } from '../shared/gen/fleetswap/v1/DriftReport.js';
+import type { Hello__Output } from '../shared/gen/fleetswap/v1/Hello.js';
+import type { Report__Output } from '../shared/gen/fleetswap/v1/Report.js';
+import type { SlotInfo__Output } from '../shared/gen/fleetswap/v1/SlotInfo.js';
 import { SHA256_RE } from '../shared/hash.js';
-import type { DriftReportMsg, Hello, Report, SlotInfo } from '../shared/wire.js';
 
 // What one host may say. Everything a host sends is stored, shown to
 // operators or audited; these bounds keep one host (or a stolen agent
@@ -15,8 +20,12 @@ export const MAX_SLOTS = 64;
 /** Paths kept from one drift report (the agent sends its first 20; path_count says how many there were). */
 export const MAX_DRIFT_PATHS = 100;
 const MAX_PATH = 4096;
-const DRIFT_KINDS = new Set(['content', 'symlink', 'clean']);
-const DRIFT_CHANGES = new Set(['changed', 'added', 'removed', 'mode']);
+const isPathChange = (c: string): c is PathChange => (PATH_CHANGES as readonly string[]).includes(c);
+
+/** A host's report once checked: its kind one the coordinator knows. */
+export type CheckedReport = Omit<Report__Output, 'kind'> & { kind: ReportKind };
+/** A host's drift report once checked: its kind one the coordinator knows, each path's change a known word. */
+export type CheckedDrift = Omit<DriftReport__Output, 'kind' | 'paths'> & { kind: DriftKind; paths: DriftPath[] };
 
 const refuse = (why: string) => new FleetswapError('BAD_USAGE', why);
 const isRelease = (id: string) => id === '' || SHA256_RE.test(id);
@@ -26,7 +35,7 @@ export function clip(text: string, max = MAX_TEXT): string {
 }
 
 /** checkHello refuses a hello whose tags, slots or release ids break the rules; it changes nothing. */
-export function checkHello(h: Hello): void {
+export function checkHello(h: Hello__Output): void {
   const tags = Object.entries(h.tags);
   if (tags.length > MAX_TAGS) throw refuse(`${tags.length} tags: at most ${MAX_TAGS}`);
   for (const [k, v] of tags) {
@@ -39,7 +48,7 @@ export function checkHello(h: Hello): void {
   if (h.agent_version.length > 64) throw refuse('agent version over 64 characters');
 }
 
-function checkSlots(slots: readonly SlotInfo[], count: number): void {
+function checkSlots(slots: readonly SlotInfo__Output[], count: number): void {
   if (slots.length > Math.max(count, 1) || slots.length > MAX_SLOTS) throw refuse(`${slots.length} slots reported: at most ${Math.min(Math.max(count, 1), MAX_SLOTS)}`);
   for (const s of slots) {
     if (s.index >= MAX_SLOTS) throw refuse(`slot ${s.index} out of range`);
@@ -47,20 +56,21 @@ function checkSlots(slots: readonly SlotInfo[], count: number): void {
   }
 }
 
-/** boundReport checks a report's ids and cuts its text. */
-export function boundReport(r: Report): Report {
+/** boundReport checks a report's kind and ids and cuts its text. */
+export function boundReport(r: Report__Output): CheckedReport {
+  const kind = parseReportKind(r.kind);
   if (!isRelease(r.release_id) || !isRelease(r.live_release)) throw refuse('report names a release id that is not a sha256');
   checkSlots(r.slots, MAX_SLOTS);
-  return { ...r, error_code: clip(r.error_code, 64), error: clip(r.error) };
+  return { ...r, kind, error_code: clip(r.error_code, 64), error: clip(r.error) };
 }
 
 /** boundDrift checks a drift report's kind and ids, keeps its first paths and cuts its text. */
-export function boundDrift(d: DriftReportMsg): DriftReportMsg {
-  if (!DRIFT_KINDS.has(d.kind)) throw refuse(`unknown drift kind ${JSON.stringify(String(d.kind).slice(0, 20))}`);
+export function boundDrift(d: DriftReport__Output): CheckedDrift {
+  const kind = parseDriftKind(d.kind);
   if (!isRelease(d.release_id) || !isRelease(d.live_release)) throw refuse('drift report names a release id that is not a sha256');
   checkSlots(d.slots, MAX_SLOTS);
-  const paths = d.paths.slice(0, MAX_DRIFT_PATHS).map((p) => ({ path: clip(p.path, MAX_PATH), change: DRIFT_CHANGES.has(p.change) ? p.change : 'changed' }));
-  return { ...d, paths, path_count: Math.max(d.path_count, paths.length), detail: clip(d.detail) };
+  const paths = d.paths.slice(0, MAX_DRIFT_PATHS).map((p): DriftPath => ({ path: clip(p.path, MAX_PATH), change: isPathChange(p.change) ? p.change : 'changed' }));
+  return { ...d, kind, paths, path_count: Math.max(d.path_count, paths.length), detail: clip(d.detail) };
 }
 
 /**

@@ -1,16 +1,20 @@
 import * as grpc from '@grpc/grpc-js';
+import type { ReportKind } from '../shared/domain.js';
 import { FleetswapError, errorMessage } from '../shared/errors.js';
+import type { AgentMessage__Output } from '../shared/gen/fleetswap/v1/AgentMessage.js';
+import type { AgentServiceHandlers } from '../shared/gen/fleetswap/v1/AgentService.js';
+import type { Hello__Output } from '../shared/gen/fleetswap/v1/Hello.js';
+import type { Report__Output } from '../shared/gen/fleetswap/v1/Report.js';
 import { isGeneration } from '../shared/generation.js';
 import { failStream, toServiceError } from '../shared/rpc-errors.js';
 import { SHA256_RE } from '../shared/hash.js';
 import { HOST_ID_RE } from '../shared/ids.js';
-import type { AgentMessage, BlobChunk, Hello, Report, ReportKind } from '../shared/wire.js';
-import { VitalsRate, boundDrift, boundReport, checkHello } from './agent-limits.js';
+import { VitalsRate, boundDrift, boundReport, checkHello, type CheckedReport } from './agent-limits.js';
 import type { ServiceDeps } from './deps.js';
 import type { HostRow } from './store.js';
 import type { AgentCall } from './fleet.js';
 import { hostActor } from './audit.js';
-import { ManifestServer, type ManifestAnswer } from './manifests.js';
+import { ManifestServer } from './manifests.js';
 import { agentOf } from './peers.js';
 
 const MAX_HAVE = 16;
@@ -28,7 +32,7 @@ const HOST_ACTIONS: Record<ReportKind, string> = {
 };
 
 /** agentService implements AgentService from proto/fleetswap.proto. */
-export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
+export function agentService(deps: ServiceDeps): AgentServiceHandlers {
   const { store, blobs, fleet, engine, vitals, drift, join, audit, refusals, now, log } = deps;
   const manifests = new ManifestServer(store);
   const rate = new VitalsRate(now);
@@ -37,7 +41,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   // the id and the attach that claims it are awaits apart.
   const greeting = new Set<string>();
 
-  const onHello = async (call: AgentCall, hello: Hello): Promise<string> => {
+  const onHello = async (call: AgentCall, hello: Hello__Output): Promise<string> => {
     if (!HOST_ID_RE.test(hello.host_id)) throw new FleetswapError('BAD_USAGE', `bad host id ${JSON.stringify(hello.host_id.slice(0, 140))}`);
     // A host is who its certificate says: a hello cannot claim another host's id.
     const peer = agentOf(call, deps, 'hello');
@@ -58,7 +62,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     }
   };
 
-  const greet = async (call: AgentCall, hello: Hello): Promise<string> => {
+  const greet = async (call: AgentCall, hello: Hello__Output): Promise<string> => {
     const known = await store.hosts.get(hello.host_id);
     const issued = known ? Math.max(known.directive_generation, known.last_generation) : 0;
     await store.tx(async () => {
@@ -101,7 +105,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   };
 
   /** reportFrom bounds a report and refuses one for a generation this host was never issued. */
-  const reportFrom = async (hostId: string, raw: Report): Promise<Report> => {
+  const reportFrom = async (hostId: string, raw: Report__Output): Promise<CheckedReport> => {
     const r = boundReport(raw);
     const host = await store.hosts.get(hostId);
     const issued = host ? Math.max(host.directive_generation, host.last_generation) : 0;
@@ -112,7 +116,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
     return r;
   };
 
-  const onReport = async (hostId: string, raw: Report): Promise<void> => {
+  const onReport = async (hostId: string, raw: Report__Output): Promise<void> => {
     const r = await reportFrom(hostId, raw);
     await store.tx(async () => {
       await store.hosts.updateReport({
@@ -148,7 +152,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
   };
 
   return {
-    Connect(call: AgentCall) {
+    Connect(call) {
       let hostId: string | undefined;
       const helloTimer = setTimeout(() => {
         refusals.count('hello-timeout');
@@ -157,7 +161,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       // A stream's messages are handled one after another, in the order they came.
       let turn: Promise<void> = Promise.resolve();
       let failed = false;
-      const handle = async (msg: AgentMessage): Promise<void> => {
+      const handle = async (msg: AgentMessage__Output): Promise<void> => {
         if (failed) return;
         try {
           if (msg.hello) {
@@ -193,7 +197,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
           failStream(call, err);
         }
       };
-      call.on('data', (msg: AgentMessage) => {
+      call.on('data', (msg: AgentMessage__Output) => {
         turn = turn.then(() => handle(msg));
       });
       const gone = (): void => {
@@ -213,7 +217,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       call.on('close', gone);
     },
 
-    async GetManifest(call: grpc.ServerUnaryCall<{ release_id: string; have: string[] }, ManifestAnswer>, cb: grpc.sendUnaryData<ManifestAnswer>) {
+    async GetManifest(call, cb) {
       try {
         const { release_id: releaseId, have } = call.request;
         const host = await fetcher(call, releaseId);
@@ -228,7 +232,7 @@ export function agentService(deps: ServiceDeps): grpc.UntypedServiceImplementati
       }
     },
 
-    async FetchBlobs(call: grpc.ServerWritableStream<{ hashes: string[]; release_id: string }, BlobChunk>) {
+    async FetchBlobs(call) {
       const { hashes, release_id: releaseId } = call.request;
       let host: string | undefined;
       let counted = false;

@@ -1,5 +1,5 @@
 import { ChainChecker, GENESIS, entryHash, type ChainBreak } from '../shared/audit-chain.js';
-import type { AuditEntryWire } from '../shared/wire.js';
+import type { AuditEntry__Output } from '../shared/gen/fleetswap/v1/AuditEntry.js';
 import type { Clock } from './rollout.js';
 import type { AuditRow, Store } from './store.js';
 import { isoFromMs } from './times.js';
@@ -55,7 +55,7 @@ export class AuditLog {
    * read from the database, not from memory: a rolled-back append leaves no
    * gap behind.
    */
-  async append(r: AuditRecord): Promise<AuditEntryWire> {
+  async append(r: AuditRecord): Promise<AuditEntry__Output> {
     const entry = await this.store.tx(async () => {
       const last = await this.store.audit.last();
       const row: Omit<AuditRow, 'hash'> = {
@@ -80,7 +80,7 @@ export class AuditLog {
   }
 
   /** page is up to `limit` entries after entry `after`, in order, as they go on the wire. */
-  async page(after: number, limit: number): Promise<AuditEntryWire[]> {
+  async page(after: number, limit: number): Promise<AuditEntry__Output[]> {
     return (await this.store.audit.page(after, limit)).map(entryOf);
   }
 
@@ -89,7 +89,7 @@ export class AuditLog {
     return { ...this.head };
   }
 
-  async *entries(): AsyncGenerator<AuditEntryWire> {
+  async *entries(): AsyncGenerator<AuditEntry__Output> {
     for await (const row of this.store.audit.entries()) yield entryOf(row);
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { FleetswapError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
+import type { AdminMethod } from '../shared/proto.js';
 import type { Clock } from './rollout.js';
 import type { Store, TokenRow } from './store.js';
 import { isoFromMs } from './times.js';
@@ -13,10 +14,11 @@ export const ROLES: readonly Role[] = ['viewer', 'deployer', 'admin'];
 
 /**
  * METHOD_ROLES is the admin service's allowlist: the least role each method
- * needs. A method that is not here is refused to everyone (default deny:
+ * needs. An rpc added to proto/ without a role here does not compile; a
+ * method that is not here is refused to everyone at run time (default deny:
  * SaltStack's 2020 bypass came from a denylist that missed a method).
  */
-export const METHOD_ROLES: Readonly<Record<string, Role>> = {
+export const METHOD_ROLES: Readonly<Record<AdminMethod, Role>> = {
   ListReleases: 'viewer',
   Status: 'viewer',
   ListHosts: 'viewer',
@@ -41,16 +43,30 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   RevokeToken: 'admin',
 };
 
+const forcesIrreversible = (req: object) => 'force_irreversible' in req && req.force_irreversible === true;
+
 /**
  * REQUEST_ROLES: what some requests need beyond their method's role, by what
  * they ask. Going back past an irreversible release (a schema migration, a
  * format change) can lose data: a deployer rolls back and aborts, only an
  * admin forces either past an irreversible release.
  */
-export const REQUEST_ROLES: Readonly<Record<string, (req: Readonly<Record<string, unknown>>) => { role: Role; what: string } | undefined>> = {
-  Rollback: (req) => (req.force_irreversible === true ? { role: 'admin', what: 'rollback --force-irreversible' } : undefined),
-  Abort: (req) => (req.force_irreversible === true ? { role: 'admin', what: 'abort --force-irreversible' } : undefined),
+export const REQUEST_ROLES: Readonly<Partial<Record<AdminMethod, (req: object) => { role: Role; what: string } | undefined>>> = {
+  Rollback: (req) => (forcesIrreversible(req) ? { role: 'admin', what: 'rollback --force-irreversible' } : undefined),
+  Abort: (req) => (forcesIrreversible(req) ? { role: 'admin', what: 'abort --force-irreversible' } : undefined),
 };
+
+/** isAdminMethod: `method` is an rpc of AdminService (the name a call's path ends in). */
+export function isAdminMethod(method: string): method is AdminMethod {
+  return Object.hasOwn(METHOD_ROLES, method);
+}
+
+/** parseRole is the role a token is made with, or a refusal (the request's field is any text). */
+export function parseRole(role: string): Role {
+  const known = ROLES.find((r) => r === role);
+  if (known) return known;
+  throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role.slice(0, 40))}: viewer, deployer or admin`);
+}
 
 /**
  * Token names are lower-case (no two tokens differ only in case), start and
@@ -99,9 +115,9 @@ export class Auth {
    * for what the request asks (REQUEST_ROLES; `request` is absent for a
    * client stream).
    */
-  async authorize(method: string, metadata: grpc.Metadata, request?: Readonly<Record<string, unknown>>): Promise<Caller> {
+  async authorize(method: string, metadata: grpc.Metadata, request?: object): Promise<Caller> {
+    if (!isAdminMethod(method)) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
     const need = METHOD_ROLES[method];
-    if (!need) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
     const header = metadata.get('authorization')[0];
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!token) throw new FleetswapError('NOT_AUTHORISED', 'no API token: set FLEETSWAP_TOKEN or --token-file (a new coordinator writes its first admin token to DATA/admin.token)');
@@ -118,15 +134,14 @@ export class Auth {
     return { name: row.name, role: row.role };
   }
 
-  async create(name: string, role: string, by: string): Promise<{ token: string; row: TokenRow }> {
+  async create(name: string, role: Role, by: string): Promise<{ token: string; row: TokenRow }> {
     if (!TOKEN_NAME_RE.test(name)) {
       throw new FleetswapError('BAD_USAGE', `bad token name ${JSON.stringify(name.slice(0, 80))}: 1-64 lower-case letters, digits, ".", "_", "@" or "-", beginning and ending with a letter or digit`);
     }
     if (RESERVED_TOKEN_NAMES.has(name)) throw new FleetswapError('BAD_USAGE', `token name ${name} is reserved (the audit log uses it for someone else): pick another`);
-    if (!ROLES.includes(role as Role)) throw new FleetswapError('BAD_USAGE', `bad role ${JSON.stringify(role)}: viewer, deployer or admin`);
     if (await this.store.tokens.byName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();
-    const row: TokenRow = { name, role: role as Role, hash: hashOf(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };
+    const row: TokenRow = { name, role, hash: hashOf(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };
     await this.store.tokens.insert(row);
     return { token, row };
   }

@@ -1,13 +1,24 @@
 import { FleetswapError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { DRIFT_STATES, type DriftState } from '../shared/drift.js';
-import type { DriftEventWire, DriftHostWire, DriftReportMsg, DriftReportReply, HostDirective, Report } from '../shared/wire.js';
+import type { HostDirective } from '../shared/domain.js';
+import type { DriftEvent__Output } from '../shared/gen/fleetswap/v1/DriftEvent.js';
+import type { DriftHost__Output } from '../shared/gen/fleetswap/v1/DriftHost.js';
+import type { DriftReportReply } from '../shared/gen/fleetswap/v1/DriftReportReply.js';
+import type { Report__Output } from '../shared/gen/fleetswap/v1/Report.js';
+import type { CheckedDrift } from './agent-limits.js';
 import type { Fleet } from './fleet.js';
 import type { Clock } from './rollout.js';
 import type { DriftEventRow, HostRow, Store } from './store.js';
 import { isoFromMs } from './times.js';
 
 export type DriftPolicy = 'revert' | 'report';
+
+/** parseDriftPolicy is the policy an operator asked for, or a refusal (the request's field is any text). */
+export function parseDriftPolicy(policy: string): DriftPolicy {
+  if (policy === 'revert' || policy === 'report') return policy;
+  throw new FleetswapError('BAD_USAGE', `bad drift policy ${JSON.stringify(policy.slice(0, 40))}: revert or report`);
+}
 
 /** The policy: a default, and rules for selections of hosts (the last rule that matches wins). */
 export interface DriftPolicies {
@@ -62,8 +73,7 @@ export class DriftMonitor {
   }
 
   /** setPolicy sets the default (no selection) or adds a rule for a selection, replacing one for the same selection. */
-  async setPolicy(policy: string, select: Record<string, string>): Promise<DriftPolicies> {
-    if (policy !== 'revert' && policy !== 'report') throw new FleetswapError('BAD_USAGE', `bad drift policy "${policy}": revert or report`);
+  async setPolicy(policy: DriftPolicy, select: Record<string, string>): Promise<DriftPolicies> {
     const p = await this.policies();
     const key = JSON.stringify(Object.entries(select).sort());
     const rules = p.rules.filter((r) => JSON.stringify(Object.entries(r.select).sort()) !== key);
@@ -81,7 +91,7 @@ export class DriftMonitor {
 
   // ---- what hosts say ----
 
-  async onDrift(hostId: string, d: DriftReportMsg): Promise<void> {
+  async onDrift(hostId: string, d: CheckedDrift): Promise<void> {
     const host = await this.store.hosts.get(hostId);
     if (!host) return;
     await this.store.hosts.updateLive(hostId, d.live_release, d.slots, this.now());
@@ -128,7 +138,7 @@ export class DriftMonitor {
     await this.openVersionDrift(host, inFlight ? 'reverting (its missed directive was sent again)' : undefined);
   }
 
-  async onReport(hostId: string, r: Report): Promise<void> {
+  async onReport(hostId: string, r: Report__Output): Promise<void> {
     // Every host reports on every deploy: only a host with an open event needs more than this one query.
     const open = await this.store.driftEvents.open(hostId);
     if (open.length === 0 || r.kind === 'STAGED') return;
@@ -225,7 +235,7 @@ export async function driftReport(store: Store, fleet: Fleet, now: Clock): Promi
   const name = (id: string) => (id ? (labels[id] ?? id.slice(0, 12)) : '');
   const events = new Map<string, DriftEventRow[]>();
   for (const e of await store.driftEvents.recent(EVENTS_PER_HOST)) (events.get(e.host) ?? events.set(e.host, []).get(e.host)!).push(e);
-  const hosts = (await store.hosts.all()).map((h): DriftHostWire => {
+  const hosts = (await store.hosts.all()).map((h): DriftHost__Output & { state: DriftState } => {
     const mine = events.get(h.id) ?? [];
     const open = mine.filter((e) => e.resolved_at_ms === null);
     const content = open.find((e) => e.kind === 'content-drift');
@@ -240,7 +250,7 @@ export async function driftReport(store: Store, fleet: Fleet, now: Clock): Promi
       path_count: content?.path_count ?? 0,
       first_paths: content?.paths.slice(0, FIRST_PATHS) ?? [],
       events: mine.map(
-        (e): DriftEventWire => ({
+        (e): DriftEvent__Output => ({
           kind: e.kind,
           paths: e.paths,
           path_count: e.path_count,

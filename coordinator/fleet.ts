@@ -1,7 +1,8 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import type { AgentMessage, Directive } from '../shared/wire.js';
+import type { AgentMessage__Output } from '../shared/gen/fleetswap/v1/AgentMessage.js';
+import type { Directive, Directive__Output } from '../shared/gen/fleetswap/v1/Directive.js';
 
-export type AgentCall = ServerDuplexStream<AgentMessage, Directive>;
+export type AgentCall = ServerDuplexStream<AgentMessage__Output, Directive>;
 
 /**
  * Fleet knows which hosts have a live stream and sends them directives. It
@@ -36,7 +37,7 @@ export class Fleet {
     return this.sessions.size;
   }
 
-  send(hostId: string, d: Directive): boolean {
+  send(hostId: string, d: Directive__Output): boolean {
     const call = this.sessions.get(hostId);
     if (!call) return false;
     call.write(d);

@@ -1,6 +1,7 @@
 import { parseDuration } from '../shared/duration.js';
 import type { Logger } from '../shared/log.js';
-import type { DirectiveKind, Hello } from '../shared/wire.js';
+import type { DirectiveKind } from '../shared/domain.js';
+import type { Hello__Output } from '../shared/gen/fleetswap/v1/Hello.js';
 import { COORDINATOR_ACTOR, type AuditLog } from './audit.js';
 import type { Clock } from './rollout.js';
 import type { HostRow, RolloutRow, Store } from './store.js';
@@ -50,7 +51,7 @@ export class JoinRule {
    * when the hello was a join it took care of: a host arriving with nothing
    * live is converging, not drifting.
    */
-  async onHello(host: HostRow, hello: Hello): Promise<boolean> {
+  async onHello(host: HostRow, hello: Hello__Output): Promise<boolean> {
     const empty = hello.live_release === '' && hello.slots.length === 0;
     if (host.desired_release && !empty) return false;
     if (await this.inActiveRollout(host.id)) return false;

@@ -1,11 +1,14 @@
-import type { JudgedMetric, MetricEvidence, VitalsSample } from '../shared/wire.js';
+import type { EvidenceOutcome, JudgedMetric, Versus } from '../shared/domain.js';
+import type { MetricEvidence__Output } from '../shared/gen/fleetswap/v1/MetricEvidence.js';
+import type { VitalsSample__Output } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 
 // What a Judge is told: its settings (with the defaults the coordinator and
 // the bench use), the hosts and samples of each look, and what it declares
 // for a phase when the phase starts.
 
 export type Continuous = Exclude<JudgedMetric, 'errors'>;
-type Versus = MetricEvidence['versus'];
+/** A test's evidence as the judge writes it: its words the ones the CLI knows. */
+export type Evidence = MetricEvidence__Output & { metric: JudgedMetric; versus: Versus; outcome: EvidenceOutcome };
 /** A test's key: one metric against one reference, one statistic for the whole phase. */
 export type TestKey = `${JudgedMetric}:${Versus}`;
 
@@ -101,7 +104,7 @@ export interface JudgeInput {
   /** Hosts still on the old release: compared over the same windows. */
   baseline: readonly string[];
   /** samples returns a host's samples with from <= ts_ms < to, oldest first. */
-  samples: (host: string, from: number, to: number) => readonly VitalsSample[];
+  samples: (host: string, from: number, to: number) => readonly VitalsSample__Output[];
 }
 
 export const CONTINUOUS: readonly Continuous[] = ['load1', 'cpu_pct', 'probe_ms'];

@@ -1,5 +1,4 @@
-import type { MetricEvidence } from '../shared/wire.js';
-import { CONTINUOUS, type Continuous, type Declaration, type JudgeConfig, type JudgeInput, type TestKey } from './judge-config.js';
+import { CONTINUOUS, type Continuous, type Declaration, type Evidence, type JudgeConfig, type JudgeInput, type TestKey } from './judge-config.js';
 import type { HostState } from './judge-tally.js';
 import { round } from './judge-verdict.js';
 import { lookShare, mannWhitneyGreater, median, signTestGreater } from './stats.js';
@@ -9,7 +8,7 @@ import { lookShare, mannWhitneyGreater, median, signTestGreater } from './stats.
 // bucketMs of judged time; the error tests, judged every step, stay in judge.ts.
 
 /** Recorder takes one test's p-value and evidence at a look (Judge.record keeps the running minimum). */
-export type Recorder = (key: TestKey, p: number, evidence: Omit<MetricEvidence, 'p'>) => void;
+export type Recorder = (key: TestKey, p: number, evidence: Omit<Evidence, 'p'>) => void;
 
 /**
  * lookContinuous is the j-th look at load, CPU and probe latency: each host is one value, its mean

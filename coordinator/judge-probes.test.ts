@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL, judgeRun, T0, type FleetModel, type JudgedRun } from '../bench/sim/vitals-model.js';
-import type { MetricEvidence, Verdict } from '../shared/wire.js';
+import type { MetricEvidence__Output as MetricEvidence } from '../shared/gen/fleetswap/v1/MetricEvidence.js';
+import type { Verdict__Output as Verdict } from '../shared/gen/fleetswap/v1/Verdict.js';
 import { DEFAULT_JUDGE, type JudgeConfig } from './judge.js';
 
 // The statistics review's probes (../shared/probes/judge/), each as a seeded

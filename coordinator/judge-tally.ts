@@ -1,4 +1,4 @@
-import type { VitalsSample } from '../shared/wire.js';
+import type { VitalsSample__Output as VitalsSample } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 import type { Continuous, ErrorUnit, JudgeInput } from './judge-config.js';
 import { median } from './stats.js';
 
@@ -101,12 +101,12 @@ export function tallyOf(s: VitalsSample, intervalMs: number): Tally {
   const seconds = intervalMs / 1000;
   // At most one error per whole second covered: the unit the null distribution is bounded for.
   const units = Math.max(1, Math.round(seconds));
-  const errorSeconds = Math.min(units, s.interval_ms ? (s.error_seconds ?? 0) : s.error_lines);
+  const errorSeconds = Math.min(units, s.interval_ms ? s.error_seconds : s.error_lines);
   return {
     samples: 1,
     seconds,
     errorSeconds,
-    incidents: s.interval_ms ? (s.error_incidents ?? 0) : s.error_lines,
+    incidents: s.interval_ms ? s.error_incidents : s.error_lines,
     load1: s.load1,
     cpu_pct: s.cpu_pct,
     mem_pct: s.mem_pct,

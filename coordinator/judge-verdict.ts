@@ -1,5 +1,6 @@
-import type { CohortVitals, MetricEvidence } from '../shared/wire.js';
-import type { ErrorUnit, JudgeConfig, JudgeInput } from './judge-config.js';
+import type { JudgedCohort } from '../shared/domain.js';
+import type { CohortVitals__Output } from '../shared/gen/fleetswap/v1/CohortVitals.js';
+import type { ErrorUnit, Evidence, JudgeConfig, JudgeInput } from './judge-config.js';
 import { errorsOf, type Tally } from './judge-tally.js';
 import type { RateInterval } from './stats.js';
 
@@ -21,7 +22,7 @@ export function perMinute(steps: readonly RateInterval[], side: 'canary' | 'base
   return exposure > 0 ? (sumOf(steps, side) / exposure) * 60 : 0;
 }
 
-export function cohort(name: 'canary' | 'baseline', hosts: number, t: Tally, unit: ErrorUnit, staleMs: number, input: JudgeInput, ids: readonly string[]): CohortVitals {
+export function cohort(name: JudgedCohort, hosts: number, t: Tally, unit: ErrorUnit, staleMs: number, input: JudgeInput, ids: readonly string[]): CohortVitals__Output {
   const avg = (f: 'load1' | 'cpu_pct' | 'mem_pct') => (t.samples ? t[f] / t.samples : 0);
   return {
     cohort: name,
@@ -67,8 +68,8 @@ export function silent(input: JudgeInput, c: JudgeConfig): string[] {
 }
 
 /** describeFail is one failed test as a clause: what rose, against what, beyond which tolerance, and how sure. */
-export function describeFail(m: MetricEvidence): string {
-  const tol = m.tolerance ?? 0;
+export function describeFail(m: Evidence): string {
+  const tol = m.tolerance;
   const what =
     m.metric === 'errors'
       ? `error rate ${m.effect === Infinity ? 'from none to some' : `${m.effect.toFixed(2)}x`} vs ${m.versus}, above the ${round(tol)}x tolerance`

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../shared/prng.js';
-import type { MetricEvidence, Verdict, VitalsSample } from '../shared/wire.js';
+import type { JudgedMetric, Versus } from '../shared/domain.js';
+import type { Verdict__Output as Verdict } from '../shared/gen/fleetswap/v1/Verdict.js';
+import type { VitalsSample__Output as VitalsSample } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 import { DEFAULT_JUDGE, Judge, type JudgeInput, type JudgedHost } from './judge.js';
 
 // Synthetic fleets: every host reports one sample a second, drawn from a
@@ -130,6 +132,9 @@ function series(rng: Rng, from: number, to: number, at: (ts: number) => [string,
       probed: probe !== undefined,
       probe_ok: probe?.ok ?? false,
       probe_latency_ms: probe?.ms ?? 0,
+      interval_ms: 0, // an agent older than these fields: they decode as 0
+      error_incidents: 0,
+      error_seconds: 0,
     });
   }
   return out;
@@ -147,7 +152,7 @@ function judgeEvery(judge: Judge, fleet: Fleet, until: number, step = SECOND, ov
 }
 
 const firstOf = (verdicts: { now: number; v: Verdict }[], outcome: Verdict['outcome']) => verdicts.find((x) => x.v.outcome === outcome);
-const evidence = (v: Verdict, metric: MetricEvidence['metric'], versus: MetricEvidence['versus']) => v.metrics.find((m) => m.metric === metric && m.versus === versus);
+const evidence = (v: Verdict, metric: JudgedMetric, versus: Versus) => v.metrics.find((m) => m.metric === metric && m.versus === versus);
 
 describe('Judge', () => {
   it('A/A: the same error rate and the same noise never fail, and pass once the bake is over', () => {

@@ -1,5 +1,6 @@
-import type { MetricEvidence, Verdict, VerdictOutcome } from '../shared/wire.js';
-import { CONTINUOUS, DEFAULT_JUDGE, TEST_ORDER, type Continuous, type Declaration, type ErrorUnit, type JudgeConfig, type JudgedHost, type JudgeInput, type TestKey } from './judge-config.js';
+import type { VerdictOutcome } from '../shared/domain.js';
+import type { Verdict__Output } from '../shared/gen/fleetswap/v1/Verdict.js';
+import { CONTINUOUS, DEFAULT_JUDGE, TEST_ORDER, type Continuous, type Declaration, type ErrorUnit, type Evidence, type JudgeConfig, type JudgedHost, type JudgeInput, type TestKey } from './judge-config.js';
 import { lookContinuous } from './judge-continuous.js';
 import { MAX_SKIPPED_INTERVALS, addTally, emptyTally, errorsOf, intervalOf, readReference, tallyOf, type HostState, type Reference, type Tally } from './judge-tally.js';
 import { cohort, describeFail, errorUnit, health, perMinute, silent, sumOf } from './judge-verdict.js';
@@ -16,7 +17,7 @@ export { DEFAULT_JUDGE, type JudgeConfig, type JudgedHost, type JudgeInput, type
 interface SequentialTest {
   p: number;
   failed: boolean;
-  evidence?: MetricEvidence;
+  evidence?: Evidence;
 }
 
 // Above this share of host-seconds with an error in the history, seconds saturate and incidents are counted.
@@ -71,7 +72,7 @@ export class Judge {
     return Math.min(this.config.stepMs, this.config.bucketMs);
   }
 
-  evaluate(input: JudgeInput): Verdict {
+  evaluate(input: JudgeInput): Verdict__Output {
     const c = this.config;
     const elapsed = Math.max(0, input.now - this.start);
     const declared = this.declare(input);
@@ -90,12 +91,12 @@ export class Judge {
     }
 
     // In a fixed order, so a restarted judge (whose tests start in another order) shows the same verdict.
-    const metrics = TEST_ORDER.map((k) => this.tests.get(k)?.evidence).filter((e): e is MetricEvidence => e !== undefined);
+    const metrics = TEST_ORDER.map((k) => this.tests.get(k)?.evidence).filter((e): e is Evidence => e !== undefined);
     const cohorts = [
       cohort('canary', input.canaries.length, this.cohortTotals.canary, declared.unit, c.staleMs, input, input.canaries.map((h) => h.id)),
       cohort('baseline', input.baseline.length, this.cohortTotals.baseline, declared.unit, c.staleMs, input, input.baseline),
     ];
-    const verdict = (outcome: VerdictOutcome, reason: string): Verdict => ({
+    const verdict = (outcome: VerdictOutcome, reason: string): Verdict__Output => ({
       outcome,
       reason,
       at: isoFromMs(input.now),
@@ -279,7 +280,7 @@ export class Judge {
   }
 
   /** record keeps the running minimum p; a test that failed at any look stays failed, with the evidence it failed on. */
-  private record(key: TestKey, p: number, evidence: Omit<MetricEvidence, 'p'>): void {
+  private record(key: TestKey, p: number, evidence: Omit<Evidence, 'p'>): void {
     const t = this.tests.get(key) ?? { p: 1, failed: false };
     if (t.failed) return;
     t.p = Math.min(t.p, p);

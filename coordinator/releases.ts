@@ -2,7 +2,7 @@ import { FleetswapError } from '../shared/errors.js';
 import { fileEntries, parseManifest, type Manifest } from '../shared/manifest.js';
 import { sha256 } from '../shared/hash.js';
 import { describeSignatures, signedBy, wrongFleet, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
-import type { Release } from '../shared/wire.js';
+import type { Release__Output } from '../shared/gen/fleetswap/v1/Release.js';
 import type { BlobStore } from './blob-store.js';
 import type { ReleaseRow, Store, StoredRelease } from './store.js';
 import { isoFromMs } from './times.js';
@@ -24,7 +24,7 @@ export async function resolveRelease(store: Store, ref: string): Promise<StoredR
   throw new FleetswapError('UNKNOWN_RELEASE', `no release with label or id ${JSON.stringify(ref)}: see fleetswap releases`);
 }
 
-export function toWireRelease(r: ReleaseRow): Release {
+export function toWireRelease(r: ReleaseRow): Release__Output {
   return {
     id: r.id,
     label: r.label,
@@ -82,8 +82,8 @@ export async function registerRelease(
   signatures: readonly ReleaseSignature[],
   policy: SigningPolicy,
   /** Runs in the transaction that stores a new release: its audit entry lands with it or not at all. */
-  onCreated: (r: Release) => Promise<void> = async () => undefined,
-): Promise<{ release: Release; created: boolean }> {
+  onCreated: (r: Release__Output) => Promise<void> = async () => undefined,
+): Promise<{ release: Release__Output; created: boolean }> {
   const manifest = parseManifest(bytes);
   const id = sha256(bytes);
   checkSignatures(id, manifest, signatures, policy, atMs);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChainChecker, GENESIS, entryHash } from '../shared/audit-chain.js';
-import type { AuditEntryWire } from '../shared/wire.js';
+import type { AuditEntry__Output as AuditEntryWire } from '../shared/gen/fleetswap/v1/AuditEntry.js';
 import { cleanup, tempDir } from '../test/fixtures.js';
 import { AuditLog } from './audit.js';
 import { MIGRATIONS } from './store/schema.js';

@@ -16,15 +16,15 @@ describe('Store', () => {
     expect(await store.schemaVersion()).toBe(MIGRATIONS.length);
     const seen = async (id: string, last_generation: number) =>
       await store.hosts.upsertSeen({ id, tags: {}, slot_count: 5, slots: [], live_release: '', last_generation, unsigned_allowed: false, at_ms: 0 });
-    seen('web-1', 0);
-    seen('web-2', 0);
+    await seen('web-1', 0);
+    await seen('web-2', 0);
     expect([await store.hosts.nextGeneration('web-1'), await store.hosts.nextGeneration('web-1')]).toEqual([1, 2]);
     await store.close();
     store = await Store.sqlite(path);
     expect(await store.hosts.nextGeneration('web-1')).toBe(3);
     // web-2 remembers generation 40 (the database was restored from an older backup): its next is above that.
-    seen('web-2', 40);
-    seen('web-2', 7);
+    await seen('web-2', 40);
+    await seen('web-2', 7);
     expect(await store.hosts.nextGeneration('web-2')).toBe(41);
     // A claim moves that host's counter alone.
     expect(await store.hosts.nextGeneration('web-1')).toBe(4);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../shared/log.js';
-import type { VitalsSample } from '../shared/wire.js';
+import type { VitalsSample__Output as VitalsSample } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 import { cleanup, tempDir } from '../test/fixtures.js';
 import { Store } from './store.js';
 import { VitalsSink } from './vitals.js';
@@ -16,6 +16,10 @@ const aSample = (ts: number, over: Partial<VitalsSample> = {}): VitalsSample => 
   probed: false,
   probe_ok: false,
   probe_latency_ms: 0,
+  // As decoded from an agent older than these fields.
+  interval_ms: 0,
+  error_incidents: 0,
+  error_seconds: 0,
   ...over,
 });
 

@@ -1,5 +1,7 @@
 import type { Logger } from '../shared/log.js';
-import type { VitalsBatch, VitalsCounters, VitalsSample } from '../shared/wire.js';
+import type { VitalsBatch__Output } from '../shared/gen/fleetswap/v1/VitalsBatch.js';
+import type { VitalsCounters__Output } from '../shared/gen/fleetswap/v1/VitalsCounters.js';
+import type { VitalsSample__Output as VitalsSample } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 import type { Clock } from './rollout.js';
 import type { SampleSource } from './rollout/progress.js';
 import type { Store } from './store.js';
@@ -40,7 +42,7 @@ export class VitalsSink implements SampleSource {
   /** Hosts being judged, and how far back the judge reads them: their windows are not trimmed past it. */
   private pinned = new Map<string, number>();
   private queue: { host: string; s: VitalsSample }[] = [];
-  private readonly counters: VitalsCounters = { received: 0, stored: 0, refused: 0, dropped_by_agents: 0 };
+  private readonly counters: VitalsCounters__Output = { received: 0, stored: 0, refused: 0, dropped_by_agents: 0 };
   private readonly windowMs: number;
   private readonly retentionMs: number;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -73,7 +75,7 @@ export class VitalsSink implements SampleSource {
     await this.flush();
   }
 
-  accept(host: string, batch: VitalsBatch): void {
+  accept(host: string, batch: VitalsBatch__Output): void {
     this.counters.dropped_by_agents += batch.dropped;
     this.counters.received += batch.samples.length;
     const now = this.now();
@@ -170,7 +172,7 @@ export class VitalsSink implements SampleSource {
     return this.windows.get(host)?.at(-1);
   }
 
-  stats(): VitalsCounters {
+  stats(): VitalsCounters__Output {
     return { ...this.counters };
   }
 }
@@ -195,9 +197,7 @@ function valid(s: VitalsSample, now: number): boolean {
  * than these fields has all three at 0, which passes.
  */
 function validErrors(s: VitalsSample): boolean {
-  const interval = s.interval_ms ?? 0;
-  const incidents = s.error_incidents ?? 0;
-  const seconds = s.error_seconds ?? 0;
+  const { interval_ms: interval, error_incidents: incidents, error_seconds: seconds } = s;
   if (![interval, incidents, seconds].every((x) => Number.isInteger(x) && x >= 0)) return false;
   // An interval that straddles whole seconds touches one more than it lasts.
   return interval <= MAX_INTERVAL_MS && seconds <= Math.ceil(interval / 1000) + 1 && incidents >= seconds;

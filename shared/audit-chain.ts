@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEntryWire } from './wire.js';
+import type { AuditEntry__Output } from './gen/fleetswap/v1/AuditEntry.js';
 
 // The audit log's hash chain, shared by the coordinator (which appends and
 // verifies) and the CLI (which verifies what it reads without trusting the
@@ -8,7 +8,7 @@ import type { AuditEntryWire } from './wire.js';
 export const GENESIS = '0'.repeat(64);
 
 /** entryHash is an entry's hash over its fields and the hash of the entry before. */
-export function entryHash(e: Omit<AuditEntryWire, 'hash'>): string {
+export function entryHash(e: Omit<AuditEntry__Output, 'hash'>): string {
   // A fixed field order, each field length-prefixed by JSON: no two entries hash alike by shifting text between fields.
   return createHash('sha256').update(JSON.stringify([e.id, e.at, e.actor, e.action, e.target, e.reason, e.detail, e.prev])).digest('hex');
 }
@@ -29,7 +29,7 @@ export class ChainChecker {
   private broken: ChainBreak | undefined;
 
   /** next checks one entry; after the first break it keeps that break. */
-  next(e: AuditEntryWire): ChainBreak | undefined {
+  next(e: AuditEntry__Output): ChainBreak | undefined {
     if (this.broken) return this.broken;
     const prev = this.prev;
     if (e.id !== prev.id + 1) this.broken = { id: prev.id + 1, what: 'removed', message: `entry #${prev.id + 1} was removed (the log goes from #${prev.id} to #${e.id})` };

@@ -1,6 +1,7 @@
 // The fleet drift report: which hosts serve code that differs from what they
 // should run. The coordinator produces it as JSON; `cli/drift-html.ts` renders
-// it for operators. Types only, plus the display order of the states.
+// it for operators. Types only, plus the display order of the states and the
+// words of the other unions, which the coordinator's reply is checked against.
 
 /**
  * DriftState is one host's standing: `in-sync` (live = desired, tree intact),
@@ -13,7 +14,8 @@
 export type DriftState = 'in-sync' | 'content-drift' | 'version-drift' | 'no-release' | 'offline' | 'converging';
 
 /** PathChange is how one path differs from the release: content, presence, or permission bits. */
-export type PathChange = 'changed' | 'added' | 'removed' | 'mode';
+export const PATH_CHANGES = ['changed', 'added', 'removed', 'mode'] as const;
+export type PathChange = (typeof PATH_CHANGES)[number];
 
 /** DriftPath is one drifted path, relative to the release root. */
 export interface DriftPath {
@@ -21,9 +23,11 @@ export interface DriftPath {
   change: PathChange;
 }
 
+export const DRIFT_EVENT_KINDS = ['content-drift', 'version-drift', 'symlink-moved'] as const;
+
 /** DriftEvent is one detected drift, open until `resolved_at` is set. */
 export interface DriftEvent {
-  kind: 'content-drift' | 'version-drift' | 'symlink-moved';
+  kind: (typeof DRIFT_EVENT_KINDS)[number];
   /** The drifted paths; empty for version drift. */
   paths: DriftPath[];
   /** ISO 8601. */

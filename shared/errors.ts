@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   RELOAD_FAILED: { exit: 1, status: 'INVALID_ARGUMENT' },
   STAGING_FAILED: { exit: 1, status: 'INVALID_ARGUMENT' },
   UNAVAILABLE: { exit: 1, status: 'UNAVAILABLE' },
+  BAD_REPLY: { exit: 1, status: 'INTERNAL' },
   NOT_LEADER: { exit: 1, status: 'UNAVAILABLE' },
   INTERNAL: { exit: 1, status: 'INTERNAL' },
 } as const satisfies Record<string, { exit: 1 | 2 | 3; status: Status }>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FleetswapError } from './errors.js';
 import { ALL_AT_ONCE_PLAN, DEFAULT_PLAN, parseWaves, planOf } from './plan.js';
-import type { DeployRequest } from './wire.js';
+import type { DeployRequest__Output as DeployRequest } from './gen/fleetswap/v1/DeployRequest.js';
 
 type PlanFlags = Pick<DeployRequest, 'canary' | 'waves' | 'bake' | 'wave_bake' | 'watch_for' | 'manual_promote'>;
 

@@ -1,6 +1,7 @@
 import { parseDuration } from './duration.js';
 import { FleetswapError } from './errors.js';
-import type { DeployRequest, RolloutPlan } from './wire.js';
+import type { DeployRequest__Output } from './gen/fleetswap/v1/DeployRequest.js';
+import type { RolloutPlan__Output } from './gen/fleetswap/v1/RolloutPlan.js';
 
 /** Defaults that suit a fleet of hundreds: a 5% canary judged for a minute, three waves, five minutes of watch. */
 export const DEFAULT_PLAN = {
@@ -24,6 +25,17 @@ export const ALL_AT_ONCE_PLAN = {
   watchFor: '0s',
 } as const;
 
+/** ALL_AT_ONCE are the phase settings of a plain two-phase deploy: stage everywhere, then switch everyone. */
+export const ALL_AT_ONCE = {
+  canary: '0',
+  waves: '100%',
+  bake: '0s',
+  wave_bake: '0s',
+  watch_for: '0s',
+  manual_promote: false,
+  supersede: false,
+} as const satisfies Partial<DeployRequest__Output>;
+
 /**
  * planOf turns a deploy request's phase settings into the plan stored with
  * the rollout. `hosts` is how many hosts take part; the canary is at least
@@ -31,7 +43,7 @@ export const ALL_AT_ONCE_PLAN = {
  * A setting given explicitly always wins; what is left out comes from
  * DEFAULT_PLAN, or from ALL_AT_ONCE_PLAN when the canary is 0.
  */
-export function planOf(req: Pick<DeployRequest, 'canary' | 'waves' | 'bake' | 'wave_bake' | 'watch_for' | 'manual_promote'>, hosts: number): RolloutPlan {
+export function planOf(req: Pick<DeployRequest__Output, 'canary' | 'waves' | 'bake' | 'wave_bake' | 'watch_for' | 'manual_promote'>, hosts: number): RolloutPlan__Output {
   const canaryHosts = canaryCount(req.canary || DEFAULT_PLAN.canary, hosts);
   // Only an explicit 0 (or 0%) gives no canary: a share of any fleet is at least one host.
   const d = canaryHosts === 0 ? ALL_AT_ONCE_PLAN : DEFAULT_PLAN;

@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './gen/fleetswap.js';
+import type { AdminServiceHandlers } from './gen/fleetswap/v1/AdminService.js';
 
 // Messages carry manifests of up to MAX_ENTRIES entries; gRPC's 4 MB default
 // would refuse a large but legitimate tree.
@@ -19,9 +21,19 @@ function protoDir(): string {
   throw new Error('proto/fleetswap.proto not found beside the installation');
 }
 
-let cached: { agent: grpc.ServiceClientConstructor; admin: grpc.ServiceClientConstructor } | undefined;
+/**
+ * AdminMethod is every rpc of AdminService in proto/. The generated handlers
+ * interface also has grpc's string index signature, which is dropped here:
+ * keyof alone would be `string`, and any name would do.
+ */
+export type AdminMethod = keyof { [M in keyof AdminServiceHandlers as string extends M ? never : M]: true };
 
-export function services(): { agent: grpc.ServiceClientConstructor; admin: grpc.ServiceClientConstructor } {
+type Services = { agent: ProtoGrpcType['fleetswap']['v1']['AgentService']; admin: ProtoGrpcType['fleetswap']['v1']['AdminService'] };
+
+let cached: Services | undefined;
+
+/** services are the clients (and, as .service, the definitions) of proto/fleetswap.proto, typed as shared/gen describes them. */
+export function services(): Services {
   if (cached) return cached;
   const def = protoLoader.loadSync(join(protoDir(), 'fleetswap.proto'), {
     keepCase: true,
@@ -30,9 +42,8 @@ export function services(): { agent: grpc.ServiceClientConstructor; admin: grpc.
     defaults: true,
     oneofs: true,
   });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    fleetswap: { v1: { AgentService: grpc.ServiceClientConstructor; AdminService: grpc.ServiceClientConstructor } };
-  };
+  // The one cast between proto and TypeScript: shared/gen was generated from this file with these options.
+  const pkg = grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType;
   cached = { agent: pkg.fleetswap.v1.AgentService, admin: pkg.fleetswap.v1.AdminService };
   return cached;
 }

@@ -8,7 +8,7 @@ import type { Coordinator } from '../coordinator/coordinator.js';
 import type { Db } from '../coordinator/store/db.js';
 import { MIGRATIONS } from '../coordinator/store/schema.js';
 import { GENESIS, entryHash } from '../shared/audit-chain.js';
-import type { AuditEntryWire } from '../shared/wire.js';
+import type { AuditEntry__Output as AuditEntryWire } from '../shared/gen/fleetswap/v1/AuditEntry.js';
 import { onPostgres, openDatabase } from './database.js';
 import { AdminClient, TEST_TOKEN, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor } from './fixtures.js';
 

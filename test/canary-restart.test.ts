@@ -4,9 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import { push } from '../cli/push.js';
 import { mulberry32 } from '../shared/prng.js';
-import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type DeployRequest, type Rollout } from '../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../shared/domain.js';
+import type { DeployRequest } from '../shared/gen/fleetswap/v1/DeployRequest.js';
+import { ALL_AT_ONCE } from '../shared/plan.js';
 import { ErrorApp } from '../cli/demo-app.js';
-import { AdminClient, type AgentProcess, aCoordinatorProcess, aTree, anAgent, cleanup, freePort, tempDir, waitFor } from './fixtures.js';
+import { AdminClient, carried, type AgentProcess, aCoordinatorProcess, aTree, anAgent, cleanup, freePort, tempDir, waitFor } from './fixtures.js';
 
 // The coordinator SIGKILLed while it judges a bad canary: the rollout, its
 // judged phase and the samples it judged are in the database, so the
@@ -52,10 +54,8 @@ describe('coordinator killed while judging', () => {
     const release = async (label: string, rate: number) =>
       (await push(client!, await aTree(join(dir, 'builds', label), { version: label, 'error-rate': String(rate) }), { label, owner: '', notes: '', irreversible: '' }, false)).release;
     const deploy = async (label: string, phases: Partial<DeployRequest>) =>
-      (
-        await client!.call('Deploy', { ...ALL_AT_ONCE, ...phases, release: label, select: {}, skip_offline: false, actor: 'tests', reason: '', stage_timeout_ms: 30_000, switch_timeout_ms: 30_000 })
-      ).rollout;
-    const status = (id: number) => client!.call('Status', { rollout_id: id }, 2_000).then((s) => s.rollout as Rollout);
+      client!.rollout('Deploy', { ...ALL_AT_ONCE, ...phases, release: label, select: {}, skip_offline: false, actor: 'tests', reason: '', stage_timeout_ms: 30_000, switch_timeout_ms: 30_000 });
+    const status = (id: number) => client!.call('Status', { rollout_id: id }, 2_000).then((s) => carried(s.rollout, client!, 'Status', `rollout #${id}`));
     const live = (id: string) => readFileSync(join(root(id), 'current', 'version'), 'utf8');
 
     await release('v1', 10);

@@ -7,9 +7,12 @@ import type { HostMetrics } from '../agent/vitals.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
 import { DEFAULT_JUDGE } from '../coordinator/judge.js';
 import { mulberry32 } from '../shared/prng.js';
-import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type DeployRequest, type Rollout } from '../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../shared/domain.js';
+import type { DeployRequest } from '../shared/gen/fleetswap/v1/DeployRequest.js';
+import type { Rollout__Output as Rollout } from '../shared/gen/fleetswap/v1/Rollout.js';
+import { ALL_AT_ONCE } from '../shared/plan.js';
 import { ErrorApp } from '../cli/demo-app.js';
-import { AdminClient, BIN, aCoordinator, anAgent, checkLive, cleanup, refusalOf, runCli, tempDir, waitFor } from './fixtures.js';
+import { AdminClient, BIN, carried, aCoordinator, anAgent, checkLive, cleanup, refusalOf, runCli, tempDir, waitFor } from './fixtures.js';
 
 // Canary rollouts judged from real vitals: real agents follow error logs that
 // a small app writes at the rate its live release asks for (the `error-rate`
@@ -61,21 +64,19 @@ describe('canary rollouts judged from live vitals', () => {
   };
 
   const deploy = async (label: string, phases: Partial<DeployRequest>): Promise<Rollout> =>
-    (
-      await client.call('Deploy', {
-        ...ALL_AT_ONCE,
-        release: label,
-        select: {},
-        skip_offline: false,
-        actor: 'tests',
-        reason: '',
-        stage_timeout_ms: 30_000,
-        switch_timeout_ms: 30_000,
-        ...phases,
-      })
-    ).rollout;
+    client.rollout('Deploy', {
+      ...ALL_AT_ONCE,
+      release: label,
+      select: {},
+      skip_offline: false,
+      actor: 'tests',
+      reason: '',
+      stage_timeout_ms: 30_000,
+      switch_timeout_ms: 30_000,
+      ...phases,
+    });
 
-  const rollout = async (id: number) => (await client.call('Status', { rollout_id: id })).rollout as Rollout;
+  const rollout = async (id: number) => carried((await client.call('Status', { rollout_id: id })).rollout, client, 'Status', `rollout #${id}`);
   const until = (id: number, what: string, ok: (r: Rollout) => boolean, timeoutMs = 30_000) =>
     waitFor(`rollout #${id} ${what}`, async () => {
       const r = await rollout(id);
@@ -157,7 +158,7 @@ describe('canary rollouts judged from live vitals', () => {
     expect(res.stdout).toMatch(/rolled_back/);
     expect(res.stdout).toMatch(/error rate/);
 
-    const r = (await client.call('Status', { rollout_id: 0 })).rollout as Rollout;
+    const r = carried((await client.call('Status', { rollout_id: 0 })).rollout, client, 'Status', 'the newest rollout');
     expect(r.state).toBe('rolled_back');
     const canaries = r.hosts.filter((h) => h.cohort === 'canary').map((h) => h.host_id);
     for (const id of HOSTS) {
@@ -190,8 +191,8 @@ describe('canary rollouts judged from live vitals', () => {
     expect(paused.message).toMatch(/stuck: no verdict by the deadline/);
     expect(paused.hosts.filter((h) => h.switch === 'done').map((h) => h.host_id)).toEqual([canary]);
 
-    const aborted = await client.call('Abort', { rollout_id: 0, actor: 'tests', reason: 'canary lost', force_irreversible: false });
-    expect(aborted.rollout.state).toBe('rolling_back');
+    const aborted = await client.rollout('Abort', { rollout_id: 0, actor: 'tests', reason: 'canary lost', force_irreversible: false });
+    expect(aborted.state).toBe('rolling_back');
     await startAgent(canary, HOSTS.indexOf(canary));
     expect((await ended(r.id)).state).toBe('aborted');
     await waitFor(`${canary} back on v2`, () => liveLabel(canary) === 'v2');

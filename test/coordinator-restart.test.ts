@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
-import type { Host, Release } from '../shared/wire.js';
+import type { Host__Output as Host } from '../shared/gen/fleetswap/v1/Host.js';
+import type { Release__Output as Release } from '../shared/gen/fleetswap/v1/Release.js';
 import {
   AdminClient,
   aCoordinatorProcess,

@@ -136,6 +136,16 @@ describe('drift: found on the host, reverted or reported, and shown to ops', () 
     await cli('drift', 'policy', 'revert', '--select', 'dc=west');
   });
 
+  it('a drift policy the coordinator does not know is refused in one line, and the policies stay as they were', async () => {
+    for (const bad of ['ignore', 'report\nFORGED: every host reverted']) {
+      const res = await cli('drift', 'policy', bad, '--select', 'dc=west');
+      expect(res.code).toBe(2);
+      expect(res.stderr).toBe(`fleetswap: bad drift policy ${JSON.stringify(bad)}: revert or report\n`);
+    }
+    // Setting the rule it has again shows every rule: no other word crept in.
+    expect((await cli('drift', 'policy', 'revert', '--select', 'dc=west')).stdout).toBe('drift policy: revert by default; revert for dc=west\n');
+  });
+
   it('finds a change while something else writes under the live tree all the time', async () => {
     // An app that logs into its own code directory keeps file events coming; other changes must still be checked.
     expect((await cli('drift', 'policy', 'report', '--select', 'dc=west')).code).toBe(0);

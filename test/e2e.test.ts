@@ -1,7 +1,9 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DesiredChange, Host, Rollout } from '../shared/wire.js';
+import type { DesiredChange__Output as DesiredChange } from '../shared/gen/fleetswap/v1/DesiredChange.js';
+import type { Host__Output as Host } from '../shared/gen/fleetswap/v1/Host.js';
+import type { Rollout__Output as Rollout } from '../shared/gen/fleetswap/v1/Rollout.js';
 import {
   InvariantSampler,
   aCoordinatorProcess,

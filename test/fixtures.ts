@@ -5,14 +5,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, type AgentOptions } from '../agent/agent.js';
-import { AdminClient } from '../cli/admin-client.js';
+import { AdminClient, carried } from '../cli/admin-client.js';
 import { push } from '../cli/push.js';
 import { Coordinator, type CoordinatorOptions } from '../coordinator/coordinator.js';
 import { FleetswapError } from '../shared/errors.js';
 import { hashFile } from '../shared/hash.js';
 import { silentLogger } from '../shared/log.js';
 import { fileEntries, parseManifest } from '../shared/manifest.js';
-import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES, type Release, type Rollout } from '../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../shared/domain.js';
+import type { Release__Output as Release } from '../shared/gen/fleetswap/v1/Release.js';
+import type { Rollout__Output as Rollout } from '../shared/gen/fleetswap/v1/Rollout.js';
+import { ALL_AT_ONCE } from '../shared/plan.js';
 import { databaseFor } from './database.js';
 import { TEST_TOKEN } from './setup.js';
 
@@ -86,7 +89,7 @@ type DeployExtra = Partial<{ skip_offline: boolean; select: Record<string, strin
 
 /** startDeploy deploys with --canary 0 and returns the rollout as it starts. */
 export async function startDeploy(client: AdminClient, release: string, extra: DeployExtra = {}): Promise<Rollout> {
-  const { rollout } = await client.call('Deploy', {
+  return client.rollout('Deploy', {
     release,
     select: extra.select ?? {},
     ...ALL_AT_ONCE,
@@ -96,7 +99,6 @@ export async function startDeploy(client: AdminClient, release: string, extra: D
     stage_timeout_ms: extra.timeout_ms ?? 30_000,
     switch_timeout_ms: extra.timeout_ms ?? 30_000,
   });
-  return rollout;
 }
 
 /** deployAndWait deploys with --canary 0 and waits until the rollout ends. */
@@ -178,7 +180,7 @@ export async function cleanup(...paths: string[]): Promise<void> {
   for (const p of paths) await rm(p, { recursive: true, force: true });
 }
 
-export { AdminClient };
+export { AdminClient, carried };
 
 /** freePort asks the kernel for a free loopback port (for processes that must keep one address across restarts). */
 export async function freePort(): Promise<number> {

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import { COORDINATOR_ACTOR } from '../coordinator/audit.js';
 import type { DriftReport } from '../shared/drift.js';
-import type { DesiredChange, Host, StatusReply } from '../shared/wire.js';
+import type { DesiredChange__Output as DesiredChange } from '../shared/gen/fleetswap/v1/DesiredChange.js';
+import type { Host__Output as Host } from '../shared/gen/fleetswap/v1/Host.js';
+import type { StatusReply__Output as StatusReply } from '../shared/gen/fleetswap/v1/StatusReply.js';
 import { AdminClient, TWO_PHASE, aCoordinator, aRelease, aTree, anAgent, checkLive, cleanup, deployAndWait, runCli, tempDir, waitFor, waitRollout } from './fixtures.js';
 
 // Hosts that join a running fleet: a new one, one re-imaged with an empty
@@ -216,7 +218,7 @@ describe('a host that joins after a rollback to a past moment', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await deployAndWait(f.client, 'v3')).state).toBe('complete');
     // Back to a moment after v2 went to dc=a and before v3 went everywhere: a-1 to v2, b-1 to v1.
-    const { rollout } = await f.client.call('Rollback', { to: `${Date.now() - then}ms`, select: {}, actor: 'tests', reason: 'v3 is bad', force_irreversible: false });
+    const rollout = await f.client.rollout('Rollback', { to: `${Date.now() - then}ms`, select: {}, actor: 'tests', reason: 'v3 is bad', force_irreversible: false });
     expect((await waitRollout(f.client, rollout.id)).state).toBe('complete');
     await f.liveOn('a-1', v2);
     await f.liveOn('b-1', v1);

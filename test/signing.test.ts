@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
 import { loadTrustedKey } from '../shared/signing.js';
-import type { Host, Release } from '../shared/wire.js';
+import type { Host__Output as Host } from '../shared/gen/fleetswap/v1/Host.js';
+import type { Release__Output as Release } from '../shared/gen/fleetswap/v1/Release.js';
 import { AdminClient, aCoordinator, aTree, anAgent, checkLive, cleanup, deployAndWait, runCli, tempDir, waitFor } from './fixtures.js';
 
 // Signed releases: push signs the release id with an ed25519 key; the

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
-import type { Report } from '../shared/wire.js';
+import type { HostReport as Report } from '../agent/apply.js';
 import { AdminClient, aCoordinator, aRelease, aTree, anAgent, checkLive, cleanup, deployAndWait, tempDir } from './fixtures.js';
 
 // Staging as a host sees it: only missing bytes cross the wire, a rollback
@@ -70,7 +70,7 @@ describe('staging and switching on one host', () => {
     await aRelease(client, await aTree(join(dir, 'b2'), { 'a.txt': 'two' }), 'v2');
     await deployAndWait(client, 'v2');
     const seen = reports(agent);
-    const { rollout } = await client.call('Rollback', { to: '', select: {}, actor: 'tests', reason: 'bad', force_irreversible: false });
+    const rollout = await client.rollout('Rollback', { to: '', select: {}, actor: 'tests', reason: 'bad', force_irreversible: false });
     expect(rollout.release_id).toBe(v1.id);
     await deployAndWaitFor(() => seen.some((r) => r.kind === 'ACTIVATED'));
     expect(seen.filter((r) => r.stats)).toEqual([]);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
-import type { DesiredChange } from '../shared/wire.js';
+import type { DesiredChange__Output as DesiredChange } from '../shared/gen/fleetswap/v1/DesiredChange.js';
 import { AdminClient, aCoordinator, aTree, anAgent, checkLive, cleanup, deployAndWait, runCli, tempDir, waitFor } from './fixtures.js';
 import { push } from '../cli/push.js';
 
@@ -54,7 +54,7 @@ describe('rollback --to a time ago', () => {
 
     // Called in-process: the moment must not move by however long a CLI takes to start.
     const ago = `${Date.now() - between}ms`;
-    const { rollout } = await client.call('Rollback', { to: ago, select: {}, actor: 'tests', reason: 'carts restored from backup', force_irreversible: true });
+    const rollout = await client.rollout('Rollback', { to: ago, select: {}, actor: 'tests', reason: 'carts restored from backup', force_irreversible: true });
     expect(rollout.message).toMatch(new RegExp(`switching 4 host\\(s\\) to (v2, v1|v1, v2) \\(what each ran ${ago} ago\\)`));
     for (const a of agents) {
       const want = a.opts.tags?.dc === 'east' ? v2 : v1;

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Host } from '../shared/wire.js';
+import type { Host__Output as Host } from '../shared/gen/fleetswap/v1/Host.js';
 import { type AgentProcess, aCoordinatorProcess, anAgentProcess, cleanup, freePort, runCli, tempDir, waitFor } from './fixtures.js';
 
 // TLS on every channel, with the fleet's own CA: a host is who its

@@ -8,7 +8,8 @@ import { AdminClient } from '../../cli/admin-client.js';
 import { push } from '../../cli/push.js';
 import { Coordinator } from '../../coordinator/coordinator.js';
 import { silentLogger } from '../../shared/log.js';
-import { ALL_AT_ONCE, TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../../shared/domain.js';
+import { ALL_AT_ONCE } from '../../shared/plan.js';
 import { spawnAgent, type AgentProcess } from '../agent-process.js';
 import { bytes } from '../format.js';
 import { clockTicks, samplePhase, type PhaseFigures } from '../proc.js';
@@ -141,7 +142,7 @@ async function pushBuild(client: AdminClient, build: string, label: string): Pro
 
 /** deploy puts a release live on the one host and returns once the coordinator says the rollout is complete. */
 async function deploy(client: AdminClient, releaseId: string, agent: AgentProcess): Promise<void> {
-  const { rollout } = await client.call('Deploy', {
+  const rollout = await client.rollout('Deploy', {
     release: releaseId,
     select: { [DEPLOY_TAG[0]]: DEPLOY_TAG[1] },
     ...ALL_AT_ONCE,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { push } from '../../cli/push.js';
-import type { StagingStats } from '../../shared/wire.js';
+import type { StagingStats__Output as StagingStats } from '../../shared/gen/fleetswap/v1/StagingStats.js';
 import { BenchFleet } from '../fleet.js';
 import { bytes, ms } from '../format.js';
 import { rsyncAll, startRsyncDaemon, type RsyncRun } from '../rsync.js';

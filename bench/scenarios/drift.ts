@@ -6,7 +6,7 @@ import { DEFAULT_BYTES_PER_SECOND, verifyTree, type VerifyResult } from '../../a
 import { push } from '../../cli/push.js';
 import { buildManifest, type Manifest } from '../../shared/manifest.js';
 import { walkTree } from '../../shared/tree.js';
-import type { DriftHostWire, DriftReportReply } from '../../shared/wire.js';
+import type { DriftHost__Output } from '../../shared/gen/fleetswap/v1/DriftHost.js';
 import { BenchFleet, tmpfsBase, type Ack } from '../fleet.js';
 import { bytes, ms } from '../format.js';
 import { now } from '../sim/protocol.js';
@@ -205,10 +205,10 @@ async function follow(fleet: BenchFleet, turn: HostRun[], rpcMs: number[]): Prom
   const deadline = now() + HOST_TIMEOUT_MS;
   for (;;) {
     const asked = now();
-    const report: DriftReportReply = await fleet.client.call('Drift', {});
+    const report = await fleet.client.call('Drift', {});
     const at = now();
     rpcMs.push(at - asked);
-    const byHost = new Map(report.hosts.map((h): [string, DriftHostWire] => [h.host, h]));
+    const byHost = new Map(report.hosts.map((h): [string, DriftHost__Output] => [h.host, h]));
     for (const r of turn) {
       const h = byHost.get(r.host);
       const event = h?.events.find((e) => e.kind === 'content-drift');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { push } from '../../cli/push.js';
-import type { Release, StagingStats } from '../../shared/wire.js';
+import type { Release__Output } from '../../shared/gen/fleetswap/v1/Release.js';
+import type { StagingStats__Output } from '../../shared/gen/fleetswap/v1/StagingStats.js';
 import { BenchFleet, tmpfsBase, until, type Ack } from '../fleet.js';
 import { now } from '../sim/protocol.js';
 import { bytes, ms } from '../format.js';
@@ -101,7 +102,7 @@ async function runSwitch({ agents, progress }: ScenarioOptions): Promise<Scenari
   }
 }
 
-async function pushBuild(fleet: BenchFleet, build: string, label: string): Promise<Release> {
+async function pushBuild(fleet: BenchFleet, build: string, label: string): Promise<Release__Output> {
   const res = await push(fleet.client, join(fleet.dir, 'builds', build), { label, owner: 'bench', notes: '', irreversible: '' }, false);
   return res.release;
 }
@@ -169,7 +170,7 @@ async function rollBack(fleet: BenchFleet, releaseId: string): Promise<{ called:
   const activated = fleet.expect('ACTIVATED', releaseId, SWITCH_TIMEOUT_MS);
   const called = now();
   const [rolloutId, acks] = await Promise.all([
-    fleet.client.call('Rollback', { to: releaseId, select: {}, actor: 'bench', reason: 'benchmark', force_irreversible: false }).then((r) => r.rollout.id),
+    fleet.client.rollout('Rollback', { to: releaseId, select: {}, actor: 'bench', reason: 'benchmark', force_irreversible: false }).then((r) => r.id),
     activated,
   ]);
   await fleet.waitRollout(rolloutId, SWITCH_TIMEOUT_MS);
@@ -186,7 +187,7 @@ async function rollBack(fleet: BenchFleet, releaseId: string): Promise<{ called:
  * call, so the manifest is added on both sides of the ratio.
  */
 function transferFigures(staged: Ack[], changedBytes: number) {
-  const stats = staged.map((a): StagingStats => {
+  const stats = staged.map((a): StagingStats__Output => {
     if (!a.report.stats) throw new Error(`${a.host} reported STAGED without staging stats`);
     return a.report.stats;
   });

@@ -1,4 +1,4 @@
-import type { Report } from '../../shared/wire.js';
+import type { HostReport } from '../../agent/apply.js';
 
 // Messages between the benchmark and its fleet workers (child processes that
 // each host many agents), over the IPC channel of child_process.fork.
@@ -17,7 +17,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'started' }
   | { type: 'connected'; host: string; at: number }
-  | { type: 'report'; host: string; at: number; report: Report }
+  | { type: 'report'; host: string; at: number; report: HostReport }
   | { type: 'live'; releases: string[] }
   | { type: 'quiet'; taken: number; sent: number; dropped: number }
   | { type: 'stopped' };

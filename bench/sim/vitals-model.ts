@@ -1,6 +1,7 @@
 import { DEFAULT_JUDGE, Judge, type JudgeConfig, type JudgedHost } from '../../coordinator/judge.js';
 import { mulberry32 } from '../../shared/prng.js';
-import type { Verdict, VitalsSample } from '../../shared/wire.js';
+import type { Verdict__Output as Verdict } from '../../shared/gen/fleetswap/v1/Verdict.js';
+import type { VitalsSample__Output as VitalsSample } from '../../shared/gen/fleetswap/v1/VitalsSample.js';
 
 /*
  * A seeded model of a fleet's vitals for judging the canary judge: hosts are
@@ -185,7 +186,8 @@ export class SimFleet {
       probed,
       probe_ok: probed,
       probe_latency_ms: probed ? 10 : 0,
-      ...(m.oldAgents ? {} : { interval_ms: p.ms, error_incidents: p.incidents, error_seconds: p.seconds }),
+      // An older agent does not send these: they decode as 0.
+      ...(m.oldAgents ? { interval_ms: 0, error_incidents: 0, error_seconds: 0 } : { interval_ms: p.ms, error_incidents: p.incidents, error_seconds: p.seconds }),
     });
     h.pending = { ms: 0, incidents: 0, seconds: 0, lines: 0 };
   }

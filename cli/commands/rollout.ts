@@ -4,7 +4,7 @@ import { FleetswapError } from '../../shared/errors.js';
 import { OVERRIDE_TTL_MS } from '../../shared/override.js';
 import { ALL_AT_ONCE_PLAN, DEFAULT_PLAN, planOf } from '../../shared/plan.js';
 import { checkFleet, loadSigningKey } from '../../shared/signing.js';
-import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { AT_FULL_FLEET, TERMINAL_ROLLOUT_STATES } from '../../shared/domain.js';
 import { parseTags } from '../config.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit-codes.js';
 import { named, statusText } from '../format.js';
@@ -85,7 +85,7 @@ function registerDeploy(program: Command): void {
     // Checked here too, so a typo is a one-line usage error before anything is sent.
     planOf({ canary: opts.canary ?? '', waves: opts.waves ?? '', bake: opts.bake ?? '', wave_bake: opts.waveBake ?? '', watch_for: opts.watchFor ?? '', manual_promote: false }, Number.MAX_SAFE_INTEGER);
     const code = await withClient(opts, async (c) => {
-      const { rollout } = await c.call('Deploy', {
+      const rollout = await c.rollout('Deploy', {
         release,
         select: parseTags(opts.select),
         canary: opts.canary ?? '',
@@ -137,7 +137,7 @@ function registerRollback(program: Command): void {
     const code = await withClient(opts, async (c) => {
       const override = signKey && opts.to ? await signedOverride(c, { to: opts.to, select, fleet, key: signKey }) : undefined;
       if (override) process.stderr.write(`signed an override for fleet ${fleet}: to ${override.target}, below ${override.crosses}, until ${new Date(override.expires_ms).toISOString()}\n`);
-      const { rollout } = await c.call('Rollback', {
+      const rollout = await c.rollout('Rollback', {
         to: opts.to ?? '',
         select,
         actor: actor(),
@@ -173,7 +173,7 @@ function registerRolloutActions(program: Command): void {
     ).action(async (opts: RolloutActionFlags) => {
       const id = opts.rollout === undefined ? 0 : Number(opts.rollout);
       if (!Number.isInteger(id) || id < 0) throw new FleetswapError('BAD_USAGE', `bad --rollout "${opts.rollout}": give a rollout number`);
-      const { rollout } = await withClient(opts, (c) => c.call(method, { rollout_id: id, actor: actor(), reason: opts.reason, force_irreversible: opts.forceIrreversible === true }));
+      const rollout = await withClient(opts, (c) => c.rollout(method, { rollout_id: id, actor: actor(), reason: opts.reason, force_irreversible: opts.forceIrreversible === true }));
       if (opts.json) json(rollout);
       else out(line`rollout #${rollout.id} ${rollout.state}: ${rollout.message}`);
     });

@@ -2,8 +2,10 @@ import { isDuration, parseDuration } from '../../shared/duration.js';
 import { FleetswapError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoints.js';
 import { planOf } from '../../shared/plan.js';
-import type { DeployRequest, RollbackRequest, RolloutAction } from '../../shared/wire.js';
-import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../../shared/domain.js';
+import type { DeployRequest__Output } from '../../shared/gen/fleetswap/v1/DeployRequest.js';
+import type { RollbackRequest__Output } from '../../shared/gen/fleetswap/v1/RollbackRequest.js';
+import type { RolloutAction__Output } from '../../shared/gen/fleetswap/v1/RolloutAction.js';
 import { assignCohorts, CANARY, parseCohort, spreadOrder, wave, type Cohort } from '../cohorts.js';
 import { resolveRelease } from '../releases.js';
 import { NO_PLAN, type HostRow, type RolloutRow, type StoredRelease } from '../store.js';
@@ -26,7 +28,7 @@ export class Actions {
   ) {}
 
   /** deploy stages a release on the selected hosts; a rollout in its watch is ended by it, any other refuses it unless superseded. */
-  async deploy(req: DeployRequest): Promise<number> {
+  async deploy(req: DeployRequest__Output): Promise<number> {
     const { store, fleet } = this.core;
     await this.core.refuseWhileHalted('deploy');
     const release = await resolveRelease(store, req.release);
@@ -101,7 +103,7 @@ export class Actions {
     return id;
   }
 
-  async rollback(req: RollbackRequest): Promise<number> {
+  async rollback(req: RollbackRequest__Output): Promise<number> {
     const { store, fleet } = this.core;
     await this.core.refuseWhileHalted('roll back');
     const selected = await this.select(req.select);
@@ -214,7 +216,7 @@ export class Actions {
   }
 
   /** promote skips what is left of a bake (or a watch): the operator has seen enough. */
-  async promote(a: RolloutAction): Promise<number> {
+  async promote(a: RolloutAction__Output): Promise<number> {
     await this.core.refuseWhileHalted('promote');
     const r = await this.actionTarget(a, 'promote');
     if (r.verdict?.outcome === 'fail') throw new FleetswapError('REFUSED', `rollout #${r.id} failed its verdict (${r.verdict.reason}); it is not promoted`);
@@ -228,7 +230,7 @@ export class Actions {
     return r.id;
   }
 
-  async pause(a: RolloutAction): Promise<number> {
+  async pause(a: RolloutAction__Output): Promise<number> {
     const r = await this.actionTarget(a, 'pause');
     if (r.state === 'paused') return r.id;
     if (r.state === 'rolling_back' || r.kind === 'rollback') throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}: it cannot be paused`);
@@ -236,7 +238,7 @@ export class Actions {
     return r.id;
   }
 
-  async resume(a: RolloutAction): Promise<number> {
+  async resume(a: RolloutAction__Output): Promise<number> {
     const { store } = this.core;
     await this.core.refuseWhileHalted('resume');
     const r = await this.actionTarget(a, 'resume');
@@ -259,7 +261,7 @@ export class Actions {
   }
 
   /** abort stops a rollout and puts every host that took its release back where it was. */
-  async abort(a: RolloutAction): Promise<number> {
+  async abort(a: RolloutAction__Output): Promise<number> {
     const { store } = this.core;
     await this.core.refuseWhileHalted('abort');
     const r = await this.actionTarget(a, 'abort');
@@ -275,7 +277,7 @@ export class Actions {
     return r.id;
   }
 
-  private async actionTarget(a: RolloutAction, what: string): Promise<RolloutRow> {
+  private async actionTarget(a: RolloutAction__Output, what: string): Promise<RolloutRow> {
     const { store } = this.core;
     const r = a.rollout_id ? await store.rollouts.get(a.rollout_id) : await store.rollouts.active();
     if (!r) throw new FleetswapError(a.rollout_id ? 'BAD_USAGE' : 'REFUSED', a.rollout_id ? `no rollout #${a.rollout_id}` : `nothing to ${what}: no rollout is active`);

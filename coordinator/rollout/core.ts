@@ -1,6 +1,6 @@
 import { FleetswapError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import type { RolloutState } from '../../shared/wire.js';
+import type { RolloutState } from '../../shared/domain.js';
 import { COORDINATOR_ACTOR, type AuditRecord } from '../audit.js';
 import type { RolloutChange, RolloutRow, Store } from '../store.js';
 import { isoFromMs } from '../times.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutState } from '../../shared/wire.js';
+import type { RolloutState } from '../../shared/domain.js';
 import { aStore } from '../../test/database.js';
 import { anEngine as engineOn, releaseId, type EngineSetup, type TestRollout } from './testing.js';
 
@@ -239,7 +239,7 @@ describe('halt and unhalt', () => {
     await t.engine.give('h1', ['STAGE', 'ACTIVATE'], releaseId('v2'), async () => {});
     expect(t.fleet.take().map((s) => s.d.kind)).toEqual(['STAGE']);
     // A host saying hello while halted is not sent its held switch either.
-    await t.engine.onHello((await t.store.hosts.get('h1'))!, { host_id: 'h1', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', unsigned_allowed: false });
+    await t.engine.onHello((await t.store.hosts.get('h1'))!, { host_id: 'h1', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', last_report: null, unsigned_allowed: false });
     expect(t.fleet.take()).toEqual([]);
     await t.unhalt();
     expect(t.fleet.take().map((s) => s.d.kind)).toEqual(['ACTIVATE']);
@@ -342,7 +342,7 @@ describe('commit, then send', () => {
     expect(await t.state()).toBe('wave');
     expect(t.fleet.take().filter((s) => s.host === 'h3')).toEqual([]);
     t.fleet.connected.add('h3');
-    await t.engine.onHello((await t.store.hosts.get('h3'))!, { host_id: 'h3', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', unsigned_allowed: false });
+    await t.engine.onHello((await t.store.hosts.get('h3'))!, { host_id: 'h3', tags: {}, slot_count: 3, slots: [], live_release: releaseId('v1'), last_generation: 0, agent_version: '', last_report: null, unsigned_allowed: false });
     expect(t.fleet.take()).toEqual([{ host: 'h3', d: expect.objectContaining({ kind: 'ACTIVATE', release_id: releaseId('v2') }) }]);
   });
 

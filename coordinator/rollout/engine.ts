@@ -1,16 +1,13 @@
 import type { Logger } from '../../shared/log.js';
-import type {
-  DeployRequest,
-  DirectiveKind,
-  HaltRequest,
-  HaltState,
-  Hello,
-  HostDirective,
-  Report,
-  RollbackRequest,
-  Rollout,
-  RolloutAction,
-} from '../../shared/wire.js';
+import type { DirectiveKind, HostDirective } from '../../shared/domain.js';
+import type { DeployRequest__Output } from '../../shared/gen/fleetswap/v1/DeployRequest.js';
+import type { HaltRequest__Output } from '../../shared/gen/fleetswap/v1/HaltRequest.js';
+import type { HaltState__Output } from '../../shared/gen/fleetswap/v1/HaltState.js';
+import type { Hello__Output } from '../../shared/gen/fleetswap/v1/Hello.js';
+import type { Report__Output } from '../../shared/gen/fleetswap/v1/Report.js';
+import type { RollbackRequest__Output } from '../../shared/gen/fleetswap/v1/RollbackRequest.js';
+import type { Rollout__Output } from '../../shared/gen/fleetswap/v1/Rollout.js';
+import type { RolloutAction__Output } from '../../shared/gen/fleetswap/v1/RolloutAction.js';
 import type { AuditLog } from '../audit.js';
 import { DEFAULT_JUDGE, type JudgeConfig } from '../judge.js';
 import type { HostRow, Store } from '../store.js';
@@ -65,49 +62,49 @@ export class RolloutEngine {
 
   // ---- operator actions ----
 
-  deploy(req: DeployRequest): Promise<Rollout> {
+  deploy(req: DeployRequest__Output): Promise<Rollout__Output> {
     return this.step(async () => this.view(await this.actions.deploy(req)));
   }
 
-  rollback(req: RollbackRequest): Promise<Rollout> {
+  rollback(req: RollbackRequest__Output): Promise<Rollout__Output> {
     return this.step(async () => this.view(await this.actions.rollback(req)));
   }
 
-  promote(a: RolloutAction): Promise<Rollout> {
+  promote(a: RolloutAction__Output): Promise<Rollout__Output> {
     return this.step(async () => this.view(await this.actions.promote(a)));
   }
 
-  pause(a: RolloutAction): Promise<Rollout> {
+  pause(a: RolloutAction__Output): Promise<Rollout__Output> {
     return this.step(async () => this.view(await this.actions.pause(a)));
   }
 
-  resume(a: RolloutAction): Promise<Rollout> {
+  resume(a: RolloutAction__Output): Promise<Rollout__Output> {
     return this.step(async () => this.view(await this.actions.resume(a)));
   }
 
-  abort(a: RolloutAction): Promise<Rollout> {
+  abort(a: RolloutAction__Output): Promise<Rollout__Output> {
     return this.step(async () => this.view(await this.actions.abort(a)));
   }
 
-  halt(h: HaltRequest): Promise<HaltState> {
+  halt(h: HaltRequest__Output): Promise<HaltState__Output> {
     return this.step(() => this.halts.halt(h));
   }
 
-  unhalt(h: HaltRequest): Promise<HaltState> {
+  unhalt(h: HaltRequest__Output): Promise<HaltState__Output> {
     return this.step(() => this.halts.unhalt(h));
   }
 
-  haltState(): Promise<HaltState> {
+  haltState(): Promise<HaltState__Output> {
     return this.halts.state();
   }
 
   // ---- what hosts say, and the clock ----
 
-  onHello(host: HostRow, hello: Hello): Promise<void> {
+  onHello(host: HostRow, hello: Hello__Output): Promise<void> {
     return this.step(() => this.progress.onHello(host, hello));
   }
 
-  onReport(hostId: string, report: Report): Promise<void> {
+  onReport(hostId: string, report: Report__Output): Promise<void> {
     return this.step(() => this.progress.onReport(hostId, report));
   }
 
@@ -144,7 +141,7 @@ export class RolloutEngine {
 
   // ---- reading ----
 
-  view(id: number): Promise<Rollout> {
+  view(id: number): Promise<Rollout__Output> {
     return rolloutView(this.core.store, id);
   }
 }

@@ -1,5 +1,6 @@
 import { FleetswapError } from '../../shared/errors.js';
-import type { HaltRequest, HaltState } from '../../shared/wire.js';
+import type { HaltRequest__Output } from '../../shared/gen/fleetswap/v1/HaltRequest.js';
+import type { HaltState__Output } from '../../shared/gen/fleetswap/v1/HaltState.js';
 import type { HaltRow } from '../store.js';
 import { isoFromMs } from '../times.js';
 import type { Core } from './core.js';
@@ -16,7 +17,7 @@ export class Halt {
     private readonly progress: Progress,
   ) {}
 
-  async halt(h: HaltRequest): Promise<HaltState> {
+  async halt(h: HaltRequest__Output): Promise<HaltState__Output> {
     if (!h.reason) throw new FleetswapError('BAD_USAGE', 'a halt needs --reason: it is shown to everyone until unhalt');
     const state: HaltRow = { halted: true, reason: h.reason, actor: h.actor, at_ms: this.core.now() };
     await this.core.store.meta.setHalt(state);
@@ -24,7 +25,7 @@ export class Halt {
     return haltView(state);
   }
 
-  async unhalt(h: HaltRequest): Promise<HaltState> {
+  async unhalt(h: HaltRequest__Output): Promise<HaltState__Output> {
     const { store } = this.core;
     const was = await store.meta.halt();
     if (!was.halted) return haltView(was);
@@ -52,12 +53,12 @@ export class Halt {
     return haltView(state);
   }
 
-  async state(): Promise<HaltState> {
+  async state(): Promise<HaltState__Output> {
     return haltView(await this.core.store.meta.halt());
   }
 }
 
 /** haltView is the halt as the CLI sees it: its time as ISO text, '' if the fleet was never halted. */
-function haltView(h: HaltRow): HaltState {
+function haltView(h: HaltRow): HaltState__Output {
   return { halted: h.halted, reason: h.reason, actor: h.actor, at: h.at_ms ? isoFromMs(h.at_ms) : '' };
 }

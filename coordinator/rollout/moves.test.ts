@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutState } from '../../shared/wire.js';
+import type { RolloutState } from '../../shared/domain.js';
 import { checkMove } from './moves.js';
 
 // The rollout state machine, written out here apart from ALLOWED: a change to

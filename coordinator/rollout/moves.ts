@@ -1,4 +1,4 @@
-import type { RolloutState } from '../../shared/wire.js';
+import type { RolloutState } from '../../shared/domain.js';
 import type { RolloutRow } from '../store.js';
 
 // moves.ts is the rollout state machine's rules: which moves are legal, and

@@ -1,6 +1,8 @@
 import { failpoint } from '../../shared/failpoints.js';
-import type { Hello, Report, VitalsSample } from '../../shared/wire.js';
-import { TERMINAL_ROLLOUT_STATES } from '../../shared/wire.js';
+import { TERMINAL_ROLLOUT_STATES } from '../../shared/domain.js';
+import type { Hello__Output } from '../../shared/gen/fleetswap/v1/Hello.js';
+import type { Report__Output } from '../../shared/gen/fleetswap/v1/Report.js';
+import type { VitalsSample__Output } from '../../shared/gen/fleetswap/v1/VitalsSample.js';
 import { CANARY, wave as waveCohort } from '../cohorts.js';
 import { Judge, type JudgeConfig } from '../judge.js';
 import type { HostRow, RolloutHostRow, RolloutRow } from '../store.js';
@@ -19,7 +21,7 @@ const JUDGE_EVERY_MS = 1_000;
  */
 export interface SampleSource {
   prepare(hosts: readonly string[], from: number): Promise<void>;
-  between(host: string, from: number, to: number): readonly VitalsSample[];
+  between(host: string, from: number, to: number): readonly VitalsSample__Output[];
 }
 
 /** NO_SAMPLES is a fleet that sends none. */
@@ -49,7 +51,7 @@ export class Progress {
   }
 
   /** onHello sends a returning host the directive it missed, so a host that was away converges. */
-  async onHello(host: HostRow, hello: Hello): Promise<void> {
+  async onHello(host: HostRow, hello: Hello__Output): Promise<void> {
     const { store, dispatch } = this.core;
     if (host.directive_generation > hello.last_generation) await dispatch.resend(host);
     const active = await store.rollouts.active();
@@ -70,7 +72,7 @@ export class Progress {
     if (hello.last_report && hello.last_report.generation === host.directive_generation) await this.onReport(host.id, hello.last_report);
   }
 
-  async onReport(hostId: string, report: Report): Promise<void> {
+  async onReport(hostId: string, report: Report__Output): Promise<void> {
     const { store } = this.core;
     const active = await store.rollouts.active();
     if (!active) return;

@@ -1,12 +1,13 @@
-import type { Directive, DirectiveKind } from '../../shared/wire.js';
+import type { DirectiveKind } from '../../shared/domain.js';
+import type { Directive__Output } from '../../shared/gen/fleetswap/v1/Directive.js';
 import type { Override } from '../../shared/override.js';
 import { storedDirective, type HostRow, type Store } from '../store.js';
 
 /** FleetLink is what the engine needs from the fleet of connected hosts (Fleet, or a fake in tests). */
 export interface FleetLink {
   isConnected(hostId: string): boolean;
-  /** send writes `d` to the host's stream; false when it has none. */
-  send(hostId: string, d: Directive): boolean;
+  /** send writes `d` (as Dispatch stored it) to the host's stream; false when it has none. */
+  send(hostId: string, d: Directive__Output): boolean;
 }
 
 /**
@@ -23,15 +24,15 @@ export class Dispatch {
   ) {}
 
   /** issue stores a new directive for a host (and its desired release, if given), to be sent after the commit. */
-  async issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<Directive> {
+  async issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<Directive__Output> {
     const d = await this.record(hostId, kind, releaseId, opts);
     await this.sendAfterCommit(hostId, d);
     return d;
   }
 
   /** record stores a directive without sending it: the host gets it when it next says hello. */
-  async record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<Directive> {
-    const d: Directive = { generation: await this.store.hosts.nextGeneration(hostId), kind, release_id: releaseId, ...(opts.override ? { override: opts.override } : {}) };
+  async record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<Directive__Output> {
+    const d: Directive__Output = { generation: await this.store.hosts.nextGeneration(hostId), kind, release_id: releaseId, override: opts.override ?? null };
     await this.store.hosts.setDirective(hostId, d, opts.desired);
     return d;
   }
@@ -42,12 +43,12 @@ export class Dispatch {
   }
 
   /** maySend holds back anything that switches while a halt is in force. */
-  async maySend(kind: DirectiveKind): Promise<boolean> {
+  async maySend(kind: Directive__Output['kind']): Promise<boolean> {
     return (kind !== 'ACTIVATE' && kind !== 'REPAIR') || !(await this.store.meta.halt()).halted;
   }
 
   /** sendAfterCommit decides with what the transaction sees (is the fleet halted?) and sends once it commits. */
-  private async sendAfterCommit(hostId: string, d: Directive): Promise<void> {
+  private async sendAfterCommit(hostId: string, d: Directive__Output): Promise<void> {
     if (!(await this.maySend(d.kind))) return;
     this.store.afterCommit(() => this.fleet.send(hostId, d));
   }

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { silentLogger } from '../../shared/log.js';
-import type { DeployRequest, Directive, ReportKind, RollbackRequest, Rollout, RolloutAction, RolloutState } from '../../shared/wire.js';
+import type { ReportKind, RolloutState } from '../../shared/domain.js';
+import type { DeployRequest__Output } from '../../shared/gen/fleetswap/v1/DeployRequest.js';
+import type { Directive__Output } from '../../shared/gen/fleetswap/v1/Directive.js';
+import type { RollbackRequest__Output } from '../../shared/gen/fleetswap/v1/RollbackRequest.js';
+import type { Rollout__Output } from '../../shared/gen/fleetswap/v1/Rollout.js';
+import type { RolloutAction__Output } from '../../shared/gen/fleetswap/v1/RolloutAction.js';
 import { Store, type RolloutHostRow, type RolloutRow } from '../store.js';
 import { RolloutEngine } from './engine.js';
 import type { SampleSource } from './progress.js';
@@ -14,20 +19,20 @@ import type { FleetLink } from './send.js';
 /** FakeFleet stands for the connected hosts: it records each directive a connected host was sent. */
 export class FakeFleet implements FleetLink {
   readonly connected = new Set<string>();
-  sent: { host: string; d: Directive }[] = [];
+  sent: { host: string; d: Directive__Output }[] = [];
 
   isConnected(hostId: string): boolean {
     return this.connected.has(hostId);
   }
 
-  send(hostId: string, d: Directive): boolean {
+  send(hostId: string, d: Directive__Output): boolean {
     if (!this.connected.has(hostId)) return false;
     this.sent.push({ host: hostId, d });
     return true;
   }
 
   /** take returns what was sent since the last take. */
-  take(): { host: string; d: Directive }[] {
+  take(): { host: string; d: Directive__Output }[] {
     const out = this.sent;
     this.sent = [];
     return out;
@@ -67,7 +72,7 @@ export interface EngineSetup {
 export const releaseId = (label: string): string => createHash('sha256').update(label).digest('hex');
 
 /** A plan small enough to read: 1 canary, then everyone; a minute of bake; no watch. */
-export const SMALL_PLAN: Partial<DeployRequest> = { canary: '1', waves: '100%', bake: '1m', wave_bake: '1m', watch_for: '0s' };
+export const SMALL_PLAN: Partial<DeployRequest__Output> = { canary: '1', waves: '100%', bake: '1m', wave_bake: '1m', watch_for: '0s' };
 
 /** TestRollout is an engine with its store, fleet and clock, and the moves agents would make. */
 export class TestRollout {
@@ -102,18 +107,18 @@ export class TestRollout {
     const hosts: TestHost[] = typeof setup.hosts === 'number' || setup.hosts === undefined ? Array.from({ length: setup.hosts ?? 3 }, (_, i) => ({ id: `h${i + 1}` })) : setup.hosts;
     for (const h of hosts) {
       const live = releaseId(h.live ?? 'v1');
-      await t.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live }], live_release: live, last_generation: 0, unsigned_allowed: false, at_ms: t.clock.now() });
+      await t.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live, evidence: false }], live_release: live, last_generation: 0, unsigned_allowed: false, at_ms: t.clock.now() });
       await t.store.hosts.setDesiredRelease(h.id, live);
       if (h.online ?? true) t.fleet.connected.add(h.id);
     }
     return t;
   }
 
-  private action(over: Partial<RolloutAction>): RolloutAction {
+  private action(over: Partial<RolloutAction__Output>): RolloutAction__Output {
     return { rollout_id: 0, actor: 'alice', reason: '', force_irreversible: false, ...over };
   }
 
-  deploy(over: Partial<DeployRequest> = {}): Promise<Rollout> {
+  deploy(over: Partial<DeployRequest__Output> = {}): Promise<Rollout__Output> {
     return this.engine.deploy({
       release: 'v2',
       select: {},
@@ -134,14 +139,14 @@ export class TestRollout {
     });
   }
 
-  rollback(over: Partial<RollbackRequest> = {}): Promise<Rollout> {
+  rollback(over: Partial<RollbackRequest__Output> = {}): Promise<Rollout__Output> {
     return this.engine.rollback({ select: {}, to: '', actor: 'alice', reason: '', force_irreversible: false, override: null, ...over });
   }
 
-  promote = (over: Partial<RolloutAction> = {}): Promise<Rollout> => this.engine.promote(this.action(over));
-  pause = (over: Partial<RolloutAction> = {}): Promise<Rollout> => this.engine.pause(this.action(over));
-  resume = (over: Partial<RolloutAction> = {}): Promise<Rollout> => this.engine.resume(this.action(over));
-  abort = (over: Partial<RolloutAction> = {}): Promise<Rollout> => this.engine.abort(this.action(over));
+  promote = (over: Partial<RolloutAction__Output> = {}): Promise<Rollout__Output> => this.engine.promote(this.action(over));
+  pause = (over: Partial<RolloutAction__Output> = {}): Promise<Rollout__Output> => this.engine.pause(this.action(over));
+  resume = (over: Partial<RolloutAction__Output> = {}): Promise<Rollout__Output> => this.engine.resume(this.action(over));
+  abort = (over: Partial<RolloutAction__Output> = {}): Promise<Rollout__Output> => this.engine.abort(this.action(over));
   halt = async (): Promise<void> => void (await this.engine.halt({ actor: 'alice', reason: 'incident' }));
   unhalt = async (): Promise<void> => void (await this.engine.unhalt({ actor: 'alice', reason: '' }));
 
@@ -166,10 +171,10 @@ export class TestRollout {
     if (!host) throw new Error(`no host ${hostId}`);
     const release = given ?? host.directive_release;
     const live = kind === 'ACTIVATED' ? release : host.live_release;
-    const slots = host.slots.some((s) => s.release_id === release) ? host.slots : [...host.slots, { index: host.slots.length, release_id: release }];
+    const slots = host.slots.some((s) => s.release_id === release) ? host.slots : [...host.slots, { index: host.slots.length, release_id: release, evidence: false }];
     await this.store.tx(async () => {
       await this.store.hosts.updateReport({ id: hostId, slots, live_release: live, generation: kind === 'FAILED' ? 0 : host.directive_generation, at_ms: this.clock.now(), last_error: '' });
-      await this.engine.onReport(hostId, { generation: host.directive_generation, kind, release_id: release, error_code: kind === 'FAILED' ? 'TEST' : '', error: kind === 'FAILED' ? 'failed in a test' : '', live_release: live, slots });
+      await this.engine.onReport(hostId, { generation: host.directive_generation, kind, release_id: release, error_code: kind === 'FAILED' ? 'TEST' : '', error: kind === 'FAILED' ? 'failed in a test' : '', stats: null, live_release: live, slots });
     });
   }
 

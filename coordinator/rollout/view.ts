@@ -1,11 +1,14 @@
 import { FleetswapError } from '../../shared/errors.js';
-import type { Rollout } from '../../shared/wire.js';
+import type { Rollout__Output } from '../../shared/gen/fleetswap/v1/Rollout.js';
 import { cohortName } from '../cohorts.js';
 import type { Store } from '../store.js';
 import { isoFromMs } from '../times.js';
 
-/** rolloutView is a rollout as the CLI sees it (status, deploy's answer): cohorts by their stored names. */
-export async function rolloutView(store: Store, id: number): Promise<Rollout> {
+/**
+ * rolloutView is a rollout as the CLI sees it (status, deploy's answer): cohorts by their stored names.
+ * Every field is set, as the CLI decodes it, so the engine's callers read it back as it is sent.
+ */
+export async function rolloutView(store: Store, id: number): Promise<Rollout__Output> {
   const r = await store.rollouts.get(id);
   if (!r) throw new FleetswapError('BAD_USAGE', `no rollout #${id}`);
   const release = await store.releases.byId(r.release_id);

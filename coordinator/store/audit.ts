@@ -1,4 +1,4 @@
-import type { AuditEntryWire } from '../../shared/wire.js';
+import type { AuditEntry__Output as AuditEntryWire } from '../../shared/gen/fleetswap/v1/AuditEntry.js';
 import type { Db } from './db.js';
 
 /**

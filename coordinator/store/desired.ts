@@ -1,4 +1,4 @@
-import type { DesiredChange } from '../../shared/wire.js';
+import type { DesiredChange__Output as DesiredChange } from '../../shared/gen/fleetswap/v1/DesiredChange.js';
 import type { Db } from './db.js';
 import { json, type Raw } from './sql.js';
 

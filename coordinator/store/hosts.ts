@@ -1,4 +1,7 @@
-import type { Directive, DirectiveKind, SlotInfo, StagingStats } from '../../shared/wire.js';
+import type { DirectiveKind } from '../../shared/domain.js';
+import type { Directive__Output as Directive } from '../../shared/gen/fleetswap/v1/Directive.js';
+import type { SlotInfo__Output as SlotInfo } from '../../shared/gen/fleetswap/v1/SlotInfo.js';
+import type { StagingStats__Output as StagingStats } from '../../shared/gen/fleetswap/v1/StagingStats.js';
 import type { Override } from '../../shared/override.js';
 import { FleetswapError } from '../../shared/errors.js';
 import type { Db } from './db.js';

@@ -1,4 +1,5 @@
-import type { StageState, StagingStats, SwitchState } from '../../shared/wire.js';
+import type { StageState, SwitchState } from '../../shared/domain.js';
+import type { StagingStats__Output as StagingStats } from '../../shared/gen/fleetswap/v1/StagingStats.js';
 import { cohortName, parseCohort, type Cohort } from '../cohorts.js';
 import type { Db } from './db.js';
 import { json, type Raw } from './sql.js';

@@ -1,4 +1,6 @@
-import type { RolloutKind, RolloutPlan, RolloutState, Verdict } from '../../shared/wire.js';
+import type { RolloutKind, RolloutState } from '../../shared/domain.js';
+import type { RolloutPlan__Output as RolloutPlan } from '../../shared/gen/fleetswap/v1/RolloutPlan.js';
+import type { Verdict__Output as Verdict } from '../../shared/gen/fleetswap/v1/Verdict.js';
 import type { Db } from './db.js';
 import { json, type Raw } from './sql.js';
 

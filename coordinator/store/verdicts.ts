@@ -1,4 +1,4 @@
-import type { Verdict } from '../../shared/wire.js';
+import type { Verdict__Output as Verdict } from '../../shared/gen/fleetswap/v1/Verdict.js';
 import type { Db } from './db.js';
 import { json, type Raw } from './sql.js';
 

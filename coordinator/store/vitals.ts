@@ -1,4 +1,4 @@
-import type { VitalsSample } from '../../shared/wire.js';
+import type { VitalsSample__Output as VitalsSample } from '../../shared/gen/fleetswap/v1/VitalsSample.js';
 import type { Db } from './db.js';
 import type { Raw } from './sql.js';
 

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { CoordinatorFailpoint } from '../../shared/failpoints.js';
-import type { DesiredChange, Host, Release, Rollout } from '../../shared/wire.js';
+import type { DesiredChange__Output as DesiredChange } from '../../shared/gen/fleetswap/v1/DesiredChange.js';
+import type { Host__Output as Host } from '../../shared/gen/fleetswap/v1/Host.js';
+import type { Release__Output as Release } from '../../shared/gen/fleetswap/v1/Release.js';
+import type { Rollout__Output as Rollout } from '../../shared/gen/fleetswap/v1/Rollout.js';
 import {
   AdminClient,
   InvariantSampler,

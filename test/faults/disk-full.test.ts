@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
-import type { Rollout } from '../../shared/wire.js';
+import type { Rollout__Output as Rollout } from '../../shared/gen/fleetswap/v1/Rollout.js';
 import { AdminClient, InvariantSampler, aCoordinator, aRelease, aTree, anAgent, checkLive, cleanup, runCli, tempDir, TWO_PHASE } from '../fixtures.js';
 import { leftovers, seededBytes } from './support.js';
 

@@ -1,5 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { AgentMessage, Directive } from '../../shared/wire.js';
+import type { AgentMessage } from '../../shared/gen/fleetswap/v1/AgentMessage.js';
+import type { AgentServiceClient } from '../../shared/gen/fleetswap/v1/AgentService.js';
+import type { Directive__Output as Directive } from '../../shared/gen/fleetswap/v1/Directive.js';
 
 /**
  * AgentStream is a hand-driven Connect stream: an attacker holding an agent
@@ -12,8 +14,8 @@ export class AgentStream {
   private readonly call: grpc.ClientDuplexStream<AgentMessage, Directive>;
   accepted = false;
 
-  constructor(client: grpc.Client) {
-    this.call = (client as unknown as { Connect(): grpc.ClientDuplexStream<AgentMessage, Directive> }).Connect();
+  constructor(client: AgentServiceClient) {
+    this.call = client.Connect();
     this.call.on('metadata', () => (this.accepted = true));
     this.call.on('data', (d: Directive) => this.directives.push(d));
     this.ended = new Promise((resolve) => {

@@ -4,7 +4,12 @@ import { sha256 } from '../../shared/hash.js';
 import { buildManifest, type FileEntry } from '../../shared/manifest.js';
 import { serverOptions, services } from '../../shared/proto.js';
 import { keyId, signRelease, type ReleaseSignature, type TrustedKey } from '../../shared/signing.js';
-import type { AgentMessage, BlobChunk, Directive, Hello, Report } from '../../shared/wire.js';
+import type { AgentMessage__Output } from '../../shared/gen/fleetswap/v1/AgentMessage.js';
+import type { AgentServiceHandlers } from '../../shared/gen/fleetswap/v1/AgentService.js';
+import type { BlobChunk } from '../../shared/gen/fleetswap/v1/BlobChunk.js';
+import type { Directive } from '../../shared/gen/fleetswap/v1/Directive.js';
+import type { Hello__Output } from '../../shared/gen/fleetswap/v1/Hello.js';
+import type { Report__Output } from '../../shared/gen/fleetswap/v1/Report.js';
 
 // A coordinator taken over, as the agent sees it: a real gRPC server that
 // implements AgentService from proto/ and says whatever a test tells it to.
@@ -21,21 +26,27 @@ export interface FakeRelease {
 
 type ManifestAnswer = { manifest: Buffer; delta: Buffer; delta_base: string; signatures: ReleaseSignature[] };
 
+/**
+ * A directive as a coordinator built from a newer proto may send it: a kind
+ * this proto has no name for goes out as its number.
+ */
+export type NewerDirective = Omit<Directive, 'kind'> & { kind?: Directive['kind'] | number };
+
 export class FakeCoordinator {
   readonly releases = new Map<string, FakeRelease>();
   /** Every GetManifest asked, in order. */
   readonly manifestCalls: { release_id: string; have: string[] }[] = [];
   /** Every FetchBlobs asked, in order. */
   readonly fetchCalls: string[][] = [];
-  readonly reports: Report[] = [];
-  hello: Hello | undefined;
+  readonly reports: Report__Output[] = [];
+  hello: Hello__Output | undefined;
   /** Replaces the honest answer to GetManifest. */
   onManifest: ((req: { release_id: string; have: string[] }, honest: () => ManifestAnswer) => ManifestAnswer) | undefined;
   /** Replaces the honest bytes of a blob: what the stream carries for it. */
   onBlob: ((hash: string, honest: Buffer, call: grpc.ServerWritableStream<unknown, BlobChunk>) => AsyncIterable<Buffer>) | undefined;
-  private stream: grpc.ServerDuplexStream<AgentMessage, Directive> | undefined;
+  private stream: grpc.ServerDuplexStream<AgentMessage__Output, NewerDirective> | undefined;
   private generation = 0;
-  private readonly waiters = new Map<number, (r: Report) => void>();
+  private readonly waiters = new Map<number, (r: Report__Output) => void>();
   address = '';
 
   private constructor(private readonly server: grpc.Server) {}
@@ -56,11 +67,11 @@ export class FakeCoordinator {
   }
 
   /** directive sends one directive (a fresh generation) and resolves with the agent's report on it. */
-  directive(d: Omit<Directive, 'generation'>, timeoutMs = 15_000): Promise<Report> {
+  directive(d: Omit<NewerDirective, 'generation'>, timeoutMs = 15_000): Promise<Report__Output> {
     if (!this.stream) throw new Error('no agent connected');
     const generation = ++this.generation;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no report on ${d.kind} ${d.release_id.slice(0, 20)} in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no report on ${d.kind} ${d.release_id?.slice(0, 20)} in ${timeoutMs} ms`)), timeoutMs);
       this.waiters.set(generation, (r) => {
         clearTimeout(timer);
         resolve(r);
@@ -75,69 +86,69 @@ export class FakeCoordinator {
   }
 
   private service(): grpc.UntypedServiceImplementation {
-    return {
-      Connect: (call: grpc.ServerDuplexStream<AgentMessage, Directive>) => {
-        call.on('data', (msg: AgentMessage) => {
-          if (msg.hello) {
-            this.hello = msg.hello;
-            // Past whatever the agent has applied, or it ignores what comes as a replay.
-            this.generation = Math.max(this.generation, msg.hello.last_generation);
-            this.stream = call;
-            call.sendMetadata(new grpc.Metadata());
-          } else if (msg.report) {
-            this.reports.push(msg.report);
-            this.waiters.get(msg.report.generation)?.(msg.report);
-            this.waiters.delete(msg.report.generation);
-          }
-        });
-        const gone = () => {
-          if (this.stream === call) this.stream = undefined;
-        };
-        call.on('end', () => {
-          gone();
-          call.end();
-        });
-        call.on('cancelled', gone);
-        call.on('error', gone);
-      },
-      GetManifest: (call: grpc.ServerUnaryCall<{ release_id: string; have: string[] }, ManifestAnswer>, cb: grpc.sendUnaryData<ManifestAnswer>) => {
-        const req = { release_id: call.request.release_id, have: [...call.request.have] };
-        this.manifestCalls.push(req);
-        const honest = (): ManifestAnswer => {
-          const r = this.releases.get(req.release_id);
-          if (!r) throw new Error(`no release ${req.release_id}`);
-          return { manifest: r.manifest, delta: Buffer.alloc(0), delta_base: '', signatures: r.signatures };
-        };
-        try {
-          cb(null, this.onManifest ? this.onManifest(req, honest) : honest());
-        } catch (err) {
-          cb({ code: grpc.status.NOT_FOUND, details: (err as Error).message });
+    // Connect sends the newer directives, so it is typed here by hand; the other two as proto/ says.
+    const Connect = (call: grpc.ServerDuplexStream<AgentMessage__Output, NewerDirective>) => {
+      call.on('data', (msg: AgentMessage__Output) => {
+        if (msg.hello) {
+          this.hello = msg.hello;
+          // Past whatever the agent has applied, or it ignores what comes as a replay.
+          this.generation = Math.max(this.generation, msg.hello.last_generation);
+          this.stream = call;
+          call.sendMetadata(new grpc.Metadata());
+        } else if (msg.report) {
+          this.reports.push(msg.report);
+          this.waiters.get(msg.report.generation)?.(msg.report);
+          this.waiters.delete(msg.report.generation);
         }
-      },
-      FetchBlobs: async (call: grpc.ServerWritableStream<{ hashes: string[] }, BlobChunk>) => {
-        this.fetchCalls.push([...call.request.hashes]);
-        const all = new Map([...this.releases.values()].flatMap((r) => [...r.blobs]));
-        for (const hash of call.request.hashes) {
-          const honest = all.get(hash) ?? Buffer.alloc(0);
-          const chunks: AsyncIterable<Buffer> = this.onBlob
-            ? this.onBlob(hash, honest, call)
-            : (async function* () {
-                yield honest;
-              })();
-          for await (const data of chunks) {
-            if (call.cancelled) return;
-            if (!call.write({ hash, data, last: false })) {
-              await new Promise((r) => {
-                call.once('drain', r);
-                call.once('cancelled', r);
-              });
-            }
-          }
-          call.write({ hash, data: Buffer.alloc(0), last: true });
-        }
+      });
+      const gone = () => {
+        if (this.stream === call) this.stream = undefined;
+      };
+      call.on('end', () => {
+        gone();
         call.end();
-      },
+      });
+      call.on('cancelled', gone);
+      call.on('error', gone);
     };
+    const GetManifest: AgentServiceHandlers['GetManifest'] = (call, cb) => {
+      const req = { release_id: call.request.release_id, have: [...call.request.have] };
+      this.manifestCalls.push(req);
+      const honest = (): ManifestAnswer => {
+        const r = this.releases.get(req.release_id);
+        if (!r) throw new Error(`no release ${req.release_id}`);
+        return { manifest: r.manifest, delta: Buffer.alloc(0), delta_base: '', signatures: r.signatures };
+      };
+      try {
+        cb(null, this.onManifest ? this.onManifest(req, honest) : honest());
+      } catch (err) {
+        cb({ code: grpc.status.NOT_FOUND, details: (err as Error).message });
+      }
+    };
+    const FetchBlobs: AgentServiceHandlers['FetchBlobs'] = async (call) => {
+      this.fetchCalls.push([...call.request.hashes]);
+      const all = new Map([...this.releases.values()].flatMap((r) => [...r.blobs]));
+      for (const hash of call.request.hashes) {
+        const honest = all.get(hash) ?? Buffer.alloc(0);
+        const chunks: AsyncIterable<Buffer> = this.onBlob
+          ? this.onBlob(hash, honest, call)
+          : (async function* () {
+              yield honest;
+            })();
+        for await (const data of chunks) {
+          if (call.cancelled) return;
+          if (!call.write({ hash, data, last: false })) {
+            await new Promise((r) => {
+              call.once('drain', r);
+              call.once('cancelled', r);
+            });
+          }
+        }
+        call.write({ hash, data: Buffer.alloc(0), last: true });
+      }
+      call.end();
+    };
+    return { Connect, GetManifest, FetchBlobs };
   }
 }
 

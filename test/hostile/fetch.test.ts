@@ -1,18 +1,16 @@
 import { join } from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentServiceClient } from '../../shared/gen/fleetswap/v1/AgentService.js';
 import { parseManifest } from '../../shared/manifest.js';
 import { aCoordinator, aRelease, aTree, checkLive, deployAndWait, runCli, waitConnected } from '../fixtures.js';
-import { aTlsFleet, drain, unary, type TlsFleet } from './tls-fleet.js';
+import { aTlsFleet, drain, getManifest, type TlsFleet } from './tls-fleet.js';
 
 // Only agents fetch code, and only their own: a release's files (config
 // included) go to an agent certificate the coordinator directed to hold that
 // release, and nothing else.
 
-type Manifest = { manifest: Buffer; delta: Buffer };
-const fetchBlobs = (c: grpc.Client, release_id: string, hashes: string[]) =>
-  drain((c as unknown as { FetchBlobs(r: unknown): grpc.ClientReadableStream<{ data: Buffer }> }).FetchBlobs({ release_id, hashes }));
+const fetchBlobs = (c: AgentServiceClient, release_id: string, hashes: string[]) => drain(c.FetchBlobs({ release_id, hashes }));
 
 describe('attack: fetching code without being its host', () => {
   let fleet: TlsFleet;
@@ -33,7 +31,7 @@ describe('attack: fetching code without being its host', () => {
       return e.sha256;
     };
     const own = await fleet.agentClient('web-1');
-    const m1 = await unary<Manifest>(own, 'GetManifest', { release_id: v1.id, have: [] });
+    const m1 = await getManifest(own, { release_id: v1.id, have: [] });
     if (!('ok' in m1)) throw m1.err;
     const v2Secret = blobOf((await fleet.coordinator.store.releases.byId(v2.id) as { manifest: Buffer }).manifest, v2.id, 'config/db.json');
     return { admin, v1, v2, own, v1Secret: blobOf(m1.ok.manifest, v1.id, 'config/db.json'), v2Secret };
@@ -42,7 +40,7 @@ describe('attack: fetching code without being its host', () => {
   it('a client with no certificate gets neither a manifest nor a blob, and is counted', async () => {
     const { admin, v1, v1Secret } = await deployedToWeb1();
     const stranger = await fleet.agentClient();
-    const m = await unary(stranger, 'GetManifest', { release_id: v1.id, have: [] });
+    const m = await getManifest(stranger, { release_id: v1.id, have: [] });
     expect('err' in m && m.err.code).toBe(7); // PERMISSION_DENIED
     expect('err' in m && m.err.details).toMatch(/^agents need a client certificate from the fleet CA/);
     const b = await fetchBlobs(stranger, v1.id, [v1Secret]);
@@ -55,7 +53,7 @@ describe('attack: fetching code without being its host', () => {
     const { admin, v1, v2, v1Secret } = await deployedToWeb1();
     // web-2 has a valid agent certificate but was never directed to hold v1.
     const web2 = await fleet.agentClient('web-2');
-    const m = await unary(web2, 'GetManifest', { release_id: v1.id, have: [] });
+    const m = await getManifest(web2, { release_id: v1.id, have: [] });
     expect('err' in m && m.err.code).toBe(7);
     expect('err' in m && m.err.details).toBe(`release ${v1.id.slice(0, 12)} was never assigned to web-2`);
     const b = await fetchBlobs(web2, v1.id, [v1Secret]);
@@ -63,7 +61,7 @@ describe('attack: fetching code without being its host', () => {
     expect(b.chunks).toEqual([]);
     // web-1 itself cannot get v2, which was pushed but never deployed to it.
     const own = await fleet.agentClient('web-1');
-    const m2 = await unary(own, 'GetManifest', { release_id: v2.id, have: [v1.id] });
+    const m2 = await getManifest(own, { release_id: v2.id, have: [v1.id] });
     expect('err' in m2 && m2.err.details).toBe(`release ${v2.id.slice(0, 12)} was never assigned to web-1`);
     expect((await admin.call('Status', { rollout_id: 0 })).refusals['fetch-denied']).toBe(3);
   });
@@ -84,7 +82,7 @@ describe('attack: fetching code without being its host', () => {
     const { v1 } = await deployedToWeb1();
     await fleet.files('ops', 'admin');
     const ops = await fleet.agentClient('ops');
-    const m = await unary(ops, 'GetManifest', { release_id: v1.id, have: [] });
+    const m = await getManifest(ops, { release_id: v1.id, have: [] });
     expect('err' in m && m.err.details).toBe('certificate ops is for a admin role, not an agent');
   });
 });

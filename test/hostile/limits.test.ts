@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VitalsRate } from '../../coordinator/agent-limits.js';
-import type { VitalsSample } from '../../shared/wire.js';
+import type { VitalsSample__Output as VitalsSample } from '../../shared/gen/fleetswap/v1/VitalsSample.js';
 import { openDatabase } from '../database.js';
 import { collect, runCli, TEST_TOKEN, waitFor } from '../fixtures.js';
 import { AgentStream, aHello } from './agent-stream.js';
@@ -10,7 +10,7 @@ import { aTlsFleet, type TlsFleet } from './tls-fleet.js';
 // Nothing one host says can flood the coordinator: every field it sends is
 // bounded, its vitals are rate-limited, and a stranger is not read at all.
 
-const sample = (ts_ms: number): VitalsSample => ({ ts_ms, release_id: '', load1: 0.1, cpu_pct: 1, mem_pct: 1, error_lines: 0, probed: false, probe_ok: false, probe_latency_ms: 0 });
+const sample = (ts_ms: number): VitalsSample => ({ ts_ms, release_id: '', load1: 0.1, cpu_pct: 1, mem_pct: 1, error_lines: 0, probed: false, probe_ok: false, probe_latency_ms: 0, interval_ms: 0, error_incidents: 0, error_seconds: 0 });
 
 describe('attack: one host floods or poisons what it sends', () => {
   let fleet: TlsFleet;

@@ -1,7 +1,7 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Host } from '../../shared/wire.js';
+import type { Host__Output as Host } from '../../shared/gen/fleetswap/v1/Host.js';
 import { type AgentProcess, aCoordinatorProcess, anAgentProcess, cleanup, freePort, runCli, tempDir, waitFor } from '../fixtures.js';
 
 // Certificates can be revoked: `fleetswap ca revoke` lists a certificate in

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
-import type { DesiredChange, Host, Rollout } from '../../shared/wire.js';
+import type { DesiredChange__Output as DesiredChange } from '../../shared/gen/fleetswap/v1/DesiredChange.js';
+import type { Host__Output as Host } from '../../shared/gen/fleetswap/v1/Host.js';
+import type { Rollout__Output as Rollout } from '../../shared/gen/fleetswap/v1/Rollout.js';
 import { type AgentProcess, TEST_TOKEN, TWO_PHASE, aCoordinator, aCoordinatorProcess, aTree, anAgent, anAgentProcess, cleanup, freePort, runCli, tempDir, waitFor } from '../fixtures.js';
 
 // Roles, checked both ways: the client checks that the server it reached

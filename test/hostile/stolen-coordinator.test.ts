@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { AgentOptions } from '../../agent/agent.js';
 import { signOverride, type Override } from '../../shared/override.js';
-import type { Report } from '../../shared/wire.js';
+import type { Report__Output as Report } from '../../shared/gen/fleetswap/v1/Report.js';
 import { anAgent, checkLive, cleanup, tempDir, waitFor } from '../fixtures.js';
 import { FakeCoordinator, aFakeRelease, aReleaseKey, type FakeRelease, type ReleaseKey } from './fake-coordinator.js';
 
@@ -196,6 +196,30 @@ describe('a stolen coordinator', () => {
     }
     expect(fake.manifestCalls).toHaveLength(asked);
     expect(await snapshot(root)).toEqual(before);
+  });
+
+  it('cannot make an agent act on a directive kind it does not know: none at all, or a newer proto\'s', async () => {
+    dir = await tempDir();
+    fake = await FakeCoordinator.start();
+    const root = join(dir, 'host');
+    const v1 = signed('v1', 1000);
+    const v2 = signed('v2', 2000);
+    offer(v1, v2);
+    await startAgent(root);
+    expect((await activate(v1)).kind).toBe('ACTIVATED');
+    const before = await snapshot(root);
+    const asked = fake.manifestCalls.length;
+
+    // The proto's zero value, and a number this proto has no name for: neither is taken for an ACTIVATE.
+    for (const [kind, shown] of [['DIRECTIVE_KIND_UNSPECIFIED', '"DIRECTIVE_KIND_UNSPECIFIED"'], [7, '7']] as const) {
+      const report = await fake.directive({ kind, release_id: v2.id }, 5_000);
+      const why = new RegExp(`^the coordinator sent directive kind ${shown}, which this agent does not know \\(STAGE, ACTIVATE, REPAIR, CLEAN\\); refused$`);
+      await refused(report, 'BAD_DIRECTIVE', why, root, v1);
+    }
+    expect(fake.manifestCalls).toHaveLength(asked);
+    expect(await snapshot(root)).toEqual(before);
+    // Still taking the directives it knows.
+    expect((await activate(v2)).kind).toBe('ACTIVATED');
   });
 
   it('cannot make an agent open a path of its choosing through the base of a manifest delta', async () => {

@@ -6,7 +6,13 @@ import type { Agent } from '../../agent/agent.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
 import type { DriftReport } from '../../shared/drift.js';
 import { channelOptions, services } from '../../shared/proto.js';
-import type { AgentMessage, AuditEntryWire, DesiredChange, Directive, Host, Release, Report, StatusReply } from '../../shared/wire.js';
+import type { AuditEntry__Output as AuditEntryWire } from '../../shared/gen/fleetswap/v1/AuditEntry.js';
+import type { DesiredChange__Output as DesiredChange } from '../../shared/gen/fleetswap/v1/DesiredChange.js';
+import type { Directive__Output as Directive } from '../../shared/gen/fleetswap/v1/Directive.js';
+import type { Host__Output as Host } from '../../shared/gen/fleetswap/v1/Host.js';
+import type { Release__Output as Release } from '../../shared/gen/fleetswap/v1/Release.js';
+import type { Report } from '../../shared/gen/fleetswap/v1/Report.js';
+import type { StatusReply__Output as StatusReply } from '../../shared/gen/fleetswap/v1/StatusReply.js';
 import { push } from '../../cli/push.js';
 import { AdminClient, BIN, TWO_PHASE, aCoordinator, aTree, anAgent, cleanup, runCli, tempDir, waitFor, waitRollout } from '../fixtures.js';
 
@@ -40,7 +46,7 @@ function expectSafe(what: string, output: string, shown: string[]): void {
  */
 function aHostileAgent(address: string, id: string, failStaging: () => string) {
   const client = new (services().agent)(address, grpc.credentials.createInsecure(), channelOptions);
-  const call = (client as unknown as { Connect: () => grpc.ClientDuplexStream<AgentMessage, Directive> }).Connect();
+  const call = client.Connect();
   let live = '';
   const report = (r: Partial<Report> & Pick<Report, 'kind' | 'release_id'>) =>
     call.write({ report: { generation: 0, error_code: '', error: '', live_release: live, slots: [], ...r } });
@@ -116,7 +122,7 @@ describe('a host that sends terminal control characters cannot drive the operato
     await aTree(join(dir, 'v2'), { 'index.html': 'two' });
     v1 = await pushed('v1');
     v2 = await pushed('v2');
-    const { rollout } = await client.call('Deploy', {
+    const rollout = await client.rollout('Deploy', {
       release: 'v1',
       select: {},
       canary: '0',

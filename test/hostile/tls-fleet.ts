@@ -4,6 +4,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { Agent, AgentOptions } from '../../agent/agent.js';
 import { caInit, caIssue } from '../../cli/ca.js';
 import type { Coordinator, CoordinatorOptions } from '../../coordinator/coordinator.js';
+import type { AgentServiceClient } from '../../shared/gen/fleetswap/v1/AgentService.js';
+import type { ManifestReply__Output } from '../../shared/gen/fleetswap/v1/ManifestReply.js';
+import type { ManifestRequest } from '../../shared/gen/fleetswap/v1/ManifestRequest.js';
 import { channelOptions, services } from '../../shared/proto.js';
 import { channelCredentials, type TlsFiles } from '../../shared/tls.js';
 import { AdminClient, TEST_TOKEN, aCoordinator, anAgent, cleanup, tempDir } from '../fixtures.js';
@@ -18,7 +21,7 @@ export interface TlsFleet {
   /** files issues (once) and reads a certificate for `name` with `role`. */
   files(name: string, role?: 'agent' | 'coordinator' | 'admin'): Promise<TlsFiles>;
   /** agentClient is a raw AgentService client presenting `name`'s certificate, or none. */
-  agentClient(name?: string): Promise<grpc.Client>;
+  agentClient(name?: string): Promise<AgentServiceClient>;
   admin(): AdminClient;
   anAgent(id: string, opts?: Partial<AgentOptions>): Promise<Agent>;
   /** stop stops every agent and client it made, the coordinator, and removes the directory. */
@@ -66,12 +69,10 @@ export async function aTlsFleet(opts: Partial<CoordinatorOptions> = {}): Promise
   };
 }
 
-/** call makes one unary call and gives back its reply or its error. */
-export function unary<T>(client: grpc.Client, method: string, req: unknown): Promise<{ ok: T } | { err: grpc.ServiceError }> {
-  return new Promise((resolve) => {
-    (client as unknown as Record<string, (req: unknown, cb: (err: grpc.ServiceError | null, res: T) => void) => void>)[method]!(req, (err, res) =>
-      resolve(err ? { err } : { ok: res }),
-    );
+/** getManifest asks for a manifest as an agent does, and gives back the reply or the error that refused it. */
+export function getManifest(client: AgentServiceClient, req: ManifestRequest): Promise<{ ok: ManifestReply__Output } | { err: grpc.ServiceError }> {
+  return new Promise((resolve, reject) => {
+    client.GetManifest(req, (err, res) => (err ? resolve({ err }) : res ? resolve({ ok: res }) : reject(new Error('GetManifest gave neither a reply nor an error'))));
   });
 }
 
