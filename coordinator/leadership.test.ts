@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../test/fixtures.js';
-import { startPostgres, type PgCluster } from '../test/postgres.js';
+import { aClusterForThisFile } from '../test/postgres.js';
 import { silentLogger } from '../shared/log.js';
 import { Leadership, LEADERSHIP_SCHEMA } from './leadership.js';
 import { PgDb } from './store/pg-db.js';
 
-let pgc: PgCluster;
-beforeAll(async () => {
-  pgc = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pgc?.destroy();
-});
+const cluster = aClusterForThisFile();
 
 async function twoCoordinators(ttlMs = 600, renewA = 100) {
-  const url = await pgc.aDatabase();
+  const url = await cluster().aDatabase();
   const dbs = [new PgDb(url, { onError: () => undefined }), new PgDb(url, { onError: () => undefined })];
   await dbs[0]!.migrate([LEADERSHIP_SCHEMA]);
   await dbs[1]!.migrate([LEADERSHIP_SCHEMA]);
@@ -98,12 +92,12 @@ describe('Leadership on PostgreSQL', () => {
     const { dbs, a } = await twoCoordinators(600);
     await a.start();
     expect(a.leading).toBe(true);
-    await pgc.stop();
+    await cluster().stop();
     try {
       await waitFor('a steps down', () => !a.leading, 3_000);
       expect(a.epoch).toBe(0);
     } finally {
-      await pgc.start();
+      await cluster().start();
     }
     await waitFor('a leads again', () => a.leading, 10_000);
     await a.stop();

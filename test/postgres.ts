@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './fixtures.js';
 
 // A throwaway PostgreSQL cluster of the test's own: initdb into a temp dir,
@@ -98,5 +99,24 @@ export async function startPostgres(): Promise<PgCluster> {
       await rm(dir, { recursive: true, force: true });
     },
     log: () => readFile(logFile, 'utf8').catch(() => ''),
+  };
+}
+
+/**
+ * aClusterForThisFile starts one cluster before the file's tests and removes
+ * it after them; call it at the top of a test file and read the cluster
+ * through the function it returns.
+ */
+export function aClusterForThisFile(): () => PgCluster {
+  let cluster: PgCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+  return () => {
+    if (!cluster) throw new Error('the PostgreSQL cluster is not started yet: use it inside a test');
+    return cluster;
   };
 }

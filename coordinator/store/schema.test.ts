@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PgCluster } from '../../test/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { aClusterForThisFile } from '../../test/postgres.js';
 import { Store } from '../store.js';
 import type { Db } from './db.js';
 import { PgDb } from './pg-db.js';
@@ -10,13 +10,7 @@ import { SqliteDb } from './sqlite-db.js';
 // migrations: both must end with the same tables and columns, or a query
 // that works on one fails on the other.
 
-let pgc: PgCluster;
-beforeAll(async () => {
-  pgc = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pgc?.destroy();
-});
+const cluster = aClusterForThisFile();
 
 type Columns = Record<string, string[]>;
 
@@ -42,7 +36,7 @@ async function postgresColumns(db: Db): Promise<Columns> {
 describe('the schema on both backends', () => {
   it('has the same tables, columns and NOT NULLs after every migration, and the same version', async () => {
     const sqlite = await Store.open(new SqliteDb(':memory:'));
-    const postgres = await Store.open(new PgDb(await pgc.aDatabase()));
+    const postgres = await Store.open(new PgDb(await cluster().aDatabase()));
     try {
       expect(await sqlite.schemaVersion()).toBe(MIGRATIONS.length);
       expect(await postgres.schemaVersion()).toBe(MIGRATIONS.length);
@@ -56,7 +50,7 @@ describe('the schema on both backends', () => {
   });
 
   it('a PostgreSQL database that is already up to date is opened again without running anything', async () => {
-    const url = await pgc.aDatabase();
+    const url = await cluster().aDatabase();
     await (await Store.open(new PgDb(url))).close();
     const again = await Store.open(new PgDb(url));
     expect(await again.schemaVersion()).toBe(MIGRATIONS.length);
