@@ -90,10 +90,16 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
     // Headers tell the agent its hello was accepted, so it resets its backoff.
     call.sendMetadata(new grpc.Metadata());
     log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
-    // A host that joins with nothing live is given its release first: it converges, it does not drift.
-    const joined = await join.onHello(await seen(hello.host_id), hello);
-    await engine.onHello(await seen(hello.host_id), { ...hello, last_report: lastReport ?? null });
-    if (!joined) await drift.onHello(await seen(hello.host_id));
+    try {
+      // A host that joins with nothing live is given its release first: it converges, it does not drift.
+      const joined = await join.onHello(await seen(hello.host_id), hello);
+      await engine.onHello(await seen(hello.host_id), { ...hello, last_report: lastReport ?? null });
+      if (!joined) await drift.onHello(await seen(hello.host_id));
+    } catch (err) {
+      // The stream is failed with the error: the host is not left connected behind it.
+      fleet.detach(hello.host_id, call);
+      throw err;
+    }
     return hello.host_id;
   };
 
@@ -161,6 +167,7 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
       // A stream's messages are handled one after another, in the order they came.
       let turn: Promise<void> = Promise.resolve();
       let failed = false;
+      let ended = false;
       const handle = async (msg: AgentMessage__Output): Promise<void> => {
         if (failed) return;
         try {
@@ -173,6 +180,8 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
               throw err;
             }
             clearTimeout(helloTimer);
+            // The stream closed while its hello was being recorded: the host is not connected.
+            if (ended) gone();
           } else if (msg.vitals) {
             if (!hostId) throw new FleetswapError('BAD_USAGE', 'vitals before hello');
             const batch = msg.vitals;
@@ -201,6 +210,7 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
         turn = turn.then(() => handle(msg));
       });
       const gone = (): void => {
+        ended = true;
         clearTimeout(helloTimer);
         if (hostId && fleet.detach(hostId, call)) {
           const host = hostId;

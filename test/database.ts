@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject, onTestFinished } from 'vitest';
@@ -64,4 +64,26 @@ export async function aStore(): Promise<Store> {
 export async function openDatabase(dataDir: string): Promise<Db> {
   const url = await databaseFor(dataDir);
   return url ? new PgDb(url, { max: 1 }) : new SqliteDb(join(dataDir, 'state.db'));
+}
+
+/**
+ * backUp copies a stopped coordinator's data directory to `to`, database
+ * included: the SQLite file travels with the directory; on PostgreSQL the
+ * copy gets a database of its own, made from the original as it is now.
+ */
+export async function backUp(from: string, to: string): Promise<void> {
+  await cp(from, to, { recursive: true });
+  const source = await databaseFor(from);
+  if (!source) return;
+  const admin = new pg.Client({ connectionString: inject('pgUrl') });
+  const name = `b_${process.pid}_${randomBytes(6).toString('hex')}`;
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${new URL(source).pathname.slice(1)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(source);
+  url.pathname = `/${name}`;
+  await writeFile(join(to, MARK), `${url.toString()}\n`);
 }

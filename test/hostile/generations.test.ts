@@ -1,10 +1,10 @@
-import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/agent.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
 import { MAX_GENERATION } from '../../shared/generation.js';
 import { AdminClient, aCoordinator, collect, aRelease, aTree, anAgent, checkLive, cleanup, deployAndWait, freePort, tempDir, waitConnected, waitFor } from '../fixtures.js';
+import { backUp } from '../database.js';
 import { AgentStream, aHello } from './agent-stream.js';
 import { aTlsFleet, type TlsFleet } from './tls-fleet.js';
 
@@ -48,6 +48,28 @@ describe('attack: one host claims a huge directive generation', () => {
     expect(status.refusals['hello-refused']).toBe(1);
   });
 
+  it('a stream that closes while its hello is being recorded leaves no host connected: the host can come back', async () => {
+    fleet = await aTlsFleet();
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // A transaction held open: the hello's own waits behind it, as behind a slow database.
+    let release: (() => void) | undefined;
+    const held = fleet.coordinator.store.tx(() => new Promise<void>((r) => (release = r)));
+    const s = new AgentStream(await fleet.agentClient('web-1'));
+    s.send(aHello('web-1'));
+    await pause(200);
+    s.close();
+    await pause(200);
+    release?.();
+    await held;
+    await waitFor('the hello recorded', async () => (await fleet.coordinator.store.hosts.get('web-1')) !== undefined);
+    await pause(200);
+    expect(fleet.coordinator.fleet.isConnected('web-1')).toBe(false);
+    const again = new AgentStream(await fleet.agentClient('web-1'));
+    again.send(aHello('web-1'));
+    await waitFor('web-1 accepted again', () => again.accepted);
+    again.close();
+  });
+
   it('a report for a generation never issued is refused and changes nothing', async () => {
     fleet = await aTlsFleet();
     const s = new AgentStream(await fleet.agentClient('web-9'));
@@ -82,7 +104,7 @@ describe('a coordinator restored from an older backup', () => {
     await deployAndWait(admin, 'v1');
     // The backup is taken here; the coordinator goes on directing web-1.
     await coordinator.stop();
-    await cp(data, join(dir, 'backup'), { recursive: true });
+    await backUp(data, join(dir, 'backup'));
     coordinator = await aCoordinator(data, { listen });
     admin = new AdminClient(coordinator.address);
     await aRelease(admin, await aTree(join(dir, 'b2'), { 'index.html': 'v2' }), 'v2');
