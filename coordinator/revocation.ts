@@ -80,12 +80,15 @@ export class Revocation {
    * audited (actor the coordinator, target the host the certificate names),
    * at most once a minute per certificate; `call` says what it tried.
    */
-  async refusal(peer: PeerIdentity, call: string): Promise<FleetswapError> {
+  refusal(peer: PeerIdentity, call: string): FleetswapError {
     this.log.warn({ host: peer.name, serial: peer.serial, call }, 'refused a revoked certificate');
     const at = this.now();
     if (at - (this.audited.get(peer.serial) ?? -Infinity) >= AUDIT_EVERY_MS) {
       this.audited.set(peer.serial, at);
-      await this.audit.append({ actor: COORDINATOR_ACTOR, action: 'refused revoked certificate', target: peer.name, detail: { serial: peer.serial, role: peer.role, call, crl: this.list.number } });
+      // The refusal does not wait for the database: a revoked host is cut off at once.
+      this.audit
+        .append({ actor: COORDINATOR_ACTOR, action: 'refused revoked certificate', target: peer.name, detail: { serial: peer.serial, role: peer.role, call, crl: this.list.number } })
+        .catch((err: unknown) => this.log.error({ host: peer.name, err: errorMessage(err) }, 'could not audit a refused revoked certificate'));
     }
     return new FleetswapError('NOT_AUTHORISED', 'certificate revoked');
   }
