@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { inject, onTestFinished } from 'vitest';
 import type { Db } from '../coordinator/store/db.js';
 import { PgDb } from '../coordinator/store/pg-db.js';
 import { SqliteDb } from '../coordinator/store/sqlite-db.js';
+import { createDatabase } from './postgres.js';
 import { Store } from '../coordinator/store.js';
 
 // Which database a test coordinator keeps its state in. On SQLite (the
@@ -23,19 +23,8 @@ export function onPostgres(): boolean {
 }
 
 /** freshDatabase creates an empty PostgreSQL database in the run's cluster and returns its URL. */
-export async function freshDatabase(): Promise<string> {
-  const admin = inject('pgUrl');
-  const name = `t_${process.pid}_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
+export function freshDatabase(): Promise<string> {
+  return createDatabase(inject('pgUrl'), `t_${process.pid}_${randomBytes(6).toString('hex')}`);
 }
 
 /** databaseFor is the PostgreSQL URL of a data directory's coordinator, made on first use; undefined on SQLite. */
@@ -75,15 +64,6 @@ export async function backUp(from: string, to: string): Promise<void> {
   await cp(from, to, { recursive: true });
   const source = await databaseFor(from);
   if (!source) return;
-  const admin = new pg.Client({ connectionString: inject('pgUrl') });
-  const name = `b_${process.pid}_${randomBytes(6).toString('hex')}`;
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${new URL(source).pathname.slice(1)}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(source);
-  url.pathname = `/${name}`;
-  await writeFile(join(to, MARK), `${url.toString()}\n`);
+  const url = await createDatabase(inject('pgUrl'), `b_${process.pid}_${randomBytes(6).toString('hex')}`, new URL(source).pathname.slice(1));
+  await writeFile(join(to, MARK), `${url}\n`);
 }

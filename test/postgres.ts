@@ -56,6 +56,20 @@ export interface PgCluster {
   log(): Promise<string>;
 }
 
+/** createDatabase creates database `name` (a copy of `template`, if given) in the cluster `adminUrl` reaches, and returns its URL. */
+export async function createDatabase(adminUrl: string, name: string, template?: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 export async function startPostgres(): Promise<PgCluster> {
   const user = serverUser();
   const dir = await mkdtemp(join(tmpdir(), 'fleetswap-pg-'));
@@ -81,16 +95,8 @@ export async function startPostgres(): Promise<PgCluster> {
     url,
     port,
     dir,
-    async aDatabase(prefix = 't') {
-      const name = `${prefix}_${process.pid}_${++n}`;
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return `postgres://fleetswap@127.0.0.1:${port}/${name}`;
+    aDatabase(prefix = 't') {
+      return createDatabase(url, `${prefix}_${process.pid}_${++n}`);
     },
     stop,
     start,
