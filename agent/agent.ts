@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { FleetswapError, errorMessage } from '../shared/errors.js';
+import { fromServiceError } from '../shared/rpc-errors.js';
 import { failpoint } from '../shared/failpoints.js';
 import { writeFileDurably } from '../shared/fsync.js';
 import { createLogger, type Logger } from '../shared/log.js';
@@ -18,6 +19,7 @@ import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
 import { Floor } from './floor.js';
 import { coordinatorSource } from './coordinator-source.js';
+import { parseTargets } from '../shared/targets.js';
 import { Layout, mkdirServed } from './layout.js';
 import { Slots } from './slots.js';
 import { isGeneration } from '../shared/generation.js';
@@ -27,7 +29,7 @@ import { VitalsSampler, systemMetrics, type MetricsSource } from './vitals.js';
 export interface AgentOptions {
   id: string;
   root: string;
-  /** host:port of the coordinator. */
+  /** host:port of the coordinator, or of several sharing one database, separated by commas. */
   coordinator: string;
   /** @default AGENT_DEFAULTS.slots */
   slots?: number;
@@ -78,6 +80,10 @@ interface Persisted {
   last_generation: number;
 }
 
+/** A follower pointed to the leader: go there within this long (jittered). */
+const LEADER_REDIRECT_MS = 1_000;
+const jitter = (ms: number) => Math.floor(Math.random() * ms);
+
 type ConnectStream = grpc.ClientDuplexStream<AgentMessage, Directive__Output>;
 
 /**
@@ -92,7 +98,16 @@ export class Agent {
   private readonly floor: Floor;
   private readonly applier: DirectiveApplier;
   private readonly log: Logger;
-  private readonly client: AgentServiceClient;
+  /** One channel per coordinator address; the stream and fetches use the one at `target`. */
+  private readonly clients = new Map<string, AgentServiceClient>();
+  private readonly targets: string[];
+  private target: string;
+  /** Addresses tried since a stream was last accepted: once every one has failed, backoff grows. */
+  private tried = new Set<string>();
+  /** Where to go next: the leader a follower named, or the next address after a failure. */
+  private nextTarget: string | undefined;
+  /** A follower answered since every address was last tried: a leader exists or is being chosen. */
+  private followerSeen = false;
   private readonly backoff: Backoff;
   private state: State = 'created';
   private persisted: Persisted = { last_generation: 0 };
@@ -119,13 +134,14 @@ export class Agent {
     this.slots = new Slots(this.layout, opts.slots ?? AGENT_DEFAULTS.slots, now);
     this.log = (opts.log ?? createLogger('agent')).child({ host: opts.id });
     if (!opts.transport) throw new FleetswapError('BAD_USAGE', 'the agent needs --ca, --cert and --key (fleetswap ca issue DIR HOST --role agent), or --insecure for plaintext');
-    this.client = new (services().agent)(opts.coordinator, channelCredentials(opts.transport), channelOptions);
+    this.targets = parseTargets(opts.coordinator);
+    this.target = this.targets[0] as string;
     const trusted = opts.trustKeys ?? [];
     if (trusted.length === 0 && !opts.allowUnsigned) {
       throw new FleetswapError('BAD_USAGE', 'no release key to trust: give --trust-key FILE (the .pub of fleetswap keys generate), or --allow-unsigned to stage releases nobody signed');
     }
     const fleet = checkFleet(opts.fleet ?? DEFAULT_FLEET);
-    this.stager = new Stager(this.layout, this.slots, opts.source ?? coordinatorSource(this.client, opts.coordinator), { trusted, fleet });
+    this.stager = new Stager(this.layout, this.slots, opts.source ?? coordinatorSource(() => ({ client: this.client(), target: this.target })), { trusted, fleet });
     this.floor = new Floor(this.layout.floor, fleet, trusted, now);
     this.backoff = new Backoff(opts.backoff?.baseMs, opts.backoff?.maxMs);
     this.applier = new DirectiveApplier(opts, this.layout, this.slots, this.stager, this.floor, this.log);
@@ -187,7 +203,16 @@ export class Agent {
     }
     await this.loop;
     await this.work.catch(() => undefined);
-    this.client.close();
+    for (const c of this.clients.values()) c.close();
+  }
+
+  private client(): AgentServiceClient {
+    let c = this.clients.get(this.target);
+    if (!c) {
+      c = new (services().agent)(this.target, channelCredentials(this.opts.transport as Transport), channelOptions);
+      this.clients.set(this.target, c);
+    }
+    return c;
   }
 
   /** stopVitals stops sampling and says what was taken and sent; for the simulator's sent-versus-stored figure. */
@@ -214,8 +239,8 @@ export class Agent {
     while (this.state === 'running') {
       await this.runStream();
       if (this.state !== 'running') break;
-      const delay = this.backoff.next();
-      this.log.info({ delay_ms: delay }, 'coordinator stream closed; reconnecting');
+      const delay = this.moveOn();
+      this.log.info({ delay_ms: delay, coordinator: this.target }, 'coordinator stream closed; reconnecting');
       await new Promise<void>((wake) => {
         this.sleepTimer = { timer: setTimeout(wake, delay), wake };
       });
@@ -223,12 +248,47 @@ export class Agent {
     }
   }
 
+  /**
+   * moveOn picks the coordinator to try next and how long to wait first. A
+   * follower that named the leader is followed at once (within a second, so
+   * a fleet does not all arrive together); after a failure the addresses are
+   * tried in turn, and once all of them failed the wait grows, unless one
+   * was a follower: a leader is then being chosen, and is looked for again
+   * within a second.
+   */
+  private moveOn(): number {
+    const named = this.nextTarget;
+    this.nextTarget = undefined;
+    if (named && !this.tried.has(named)) {
+      this.target = named;
+      return jitter(LEADER_REDIRECT_MS);
+    }
+    const from = this.targets.indexOf(this.target) + 1;
+    const turn = [...this.targets.slice(from), ...this.targets.slice(0, from)];
+    const untried = turn.find((t) => !this.tried.has(t));
+    const first = this.tried.size <= 1;
+    if (untried && this.targets.length > 1) {
+      this.target = untried;
+      // The first move after a stream ends waits as before, so a fleet that lost its coordinator spreads out.
+      return first ? this.backoff.next() : 0;
+    }
+    this.tried.clear();
+    this.target = turn[0] as string;
+    if (this.followerSeen) {
+      this.followerSeen = false;
+      return jitter(LEADER_REDIRECT_MS);
+    }
+    return this.backoff.next();
+  }
+
   private runStream(): Promise<void> {
     return new Promise((resolve) => {
-      const call = this.client.Connect();
+      const call = this.client().Connect();
       this.stream = call;
+      this.tried.add(this.target);
       call.on('metadata', () => {
         this.accepted = true;
+        this.tried.clear();
         this.backoff.reset();
         this.drift?.resend();
         this.onConnected?.();
@@ -245,7 +305,13 @@ export class Agent {
         resolve();
       };
       call.on('error', (err: grpc.ServiceError) => {
-        if (err.code !== grpc.status.CANCELLED) this.log.warn({ err: err.details || err.message }, 'coordinator stream failed');
+        const refused = fromServiceError(err, this.target);
+        if (refused.code === 'NOT_LEADER') {
+          // A follower: go where it points, if it knows, or try the others.
+          this.nextTarget = refused.leader && refused.leader !== this.target ? refused.leader : undefined;
+          this.followerSeen = true;
+          this.log.info({ coordinator: this.target, leader: refused.leader }, 'coordinator is a follower; moving to the leader');
+        } else if (err.code !== grpc.status.CANCELLED) this.log.warn({ err: err.details || err.message, coordinator: this.target }, 'coordinator stream failed');
         finish();
       });
       call.on('end', finish);

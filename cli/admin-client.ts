@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
-import { FleetswapError } from '../shared/errors.js';
+import { FleetswapError, errorMessage } from '../shared/errors.js';
 import type { AdminServiceClient, AdminServiceDefinition } from '../shared/gen/fleetswap/v1/AdminService.js';
 import type { BlobChunk } from '../shared/gen/fleetswap/v1/BlobChunk.js';
 import type { Rollout__Output } from '../shared/gen/fleetswap/v1/Rollout.js';
 import type { UploadBlobsReply__Output } from '../shared/gen/fleetswap/v1/UploadBlobsReply.js';
 import { channelOptions, services, type AdminMethod } from '../shared/proto.js';
 import { fromServiceError } from '../shared/rpc-errors.js';
+import { parseTargets } from '../shared/targets.js';
 import { channelCredentials, type Transport } from '../shared/tls.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:7400';
@@ -38,20 +39,41 @@ export function transportFromEnv(): Transport {
   }
 }
 
-/** AdminClient is the CLI's typed view of AdminService; every failure comes back as a FleetswapError. */
+/**
+ * AdminClient is the CLI's typed view of AdminService; every failure comes
+ * back as a FleetswapError. It takes one coordinator address or several
+ * (comma-separated, coordinators sharing one database): a call goes to the
+ * one that answered last, moves on to the next when one cannot be reached,
+ * and goes to the leader a follower names when it refuses a write.
+ */
 export class AdminClient {
-  private readonly client: AdminServiceClient;
+  private readonly targets: string[];
+  private readonly clients = new Map<string, AdminServiceClient>();
+  private current: string;
 
   /**
+   * @param target host:port, or several separated by commas
    * @param token the API token every call presents. @default FLEETSWAP_TOKEN
    * @param transport @default TLS with FLEETSWAP_CA, or plaintext with FLEETSWAP_INSECURE=1
    */
   constructor(
-    readonly target: string,
+    target: string,
     private readonly token = process.env.FLEETSWAP_TOKEN ?? '',
-    transport: Transport = transportFromEnv(),
+    private readonly transport: Transport = transportFromEnv(),
   ) {
-    this.client = new (services().admin)(target, channelCredentials(transport), channelOptions);
+    this.targets = parseTargets(target);
+    this.current = this.targets[0] as string;
+  }
+
+  /** target is the coordinator calls go to now. */
+  get target(): string {
+    return this.current;
+  }
+
+  private client(): AdminServiceClient {
+    let c = this.clients.get(this.current);
+    if (!c) this.clients.set(this.current, (c = new (services().admin)(this.current, channelCredentials(this.transport), channelOptions)));
+    return c;
   }
 
   private metadata(): grpc.Metadata {
@@ -60,15 +82,47 @@ export class AdminClient {
     return md;
   }
 
-  call<M extends UnaryMethod>(method: M, req: Api[M]['req'], timeoutMs = 30_000): Promise<Api[M]['reply']> {
-    const calls: UnaryCalls = this.client;
+  async call<M extends UnaryMethod>(method: M, req: Api[M]['req'], timeoutMs = 30_000): Promise<Api[M]['reply']> {
+    // Each address once, and the leader a follower names once more.
+    const tried = new Set<string>();
+    let follower: FleetswapError | undefined;
+    for (;;) {
+      tried.add(this.current);
+      try {
+        return await this.once(method, req, timeoutMs);
+      } catch (err) {
+        if (err instanceof RetryElsewhere && err.error.code === 'NOT_LEADER') follower ??= err.error;
+        const next = this.nextAfter(err, tried);
+        if (next) {
+          this.current = next;
+          continue;
+        }
+        const last = err instanceof RetryElsewhere ? err.error : err;
+        // Said first: the coordinator asked is a follower; then why the leader it named did not answer.
+        if (follower && follower !== last) throw new FleetswapError('NOT_LEADER', `${follower.message}; ${errorMessage(last)}`, { leader: follower.leader });
+        throw last;
+      }
+    }
+  }
+
+  private once<M extends UnaryMethod>(method: M, req: Api[M]['req'], timeoutMs: number): Promise<Api[M]['reply']> {
+    const calls: UnaryCalls = this.client();
+    const target = this.current;
     return new Promise((resolve, reject) => {
       calls[method](req, this.metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(fromServiceError(err, this.target));
+        if (err) reject(movable(err) ? new RetryElsewhere(fromServiceError(err, target)) : fromServiceError(err, target));
         else if (res) resolve(res);
-        else reject(noReply(this.target, method));
+        else reject(noReply(target, method));
       });
     });
+  }
+
+  /** nextAfter is where a refused call goes next: the leader a follower named, else the next address not yet tried. */
+  private nextAfter(err: unknown, tried: Set<string>): string | undefined {
+    if (!(err instanceof RetryElsewhere)) return undefined;
+    const leader = err.error.leader;
+    if (leader && !tried.has(leader)) return leader;
+    return this.targets.find((t) => !tried.has(t));
   }
 
   /** rollout calls a method that answers with the rollout it made or moved; a reply without one is refused. */
@@ -81,7 +135,7 @@ export class AdminClient {
     let result: Promise<UploadBlobsReply__Output>;
     const call = await new Promise<grpc.ClientWritableStream<BlobChunk>>((ready) => {
       result = new Promise((resolve, reject) => {
-        const c = this.client.UploadBlobs(this.metadata(), (err, res) => {
+        const c = this.client().UploadBlobs(this.metadata(), (err, res) => {
           if (err) reject(fromServiceError(err, this.target));
           else if (res) resolve(res);
           else reject(noReply(this.target, 'UploadBlobs'));
@@ -112,7 +166,26 @@ export class AdminClient {
   }
 
   close(): void {
-    this.client.close();
+    for (const c of this.clients.values()) c.close();
+  }
+}
+
+/**
+ * movable: the call never reached a coordinator that could act on it (none
+ * listening there, or a follower that points to the leader), so it may go to
+ * another. A coordinator that answered anything else, even a failure of its
+ * database, is not asked again elsewhere.
+ */
+function movable(err: grpc.ServiceError): boolean {
+  const code = err.metadata?.get('fleetswap-code')[0];
+  if (code === 'NOT_LEADER') return true;
+  return code === undefined && err.code === grpc.status.UNAVAILABLE;
+}
+
+/** RetryElsewhere carries a refusal that another coordinator may not give. */
+class RetryElsewhere extends Error {
+  constructor(readonly error: FleetswapError) {
+    super(error.message);
   }
 }
 

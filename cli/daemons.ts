@@ -33,6 +33,8 @@ export interface CoordinatorFlags extends TrustFlags {
   /** A PostgreSQL URL; unset, SQLite under data. */
   database?: string;
   listen: string;
+  name?: string;
+  advertise?: string;
   alpha: string;
   judgeWindow: string;
   staleAfter: string;
@@ -53,6 +55,12 @@ function databaseUrl(url: string): string {
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new FleetswapError('BAD_USAGE', `bad --database: ${u.protocol} is not postgres:// (leave it out for SQLite under --data)`);
   return url;
+}
+
+/** parseAddress checks a host:port another process will dial. */
+function parseAddress(addr: string, flag: string): void {
+  const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
+  if (!addr.includes(':') || addr.includes(',') || !Number.isInteger(port) || port < 1 || port > 65535) throw new FleetswapError('BAD_USAGE', `bad ${flag} "${addr}": give HOST:PORT`);
 }
 
 function uploadRate(mib: string): number {
@@ -85,7 +93,9 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true, fleet: checkFleet(opts.fleet ?? DEFAULT_FLEET) };
   const database = opts.database ? databaseUrl(opts.database) : undefined;
-  const c = await Coordinator.start({ dataDir: opts.data, database, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
+  if ((opts.name || opts.advertise) && !database) throw new FleetswapError('BAD_USAGE', '--name and --advertise are for several coordinators sharing a PostgreSQL --database');
+  if (opts.advertise) parseAddress(opts.advertise, '--advertise');
+  const c = await Coordinator.start({ dataDir: opts.data, database, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

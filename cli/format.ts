@@ -230,6 +230,13 @@ export function statusText(s: StatusReply__Output): string {
     s.insecure ? 'WARNING: the coordinator runs in plaintext (--insecure): no TLS, no host identity from certificates, and anyone can fetch code' : '',
     `hosts: ${s.hosts} known, ${s.connected} connected${s.no_release ? `, ${s.no_release} with no release (no complete rollout covers their tags: see fleetswap drift)` : ''}`,
   ].filter(Boolean);
+  if (s.coordinators.length > 0) {
+    const members = s.coordinators.map((c) => line`${c.name} at ${c.address}${c.leader ? ` (leader, epoch ${s.epoch})` : ''}`);
+    const leader = s.coordinators.find((c) => c.leader);
+    lines.push(`coordinators: ${members.join(', ')}${leader ? '' : ' (no leader: a new one is being chosen)'}; answered by ${line`${s.answered_by}`}`);
+    // Agents keep their streams to the leader: a follower knows of none.
+    if (leader && leader.name !== s.answered_by) lines.push(line`  a follower answered: agents are connected to the leader ${leader.name}, so "connected" above is 0 here`);
+  }
   const refused = Object.entries(s.refusals).filter(([, n]) => n > 0);
   if (refused.length > 0) lines.push(`refused at the edge: ${refused.map(([k, n]) => `${n} ${k}`).join(', ')}`);
   if (s.vitals) {

@@ -229,6 +229,7 @@ function handlers(deps: ServiceDeps): GuardedHandlers {
         refusals: deps.refusals.snapshot(),
         now_ms: now(),
         no_release: hosts.filter((h) => !h.desired_release).length,
+        ...(await deps.cluster.view()),
       };
     }),
 

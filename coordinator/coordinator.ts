@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage, FleetswapError } from '../shared/errors.js';
@@ -17,6 +18,8 @@ import { edgeInterceptor, withMessageLimits } from './edge.js';
 import { Refusals } from './refusals.js';
 import { DriftMonitor, type DriftOptions } from './drift.js';
 import { JoinRule } from './join.js';
+import { Leadership } from './leadership.js';
+import type { CoordinatorMember } from '../shared/gen/fleetswap/v1/CoordinatorMember.js';
 import type { JudgeConfig } from './judge.js';
 import type { SigningPolicy } from './releases.js';
 import { DEFAULT_FLEET, checkFleet } from '../shared/signing.js';
@@ -31,6 +34,11 @@ export interface CoordinatorOptions {
   database?: string;
   /** host:port; port 0 picks a free one (see `address` after start). */
   listen: string;
+  /** Several coordinators on one database: this one's name (default the host name) and where agents and the CLI reach it (default the listen address). */
+  name?: string;
+  advertise?: string;
+  /** How long a leader's lease lasts unrenewed (renewed every fifth of it). @default 5000 */
+  leaseMs?: number;
   now?: Clock;
   log?: Logger;
   /** How often deadlines are checked. @default 250 */
@@ -71,11 +79,15 @@ export class Coordinator {
   readonly auth: Auth;
   readonly refusals = new Refusals();
   readonly revocation: Revocation;
+  /** On PostgreSQL, where several coordinators may share the database: which one leads. Absent on SQLite (one coordinator, always leading). */
+  leadership: Leadership | undefined;
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   /** The tick in progress, if any: stop waits for it before closing the database. */
   private ticking: Promise<void> | undefined;
+  /** Reading back the vitals the leader before stored, on taking the lead. */
+  private taking: Promise<void> | undefined;
   address = '';
 
   readonly transport: Transport;
@@ -102,7 +114,7 @@ export class Coordinator {
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false, fleet: checkFleet(opts.signing?.fleet ?? DEFAULT_FLEET) };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears, and anyone can fetch code (every release, config included)');
-    const deps = { refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, revocation: this.revocation, signing, now, log: this.log };
+    const deps = { cluster: this, refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, revocation: this.revocation, signing, now, log: this.log };
     const svc = services();
     this.server.addService(withMessageLimits(svc.agent.service), agentService(deps));
     this.server.addService(withMessageLimits(svc.admin.service), adminService(deps));
@@ -138,12 +150,17 @@ export class Coordinator {
     ).catch((err: Error) => closing(new FleetswapError('BAD_USAGE', `cannot listen on ${opts.listen}: ${err.message}`)));
     c.address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
     await c.vitals.start();
+    if (opts.database) await c.lead(opts).catch(closing);
     const tls = 'tls' in c.transport ? c.transport.tls : undefined;
     if (tls) c.revocation.watch(() => closeRevoked(c.fleet, tls.ca, c.revocation));
     // Drift is a matter of seconds (its grace is 30 s by default); reading every host 4 times a second is not needed.
     let lastDrift = 0;
     // One tick at a time: a slow database makes ticks late, never stacked.
     const tick = async (): Promise<void> => {
+      // Followers wait: only the leader moves rollouts, repairs drift and sends directives.
+      if (!c.leading) return;
+      // Judging waits until what the leader before stored has been read back.
+      await c.taking;
       await c.engine.tick();
       if (Date.now() - lastDrift >= DRIFT_TICK_MS) {
         lastDrift = Date.now();
@@ -161,9 +178,51 @@ export class Coordinator {
     return c;
   }
 
+  /** leading: this coordinator may act (it holds the lease, or it is the only one). */
+  get leading(): boolean {
+    return this.leadership?.leading ?? true;
+  }
+
+  /** requireLeader refuses, naming the leader, what only the leader may do. */
+  async requireLeader(): Promise<void> {
+    if (this.leadership && !this.leadership.leading) throw await this.leadership.notLeader();
+  }
+
+  async view(): Promise<{ coordinators: CoordinatorMember[]; answered_by: string; epoch: number }> {
+    if (!this.leadership) return { coordinators: [], answered_by: '', epoch: 0 };
+    const [members, leader] = await Promise.all([this.leadership.members(), this.leadership.leader()]);
+    return { coordinators: members.map((m) => ({ name: m.name, address: m.address, leader: m.leader, seen_ms: m.seen_ms })), answered_by: this.leadership.name, epoch: leader?.epoch ?? 0 };
+  }
+
+  /**
+   * lead joins the election among the coordinators sharing the database and
+   * fences every transaction with it. A coordinator that stops leading drops
+   * its agents' streams (they find the leader); one that starts reloads what
+   * it judges from the database, since followers hear no vitals.
+   */
+  private async lead(opts: CoordinatorOptions): Promise<void> {
+    const leaseMs = opts.leaseMs ?? 5_000;
+    const leadership = new Leadership(this.store.db, {
+      name: opts.name ?? hostname(),
+      address: opts.advertise ?? this.address,
+      ttlMs: leaseMs,
+      renewMs: leaseMs / 5,
+      log: this.log,
+      onChange: (leading) => {
+        if (!leading) return this.fleet.closeAll();
+        this.engine.takeOver();
+        this.taking = this.vitals.reload().catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'could not reload vitals on taking the lead'));
+      },
+    });
+    this.store.fenceWith(() => leadership.fence());
+    this.leadership = leadership;
+    await leadership.start();
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.ticking;
+    await this.leadership?.stop();
     this.revocation.stop();
     this.fleet.closeAll();
     await new Promise<void>((resolve) => {

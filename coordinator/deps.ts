@@ -1,4 +1,5 @@
 import type { Logger } from '../shared/log.js';
+import type { CoordinatorMember } from '../shared/gen/fleetswap/v1/CoordinatorMember.js';
 import type { Transport } from '../shared/tls.js';
 import type { AuditLog } from './audit.js';
 import type { Auth } from './auth.js';
@@ -13,8 +14,15 @@ import type { Clock, RolloutEngine } from './rollout.js';
 import type { Store } from './store.js';
 import type { VitalsSink } from './vitals.js';
 
+/** Cluster is what the handlers know of the other coordinators sharing the database (coordinator.ts). */
+export interface Cluster {
+  /** view: the coordinators seen lately, the leader marked; empty for a lone coordinator on SQLite. */
+  view(): Promise<{ coordinators: CoordinatorMember[]; answered_by: string; epoch: number }>;
+}
+
 /** ServiceDeps is what the gRPC handlers are built from (coordinator.ts wires them). */
 export interface ServiceDeps {
+  cluster: Cluster;
   transport: Transport;
   store: Store;
   blobs: BlobStore;

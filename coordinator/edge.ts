@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { FleetswapError, errorMessage } from '../shared/errors.js';
 import { MAX_MESSAGE_BYTES } from '../shared/proto.js';
 import type { Transport } from '../shared/tls.js';
-import type { Auth } from './auth.js';
+import { isAdminMethod, type Auth } from './auth.js';
+import type { AdminMethod } from '../shared/proto.js';
+import { toServiceError } from '../shared/rpc-errors.js';
 import { agentOf } from './peers.js';
 import type { Revocation } from './revocation.js';
 import type { Refusals } from './refusals.js';
@@ -68,7 +70,45 @@ const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
  * The handlers check again with the request in hand (which host, which
  * release, which flags); this only keeps strangers from being read.
  */
-export function edgeInterceptor(deps: { transport: Transport; revocation: Revocation; auth: Auth; refusals: Refusals }): grpc.ServerInterceptor {
+/**
+ * FOLLOWER_SERVES says which admin methods a follower answers itself (reads
+ * of the shared database); every other one, and every agent stream, is
+ * refused with NOT_LEADER naming the leader, for the client to go there. A
+ * method added to proto/ without an entry here does not compile.
+ */
+const FOLLOWER_SERVES: Readonly<Record<AdminMethod, boolean>> = {
+  ListReleases: true,
+  Status: true,
+  ListHosts: true,
+  History: true,
+  Drift: true,
+  Audit: true,
+  ListTokens: true,
+  MissingBlobs: false,
+  UploadBlobs: false,
+  RegisterRelease: false,
+  Deploy: false,
+  Rollback: false,
+  Promote: false,
+  Pause: false,
+  Resume: false,
+  Abort: false,
+  Halt: false,
+  Unhalt: false,
+  SetDriftPolicy: false,
+  DriftClean: false,
+  CreateToken: false,
+  RevokeToken: false,
+};
+
+/** leaderOnly: a call to `path` needs the leader (an agent's stream, or an admin method a follower does not serve). */
+function leaderOnly(path: string): boolean {
+  if (path === `${AGENT_SERVICE}Connect`) return true;
+  const name = path.slice(ADMIN_SERVICE.length);
+  return path.startsWith(ADMIN_SERVICE) && isAdminMethod(name) && !FOLLOWER_SERVES[name];
+}
+
+export function edgeInterceptor(deps: { transport: Transport; revocation: Revocation; auth: Auth; refusals: Refusals; requireLeader: () => Promise<void> }): grpc.ServerInterceptor {
   const { auth, refusals } = deps;
   return (method, call) =>
     new grpc.ServerInterceptingCall(call, {
@@ -79,10 +119,16 @@ export function edgeInterceptor(deps: { transport: Transport; revocation: Revoca
             const check = async (): Promise<void> => {
               if (method.path.startsWith(AGENT_SERVICE)) agentOf(call, deps, method.path.slice(AGENT_SERVICE.length));
               else if (method.path.startsWith(ADMIN_SERVICE)) await auth.authorize(method.path.slice(ADMIN_SERVICE.length), metadata);
+              if (leaderOnly(method.path)) await deps.requireLeader();
             };
             check().then(
               () => pass(metadata),
               (err: unknown) => {
+                if (err instanceof FleetswapError && err.code === 'NOT_LEADER') {
+                  const e = toServiceError(err);
+                  call.sendStatus({ code: e.code, details: e.details, metadata: e.metadata });
+                  return;
+                }
                 refusals.count('unauthenticated');
                 call.sendStatus({ code: grpc.status.PERMISSION_DENIED, details: errorMessage(err), metadata: codeMetadata(err) });
               },

@@ -74,6 +74,10 @@ export class Leadership {
     if (was) await this.db.run('UPDATE leadership SET expires_ms = 0 WHERE id = 1 AND holder = ? AND epoch = ?', [this.holder, was]).catch(() => undefined);
   }
 
+  get name(): string {
+    return this.opts.name;
+  }
+
   /** leading: this process holds the lease, renewed recently enough that nobody else can hold it yet. */
   get leading(): boolean {
     return this.epochHeld > 0 && performance.now() < this.until;
@@ -141,10 +145,14 @@ export class Leadership {
     const epoch = this.epochHeld;
     const lock = this.db.dialect === 'postgres' ? ' FOR SHARE' : '';
     const row = epoch ? await this.db.get(`SELECT epoch FROM leadership WHERE id = 1 AND holder = ? AND epoch = ?${lock}`, [this.holder, epoch]) : undefined;
-    if (!row || !this.leading) {
-      const leader = await this.leader();
-      throw new FleetswapError('NOT_LEADER', `this coordinator is not the leader${leader ? `: ${leader.name} at ${leader.address} is (epoch ${leader.epoch})` : ''}`);
-    }
+    if (!row || !this.leading) throw await this.notLeader();
+  }
+
+  /** notLeader is the refusal a follower gives what only the leader may do, naming the leader for the client to go to. */
+  async notLeader(): Promise<FleetswapError> {
+    const leader = await this.leader().catch(() => undefined);
+    const msg = leader ? `this coordinator is not the leader: ${leader.name} at ${leader.address} is (epoch ${leader.epoch})` : 'this coordinator is not the leader, and no coordinator leads yet: try again in a few seconds';
+    return new FleetswapError('NOT_LEADER', msg, { leader: leader?.address });
   }
 
   /** leader is the current lease holder, if its lease has not run out. */

@@ -54,6 +54,7 @@ export class Store {
   readonly driftEvents: DriftEvents;
   readonly meta: Meta;
   private readonly lane = new Lane();
+  private fence: (() => Promise<void>) | undefined;
 
   private constructor(readonly db: Db) {
     this.releases = new Releases(db);
@@ -106,7 +107,24 @@ export class Store {
    * at a time, in order (lane.ts): the engine's steps never interleave.
    */
   tx<T>(fn: () => Promise<T>): Promise<T> {
-    return this.lane.run(() => this.db.tx(fn));
+    return this.lane.run(() => {
+      const fence = this.db.inTx() ? undefined : this.fence;
+      if (!fence) return this.db.tx(fn);
+      return this.db.tx(async () => {
+        await fence();
+        return fn();
+      });
+    });
+  }
+
+  /**
+   * fenceWith makes every transaction check first that this coordinator
+   * still leads (coordinator/leadership.ts): with several coordinators on one
+   * database, a deposed leader's writes are refused, and what it would have
+   * sent after them is never sent.
+   */
+  fenceWith(fence: () => Promise<void>): void {
+    this.fence = fence;
   }
 
   /**

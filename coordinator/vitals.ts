@@ -61,13 +61,36 @@ export class VitalsSink implements SampleSource {
 
   /** start reloads the last window from the database, so a restarted coordinator judges what it judged before. */
   async start(): Promise<void> {
-    this.loadedFrom = this.now() - this.windowMs;
-    for (const { host, s } of await this.store.vitals.since(this.loadedFrom)) {
-      let window = this.windows.get(host);
-      if (!window) this.windows.set(host, (window = []));
-      window.push(s);
-    }
+    await this.load();
     this.flushTimer = setInterval(() => void this.flush(), this.opts.flushMs ?? 250);
+  }
+
+  /**
+   * reload forgets what memory holds and reads the last window back from the
+   * database: a coordinator taking the lead heard no vitals while it
+   * followed, and the leader before it stored what it heard.
+   */
+  async reload(): Promise<void> {
+    await this.flush();
+    await this.load();
+  }
+
+  private async load(): Promise<void> {
+    const from = this.now() - this.windowMs;
+    const rows = await this.store.vitals.since(from);
+    // Samples accepted while the read was out are kept: memory and the
+    // database are merged, one sample per host and time.
+    const merged = new Map<string, Map<number, VitalsSample>>();
+    for (const [host, window] of this.windows) merged.set(host, new Map(window.map((s) => [s.ts_ms, s])));
+    for (const { host, s } of rows) {
+      let byTime = merged.get(host);
+      if (!byTime) merged.set(host, (byTime = new Map()));
+      byTime.set(s.ts_ms, s);
+    }
+    this.windows.clear();
+    for (const [host, byTime] of merged) this.windows.set(host, [...byTime.values()].filter((s) => s.ts_ms >= from).sort((a, b) => a.ts_ms - b.ts_ms));
+    this.reach.clear();
+    this.loadedFrom = from;
   }
 
   async stop(): Promise<void> {

@@ -51,12 +51,15 @@ export function isErrorCode(code: string): code is ErrorCode {
 
 export class FleetswapError extends Error {
   override readonly name = 'FleetswapError';
+  /** With NOT_LEADER: the leading coordinator's address, when one is known, for the client to go to. */
+  readonly leader: string | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; leader?: string },
   ) {
     super(message, options);
+    this.leader = options?.leader;
   }
 }
 

@@ -7,10 +7,14 @@ import { NOT_A_COORDINATOR } from './tls.js';
 // carry the one-line message (shared/errors.ts ERROR_CODES says which status
 // each code travels as). Anything else becomes INTERNAL with no detail.
 
+/** Metadata naming the leading coordinator, sent with NOT_LEADER: where a client goes next. */
+export const LEADER_KEY = 'fleetswap-leader';
+
 export function toServiceError(err: unknown): grpc.ServiceError {
   const md = new grpc.Metadata();
   if (err instanceof FleetswapError) {
     md.set('fleetswap-code', err.code);
+    if (err.leader) md.set(LEADER_KEY, err.leader);
     return Object.assign(new Error(err.message), {
       code: grpc.status[ERROR_CODES[err.code].status],
       details: err.message,
@@ -35,7 +39,10 @@ export function failStream(call: Pick<grpc.ServerWritableStream<unknown, unknown
 export function fromServiceError(err: unknown, target: string): FleetswapError {
   const e = err as Partial<grpc.ServiceError>;
   const code = e.metadata?.get('fleetswap-code')[0];
-  if (typeof code === 'string' && isErrorCode(code)) return new FleetswapError(code, e.details ?? 'failed');
+  if (typeof code === 'string' && isErrorCode(code)) {
+    const leader = e.metadata?.get(LEADER_KEY)[0];
+    return new FleetswapError(code, e.details ?? 'failed', { leader: typeof leader === 'string' ? leader : undefined });
+  }
   // A server whose certificate is not the coordinator's (an agent's, say) is refused, and said so.
   const role = new RegExp(`${NOT_A_COORDINATOR}: ([^\n.(]*)`).exec(e.details ?? '');
   if (role) return new FleetswapError('UNAVAILABLE', `refused the server at ${target}: ${NOT_A_COORDINATOR} (${role[1]!.trim()}); its certificate must be issued with --role coordinator`);

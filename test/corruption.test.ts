@@ -17,7 +17,7 @@ type Tamper = { blobs?: number; manifest?: boolean };
 /** tampering wraps the real coordinator source and flips bytes as told. */
 function tampering(address: string, tamper: Tamper): { source: ContentSource; close: () => void } {
   const client = new (services().agent)(address, grpc.credentials.createInsecure(), channelOptions);
-  const real = coordinatorSource(client, address);
+  const real = coordinatorSource(() => ({ client, target: address }));
   let blobsLeft = tamper.blobs ?? 0;
   return {
     close: () => client.close(),

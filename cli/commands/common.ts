@@ -17,7 +17,7 @@ export const out = (s: string) => raw(safeBlock(s));
 export const json = (v: unknown) => raw(JSON.stringify(v, null, 2));
 
 export const coordinatorOption = () =>
-  new Option('--coordinator <host:port>', 'coordinator address').env('FLEETSWAP_COORDINATOR').default(DEFAULT_COORDINATOR);
+  new Option('--coordinator <host:port>', 'coordinator address, or several sharing one database, comma-separated (the leader is found)').env('FLEETSWAP_COORDINATOR').default(DEFAULT_COORDINATOR);
 
 export const fleetOption = () =>
   new Option('--fleet <name>', 'the fleet\'s name: a release is signed for one fleet, and runs only there').env('FLEETSWAP_FLEET').default(DEFAULT_FLEET);

@@ -73,6 +73,8 @@ export function registerDaemons(program: Command): void {
     .option('--data <dir>', 'state directory (SQLite database and blobs)')
     .addOption(new Option('--database <url>', 'PostgreSQL shared by several coordinators (postgres://...); default: SQLite under --data').env('FLEETSWAP_DATABASE'))
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
+    .option('--name <name>', 'with --database: this coordinator\'s name among those sharing it (default: the host name)')
+    .option('--advertise <host:port>', 'with --database: where agents and the CLI reach this coordinator, told to them by the others (default: --listen)')
     .option('--alpha <rate>', 'the false-rollback rate of each judged phase, however often it is judged', String(DEFAULT_JUDGE.alpha))
     .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)
     .option('--stale-after <duration>', 'a canary silent this long holds its rollout', `${DEFAULT_JUDGE.staleMs / 1000}s`)

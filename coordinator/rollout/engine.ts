@@ -60,6 +60,15 @@ export class RolloutEngine {
     return this.core.store.tx(fn);
   }
 
+  /**
+   * takeOver is called when this coordinator becomes the leader: the judges
+   * it held (from an earlier turn as leader) are dropped, so every judgement
+   * is recomputed from the samples stored since.
+   */
+  takeOver(): void {
+    this.progress.forgetJudges();
+  }
+
   // ---- operator actions ----
 
   deploy(req: DeployRequest__Output): Promise<Rollout__Output> {

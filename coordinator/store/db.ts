@@ -37,6 +37,8 @@ export interface Db {
   tx<T>(fn: () => Promise<T>): Promise<T>;
   /** afterCommit runs fn once the transaction in progress commits, or at once outside one. */
   afterCommit(fn: () => void): void;
+  /** inTx says whether the calling async context is inside a transaction. */
+  inTx(): boolean;
   /** clockMs is the database's clock (ms since the epoch): what coordinators sharing it agree on. */
   clockMs(): Promise<number>;
   /** schemaVersion is how many migrations have run. */

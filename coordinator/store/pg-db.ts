@@ -19,6 +19,9 @@ const types = {
 /** Who holds the migration lock: any constant every coordinator agrees on. */
 const MIGRATION_LOCK = 0x666c7377; // "flsw"
 
+/** How long a transaction may sit idle between statements before the server ends it. */
+const IDLE_IN_TX_MS = 5_000;
+
 type Querier = pg.Pool | pg.PoolClient;
 
 /**
@@ -33,7 +36,10 @@ export class PgDb implements Db {
   private readonly scopes = new Scopes<pg.PoolClient>();
 
   constructor(url: string, opts: { max?: number; onError?: (err: Error) => void } = {}) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types, connectionTimeoutMillis: 5_000 });
+    // A transaction left open by a coordinator that was paused (SIGSTOP, a
+    // frozen VM) would hold the leadership row's lock and keep any other
+    // coordinator from taking over: the server ends such a session.
+    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types, connectionTimeoutMillis: 5_000, idle_in_transaction_session_timeout: IDLE_IN_TX_MS });
     // An idle connection dropped by the server (a restart) is reported here;
     // unhandled, it would end the process. The pool replaces it on demand.
     this.pool.on('error', (err) => opts.onError?.(err));
@@ -97,6 +103,10 @@ export class PgDb implements Db {
 
   afterCommit(fn: () => void): void {
     this.scopes.afterCommit(fn);
+  }
+
+  inTx(): boolean {
+    return this.scopes.current() !== undefined;
   }
 
   async clockMs(): Promise<number> {

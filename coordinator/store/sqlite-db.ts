@@ -90,6 +90,10 @@ export class SqliteDb implements Db {
     this.scopes.afterCommit(fn);
   }
 
+  inTx(): boolean {
+    return this.scopes.current() !== undefined;
+  }
+
   async clockMs(): Promise<number> {
     // One file, one machine: the machine's clock is the database's.
     return Date.now();

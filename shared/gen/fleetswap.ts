@@ -9,6 +9,7 @@ import type { AuditReply as _fleetswap_v1_AuditReply, AuditReply__Output as _fle
 import type { AuditRequest as _fleetswap_v1_AuditRequest, AuditRequest__Output as _fleetswap_v1_AuditRequest__Output } from './fleetswap/v1/AuditRequest.js';
 import type { BlobChunk as _fleetswap_v1_BlobChunk, BlobChunk__Output as _fleetswap_v1_BlobChunk__Output } from './fleetswap/v1/BlobChunk.js';
 import type { CohortVitals as _fleetswap_v1_CohortVitals, CohortVitals__Output as _fleetswap_v1_CohortVitals__Output } from './fleetswap/v1/CohortVitals.js';
+import type { CoordinatorMember as _fleetswap_v1_CoordinatorMember, CoordinatorMember__Output as _fleetswap_v1_CoordinatorMember__Output } from './fleetswap/v1/CoordinatorMember.js';
 import type { CreateTokenReply as _fleetswap_v1_CreateTokenReply, CreateTokenReply__Output as _fleetswap_v1_CreateTokenReply__Output } from './fleetswap/v1/CreateTokenReply.js';
 import type { CreateTokenRequest as _fleetswap_v1_CreateTokenRequest, CreateTokenRequest__Output as _fleetswap_v1_CreateTokenRequest__Output } from './fleetswap/v1/CreateTokenRequest.js';
 import type { DeployReply as _fleetswap_v1_DeployReply, DeployReply__Output as _fleetswap_v1_DeployReply__Output } from './fleetswap/v1/DeployReply.js';
@@ -86,6 +87,7 @@ export interface ProtoGrpcType {
       AuditRequest: MessageTypeDefinition<_fleetswap_v1_AuditRequest, _fleetswap_v1_AuditRequest__Output>
       BlobChunk: MessageTypeDefinition<_fleetswap_v1_BlobChunk, _fleetswap_v1_BlobChunk__Output>
       CohortVitals: MessageTypeDefinition<_fleetswap_v1_CohortVitals, _fleetswap_v1_CohortVitals__Output>
+      CoordinatorMember: MessageTypeDefinition<_fleetswap_v1_CoordinatorMember, _fleetswap_v1_CoordinatorMember__Output>
       CreateTokenReply: MessageTypeDefinition<_fleetswap_v1_CreateTokenReply, _fleetswap_v1_CreateTokenReply__Output>
       CreateTokenRequest: MessageTypeDefinition<_fleetswap_v1_CreateTokenRequest, _fleetswap_v1_CreateTokenRequest__Output>
       DeployReply: MessageTypeDefinition<_fleetswap_v1_DeployReply, _fleetswap_v1_DeployReply__Output>

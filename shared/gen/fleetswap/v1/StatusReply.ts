@@ -3,6 +3,7 @@
 import type { Rollout as _fleetswap_v1_Rollout, Rollout__Output as _fleetswap_v1_Rollout__Output } from '../../fleetswap/v1/Rollout.js';
 import type { VitalsCounters as _fleetswap_v1_VitalsCounters, VitalsCounters__Output as _fleetswap_v1_VitalsCounters__Output } from '../../fleetswap/v1/VitalsCounters.js';
 import type { HaltState as _fleetswap_v1_HaltState, HaltState__Output as _fleetswap_v1_HaltState__Output } from '../../fleetswap/v1/HaltState.js';
+import type { CoordinatorMember as _fleetswap_v1_CoordinatorMember, CoordinatorMember__Output as _fleetswap_v1_CoordinatorMember__Output } from '../../fleetswap/v1/CoordinatorMember.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusReply {
@@ -39,6 +40,19 @@ export interface StatusReply {
    * hosts the coordinator has no desired release for (no complete rollout covers their tags)
    */
   'no_release'?: (number);
+  /**
+   * Several coordinators on one PostgreSQL database: each seen in the last
+   * minute, the leader marked; empty for a single coordinator on SQLite.
+   */
+  'coordinators'?: (_fleetswap_v1_CoordinatorMember)[];
+  /**
+   * the name of the coordinator that answered
+   */
+  'answered_by'?: (string);
+  /**
+   * the leader's epoch (0: no leader, or a single coordinator)
+   */
+  'epoch'?: (number | string | Long);
 }
 
 export interface StatusReply__Output {
@@ -75,4 +89,17 @@ export interface StatusReply__Output {
    * hosts the coordinator has no desired release for (no complete rollout covers their tags)
    */
   'no_release': (number);
+  /**
+   * Several coordinators on one PostgreSQL database: each seen in the last
+   * minute, the leader marked; empty for a single coordinator on SQLite.
+   */
+  'coordinators': (_fleetswap_v1_CoordinatorMember__Output)[];
+  /**
+   * the name of the coordinator that answered
+   */
+  'answered_by': (string);
+  /**
+   * the leader's epoch (0: no leader, or a single coordinator)
+   */
+  'epoch': (number);
 }
