@@ -291,6 +291,7 @@ export class Agent {
         this.tried.clear();
         this.backoff.reset();
         this.drift?.resend();
+        this.vitals?.resend();
         this.onConnected?.();
       });
       call.on('data', (d: Directive__Output) => this.receive(d));

@@ -5,7 +5,7 @@ import type { VitalsBatch__Output as VitalsBatch } from '../shared/gen/fleetswap
 import type { VitalsSample__Output as VitalsSample } from '../shared/gen/fleetswap/v1/VitalsSample.js';
 import { cleanup, tempDir } from '../test/fixtures.js';
 import { DEFAULT_ERROR_PATTERN, ErrorLogCounter } from './error-log.js';
-import { MAX_BUFFERED_SAMPLES, VitalsSampler, type VitalsOptions } from './vitals.js';
+import { MAX_BUFFERED_SAMPLES, REPLAY_MS, VitalsSampler, type VitalsOptions } from './vitals.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const METRICS = { load1: 0.5, cpu_pct: 10, mem_pct: 20 };
@@ -30,6 +30,34 @@ async function sampling(o: Partial<VitalsOptions>, enough: (s: VitalsSample[]) =
 }
 
 describe('VitalsSampler', () => {
+  it('sends its last samples again on a new stream, without counting them twice', async () => {
+    const sent: VitalsBatch[] = [];
+    let t = 100_000;
+    const sampler = new VitalsSampler({
+      intervalMs: 1,
+      metrics: { read: async () => ({ load1: 0.5, cpu_pct: 10, mem_pct: 20 }) },
+      healthTimeoutMs: 100,
+      now: () => (t += 1000),
+      liveRelease: () => 'r1',
+      send: (b) => {
+        sent.push({ samples: [...b.samples], dropped: b.dropped });
+        return true;
+      },
+    });
+    sampler.start();
+    while (sent.length < 40) await new Promise((r) => setTimeout(r, 2));
+    sampler.stop();
+    const stats = sampler.stats();
+    const last = sent.at(-1)!.samples.at(-1)!.ts_ms;
+    sampler.resend();
+    const again = sent.at(-1)!.samples.map((s) => s.ts_ms);
+    // The last REPLAY_MS of samples, by the clock at resend (one tick on from the last).
+    expect(again.at(-1)).toBe(last);
+    expect(again[0]).toBeGreaterThanOrEqual(last + 1000 - REPLAY_MS);
+    expect(again.length).toBe(REPLAY_MS / 1000);
+    expect(sampler.stats()).toEqual(stats);
+  });
+
   it('buffers while it cannot send, drops the oldest past its bound, and says how many', async () => {
     let online = false;
     const sent: VitalsBatch[] = [];

@@ -27,6 +27,9 @@ export const systemMetrics: MetricsSource = {
 
 const NO_ERRORS: ErrorCounts = { lines: 0, incidents: 0, seconds: 0 };
 
+/** How far back samples are sent again on a new stream: longer than a coordinator holds samples before storing them, and than a failover takes. */
+export const REPLAY_MS = 30_000;
+
 /** While the coordinator is away, the agent keeps this many samples; older ones are dropped and counted. */
 export const MAX_BUFFERED_SAMPLES = 600;
 
@@ -49,6 +52,8 @@ export interface VitalsOptions {
  */
 export class VitalsSampler {
   private buffer: VitalsSample[] = [];
+  /** Samples sent lately, kept to send again to the next coordinator (resend). */
+  private recent: VitalsSample[] = [];
   private dropped = 0;
   private readonly totals = { taken: 0, sent: 0, dropped: 0 };
   private timer: NodeJS.Timeout | undefined;
@@ -72,6 +77,24 @@ export class VitalsSampler {
     return { ...this.totals };
   }
 
+  /**
+   * resend sends again what was sent in the last REPLAY_MS, on a stream just
+   * accepted: samples written to a coordinator that died (or lost the lead)
+   * before storing them reach the one now leading. The coordinator keeps one
+   * sample per host and time, so a sample that did arrive is not counted twice.
+   */
+  resend(): void {
+    const from = this.o.now() - REPLAY_MS;
+    this.recent = this.recent.filter((s) => s.ts_ms >= from);
+    if (this.recent.length > 0) this.o.send({ samples: this.recent, dropped: 0 });
+  }
+
+  private remember(sent: VitalsSample[]): void {
+    // Timed by the newest sample rather than the clock: sending takes no reading of it.
+    const from = (sent.at(-1)?.ts_ms ?? 0) - REPLAY_MS;
+    this.recent = [...this.recent.filter((s) => s.ts_ms >= from), ...sent].slice(-MAX_BUFFERED_SAMPLES);
+  }
+
   /** tick is skipped while the previous one runs: a slow probe must not pile samples up. */
   private async tick(): Promise<void> {
     if (this.busy) return;
@@ -87,6 +110,7 @@ export class VitalsSampler {
       }
       if (this.o.send({ samples: this.buffer, dropped: this.dropped })) {
         this.totals.sent += this.buffer.length;
+        this.remember(this.buffer);
         this.buffer = [];
         this.dropped = 0;
       }

@@ -31,6 +31,28 @@ describe('VitalsSink', () => {
     await cleanup(dir);
   });
 
+  it('keeps a sample sent again (to this coordinator, or to a new leader after another stored it) once', async () => {
+    dir = await tempDir();
+    store = await Store.sqlite(join(dir, 'state.db'));
+    const now = 1_000_000;
+    // The leader before stored three samples, then died.
+    const before = new VitalsSink(store, () => now, silentLogger(), { windowMs: 60_000 });
+    before.accept('web-1', { samples: [aSample(now - 3000), aSample(now - 2000), aSample(now - 1000)], dropped: 0 });
+    await before.flush();
+    // The new leader reads them back, then the agent sends its last samples again, and one new one.
+    const sink = new VitalsSink(store, () => now, silentLogger(), { windowMs: 60_000 });
+    await sink.start();
+    sink.accept('web-1', { samples: [aSample(now - 2000), aSample(now - 1000), aSample(now)], dropped: 0 });
+    sink.accept('web-1', { samples: [aSample(now)], dropped: 0 });
+    await sink.stop();
+    expect(sink.stats()).toEqual({ received: 1, stored: 1, refused: 0, dropped_by_agents: 0 });
+    expect(sink.between('web-1', 0, now + 1).map((s) => s.ts_ms)).toEqual([now - 3000, now - 2000, now - 1000, now]);
+    expect(await store.vitals.count()).toBe(4);
+    // What memory no longer holds is kept once by the database too.
+    expect(await store.vitals.insert([{ host: 'web-1', s: aSample(now - 3000) }])).toBe(0);
+    expect(await store.vitals.count()).toBe(4);
+  });
+
   it('stores every valid sample, refuses and counts malformed ones, and counts what agents dropped', async () => {
     dir = await tempDir();
     store = await Store.sqlite(join(dir, 'state.db'));

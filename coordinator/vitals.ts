@@ -1,3 +1,4 @@
+import { isFleetswapError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { VitalsBatch__Output } from '../shared/gen/fleetswap/v1/VitalsBatch.js';
 import type { VitalsCounters__Output } from '../shared/gen/fleetswap/v1/VitalsCounters.js';
@@ -26,6 +27,8 @@ const MAX_BATCH = 10_000;
 // longer (a suspended VM) is not describing one interval any more.
 const MAX_INTERVAL_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
+/** Samples kept in memory while the database is away: a minute of 10,000 hosts at 1 Hz. */
+const MAX_QUEUED = 600_000;
 
 /**
  * VitalsSink takes every host's samples: it keeps a window of each host's
@@ -107,6 +110,11 @@ export class VitalsSink implements SampleSource {
     let window = this.windows.get(host);
     if (!window) this.windows.set(host, (window = []));
     for (const s of samples) {
+      // Sent again to this coordinator (a new stream after a failover): kept once, counted once.
+      if (holds(window, s.ts_ms)) {
+        this.counters.received--;
+        continue;
+      }
       if (!valid(s, now)) {
         this.counters.refused++;
         continue;
@@ -141,8 +149,19 @@ export class VitalsSink implements SampleSource {
         await this.store.vitals.insert(rows);
         this.counters.stored += rows.length;
       } catch (err) {
-        this.counters.refused += rows.length;
-        this.log.error({ err: (err as Error).message, samples: rows.length }, 'could not store vitals');
+        if (isFleetswapError(err) && err.code === 'UNAVAILABLE') {
+          // The database is away (restarting): keep them for the next flush, up to a bound.
+          this.queue = [...rows, ...this.queue];
+          const over = this.queue.length - MAX_QUEUED;
+          if (over > 0) {
+            this.queue.splice(0, over);
+            this.counters.refused += over;
+          }
+          this.log.warn({ err: err.message, samples: this.queue.length }, 'vitals wait for the database');
+        } else {
+          this.counters.refused += rows.length;
+          this.log.error({ err: (err as Error).message, samples: rows.length }, 'could not store vitals');
+        }
       }
     }
     const now = this.now();
@@ -198,6 +217,16 @@ export class VitalsSink implements SampleSource {
   stats(): VitalsCounters__Output {
     return { ...this.counters };
   }
+}
+
+/** holds: the window (in time order, but for late samples) has a sample taken at ts. */
+function holds(window: readonly VitalsSample[], ts: number): boolean {
+  for (let i = window.length - 1; i >= 0; i--) {
+    const t = (window[i] as VitalsSample).ts_ms;
+    if (t === ts) return true;
+    if (t < ts - MAX_AHEAD_MS) return false;
+  }
+  return false;
 }
 
 function valid(s: VitalsSample, now: number): boolean {

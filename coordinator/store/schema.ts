@@ -14,6 +14,9 @@ const SHARED: readonly string[] = [
   // 12: who leads, and who is there (leadership.ts); SQLite has one
   // coordinator and never reads them.
   LEADERSHIP_SCHEMA,
+  // 13: one sample per host and time: agents send their last samples again
+  // to a new leader, and those that were stored already are skipped.
+  `CREATE UNIQUE INDEX vitals_host_ts ON vitals(host, ts_ms)`,
 ];
 
 export const MIGRATIONS: readonly string[] = [...SQLITE_MIGRATIONS, ...SHARED];

@@ -8,9 +8,13 @@ const COLUMNS = 'ts_ms, host, release, load1, cpu, mem, errors, probed, probe_ok
 export class Vitals {
   constructor(private readonly db: Db) {}
 
-  /** insert writes a batch in one transaction: one commit for thousands of samples. */
-  async insert(rows: { host: string; s: VitalsSample }[]): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * insert writes a batch in one transaction: one commit for thousands of
+   * samples. A sample already kept (same host and time: an agent sends its
+   * last samples again to a new leader) is skipped. It returns how many were new.
+   */
+  async insert(rows: { host: string; s: VitalsSample }[]): Promise<number> {
+    if (rows.length === 0) return 0;
     const values = rows.map(({ host, s }) => [
       s.ts_ms, host, s.release_id, s.load1, s.cpu_pct, s.mem_pct, s.error_lines, s.probed ? 1 : 0, s.probe_ok ? 1 : 0, s.probe_latency_ms,
       s.interval_ms ?? 0, s.error_incidents ?? 0, s.error_seconds ?? 0,
@@ -20,11 +24,12 @@ export class Vitals {
       // cost more than the samples are worth. Each column goes as an array.
       const types = ['bigint', 'text', 'text', 'float8', 'float8', 'float8', 'int', 'int', 'int', 'float8', 'bigint', 'int', 'int'];
       const columns = types.map((_, i) => values.map((v) => v[i]));
-      await this.db.run(`INSERT INTO vitals(${COLUMNS}) SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})`, columns);
-      return;
+      return (await this.db.run(`INSERT INTO vitals(${COLUMNS}) SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')}) ON CONFLICT (host, ts_ms) DO NOTHING`, columns)).changes;
     }
-    await this.db.tx(async () => {
-      for (const v of values) await this.db.run(`INSERT INTO vitals(${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, v);
+    return this.db.tx(async () => {
+      let added = 0;
+      for (const v of values) added += (await this.db.run(`INSERT INTO vitals(${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, ts_ms) DO NOTHING`, v)).changes;
+      return added;
     });
   }
 
