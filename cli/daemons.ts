@@ -32,6 +32,8 @@ export interface CoordinatorFlags extends TrustFlags {
   data: string;
   /** A PostgreSQL URL; unset, SQLite under data. */
   database?: string;
+  /** A directory every coordinator mounts; unset, the database (PostgreSQL) or DATA/blobs (SQLite). */
+  blobs?: string;
   listen: string;
   alpha: string;
   judgeWindow: string;
@@ -85,7 +87,8 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true, fleet: checkFleet(opts.fleet ?? DEFAULT_FLEET) };
   const database = opts.database ? databaseUrl(opts.database) : undefined;
-  const c = await Coordinator.start({ dataDir: opts.data, database, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
+  if (opts.blobs === '') throw new FleetswapError('BAD_USAGE', 'bad --blobs "": give the directory every coordinator mounts, or leave it out');
+  const c = await Coordinator.start({ dataDir: opts.data, database, blobsDir: opts.blobs, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -72,6 +72,7 @@ export function registerDaemons(program: Command): void {
     .description('run the coordinator (state in DIR, gRPC on --listen)')
     .option('--data <dir>', 'state directory (SQLite database and blobs)')
     .addOption(new Option('--database <url>', 'PostgreSQL shared by several coordinators (postgres://...); default: SQLite under --data').env('FLEETSWAP_DATABASE'))
+    .option('--blobs <dir>', 'keep release blobs in this directory, one every coordinator mounts (default: in the PostgreSQL database with --database, else DATA/blobs)')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--alpha <rate>', 'the false-rollback rate of each judged phase, however often it is judged', String(DEFAULT_JUDGE.alpha))
     .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)
