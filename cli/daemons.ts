@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { FleetswapError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { parseDuration } from '../shared/duration.js';
@@ -57,6 +58,13 @@ function databaseUrl(url: string): string {
   return url;
 }
 
+/** blobsDir checks --blobs before anything is opened: a directory, or a path where one can be made. */
+async function blobsDir(dir: string): Promise<void> {
+  if (dir === '') throw new FleetswapError('BAD_USAGE', 'bad --blobs "": give the directory every coordinator mounts, or leave it out');
+  const st = await stat(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+  if (st && !st.isDirectory()) throw new FleetswapError('BAD_USAGE', `bad --blobs ${JSON.stringify(dir)}: not a directory`);
+}
+
 function uploadRate(mib: string): number {
   const n = Number(mib);
   if (!(n > 0)) throw new FleetswapError('BAD_USAGE', `bad --upload-rate "${mib}": MiB per second, e.g. 256`);
@@ -87,7 +95,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true, fleet: checkFleet(opts.fleet ?? DEFAULT_FLEET) };
   const database = opts.database ? databaseUrl(opts.database) : undefined;
-  if (opts.blobs === '') throw new FleetswapError('BAD_USAGE', 'bad --blobs "": give the directory every coordinator mounts, or leave it out');
+  if (opts.blobs !== undefined) await blobsDir(opts.blobs);
   const c = await Coordinator.start({ dataDir: opts.data, database, blobsDir: opts.blobs, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
