@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { FleetswapError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { parseDuration } from '../shared/duration.js';
@@ -32,6 +33,8 @@ export interface CoordinatorFlags extends TrustFlags {
   data: string;
   /** A PostgreSQL URL; unset, SQLite under data. */
   database?: string;
+  /** A directory every coordinator mounts; unset, the database (PostgreSQL) or DATA/blobs (SQLite). */
+  blobs?: string;
   listen: string;
   name?: string;
   advertise?: string;
@@ -61,6 +64,13 @@ function databaseUrl(url: string): string {
 function parseAddress(addr: string, flag: string): void {
   const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
   if (!addr.includes(':') || addr.includes(',') || !Number.isInteger(port) || port < 1 || port > 65535) throw new FleetswapError('BAD_USAGE', `bad ${flag} "${addr}": give HOST:PORT`);
+}
+
+/** blobsDir checks --blobs before anything is opened: a directory, or a path where one can be made. */
+async function blobsDir(dir: string): Promise<void> {
+  if (dir === '') throw new FleetswapError('BAD_USAGE', 'bad --blobs "": give the directory every coordinator mounts, or leave it out');
+  const st = await stat(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+  if (st && !st.isDirectory()) throw new FleetswapError('BAD_USAGE', `bad --blobs ${JSON.stringify(dir)}: not a directory`);
 }
 
 function uploadRate(mib: string): number {
@@ -95,7 +105,8 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const database = opts.database ? databaseUrl(opts.database) : undefined;
   if ((opts.name || opts.advertise) && !database) throw new FleetswapError('BAD_USAGE', '--name and --advertise are for several coordinators sharing a PostgreSQL --database');
   if (opts.advertise) parseAddress(opts.advertise, '--advertise');
-  const c = await Coordinator.start({ dataDir: opts.data, database, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
+  if (opts.blobs !== undefined) await blobsDir(opts.blobs);
+  const c = await Coordinator.start({ dataDir: opts.data, database, blobsDir: opts.blobs, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { FleetswapError } from '../shared/errors.js';
+import { errorMessage, FleetswapError } from '../shared/errors.js';
 import type { AdminServiceHandlers } from '../shared/gen/fleetswap/v1/AdminService.js';
 import type { BlobChunk__Output } from '../shared/gen/fleetswap/v1/BlobChunk.js';
 import type { Host } from '../shared/gen/fleetswap/v1/Host.js';
@@ -8,6 +8,7 @@ import type { RolloutAction__Output } from '../shared/gen/fleetswap/v1/RolloutAc
 import { SHA256_RE } from '../shared/hash.js';
 import type { AdminMethod } from '../shared/proto.js';
 import { toServiceError } from '../shared/rpc-errors.js';
+import type { UploadBatch } from './blobs/blob-store.js';
 import type { ServiceDeps } from './deps.js';
 import { tokenActor } from './audit.js';
 import { parseRole, type Auth } from './auth.js';
@@ -87,15 +88,19 @@ function handlers(deps: ServiceDeps): GuardedHandlers {
   return {
     MissingBlobs: unary(auth, async (req) => {
       for (const h of req.hashes) if (!SHA256_RE.test(h)) throw new FleetswapError('BAD_MANIFEST', `${JSON.stringify(h.slice(0, 80))} is not a sha256`);
-      return { missing: [...new Set(req.hashes)].filter((h) => !blobs.has(h)) };
+      const missing: string[] = [];
+      for (const h of new Set(req.hashes)) if (!(await blobs.has(h))) missing.push(h);
+      return { missing };
     }),
 
     UploadBlobs: clientStream(auth, (call, cb) => {
       void (async () => {
-        const batch = await blobs.beginUpload();
+        let batch: UploadBatch | undefined;
         const started = Date.now();
         let received = 0;
         try {
+          // Inside the try: a database that is down refuses the upload rather than leave the call unanswered.
+          batch = await blobs.beginUpload();
           for await (const chunk of call as AsyncIterable<BlobChunk__Output>) {
             await batch.write(chunk.hash, chunk.data, chunk.last);
             // The upload rate cap: reading slower holds the client back (HTTP/2 flow control), so one
@@ -108,7 +113,7 @@ function handlers(deps: ServiceDeps): GuardedHandlers {
           log.info(res, 'blobs uploaded');
           cb(null, res);
         } catch (err) {
-          await batch.abort();
+          await batch?.abort().catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'could not discard the refused upload; it is discarded once stale'));
           log.warn({ err: (err as Error).message }, 'upload refused');
           cb(toServiceError(err));
         }

@@ -256,7 +256,7 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
             refusals.count('fetch-denied');
             throw new FleetswapError('NOT_AUTHORISED', `blob ${hash.slice(0, 64)} is not in release ${releaseId.slice(0, 12)}`);
           }
-          if (!blobs.has(hash)) throw new FleetswapError('MISSING_BLOB', `no blob ${hash}`);
+          if (!(await blobs.has(hash))) throw new FleetswapError('MISSING_BLOB', `no blob ${hash}`);
         }
         const key = host ?? call.getPeer();
         if ((fetching.get(key) ?? 0) >= MAX_FETCHES_PER_HOST) throw new FleetswapError('REFUSED', `${key} already has ${MAX_FETCHES_PER_HOST} fetches running`);
@@ -266,7 +266,7 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
           if (call.cancelled) return;
           for await (const data of blobs.read(hash)) {
             // Backpressure: stop reading the disk while the agent is behind.
-            if (!call.write({ hash, data: data as Buffer, last: false })) await new Promise((r) => call.once('drain', r));
+            if (!call.write({ hash, data, last: false })) await new Promise((r) => call.once('drain', r));
           }
           call.write({ hash, data: Buffer.alloc(0), last: true });
         }

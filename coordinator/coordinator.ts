@@ -1,13 +1,15 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage, FleetswapError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { serverOptions, services } from '../shared/proto.js';
 import { adminService } from './admin-service.js';
 import { agentService } from './agent-service.js';
-import { BlobStore } from './blob-store.js';
+import type { BlobStore } from './blobs/blob-store.js';
+import { DbBlobStore } from './blobs/db-blob-store.js';
+import { DirBlobStore } from './blobs/dir-blob-store.js';
 import { Fleet } from './fleet.js';
 import { closeRevoked } from './peers.js';
 import { Revocation } from './revocation.js';
@@ -32,6 +34,8 @@ export interface CoordinatorOptions {
   dataDir: string;
   /** A PostgreSQL URL (postgres://...) shared with other coordinators; unset, SQLite under dataDir. */
   database?: string;
+  /** Where blobs are kept: a directory every coordinator mounts. @default in the database with `database`, else DATA/blobs */
+  blobsDir?: string;
   /** host:port; port 0 picks a free one (see `address` after start). */
   listen: string;
   /** Several coordinators on one database: this one's name (default the host name) and where agents and the CLI reach it (default the listen address). */
@@ -64,6 +68,16 @@ export interface CoordinatorOptions {
 }
 
 const DRIFT_TICK_MS = 1_000;
+
+/**
+ * blobStoreFor picks where blobs live: the directory the operator named
+ * (--blobs), else the database when it is PostgreSQL (every coordinator
+ * sharing it reads them), else DATA/blobs beside the SQLite file.
+ */
+function blobStoreFor(opts: CoordinatorOptions, store: Store): BlobStore {
+  if (opts.blobsDir) return new DirBlobStore(resolve(opts.blobsDir));
+  return opts.database ? new DbBlobStore(store.blobs) : new DirBlobStore(join(opts.dataDir, 'blobs'));
+}
 export const DEFAULT_UPLOAD_BYTES_PER_SECOND = 256 * 1024 * 1024;
 
 /** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
@@ -97,7 +111,7 @@ export class Coordinator {
     const now = opts.now ?? Date.now;
     this.log = opts.log;
     this.store = store;
-    this.blobs = new BlobStore(opts.dataDir);
+    this.blobs = blobStoreFor(opts, store);
     this.vitals = new VitalsSink(this.store, now, this.log, opts.vitals);
     this.audit = audit;
     this.engine = new RolloutEngine(this.store, this.fleet, now, this.log, {
@@ -143,7 +157,9 @@ export class Coordinator {
     };
     // A revocation list the CA did not sign stops the start: nobody listens until the list in force is known.
     await c.revocation.load().catch(closing);
-    await c.blobs.init();
+    // Uploads in progress were written to DATA/tmp before they moved inside the blobs directory; what an older version left there was never visible.
+    await rm(join(opts.dataDir, 'tmp'), { recursive: true, force: true });
+    await c.blobs.init().catch(closing);
     await c.auth.bootstrap(tokenFile, givenToken).catch(closing);
     const port = await new Promise<number>((resolve, reject) =>
       c.server.bindAsync(opts.listen, serverCredentials(c.transport), (err, p) => (err ? reject(err) : resolve(p))),
@@ -174,7 +190,7 @@ export class Coordinator {
         .catch((err: unknown) => c.log.error({ err: errorMessage(err) }, 'tick failed; trying again on the next one'))
         .finally(() => (c.ticking = undefined));
     }, opts.tickMs ?? 250);
-    c.log.info({ address: c.address, data: opts.dataDir, database: opts.database ? 'postgres' : 'sqlite', schema: await c.store.schemaVersion() }, 'coordinator listening');
+    c.log.info({ address: c.address, data: opts.dataDir, database: opts.database ? 'postgres' : 'sqlite', blobs: c.blobs.where, schema: await c.store.schemaVersion() }, 'coordinator listening');
     return c;
   }
 

@@ -3,7 +3,7 @@ import type { CoordinatorMember } from '../shared/gen/fleetswap/v1/CoordinatorMe
 import type { Transport } from '../shared/tls.js';
 import type { AuditLog } from './audit.js';
 import type { Auth } from './auth.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore } from './blobs/blob-store.js';
 import type { DriftMonitor } from './drift.js';
 import type { JoinRule } from './join.js';
 import type { SigningPolicy } from './releases.js';

@@ -3,7 +3,7 @@ import { fileEntries, parseManifest, type Manifest } from '../shared/manifest.js
 import { sha256 } from '../shared/hash.js';
 import { describeSignatures, signedBy, wrongFleet, type ReleaseSignature, type TrustedKey } from '../shared/signing.js';
 import type { Release__Output } from '../shared/gen/fleetswap/v1/Release.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore } from './blobs/blob-store.js';
 import type { ReleaseRow, Store, StoredRelease } from './store.js';
 import { isoFromMs } from './times.js';
 

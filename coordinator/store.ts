@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Db } from './store/db.js';
 import { Lane } from './store/lane.js';
 import { AuditTable } from './store/audit.js';
+import { Blobs } from './store/blobs.js';
 import { DesiredChanges } from './store/desired.js';
 import { DriftEvents } from './store/drift-events.js';
 import { Hosts } from './store/hosts.js';
@@ -53,6 +54,7 @@ export class Store {
   readonly audit: AuditTable;
   readonly driftEvents: DriftEvents;
   readonly meta: Meta;
+  readonly blobs: Blobs;
   private readonly lane = new Lane();
   private fence: (() => Promise<void>) | undefined;
 
@@ -68,6 +70,7 @@ export class Store {
     this.audit = new AuditTable(db);
     this.driftEvents = new DriftEvents(db);
     this.meta = new Meta(db);
+    this.blobs = new Blobs(db);
   }
 
   /** open brings a database's schema up to date and hands back its Store; the database is closed if that fails. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, symlink, writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Coordinator } from '../coordinator/coordinator.js';
@@ -8,6 +8,7 @@ import { buildManifest, type Entry } from '../shared/manifest.js';
 import type { BlobChunk } from '../shared/gen/fleetswap/v1/BlobChunk.js';
 import type { Release__Output as Release } from '../shared/gen/fleetswap/v1/Release.js';
 import { push } from '../cli/push.js';
+import { storedBlobs, unfinishedUploads } from './blob-state.js';
 import { AdminClient, aCoordinator, aRelease, aTree, cleanup, refusalOf, runCli, tempDir } from './fixtures.js';
 
 // `fleetswap push` against a real coordinator, as an operator runs it. The
@@ -41,13 +42,8 @@ const cli = (...args: string[]) => runCli([...args, '--coordinator', coordinator
 let trees = 0;
 const aBuild = (files: Parameters<typeof aTree>[1]) => aTree(join(work, `build-${trees++}`), files);
 
-/** blobs lists what the blob store holds on disk, whatever the coordinator's own view of it. */
-async function blobs(): Promise<string[]> {
-  const dir = join(data, 'blobs');
-  const out: string[] = [];
-  for (const fan of await readdir(dir)) out.push(...(await readdir(join(dir, fan))));
-  return out.sort();
-}
+/** blobs lists what the blob store holds, whatever the coordinator's own view of it. */
+const blobs = () => storedBlobs(data);
 
 async function releases(): Promise<Release[]> {
   return (await client.call('ListReleases', {})).releases;
@@ -55,7 +51,7 @@ async function releases(): Promise<Release[]> {
 
 /** coordinatorState is what a refused push must leave exactly as it was. */
 async function coordinatorState(): Promise<{ releases: Release[]; blobs: string[]; tmp: string[] }> {
-  return { releases: await releases(), blobs: await blobs(), tmp: await readdir(join(data, 'tmp')) };
+  return { releases: await releases(), blobs: await blobs(), tmp: await unfinishedUploads(data) };
 }
 
 function oneLine(stderr: string): string {

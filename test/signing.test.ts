@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
@@ -6,6 +6,7 @@ import type { Coordinator } from '../coordinator/coordinator.js';
 import { loadTrustedKey } from '../shared/signing.js';
 import type { Host__Output as Host } from '../shared/gen/fleetswap/v1/Host.js';
 import type { Release__Output as Release } from '../shared/gen/fleetswap/v1/Release.js';
+import { storedBlobs } from './blob-state.js';
 import { AdminClient, aCoordinator, aTree, anAgent, checkLive, cleanup, deployAndWait, runCli, tempDir, waitFor } from './fixtures.js';
 
 // Signed releases: push signs the release id with an ed25519 key; the
@@ -60,7 +61,7 @@ describe('signed releases', () => {
     expect(forged.code).toBe(3);
     expect(forged.stderr).toMatch(/release v1 is signed by key\(s\) [0-9a-f]{16}, and none verifies against a key this coordinator trusts/);
     // Refused at the dry run: not a blob was uploaded.
-    expect(await readdir(join(dir, 'data', 'blobs')).catch(() => [])).toEqual([]);
+    expect(await storedBlobs(join(dir, 'data'))).toEqual([]);
     expect(JSON.parse((await runCli(['releases', '--json', '--coordinator', coordinator.address])).stdout)).toEqual([]);
 
     const signed = await push('v1', '--sign-key', ours.key);
@@ -110,7 +111,7 @@ describe('signed releases', () => {
     const other = await push('v1', '--sign-key', ours.key, '--fleet', 'staging');
     expect(other.code).toBe(3);
     expect(other.stderr).toBe('fleetswap: release v1 is signed for fleet "staging", and this coordinator is in fleet "prod": push it signed for this fleet (push --fleet prod, or FLEETSWAP_FLEET)\n');
-    expect(await readdir(join(dir, 'data', 'blobs')).catch(() => [])).toEqual([]);
+    expect(await storedBlobs(join(dir, 'data'))).toEqual([]);
     const byEnv = await aTree(join(dir, 'builds', 'v1'), { 'index.html': 'v1' }).then((b) =>
       runCli(['push', b, '--version', 'v1', '--sign-key', ours.key, '--coordinator', coordinator!.address], { FLEETSWAP_FLEET: 'prod' }),
     );

@@ -72,6 +72,7 @@ export function registerDaemons(program: Command): void {
     .description('run the coordinator (state in DIR, gRPC on --listen)')
     .option('--data <dir>', 'state directory (SQLite database and blobs)')
     .addOption(new Option('--database <url>', 'PostgreSQL shared by several coordinators (postgres://...); default: SQLite under --data').env('FLEETSWAP_DATABASE'))
+    .option('--blobs <dir>', 'keep release blobs in this directory, one every coordinator mounts (default: in the PostgreSQL database with --database, else DATA/blobs)')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--name <name>', 'with --database: this coordinator\'s name among those sharing it (default: the host name)')
     .option('--advertise <host:port>', 'with --database: where agents and the CLI reach this coordinator, told to them by the others (default: --listen)')
