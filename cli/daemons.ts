@@ -32,6 +32,8 @@ export interface CoordinatorFlags extends TrustFlags {
   data: string;
   /** A PostgreSQL URL; unset, SQLite under data. */
   database?: string;
+  /** False with --no-migrate: a schema behind this fleetswap's stops the start. */
+  migrate: boolean;
   listen: string;
   alpha: string;
   judgeWindow: string;
@@ -44,7 +46,7 @@ export interface CoordinatorFlags extends TrustFlags {
 }
 
 /** databaseUrl checks --database is a PostgreSQL URL: anything else would be taken for a host name by the driver. */
-function databaseUrl(url: string): string {
+export function databaseUrl(url: string): string {
   let u: URL;
   try {
     u = new URL(url);
@@ -85,7 +87,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   const log = createLogger('coordinator');
   const signing = { trusted: await trustedKeys(opts.trustKey), allowUnsigned: opts.allowUnsigned === true, fleet: checkFleet(opts.fleet ?? DEFAULT_FLEET) };
   const database = opts.database ? databaseUrl(opts.database) : undefined;
-  const c = await Coordinator.start({ dataDir: opts.data, database, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
+  const c = await Coordinator.start({ dataDir: opts.data, database, migrate: opts.migrate, listen: opts.listen, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

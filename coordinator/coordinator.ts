@@ -29,6 +29,8 @@ export interface CoordinatorOptions {
   dataDir: string;
   /** A PostgreSQL URL (postgres://...) shared with other coordinators; unset, SQLite under dataDir. */
   database?: string;
+  /** Run the database's pending migrations at start; false refuses a schema behind this fleetswap's (`--no-migrate`). @default true */
+  migrate?: boolean;
   /** host:port; port 0 picks a free one (see `address` after start). */
   listen: string;
   now?: Clock;
@@ -117,7 +119,7 @@ export class Coordinator {
     // Checked before anything is opened: a refused start leaves DATA as it was.
     const tokenFile = opts.adminTokenFile ?? join(opts.dataDir, 'admin.token');
     const givenToken = await readTokenFile(tokenFile);
-    const store = await Store.at({ database: opts.database, dataDir: opts.dataDir }, (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting'));
+    const store = await Store.at({ database: opts.database, dataDir: opts.dataDir }, (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting'), { migrate: opts.migrate });
     const c = await AuditLog.open(store, opts.now ?? Date.now).then(
       (audit) => new Coordinator({ ...opts, transport, log }, store, audit),
       async (err: unknown) => {

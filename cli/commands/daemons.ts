@@ -7,6 +7,7 @@ import { applyConfigFile, collect, parseTags } from '../config.js';
 import { runAgent, runCoordinator, type AgentFlags, type CoordinatorFlags } from '../daemons.js';
 import { installAgent, installCoordinator } from '../install.js';
 import { coordinatorOption, fleetOption, out } from './common.js';
+import { registerDatabase } from './database.js';
 
 // coordinator, coordinator install, agent, agent install: the two daemons, and their systemd units.
 
@@ -72,6 +73,7 @@ export function registerDaemons(program: Command): void {
     .description('run the coordinator (state in DIR, gRPC on --listen)')
     .option('--data <dir>', 'state directory (SQLite database and blobs)')
     .addOption(new Option('--database <url>', 'PostgreSQL shared by several coordinators (postgres://...); default: SQLite under --data').env('FLEETSWAP_DATABASE'))
+    .option('--no-migrate', 'do not run pending database migrations at start: refuse to start on an older schema (for a DBA who runs fleetswap coordinator migrate by hand)')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--alpha <rate>', 'the false-rollback rate of each judged phase, however often it is judged', String(DEFAULT_JUDGE.alpha))
     .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)
@@ -87,6 +89,8 @@ export function registerDaemons(program: Command): void {
       if (!o.data) throw new FleetswapError('BAD_USAGE', '--data is required: the directory for the database and blobs');
       await runCoordinator({ ...o, data: o.data });
     });
+
+  registerDatabase(coordinatorCmd);
 
   const agentCmd = withAgentSettings(program.command('agent').description('run the agent on this host (see also: agent install)'))
     .option('--config <file>', 'JSON file with any of these settings (flags win)')
