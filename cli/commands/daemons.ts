@@ -110,6 +110,7 @@ export function registerDaemons(program: Command): void {
     withCoordinatorTrust(coordinatorCmd.command('install'))
       .description('write a systemd unit and config file for the coordinator')
       .requiredOption('--data <dir>', 'state directory')
+      .option('--database <url>', 'PostgreSQL shared with other coordinators (postgres://...): written to CONFIG-DIR/coordinator.env (mode 0600), not the unit or config, since it holds a password')
       .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN),
     'coordinator',
   ).action(async (opts: Parameters<typeof installCoordinator>[0]) => {
