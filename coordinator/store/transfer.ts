@@ -10,8 +10,8 @@ import type { Db, Row } from './db.js';
  * TRANSFER_TABLES are the tables that make up a fleet, parents before the
  * rows that refer to them (rollout_hosts and verdicts name a rollout). A
  * migration that adds a table adds it here or to NOT_TRANSFERRED: an export
- * refuses a database with a table in neither (transfer.test.ts checks the
- * current schema).
+ * refuses a database with a table in neither, so the export tests
+ * (test/database-ops.test.ts) fail until it is said.
  */
 export const TRANSFER_TABLES = [
   'meta',
