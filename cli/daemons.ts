@@ -35,6 +35,8 @@ export interface CoordinatorFlags extends TrustFlags {
   database?: string;
   /** A directory every coordinator mounts; unset, the database (PostgreSQL) or DATA/blobs (SQLite). */
   blobs?: string;
+  /** False with --no-migrate: a schema behind this fleetswap's stops the start. */
+  migrate: boolean;
   listen: string;
   name?: string;
   advertise?: string;
@@ -49,7 +51,7 @@ export interface CoordinatorFlags extends TrustFlags {
 }
 
 /** databaseUrl checks --database is a PostgreSQL URL: anything else would be taken for a host name by the driver. */
-function databaseUrl(url: string): string {
+export function databaseUrl(url: string): string {
   let u: URL;
   try {
     u = new URL(url);
@@ -106,7 +108,7 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   if ((opts.name || opts.advertise) && !database) throw new FleetswapError('BAD_USAGE', '--name and --advertise are for several coordinators sharing a PostgreSQL --database');
   if (opts.advertise) parseAddress(opts.advertise, '--advertise');
   if (opts.blobs !== undefined) await blobsDir(opts.blobs);
-  const c = await Coordinator.start({ dataDir: opts.data, database, blobsDir: opts.blobs, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
+  const c = await Coordinator.start({ dataDir: opts.data, database, blobsDir: opts.blobs, migrate: opts.migrate, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
   const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -205,6 +205,43 @@ describe.concurrent('agent install and coordinator install', () => {
     expect(plain.stderr).toBe('fleetswap: --crl needs TLS (--ca, --cert, --key): a plaintext coordinator knows no certificates\n');
   });
 
+  it('puts --database (its password) in an environment file only root reads, not in the unit, the config or the command line', async () => {
+    const data = join(dir, 'second', 'data');
+    const units = join(dir, 'second', 'units');
+    const etc = join(dir, 'second', 'etc');
+    // A password with what systemd would otherwise read itself: "$", "\\", '"', "%".
+    const url = 'postgres://fleet:s3cr$t\\"%25x@db.internal:5432/fleet';
+    const install = await runCli(['coordinator', 'install', '--data', data, '--database', url, '--allow-unsigned', '--insecure', '--unit-dir', units, '--config-dir', etc]);
+    expect(install.stderr).toBe('');
+    expect(install.code).toBe(0);
+    const envFile = join(etc, 'coordinator.env');
+    expect(install.stdout).toContain(`wrote ${envFile} (mode 0600, root's: it holds the database password)`);
+
+    const unitFile = join(units, 'fleetswap-coordinator.service');
+    const s = await expectAcceptedAndHardened(unitFile, data);
+    expect(s.get('EnvironmentFile')).toEqual([envFile]);
+    expect(s.get('ExecStart')![0]).not.toContain('postgres');
+    const configFile = join(etc, 'coordinator.json');
+    for (const f of [unitFile, configFile]) expect(await readFile(f, 'utf8')).not.toContain('s3cr');
+    expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+    // In single quotes, systemd takes the value as written (systemd.exec(5), EnvironmentFile=).
+    expect((await readFile(envFile, 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([`FLEETSWAP_DATABASE='${url}'`]);
+  });
+
+  it('refuses a --database that is not PostgreSQL, or that no environment file can hold, and writes nothing', async () => {
+    const units = join(dir, 'bad-db', 'units');
+    const etc = join(dir, 'bad-db', 'etc');
+    const base = ['coordinator', 'install', '--data', join(dir, 'bad-db', 'data'), '--allow-unsigned', '--insecure', '--unit-dir', units, '--config-dir', etc];
+    const mysql = await runCli([...base, '--database', 'mysql://root@db/fleet']);
+    expect(mysql.code).toBe(2);
+    expect(mysql.stderr).toBe('fleetswap: bad --database: mysql: is not postgres:// (leave it out for SQLite under --data)\n');
+    const quote = await runCli([...base, '--database', "postgres://fleet:it's@db/fleet"]);
+    expect(quote.code).toBe(2);
+    expect(quote.stderr).toBe("fleetswap: bad --database: a control character or ' cannot go in a systemd environment file (write ' as %27)\n");
+    expect(await exists(units)).toBe(false);
+    expect(await exists(etc)).toBe(false);
+  });
+
   it('keeps a root and config directory with spaces, "%" and "$" in them one path each', async () => {
     // Written bare, "/srv/shop app" would be two ReadWritePaths= entries, the
     // second relative and dropped, leaving the agent's own root read-only.

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { errorPattern, incidentGapMs, type AgentFlags, type TrustFlags } from './daemons.js';
+import { databaseUrl, errorPattern, incidentGapMs, type AgentFlags, type TrustFlags } from './daemons.js';
 import { join, resolve } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { writeFileDurably } from '../shared/fsync.js';
@@ -81,6 +81,8 @@ interface UnitSpec {
   user: string;
   /** every absolute path the daemon opens besides writable: node, the script, the config, keys, the error log */
   reads: string[];
+  /** a file of secrets systemd reads (as root) into the daemon's environment */
+  environmentFile?: string;
 }
 
 function unit(u: UnitSpec): string {
@@ -102,7 +104,8 @@ Type=simple
 ExecStart=${execStart}
 User=${u.user}
 Group=${u.user}
-# What the daemon writes is its own. The agent sets the modes of the tree the
+${u.environmentFile ? `EnvironmentFile=${unitWord('--config-dir', u.environmentFile, 'path')}
+` : ''}# What the daemon writes is its own. The agent sets the modes of the tree the
 # web server reads itself (directories 0755, files as in the manifest).
 UMask=0077
 MemoryMax=${limits.memoryMax}
@@ -214,22 +217,47 @@ export interface InstallCoordinatorOptions extends UnitPlacement, TrustFlags {
   data: string;
   listen: string;
   crl?: string;
+  database?: string;
 }
 
-/** installCoordinator writes fleetswap-coordinator.service and its config. */
+/**
+ * databaseEnv is the EnvironmentFile that carries --database: its URL holds
+ * the database password, so it goes neither into the unit (world-readable,
+ * and shown by systemctl cat) nor the config file nor the command line (the
+ * process list), but into a file only root reads, which systemd puts into
+ * the coordinator's environment (FLEETSWAP_DATABASE) before it drops to its
+ * user. Single quotes keep systemd from reading "$", "\" or '"' in a
+ * password; what they cannot hold is refused.
+ */
+function databaseEnv(url: string): string {
+  databaseUrl(url);
+  if (/[\x00-\x1f\x7f']/.test(url)) throw new FleetswapError('BAD_USAGE', "bad --database: a control character or ' cannot go in a systemd environment file (write ' as %27)");
+  return `# fleetswap coordinator install: the database the coordinator keeps its state in.\n# Mode 0600: the URL holds its password.\nFLEETSWAP_DATABASE='${url}'\n`;
+}
+
+/** installCoordinator writes fleetswap-coordinator.service, its config and, with --database, its environment file. */
 export async function installCoordinator(o: InstallCoordinatorOptions): Promise<string[]> {
   checkUser(o.user);
   if (o.crl && o.insecure) throw new FleetswapError('BAD_USAGE', CRL_NEEDS_TLS);
   const data = resolve(o.data);
-  return install(o, { role: 'coordinator', description: 'fleetswap coordinator', writableFlag: '--data', writable: data, config: { data, listen: o.listen, ...signingConfig(o), ...transportConfig(o), ...(o.crl ? { crl: resolve(o.crl) } : {}) } });
+  const env = o.database ? databaseEnv(o.database) : undefined;
+  return install(o, {
+    role: 'coordinator',
+    description: 'fleetswap coordinator',
+    writableFlag: '--data',
+    writable: data,
+    config: { data, listen: o.listen, ...signingConfig(o), ...transportConfig(o), ...(o.crl ? { crl: resolve(o.crl) } : {}) },
+    env,
+  });
 }
 
 /** install writes ROLE.json and fleetswap-ROLE.service and says what to run next. */
 async function install(
   o: UnitPlacement,
-  u: { role: 'agent' | 'coordinator'; description: string; writableFlag: string; writable: string; config: Record<string, unknown> },
+  u: { role: 'agent' | 'coordinator'; description: string; writableFlag: string; writable: string; config: Record<string, unknown>; env?: string },
 ): Promise<string[]> {
   const configFile = join(resolve(o.configDir), `${u.role}.json`);
+  const envFile = u.env === undefined ? undefined : join(resolve(o.configDir), `${u.role}.env`);
   const unitFile = join(resolve(o.unitDir), `fleetswap-${u.role}.service`);
   // Rendered before anything is written, so a path the unit cannot hold leaves nothing behind.
   const text = unit({
@@ -241,10 +269,12 @@ async function install(
     writable: u.writable,
     user: o.user,
     reads: [process.execPath, resolve(o.exec), configFile, ...absolutePaths(u.config)],
+    environmentFile: envFile,
   });
   await mkdir(resolve(o.configDir), { recursive: true });
   await mkdir(resolve(o.unitDir), { recursive: true });
   await writeFileDurably(configFile, `${JSON.stringify(u.config, null, 2)}\n`);
+  if (envFile && u.env !== undefined) await writeFileDurably(envFile, u.env, 0o600);
   await writeFileDurably(unitFile, text);
   const w = shellWord(u.writable);
   // The TLS key is the daemon's identity: readable by its user alone (ca issue writes it root's, 0600).
@@ -252,6 +282,7 @@ async function install(
   return [
     `wrote ${unitFile}`,
     `wrote ${configFile}`,
+    ...(envFile ? [`wrote ${envFile} (mode 0600, root's: it holds the database password)`] : []),
     `next: useradd --system --user-group --no-create-home --shell /usr/sbin/nologin ${o.user}`,
     // The mode given, not left to the umask: ROOT is walked by the web server;
     // DATA holds every release (configs included) and the admin token.

@@ -36,6 +36,8 @@ export interface CoordinatorOptions {
   database?: string;
   /** Where blobs are kept: a directory every coordinator mounts. @default in the database with `database`, else DATA/blobs */
   blobsDir?: string;
+  /** Run the database's pending migrations at start; false refuses a schema behind this fleetswap's (`--no-migrate`). @default true */
+  migrate?: boolean;
   /** host:port; port 0 picks a free one (see `address` after start). */
   listen: string;
   /** Several coordinators on one database: this one's name (default the host name) and where agents and the CLI reach it (default the listen address). */
@@ -143,7 +145,7 @@ export class Coordinator {
     // Checked before anything is opened: a refused start leaves DATA as it was.
     const tokenFile = opts.adminTokenFile ?? join(opts.dataDir, 'admin.token');
     const givenToken = await readTokenFile(tokenFile);
-    const store = await Store.at({ database: opts.database, dataDir: opts.dataDir }, (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting'));
+    const store = await Store.at({ database: opts.database, dataDir: opts.dataDir }, (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting'), { migrate: opts.migrate });
     const c = await AuditLog.open(store, opts.now ?? Date.now).then(
       (audit) => new Coordinator({ ...opts, transport, log }, store, audit),
       async (err: unknown) => {

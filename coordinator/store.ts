@@ -11,7 +11,7 @@ import { PgDb } from './store/pg-db.js';
 import { Releases } from './store/releases.js';
 import { RolloutHosts } from './store/rollout-hosts.js';
 import { Rollouts } from './store/rollouts.js';
-import { migrationsFor } from './store/schema.js';
+import { behindSchema, migrationsFor, schemaState } from './store/schema.js';
 import { SqliteDb } from './store/sqlite-db.js';
 import { Tokens } from './store/tokens.js';
 import { Verdicts } from './store/verdicts.js';
@@ -40,6 +40,18 @@ export type { HaltRow } from './store/meta.js';
 export interface StoreLocation {
   database?: string;
   dataDir: string;
+}
+
+/** SQLITE_FILE is the coordinator's SQLite database, in its data directory. */
+export const SQLITE_FILE = 'state.db';
+
+export interface OpenOptions {
+  /**
+   * Run the migrations the database has not had. False is for a DBA who
+   * runs them by hand (`coordinator migrate`): a schema behind this
+   * fleetswap's is then refused instead. @default true
+   */
+  migrate?: boolean;
 }
 
 export class Store {
@@ -74,10 +86,15 @@ export class Store {
   }
 
   /** open brings a database's schema up to date and hands back its Store; the database is closed if that fails. */
-  static async open(db: Db): Promise<Store> {
+  static async open(db: Db, opts: OpenOptions = {}): Promise<Store> {
     const { scripts, baseline } = migrationsFor(db.dialect);
     try {
-      await db.migrate(scripts, baseline);
+      if (opts.migrate === false) {
+        const state = await schemaState(db);
+        if (state.have < state.want) throw behindSchema(state);
+      } else {
+        await db.migrate(scripts, baseline);
+      }
     } catch (err) {
       await db.close();
       throw err;
@@ -86,8 +103,13 @@ export class Store {
   }
 
   /** at opens the Store a coordinator was configured with. */
-  static at(loc: StoreLocation, onError?: (err: Error) => void): Promise<Store> {
-    return Store.open(loc.database ? new PgDb(loc.database, { onError }) : new SqliteDb(join(loc.dataDir, 'state.db')));
+  static at(loc: StoreLocation, onError?: (err: Error) => void, opts: OpenOptions = {}): Promise<Store> {
+    return Store.open(Store.dbAt(loc, onError), opts);
+  }
+
+  /** dbAt is the database at a location, as it is: nothing is migrated (see open). */
+  static dbAt(loc: StoreLocation, onError?: (err: Error) => void): Db {
+    return loc.database ? new PgDb(loc.database, { onError }) : new SqliteDb(join(loc.dataDir, SQLITE_FILE));
   }
 
   /** sqlite opens a SQLite file (or ':memory:'). */

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   UNAVAILABLE: { exit: 1, status: 'UNAVAILABLE' },
   BAD_REPLY: { exit: 1, status: 'INTERNAL' },
   NOT_LEADER: { exit: 1, status: 'UNAVAILABLE' },
+  SCHEMA_BEHIND: { exit: 1, status: 'FAILED_PRECONDITION' },
   INTERNAL: { exit: 1, status: 'INTERNAL' },
 } as const satisfies Record<string, { exit: 1 | 2 | 3; status: Status }>;
 

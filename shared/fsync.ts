@@ -19,9 +19,9 @@ export async function renameDurably(from: string, to: string): Promise<void> {
 }
 
 /** writeTemp writes and fsyncs data beside `path` under a temp name, and returns that name. */
-async function writeTemp(path: string, data: string | Uint8Array): Promise<string> {
+async function writeTemp(path: string, data: string | Uint8Array, mode = 0o644): Promise<string> {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const fh = await open(tmp, 'w', 0o644);
+  const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -36,19 +36,19 @@ async function writeTemp(path: string, data: string | Uint8Array): Promise<strin
 }
 
 /** writeFileDurably writes to a temp name, fsyncs, and renames over `path`: readers see the old or the new file, never a part. */
-export async function writeFileDurably(path: string, data: string | Uint8Array): Promise<void> {
-  await writeFilesDurably(dirname(path), [{ name: basename(path), data }]);
+export async function writeFileDurably(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
+  await writeFilesDurably(dirname(path), [{ name: basename(path), data, mode }]);
 }
 
 /**
  * writeFilesDurably replaces several files in one directory the same way,
  * with one fsync of the directory for all of them instead of one each.
  */
-export async function writeFilesDurably(dir: string, files: { name: string; data: string | Uint8Array }[]): Promise<void> {
+export async function writeFilesDurably(dir: string, files: { name: string; data: string | Uint8Array; mode?: number }[]): Promise<void> {
   const renames: [string, string][] = [];
   for (const f of files) {
     const path = join(dir, f.name);
-    renames.push([await writeTemp(path, f.data), path]);
+    renames.push([await writeTemp(path, f.data, f.mode), path]);
   }
   for (const [tmp, path] of renames) await rename(tmp, path);
   await fsyncPath(dir);

@@ -16,7 +16,7 @@ import { freePort } from './fixtures.js';
 const run = promisify(execFile);
 
 /** pgBin finds PostgreSQL's server programs: on PATH, or where Debian puts them (not on PATH). */
-export function pgBin(name: 'initdb' | 'pg_ctl' | 'postgres'): string {
+export function pgBin(name: 'initdb' | 'pg_ctl' | 'postgres' | 'pg_dump' | 'pg_restore'): string {
   const onPath = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   if (onPath) return onPath;
   const base = '/usr/lib/postgresql';

@@ -7,6 +7,7 @@ import { applyConfigFile, collect, parseTags } from '../config.js';
 import { runAgent, runCoordinator, type AgentFlags, type CoordinatorFlags } from '../daemons.js';
 import { installAgent, installCoordinator } from '../install.js';
 import { coordinatorOption, fleetOption, out } from './common.js';
+import { registerDatabase } from './database.js';
 
 // coordinator, coordinator install, agent, agent install: the two daemons, and their systemd units.
 
@@ -73,6 +74,7 @@ export function registerDaemons(program: Command): void {
     .option('--data <dir>', 'state directory (SQLite database and blobs)')
     .addOption(new Option('--database <url>', 'PostgreSQL shared by several coordinators (postgres://...); default: SQLite under --data').env('FLEETSWAP_DATABASE'))
     .option('--blobs <dir>', 'keep release blobs in this directory, one every coordinator mounts (default: in the PostgreSQL database with --database, else DATA/blobs)')
+    .option('--no-migrate', 'do not run pending database migrations at start: refuse to start on an older schema (for a DBA who runs fleetswap coordinator migrate by hand)')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .option('--name <name>', 'with --database: this coordinator\'s name among those sharing it (default: the host name)')
     .option('--advertise <host:port>', 'with --database: where agents and the CLI reach this coordinator, told to them by the others (default: --listen)')
@@ -90,6 +92,8 @@ export function registerDaemons(program: Command): void {
       if (!o.data) throw new FleetswapError('BAD_USAGE', '--data is required: the directory for the database and blobs');
       await runCoordinator({ ...o, data: o.data });
     });
+
+  registerDatabase(coordinatorCmd);
 
   const agentCmd = withAgentSettings(program.command('agent').description('run the agent on this host (see also: agent install)'))
     .option('--config <file>', 'JSON file with any of these settings (flags win)')
@@ -109,6 +113,7 @@ export function registerDaemons(program: Command): void {
     withCoordinatorTrust(coordinatorCmd.command('install'))
       .description('write a systemd unit and config file for the coordinator')
       .requiredOption('--data <dir>', 'state directory')
+      .option('--database <url>', 'PostgreSQL shared with other coordinators (postgres://...): written to CONFIG-DIR/coordinator.env (mode 0600), not the unit or config, since it holds a password')
       .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN),
     'coordinator',
   ).action(async (opts: Parameters<typeof installCoordinator>[0]) => {

@@ -39,6 +39,18 @@ export interface Db {
   afterCommit(fn: () => void): void;
   /** inTx says whether the calling async context is inside a transaction. */
   inTx(): boolean;
+  /**
+   * snapshot runs fn in a read-only transaction: every query in it sees the
+   * database as of one moment, while other connections (a running
+   * coordinator) keep writing. For exports and backups.
+   */
+  snapshot<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * scan yields a SELECT's rows a batch at a time, so a table of millions of
+   * vitals is never held in memory whole. Run it inside snapshot (or tx):
+   * the batches then come from one moment.
+   */
+  scan(sql: string, batch: number): AsyncIterable<Row[]>;
   /** clockMs is the database's clock (ms since the epoch): what coordinators sharing it agree on. */
   clockMs(): Promise<number>;
   /** schemaVersion is how many migrations have run. */

@@ -34,6 +34,7 @@ export class PgDb implements Db {
   private readonly pool: pg.Pool;
   private readonly numbered = new Map<string, Numbered & { name: string }>();
   private readonly scopes = new Scopes<pg.PoolClient>();
+  private cursors = 0;
 
   constructor(url: string, opts: { max?: number; onError?: (err: Error) => void } = {}) {
     // A transaction left open by a coordinator that was paused (SIGSTOP, a
@@ -76,7 +77,34 @@ export class PgDb implements Db {
     return { changes: (await this.query(sql, params)).rowCount ?? 0 };
   }
 
-  async tx<T>(fn: () => Promise<T>): Promise<T> {
+  tx<T>(fn: () => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN', fn);
+  }
+
+  snapshot<T>(fn: () => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  async *scan(sql: string, batch: number): AsyncIterable<Row[]> {
+    const conn = this.scopes.current()?.conn;
+    if (!conn) throw new FleetswapError('INTERNAL', 'scan runs inside a transaction: its cursor lives as long as the transaction');
+    // A cursor over the simple protocol: the server hands rows over a batch
+    // at a time instead of the whole result at once.
+    const cursor = `fs_scan_${++this.cursors}`;
+    try {
+      await conn.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`);
+      for (;;) {
+        const r = await conn.query(`FETCH ${Math.max(1, Math.floor(batch))} FROM ${cursor}`);
+        if (r.rows.length === 0) break;
+        yield r.rows as Row[];
+      }
+      await conn.query(`CLOSE ${cursor}`);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  private async transaction<T>(begin: string, fn: () => Promise<T>): Promise<T> {
     if (this.scopes.current()) return fn();
     const conn = await this.pool.connect().catch((err: unknown) => Promise.reject(unavailable(err)));
     const scope = { conn, committed: [] as (() => void)[] };
@@ -86,7 +114,7 @@ export class PgDb implements Db {
     const lost = (err: Error) => (broken = err);
     conn.on('error', lost);
     try {
-      await conn.query('BEGIN');
+      await conn.query(begin);
       const out = await this.scopes.run(scope, fn);
       await conn.query('COMMIT');
       runCommitted(scope);

@@ -1,7 +1,8 @@
 import { LEADERSHIP_SCHEMA } from '../leadership.js';
 import { SQLITE_MIGRATIONS } from '../migrations.js';
 import { blobsSchema } from './blobs.js';
-import type { Baseline, Dialect } from './db.js';
+import { FleetswapError } from '../../shared/errors.js';
+import type { Baseline, Db, Dialect } from './db.js';
 import { POSTGRES_BASELINE, POSTGRES_BASELINE_SQL } from './schema-postgres.js';
 
 // One numbered list of migrations for both backends. The first
@@ -36,4 +37,25 @@ export const MIGRATIONS: readonly string[] = scriptsFor('sqlite');
 /** migrationsFor is what Db.migrate is given on a dialect: the list, and where an empty database may start. */
 export function migrationsFor(dialect: Dialect): { scripts: readonly string[]; baseline?: Baseline } {
   return dialect === 'postgres' ? { scripts: scriptsFor('postgres'), baseline: { version: POSTGRES_BASELINE, sql: POSTGRES_BASELINE_SQL } } : { scripts: MIGRATIONS };
+}
+
+/** SchemaState is where a database's schema is (have) and where this fleetswap's is (want). */
+export interface SchemaState {
+  have: number;
+  want: number;
+}
+
+/** schemaState reads a database's schema version without changing anything; a schema newer than this fleetswap knows is refused. */
+export async function schemaState(db: Db): Promise<SchemaState> {
+  const state = { have: await db.schemaVersion(), want: MIGRATIONS.length };
+  if (state.have > state.want) throw newerSchema(state);
+  return state;
+}
+
+export const newerSchema = (s: SchemaState) => new FleetswapError('BAD_USAGE', `database schema ${s.have} is newer than this fleetswap knows (${s.want}): upgrade fleetswap`);
+
+/** behindSchema is the refusal of a coordinator told not to migrate (--no-migrate), and of `coordinator migrate --check`. */
+export function behindSchema(s: SchemaState): FleetswapError {
+  const n = s.want - s.have;
+  return new FleetswapError('SCHEMA_BEHIND', `database schema ${s.have} is behind this fleetswap's ${s.want} (${n} migration${n === 1 ? '' : 's'} to run): run fleetswap coordinator migrate`);
 }

@@ -61,7 +61,35 @@ export class SqliteDb implements Db {
     return { changes: info.changes };
   }
 
-  async tx<T>(fn: () => Promise<T>): Promise<T> {
+  tx<T>(fn: () => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN IMMEDIATE', fn);
+  }
+
+  // WAL: a deferred transaction's first read fixes what it sees, and holds no
+  // lock that would stop another connection from writing meanwhile.
+  snapshot<T>(fn: () => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN DEFERRED', async () => {
+      this.stmt('SELECT count(*) FROM sqlite_master').get();
+      return fn();
+    });
+  }
+
+  async *scan(sql: string, batch: number): AsyncIterable<Row[]> {
+    await this.outside();
+    // Not a cached statement: an iterating statement keeps the connection
+    // busy, and must not be one another query is waiting to reuse.
+    let rows: Row[] = [];
+    for (const row of this.conn.prepare(sql).iterate() as IterableIterator<Row>) {
+      rows.push(row);
+      if (rows.length >= batch) {
+        yield rows;
+        rows = [];
+      }
+    }
+    if (rows.length) yield rows;
+  }
+
+  private async transaction<T>(begin: string, fn: () => Promise<T>): Promise<T> {
     if (this.scopes.current()) return fn();
     await this.outside();
     let end!: () => void;
@@ -69,7 +97,7 @@ export class SqliteDb implements Db {
     const scope = { conn: null, committed: [] as (() => void)[] };
     let out: T;
     try {
-      this.stmt('BEGIN IMMEDIATE').run();
+      this.stmt(begin).run();
       try {
         out = await this.scopes.run(scope, fn);
       } catch (err) {
@@ -123,9 +151,16 @@ export class SqliteDb implements Db {
     }
   }
 
-  /** backup writes a consistent copy of the database to path while it stays in use (SQLite's online backup). */
+  /**
+   * backup writes a consistent copy of the database to path while other
+   * connections keep writing (SQLite's online backup). After the first step
+   * the rest is copied in one: copied a few pages at a time, a backup of a
+   * busy database restarts at every write from another connection and may
+   * never end.
+   */
   async backup(path: string): Promise<void> {
-    await this.conn.backup(path);
+    await this.outside();
+    await this.conn.backup(path, { progress: () => 2 ** 31 - 1 });
   }
 
   async close(): Promise<void> {

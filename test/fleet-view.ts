@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import type { Agent } from '../agent/agent.js';
+import type { Coordinator } from '../coordinator/coordinator.js';
+import { AdminClient, aCoordinator, aRelease, anAgent, aTree, deployAndWait, waitConnected } from './fixtures.js';
+
+// A small fleet with something in every table a move must carry, and what an
+// operator sees of it: for tests that back a fleet up, or move it to another
+// database, and check that a coordinator on the copy shows the same.
+
+export interface AFleet {
+  coordinator: Coordinator;
+  client: AdminClient;
+  agents: Agent[];
+  stop(): Promise<void>;
+}
+
+/**
+ * aFleet starts a coordinator on data (SQLite unless database is given) with
+ * two hosts sending vitals every 50 ms, pushes v1 and v2, deploys v1 to
+ * completion (a finished rollout, desired changes, audit entries) and adds
+ * a viewer token.
+ */
+export async function aFleet(dir: string, data: string, database?: string): Promise<AFleet> {
+  const coordinator = await aCoordinator(data, { database });
+  const client = new AdminClient(coordinator.address);
+  const agents: Agent[] = [];
+  for (const id of ['web-1', 'web-2']) agents.push(await anAgent(coordinator.address, join(dir, id), { id, tags: { role: 'web' }, vitalsIntervalMs: 50 }));
+  await waitConnected(coordinator, 2);
+  await aRelease(client, await aTree(join(dir, 'build-v1'), { 'index.html': 'one' }), 'v1');
+  await aRelease(client, await aTree(join(dir, 'build-v2'), { 'index.html': 'two', 'bin/x': Buffer.from([0, 255, 10]) }), 'v2');
+  const done = await deployAndWait(client, 'v1');
+  if (done.state !== 'complete') throw new Error(`the fleet's first deploy ended ${done.state}`);
+  await client.call('CreateToken', { name: 'ops', role: 'viewer', actor: 'tests' });
+  return {
+    coordinator,
+    client,
+    agents,
+    async stop() {
+      for (const a of agents) await a.stop();
+      client.close();
+      await coordinator.stop();
+    },
+  };
+}
+
+/** FleetView is what an operator sees of a fleet that survives a move: not who is connected now, nor live vitals. */
+export interface FleetView {
+  releases: { id: string; label: string }[];
+  hosts: { id: string; tags: Record<string, string>; live: string; desired: string }[];
+  history: unknown[];
+  tokens: { name: string; role: string }[];
+  audit: number;
+}
+
+export async function fleetView(client: AdminClient): Promise<FleetView> {
+  const releases = (await client.call('ListReleases', {})).releases.map((r) => ({ id: r.id, label: r.label })).sort((a, b) => a.label.localeCompare(b.label));
+  const hosts = (await client.call('ListHosts', {})).hosts.map((h) => ({ id: h.id, tags: h.tags, live: h.live_release, desired: h.desired_release })).sort((a, b) => a.id.localeCompare(b.id));
+  const history = (await client.call('History', {})).changes;
+  const tokens = (await client.call('ListTokens', {})).tokens.map((t) => ({ name: t.name, role: t.role }));
+  const audit = Number((await client.call('Audit', { after_id: 0, limit: 1 })).head_id);
+  return { releases, hosts, history, tokens, audit };
+}
