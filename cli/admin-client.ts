@@ -89,7 +89,8 @@ export class AdminClient {
     for (;;) {
       tried.add(this.current);
       try {
-        return await this.once(method, req, timeoutMs);
+        const reply = await this.once(method, req, timeoutMs);
+        return method === 'Status' ? ((await this.leaderStatus(reply as Api['Status']['reply'], req as Api['Status']['req'], timeoutMs)) as Api[M]['reply']) : reply;
       } catch (err) {
         if (err instanceof RetryElsewhere && err.error.code === 'NOT_LEADER') follower ??= err.error;
         const next = this.nextAfter(err, tried);
@@ -115,6 +116,24 @@ export class AdminClient {
         else reject(noReply(target, method));
       });
     });
+  }
+
+  /**
+   * leaderStatus: a follower's status says who leads but knows no agent
+   * connection; the leader's is asked for instead, and the follower's kept
+   * when the leader cannot answer (it is gone, and another is being chosen).
+   */
+  private async leaderStatus(reply: Api['Status']['reply'], req: Api['Status']['req'], timeoutMs: number): Promise<Api['Status']['reply']> {
+    const leader = reply.coordinators.find((c) => c.leader);
+    if (!leader || leader.name === reply.answered_by) return reply;
+    const asked = this.current;
+    this.current = leader.address;
+    try {
+      return await this.once('Status', req, timeoutMs);
+    } catch {
+      this.current = asked;
+      return reply;
+    }
   }
 
   /** nextAfter is where a refused call goes next: the leader a follower named, else the next address not yet tried. */
@@ -179,8 +198,12 @@ export class AdminClient {
 function movable(err: grpc.ServiceError): boolean {
   const code = err.metadata?.get('fleetswap-code')[0];
   if (code === 'NOT_LEADER') return true;
-  return code === undefined && err.code === grpc.status.UNAVAILABLE;
+  // Only a call that never left: one cut off mid-way ("Connection dropped")
+  // may have been acted on, and a deploy is not sent twice.
+  return code === undefined && err.code === grpc.status.UNAVAILABLE && NEVER_CONNECTED.test(err.details ?? '');
 }
+
+const NEVER_CONNECTED = /No connection established|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|Name resolution failed/;
 
 /** RetryElsewhere carries a refusal that another coordinator may not give. */
 class RetryElsewhere extends Error {

@@ -72,16 +72,20 @@ const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
  */
 /**
  * FOLLOWER_SERVES says which admin methods a follower answers itself (reads
- * of the shared database); every other one, and every agent stream, is
+ * of the shared database, nothing only the leader's memory holds); every
+ * other one, and every agent stream, is
  * refused with NOT_LEADER naming the leader, for the client to go there. A
  * method added to proto/ without an entry here does not compile.
  */
 const FOLLOWER_SERVES: Readonly<Record<AdminMethod, boolean>> = {
   ListReleases: true,
+  // Answered anywhere, so that it can say who leads (or that none does yet);
+  // the CLI asks the leader again for its view of the fleet (admin-client.ts).
   Status: true,
-  ListHosts: true,
+  // Which hosts are connected, and their last vitals, only the leader knows.
+  ListHosts: false,
   History: true,
-  Drift: true,
+  Drift: false,
   Audit: true,
   ListTokens: true,
   MissingBlobs: false,

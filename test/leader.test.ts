@@ -57,16 +57,21 @@ describe('several coordinators on one database', () => {
     const [c0, c1] = cs as [Coordinator, Coordinator];
     expect(c0.leading).toBe(true);
     expect(c1.leading).toBe(false);
+    // A follower answers status (it names the leader), and the client asks the leader for its view.
     const follower = client(c1.address);
     const s = await follower.call('Status', {});
-    expect(follower.target).toBe(c1.address); // a read is answered where it was asked
-    expect(s.answered_by).toBe('c1');
+    expect(s.answered_by).toBe('c0');
+    expect(follower.target).toBe(c0.address);
+    // Other reads of the shared database are answered where they were asked.
+    const reads = client(c1.address);
+    await reads.call('History', {});
+    expect(reads.target).toBe(c1.address);
     expect(s.coordinators.map((m) => [m.name, m.address, m.leader])).toEqual([
       ['c0', c0.address, true],
       ['c1', c1.address, false],
     ]);
     const text = await runCli(['status', '--coordinator', c1.address, '--insecure'], { FLEETSWAP_TOKEN: TEST_TOKEN });
-    expect(text.stdout).toContain(`coordinators: c0 at ${c0.address} (leader, epoch ${s.epoch}), c1 at ${c1.address}; answered by c1`);
+    expect(text.stdout).toContain(`coordinators: c0 at ${c0.address} (leader, epoch ${s.epoch}), c1 at ${c1.address}; answered by c0`);
   });
 
   it('a follower refuses agents and writes, naming the leader; agents and the CLI go there', async () => {
