@@ -11,6 +11,7 @@ import { TERMINAL_ROLLOUT_STATES, type ReportKind } from '../shared/domain.js';
 import type { Rollout__Output } from '../shared/gen/fleetswap/v1/Rollout.js';
 import { ALL_AT_ONCE } from '../shared/plan.js';
 import { now, type FromWorker, type ToWorker } from './sim/protocol.js';
+import { startPostgres, type PgCluster } from './pg-cluster.js';
 
 /** Ack is one host's report, stamped (sim/protocol.ts `now`) when its agent sent it. */
 export interface Ack {
@@ -48,6 +49,16 @@ const BIN = resolve(HERE, '..', '..', 'bin', 'fleetswap.js');
 const CONNECT_TIMEOUT_MS = 120_000;
 const POLL_MS = 10;
 const AGENTS_PER_WORKER = 250;
+
+/**
+ * Where every fleet's coordinator keeps its state, for the whole run
+ * (`--database`): the embedded SQLite file, or a PostgreSQL cluster started
+ * for the fleet and removed with it.
+ */
+let database: 'sqlite' | 'postgres' = 'sqlite';
+export function useDatabase(kind: 'sqlite' | 'postgres'): void {
+  database = kind;
+}
 const MAX_WORKERS = 4;
 
 /**
@@ -67,6 +78,7 @@ export class BenchFleet {
   client: AdminClient;
   address = '';
   private coordinator: ChildProcess | undefined;
+  private postgres: { cluster: PgCluster; url: string } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -79,6 +91,10 @@ export class BenchFleet {
     const dir = await mkdtemp(join(opts.base ?? tmpdir(), 'fleetswap-bench-'));
     const fleet = new BenchFleet(dir, n);
     try {
+      if (database === 'postgres') {
+        const cluster = await startPostgres();
+        fleet.postgres = { cluster, url: await cluster.aDatabase('bench') };
+      }
       await fleet.startCoordinator('127.0.0.1:0');
       const count = opts.workers ?? Math.min(MAX_WORKERS, Math.ceil(n / AGENTS_PER_WORKER));
       const ids = Array.from({ length: n }, (_, i) => `web-${String(i + 1).padStart(4, '0')}`);
@@ -106,6 +122,7 @@ export class BenchFleet {
     const before = (await listening()).length;
     const child = spawn(process.execPath, [BIN, 'coordinator', '--data', join(this.dir, 'coordinator'), '--listen', listen, '--allow-unsigned', '--insecure'], {
       stdio: ['ignore', log.fd, log.fd],
+      env: this.postgres ? { ...process.env, FLEETSWAP_DATABASE: this.postgres.url } : process.env,
     });
     await log.close();
     this.coordinator = child;
@@ -263,6 +280,7 @@ export class BenchFleet {
       c.kill('SIGTERM');
       await exited;
     }
+    await this.postgres?.cluster.destroy();
     await rm(this.dir, { recursive: true, force: true });
   }
 }

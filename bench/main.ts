@@ -2,14 +2,17 @@ import { parseArgs } from 'node:util';
 import { bytes } from './format.js';
 import { machine } from './machine.js';
 import { writeResults } from './results.js';
+import { useDatabase } from './fleet.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { Target } from './scenarios/scenario.js';
 
 const MAX_AGENTS = 5000;
 
-const USAGE = `usage: npm run bench -- [--agents N] [--scenario NAME] [--json]
+const USAGE = `usage: npm run bench -- [--agents N] [--scenario NAME] [--database sqlite|postgres] [--json]
   --agents N       simulated hosts (default: the scenario's)
   --scenario NAME  one of: ${[...SCENARIOS.keys()].join(', ')} (default switch)
+  --database KIND  the coordinator's state: sqlite (default) or postgres (a throwaway
+                   cluster started for the run: Debian's postgresql server programs)
   --json           print one JSON document on stdout and nothing else there
                    (run npm with -s, as in npm run -s bench -- --json: npm itself prints a banner on stdout)
 Each run also writes bench/results/<scenario>-<YYYY-MM-DD>.json.`;
@@ -22,6 +25,7 @@ function parse(argv: string[]) {
     options: {
       agents: { type: 'string' },
       scenario: { type: 'string', default: 'switch' },
+      database: { type: 'string', default: 'sqlite' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -32,7 +36,9 @@ function parse(argv: string[]) {
   if (!Number.isInteger(agents) || agents < 1 || agents > MAX_AGENTS) {
     throw new Error(`--agents must be a whole number from 1 to ${MAX_AGENTS}, not ${JSON.stringify(values.agents)}`);
   }
-  return { scenario, agents, json: values.json, help: values.help };
+  const database: 'sqlite' | 'postgres' = values.database === 'postgres' ? 'postgres' : 'sqlite';
+  if (values.database !== database) throw new Error(`--database is sqlite or postgres, not ${JSON.stringify(values.database)}`);
+  return { scenario, agents, database, json: values.json, help: values.help };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -53,15 +59,16 @@ async function main(argv: string[]): Promise<number> {
   const progress = (line: string) => {
     if (process.stderr.isTTY) process.stderr.write(`bench: ${line}\n`);
   };
+  useDatabase(opts.database);
   const result = await opts.scenario.run({ agents: opts.agents, progress });
-  const doc = { scenario: opts.scenario.name, date: date.toISOString(), machine: host, figures: result.figures, targets: result.targets };
+  const doc = { scenario: opts.scenario.name, database: opts.database, date: date.toISOString(), machine: host, figures: result.figures, targets: result.targets };
   const file = await writeResults(opts.scenario.name, date, doc);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return 0;
   }
   const out = [
-    `fleetswap bench: scenario ${opts.scenario.name}, ${opts.agents} agents (${opts.scenario.description})`,
+    `fleetswap bench: scenario ${opts.scenario.name}, ${opts.agents} agents, coordinator on ${opts.database} (${opts.scenario.description})`,
     `machine: nproc ${host.nproc} (${host.cpu_model}), ${bytes(host.total_memory_bytes)} memory, ${host.os}, node ${host.node}; ${doc.date}`,
     '',
     ...result.summary,

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.js';
 
 const READY_TIMEOUT_MS = 10_000;
 const READY_POLL_MS = 50;
@@ -111,17 +112,6 @@ function statsField(out: string, name: string): number {
   const m = new RegExp(`^${name}: ([\\d,]+)`, 'm').exec(out);
   if (!m?.[1]) throw new Error(`rsync --stats printed no "${name}":\n${out}`);
   return Number(m[1].replaceAll(',', ''));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port from listen(0)'))));
-    });
-  });
 }
 
 async function waitListening(child: ChildProcess, port: number, log: string, spawnError: () => Error | undefined): Promise<void> {

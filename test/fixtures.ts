@@ -182,18 +182,7 @@ export async function cleanup(...paths: string[]): Promise<void> {
 
 export { AdminClient, carried };
 
-/** freePort asks the kernel for a free loopback port (for processes that must keep one address across restarts). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
+export { freePort } from '../bench/ports.js';
 
 /** aCoordinatorProcess runs `fleetswap coordinator` as a child process and waits until it listens. */
 export async function aCoordinatorProcess(dataDir: string, address: string, env: Record<string, string> = {}, args: string[] = []): Promise<AgentProcess> {
