@@ -236,6 +236,7 @@ export async function readExport(path: string, on: ExportHandlers = {}): Promise
   if (!header) throw bad('the file is empty');
   if (!ended) {
     if (total < expected) throw bad(`it ends after ${total} of ${expected} rows, with no end line (cut short?)`);
+    blobs.whole(n + 1);
     throw bad(`it ends after ${blobs.blobs} blobs, with no end line (cut short?)`);
   }
   return { header, blobs: blobs.blobs, bytes: blobs.bytes };

@@ -184,6 +184,14 @@ describe('coordinator export and import: refusals', () => {
     const atLine = join(dir, 'cut-line.jsonl');
     await writeFile(atLine, `${lines.slice(0, 5).join('\n')}\n`);
     await refusedInto(atLine, 2, /^fleetswap: not a usable fleetswap export: it ends after 4 of \d+ rows, with no end line \(cut short\?\)\n$/);
+    // Cut among the blobs: after the last blob line, before its data.
+    const inBlob = join(dir, 'cut-blob.jsonl');
+    await writeFile(inBlob, `${lines.slice(0, -2).join('\n')}\n`);
+    await refusedInto(inBlob, 2, /^fleetswap: not a usable fleetswap export: blob [0-9a-f]{12} ends at line \d+ after 0 of its 3 bytes\n$/);
+    // Cut between two blobs.
+    const atBlob = join(dir, 'cut-at-blob.jsonl');
+    await writeFile(atBlob, `${lines.slice(0, -1).join('\n')}\n`);
+    await refusedInto(atBlob, 2, /^fleetswap: not a usable fleetswap export: it ends after 3 blobs, with no end line \(cut short\?\)\n$/);
   });
 
   it('import refuses a line of garbage, a lost line, and a changed value', async () => {
