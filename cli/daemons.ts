@@ -69,7 +69,7 @@ function parseAddress(addr: string, flag: string): void {
 }
 
 /** blobsDir checks --blobs before anything is opened: a directory, or a path where one can be made. */
-async function blobsDir(dir: string): Promise<void> {
+export async function blobsDir(dir: string): Promise<void> {
   if (dir === '') throw new FleetswapError('BAD_USAGE', 'bad --blobs "": give the directory every coordinator mounts, or leave it out');
   const st = await stat(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
   if (st && !st.isDirectory()) throw new FleetswapError('BAD_USAGE', `bad --blobs ${JSON.stringify(dir)}: not a directory`);

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage, FleetswapError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
@@ -8,8 +8,7 @@ import { serverOptions, services } from '../shared/proto.js';
 import { adminService } from './admin-service.js';
 import { agentService } from './agent-service.js';
 import type { BlobStore } from './blobs/blob-store.js';
-import { DbBlobStore } from './blobs/db-blob-store.js';
-import { DirBlobStore } from './blobs/dir-blob-store.js';
+import { blobStoreFor } from './blobs/blob-store-for.js';
 import { Fleet } from './fleet.js';
 import { closeRevoked } from './peers.js';
 import { Revocation } from './revocation.js';
@@ -71,15 +70,6 @@ export interface CoordinatorOptions {
 
 const DRIFT_TICK_MS = 1_000;
 
-/**
- * blobStoreFor picks where blobs live: the directory the operator named
- * (--blobs), else the database when it is PostgreSQL (every coordinator
- * sharing it reads them), else DATA/blobs beside the SQLite file.
- */
-function blobStoreFor(opts: CoordinatorOptions, store: Store): BlobStore {
-  if (opts.blobsDir) return new DirBlobStore(resolve(opts.blobsDir));
-  return opts.database ? new DbBlobStore(store.blobs) : new DirBlobStore(join(opts.dataDir, 'blobs'));
-}
 export const DEFAULT_UPLOAD_BYTES_PER_SECOND = 256 * 1024 * 1024;
 
 /** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
@@ -113,7 +103,7 @@ export class Coordinator {
     const now = opts.now ?? Date.now;
     this.log = opts.log;
     this.store = store;
-    this.blobs = blobStoreFor(opts, store);
+    this.blobs = blobStoreFor(opts, store.blobs);
     this.vitals = new VitalsSink(this.store, now, this.log, opts.vitals);
     this.audit = audit;
     this.engine = new RolloutEngine(this.store, this.fleet, now, this.log, {

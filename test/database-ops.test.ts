@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_MIGRATIONS } from '../coordinator/migrations.js';
 import { MIGRATIONS } from '../coordinator/store/schema.js';
 import { SqliteDb } from '../coordinator/store/sqlite-db.js';
 import { AdminClient, aCoordinator, cleanup, runCli, tempDir } from './fixtures.js';
-import { aFleet, fleetView, type FleetView } from './fleet-view.js';
+import { aFleet, blobsIn, FLEET_BLOBS, fleetView, type FleetView } from './fleet-view.js';
 
 // coordinator migrate | backup | export | import on SQLite, as an operator
 // runs them (the CLI as a child process), with the refusals first: each bad
@@ -184,6 +184,14 @@ describe('coordinator export and import: refusals', () => {
     const atLine = join(dir, 'cut-line.jsonl');
     await writeFile(atLine, `${lines.slice(0, 5).join('\n')}\n`);
     await refusedInto(atLine, 2, /^fleetswap: not a usable fleetswap export: it ends after 4 of \d+ rows, with no end line \(cut short\?\)\n$/);
+    // Cut among the blobs: after the last blob line, before its data.
+    const inBlob = join(dir, 'cut-blob.jsonl');
+    await writeFile(inBlob, `${lines.slice(0, -2).join('\n')}\n`);
+    await refusedInto(inBlob, 2, /^fleetswap: not a usable fleetswap export: blob [0-9a-f]{12} ends at line \d+ after 0 of its 3 bytes\n$/);
+    // Cut between two blobs.
+    const atBlob = join(dir, 'cut-at-blob.jsonl');
+    await writeFile(atBlob, `${lines.slice(0, -1).join('\n')}\n`);
+    await refusedInto(atBlob, 2, /^fleetswap: not a usable fleetswap export: it ends after 3 blobs, with no end line \(cut short\?\)\n$/);
   });
 
   it('import refuses a line of garbage, a lost line, and a changed value', async () => {
@@ -198,10 +206,56 @@ describe('coordinator export and import: refusals', () => {
   it('import refuses an unknown format, and a format version it does not read', async () => {
     const header = (await readFile(exported, 'utf8')).split('\n')[0]!;
     await refusedInto(await aFile('other.jsonl', (l) => [header.replace('fleetswap-export', 'pg_dump'), ...l.slice(1)]), 2, /^fleetswap: not a usable fleetswap export: its first line does not say format "fleetswap-export"\n$/);
-    await refusedInto(await aFile('v2.jsonl', (l) => [header.replace('"version":1', '"version":2'), ...l.slice(1)]), 2, /format version 2, this fleetswap reads 1/);
+    await refusedInto(await aFile('v3.jsonl', (l) => [header.replace('"version":2', '"version":3'), ...l.slice(1)]), 2, /format version 3, this fleetswap reads 2: import it with the fleetswap that exported it\n$/);
+    // Version 1 carried no blobs: a fleet imported from it would lack its releases' files.
+    await refusedInto(await aFile('v1.jsonl', (l) => [header.replace('"version":2', '"version":1'), ...l.slice(1)]), 2, /format version 1, which carries no blobs; this fleetswap reads 2: export the fleet again with this fleetswap\n$/);
     const notJson = join(dir, 'notes.txt');
     await writeFile(notJson, 'hello\n');
     await refusedInto(notJson, 2, /^fleetswap: not a usable fleetswap export: line 1 is not JSON/);
+  });
+
+  it('import refuses a blob changed, cut short, left out, given twice or followed by a row, even with a right sha256 end line, and creates neither the database nor --blobs', async () => {
+    const isData = (l: string) => l.startsWith('{"data":"');
+    // One byte of a blob changed, its line still base64 of the same length.
+    const changed = await aFile('blob-changed.jsonl', (l) => l.map((x) => (isData(x) ? x.replace(/^\{"data":"(.)/, (_, c: string) => `{"data":"${c === 'A' ? 'B' : 'A'}`) : x)));
+    const blobs = join(dir, 'refused-blobs');
+    const r = await cli('coordinator', 'import', changed, '--data', join(dir, 'refused-data'), '--blobs', blobs);
+    expect(r.code).toBe(2);
+    oneLine(r, /^fleetswap: not a usable fleetswap export: blob [0-9a-f]{12}'s bytes do not match its sha256 \(changed after export\?\)\n$/);
+    expect(existsSync(join(dir, 'refused-data'))).toBe(false);
+    expect(existsSync(blobs)).toBe(false);
+    // A blob's data line lost: the blob is shorter than its size.
+    const cut = await aFile('blob-cut.jsonl', (l) => l.filter((x, i) => !(isData(x) && l.findIndex(isData) === i)));
+    await refusedInto(cut, 2, /^fleetswap: not a usable fleetswap export: blob [0-9a-f]{12} ends at line \d+ after 0 of its 3 bytes\n$/);
+    // A whole blob left out: the end line counts the blobs.
+    const first = (l: string[]) => l.findIndex((x) => x.startsWith('{"blob":'));
+    const left = await aFile('blob-left.jsonl', (l) => l.filter((_, i) => i !== first(l) && i !== first(l) + 1));
+    await refusedInto(left, 2, /^fleetswap: not a usable fleetswap export: its contents do not match the sha256 at its end \(changed after export\?\)\n$/);
+    // A blob twice, and a row slipped in after the blobs.
+    const twice = await aFile('blob-twice.jsonl', (l) => [...l, l[first(l)]!, l[first(l) + 1]!]);
+    await refusedInto(twice, 2, /^fleetswap: not a usable fleetswap export: line \d+: blob [0-9a-f]{12} is out of order \(blobs come once each, by hash\)\n$/);
+    const late = await aFile('row-late.jsonl', (l) => [...l, l.find((x) => x.startsWith('{"table":"tokens"'))!]);
+    await refusedInto(late, 2, /^fleetswap: not a usable fleetswap export: line \d+ is a row after the blobs\n$/);
+  });
+
+  it('export refuses a release whose blob the store lacks or holds damaged, naming both, and writes no file', async () => {
+    const file = join(dir, 'broken-source.jsonl');
+    const none = join(dir, 'no-blobs');
+    await mkdir(none);
+    const r = await cli('coordinator', 'export', '--data', fleetData, '--blobs', none, '--out', file);
+    expect(r.code).toBe(1);
+    oneLine(r, /^fleetswap: blob [0-9a-f]{64} of release v[12] \([0-9a-f]{12}\) is not in the blob store \(.*no-blobs\): give export the --blobs the coordinators use; nothing was written\n$/);
+    expect(existsSync(file)).toBe(false);
+    // The same bytes' length, other bytes: as a disk that rotted.
+    const rotten = join(dir, 'rotten-blobs');
+    await cp(join(fleetData, 'blobs'), rotten, { recursive: true });
+    const { hash } = FLEET_BLOBS[0]!;
+    await chmod(join(rotten, hash.slice(0, 2), hash), 0o644);
+    await writeFile(join(rotten, hash.slice(0, 2), hash), 'xyz');
+    const d = await cli('coordinator', 'export', '--data', fleetData, '--blobs', rotten, '--out', file);
+    expect(d.code).toBe(2);
+    oneLine(d, new RegExp(`^fleetswap: blob ${hash} of release v[12] \\([0-9a-f]{12}\\) in the blob store \\(.*rotten-blobs\\) is damaged \\(3 bytes, its hash differs\\): nothing was written\n$`));
+    expect(existsSync(file)).toBe(false);
   });
 
   it('import refuses a row naming a column the table does not have (SQL in a name), even with a right sha256, and leaves the target empty', async () => {
@@ -228,7 +282,8 @@ describe('coordinator import on SQLite', () => {
     const data = join(dir, 'imported');
     const r = await cli('coordinator', 'import', exported, '--data', data);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/imported 0 meta, 2 releases, 2 hosts/);
+    expect(r.stdout).toMatch(/imported 0 meta, 2 releases, 2 hosts.* and 3 blobs \(9 bytes\) into .*imported\/blobs\n$/);
+    expect(await blobsIn(join(data, 'blobs'))).toEqual(FLEET_BLOBS);
     const c = await aCoordinator(data, { database: undefined });
     const client = new AdminClient(c.address);
     try {
@@ -237,5 +292,20 @@ describe('coordinator import on SQLite', () => {
       client.close();
       await c.stop();
     }
+  });
+
+  it('with --blobs DIR puts the blobs in DIR and none under --data; an export with the same --blobs reads them back', async () => {
+    const data = join(dir, 'imported-dir');
+    const blobs = join(dir, 'shared-blobs');
+    const r = await cli('coordinator', 'import', exported, '--data', data, '--blobs', blobs);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/ and 3 blobs \(9 bytes\) into .*shared-blobs\n$/);
+    expect(await blobsIn(blobs)).toEqual(FLEET_BLOBS);
+    expect(existsSync(join(data, 'blobs'))).toBe(false);
+    // Exported again from there, with the same --blobs: the same file but for nothing.
+    const again = join(dir, 'again.jsonl');
+    expect((await cli('coordinator', 'export', '--data', data, '--blobs', blobs, '--out', again)).code).toBe(0);
+    const body = async (f: string) => (await readFile(f, 'utf8')).split('\n').filter((l) => l.startsWith('{"blob"') || l.startsWith('{"data"'));
+    expect(await body(again)).toEqual(await body(exported));
   });
 });

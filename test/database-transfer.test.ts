@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, aCoordinator, anAgent, cleanup, runCli, startDeploy, tempDir, waitConnected, waitFor, waitRollout } from './fixtures.js';
-import { aFleet, fleetView } from './fleet-view.js';
+import { aFleet, blobsIn, FLEET_BLOBS, fleetView } from './fleet-view.js';
 import { aClusterForThisFile, createDatabase, pgBin } from './postgres.js';
 
 // Backing a fleet up and moving it between databases while its coordinator
@@ -25,7 +25,7 @@ afterAll(() => cleanup(dir));
 
 const cli = (...args: string[]) => runCli(args, { FLEETSWAP_DATABASE: '' });
 
-/** rowLines are an export's rows, sorted: the same fleet exported from either backend gives the same set. */
+/** rowLines are an export's rows and blob lines, sorted: the same fleet exported from either backend gives the same set. */
 async function rowLines(file: string): Promise<string[]> {
   const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
   return lines.slice(1, -1).sort();
@@ -110,15 +110,15 @@ describe('coordinator export and import between SQLite and PostgreSQL', () => {
     }
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
-    expect(exported.stdout).toMatch(/2 releases, 2 hosts, .*1 rollouts, 2 rollout_hosts, .*[1-9]\d* vitals; written to/);
+    expect(exported.stdout).toMatch(/2 releases, 2 hosts, .*1 rollouts, 2 rollout_hosts, .*[1-9]\d* vitals; written to .* with 3 blobs \(9 bytes\) from .*move-sqlite\/blobs\n$/);
 
     // Into an empty PostgreSQL database (not even migrated: import does that).
     const pgUrl = await cluster().aDatabase('move');
     const imported = await runCli(['coordinator', 'import', fromSqlite, '--database', pgUrl]);
     expect(imported.stderr).toBe('');
-    expect(imported.stdout).toMatch(/^the PostgreSQL database: imported 0 meta, 2 releases, 2 hosts/);
+    expect(imported.stdout).toMatch(/^the PostgreSQL database: imported 0 meta, 2 releases, 2 hosts.* and 3 blobs \(9 bytes\) into database\n$/);
 
-    // PostgreSQL's rows are SQLite's, value for value (the manifest's bytes too).
+    // PostgreSQL's rows are SQLite's, value for value (the manifest's bytes too), and its blobs (now in the database) too.
     const fromPg = join(dir, 'from-pg.jsonl');
     expect((await runCli(['coordinator', 'export', '--database', pgUrl, '--out', fromPg])).code).toBe(0);
     expect(await rowLines(fromPg)).toEqual(await rowLines(fromSqlite));
@@ -126,6 +126,7 @@ describe('coordinator export and import between SQLite and PostgreSQL', () => {
     // And back to SQLite: a coordinator there shows the same fleet.
     const backData = join(dir, 'move-back');
     expect((await cli('coordinator', 'import', fromPg, '--data', backData)).code).toBe(0);
+    expect(await blobsIn(join(backData, 'blobs'))).toEqual(FLEET_BLOBS);
     const back = await aCoordinator(backData, { database: undefined });
     const backClient = new AdminClient(back.address);
     try {
@@ -135,9 +136,8 @@ describe('coordinator export and import between SQLite and PostgreSQL', () => {
       await back.stop();
     }
 
-    // A coordinator on PostgreSQL, with the blobs copied beside it.
+    // A coordinator on PostgreSQL: its blobs are in the database, where the import put them.
     const pgData = join(dir, 'move-pg');
-    await cp(join(sqliteData, 'blobs'), join(pgData, 'blobs'), { recursive: true });
     const c = await aCoordinator(pgData, { database: pgUrl });
     const client = new AdminClient(c.address);
     const agents = [];
@@ -146,9 +146,10 @@ describe('coordinator export and import between SQLite and PostgreSQL', () => {
       const verify = await runCli(['audit', '--verify', '--coordinator', c.address]);
       expect(verify.stderr).toBe('');
       expect(verify.code).toBe(0);
-      // The hosts come back to the moved coordinator and take v2: rollout 2,
-      // the next desired change; with the identity counters left at 1 the
-      // deploy would collide with the imported rollout 1.
+      // The hosts come back to the moved coordinator and take v2, whose
+      // files they fetch from the blobs the import brought: rollout 2, the
+      // next desired change; with the identity counters left at 1 the deploy
+      // would collide with the imported rollout 1.
       for (const id of ['web-1', 'web-2']) agents.push(await anAgent(c.address, join(hosts, id), { id, tags: { role: 'web' } }));
       await waitConnected(c, 2);
       const deploy = await startDeploy(client, 'v2');

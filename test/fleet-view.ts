@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Agent } from '../agent/agent.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
@@ -26,8 +28,8 @@ export async function aFleet(dir: string, data: string, database?: string): Prom
   const agents: Agent[] = [];
   for (const id of ['web-1', 'web-2']) agents.push(await anAgent(coordinator.address, join(dir, id), { id, tags: { role: 'web' }, vitalsIntervalMs: 50 }));
   await waitConnected(coordinator, 2);
-  await aRelease(client, await aTree(join(dir, 'build-v1'), { 'index.html': 'one' }), 'v1');
-  await aRelease(client, await aTree(join(dir, 'build-v2'), { 'index.html': 'two', 'bin/x': Buffer.from([0, 255, 10]) }), 'v2');
+  await aRelease(client, await aTree(join(dir, 'build-v1'), { 'index.html': FILES[0] }), 'v1');
+  await aRelease(client, await aTree(join(dir, 'build-v2'), { 'index.html': FILES[1], 'bin/x': FILES[2] }), 'v2');
   const done = await deployAndWait(client, 'v1');
   if (done.state !== 'complete') throw new Error(`the fleet's first deploy ended ${done.state}`);
   await client.call('CreateToken', { name: 'ops', role: 'viewer', actor: 'tests' });
@@ -41,6 +43,21 @@ export async function aFleet(dir: string, data: string, database?: string): Prom
       await coordinator.stop();
     },
   };
+}
+
+/** The contents of aFleet's releases' files: v1 has the first, v2 the others. */
+const FILES = ['one', 'two', Buffer.from([0, 255, 10])] as const;
+
+/** FLEET_BLOBS are the blobs aFleet's releases name, each as its hash and its contents in hex, by hash. */
+export const FLEET_BLOBS: readonly { hash: string; hex: string }[] = FILES.map((f) => ({ hash: createHash('sha256').update(f).digest('hex'), hex: Buffer.from(f).toString('hex') })).sort((a, b) => a.hash.localeCompare(b.hash));
+
+/** blobsIn lists the blobs a blob directory (DATA/blobs, --blobs) holds, as FLEET_BLOBS does. */
+export async function blobsIn(dir: string): Promise<{ hash: string; hex: string }[]> {
+  const out: { hash: string; hex: string }[] = [];
+  for (const sub of (await readdir(dir)).filter((d) => /^[0-9a-f]{2}$/.test(d))) {
+    for (const hash of await readdir(join(dir, sub))) out.push({ hash, hex: (await readFile(join(dir, sub, hash))).toString('hex') });
+  }
+  return out.sort((a, b) => a.hash.localeCompare(b.hash));
 }
 
 /** FleetView is what an operator sees of a fleet that survives a move: not who is connected now, nor live vitals. */

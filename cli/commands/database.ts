@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import type { BlobStore } from '../../coordinator/blobs/blob-store.js';
 import type { Db } from '../../coordinator/store/db.js';
 import { FleetswapError } from '../../shared/errors.js';
 import { renameDurably } from '../../shared/fsync.js';
-import { databaseUrl } from '../daemons.js';
+import { blobsDir, databaseUrl } from '../daemons.js';
 import { out } from './common.js';
 
 // coordinator migrate | backup | export | import: operating the coordinator's
@@ -44,6 +45,22 @@ async function target(w: Where, create = false): Promise<{ where: string; connec
     },
   };
 }
+
+/** withBlobs adds --blobs, as the coordinator takes it: export reads the blobs from there, import writes them there. */
+function withBlobs(cmd: Command): Command {
+  return cmd.option('--blobs <dir>', "the coordinators' --blobs directory, if they have one (default: in the PostgreSQL database with --database, else DATA/blobs)");
+}
+
+/** blobStoreOf is the blob store a coordinator started with the same flags would use. */
+async function blobStoreOf(w: Where & { blobs?: string }): Promise<(db: Db) => BlobStore> {
+  if (w.blobs !== undefined) await blobsDir(w.blobs);
+  const { blobStoreFor } = await import('../../coordinator/blobs/blob-store-for.js');
+  const { Blobs } = await import('../../coordinator/store/blobs.js');
+  return (db) => blobStoreFor({ dataDir: resolve(w.data ?? '.'), database: w.database, blobsDir: w.blobs }, new Blobs(db));
+}
+
+/** blobsSaid is how export and import report the blobs they carried. */
+const blobsSaid = (s: { blobs: number; bytes: number }, where: string) => `${s.blobs} blobs (${s.bytes} bytes) ${where}`;
 
 /** opened runs fn on the database a command names, and always closes it. */
 async function opened<T>(w: Where, fn: (db: Db, where: string) => Promise<T>): Promise<T> {
@@ -96,25 +113,33 @@ export function registerDatabase(coordinator: Command): void {
       });
     });
 
-  withWhere(coordinator.command('export'))
-    .description('write the fleet (releases, hosts, rollouts, audit, tokens, ...) as JSON lines, as it is at one moment, to move it to another database')
+  withBlobs(withWhere(coordinator.command('export')))
+    .description("write the fleet (releases and their blobs, hosts, rollouts, audit, tokens, ...) as JSON lines, as it is at one moment, to move it to another database")
     .requiredOption('--out <file>', 'the file to write')
     .option('--force', 'replace --out if it exists')
-    .action(async (o: Where & { out: string; force?: boolean }) => {
+    .action(async (o: Where & { out: string; force?: boolean; blobs?: string }) => {
       const { exportFleet } = await import('../../coordinator/transfer-file.js');
+      const blobsFor = await blobStoreOf(o);
       await opened(o, async (db, where) => {
-        const h = await exportFleet(db, resolve(o.out), { force: o.force });
-        out(`${where}: schema ${h.schema}, ${h.tables.map((t) => `${t.rows} ${t.name}`).join(', ')}; written to ${resolve(o.out)}`);
+        const blobs = blobsFor(db);
+        const s = await exportFleet(db, blobs, resolve(o.out), { force: o.force });
+        out(`${where}: schema ${s.header.schema}, ${s.header.tables.map((t) => `${t.rows} ${t.name}`).join(', ')}; written to ${resolve(o.out)} with ${blobsSaid(s, `from ${blobs.where}`)}`);
       });
     });
 
-  withWhere(coordinator.command('import'))
-    .description('load a fleet written by coordinator export into an empty database, in one transaction')
+  withBlobs(withWhere(coordinator.command('import')))
+    .description('load a fleet written by coordinator export into an empty database, in one transaction, and its blobs into the blob store')
     .argument('<file>', 'the export')
-    .action(async (file: string, o: Where) => {
+    .action(async (file: string, o: Where & { blobs?: string }) => {
       const { importFleet } = await import('../../coordinator/transfer-file.js');
+      const blobsFor = await blobStoreOf(o);
       const { where, connect } = await target(o, true);
-      const h = await importFleet(resolve(file), connect);
-      out(`${where}: imported ${h.tables.map((t) => `${t.rows} ${t.name}`).join(', ')} (schema ${h.schema})`);
+      let into = '';
+      const s = await importFleet(resolve(file), connect, (db) => {
+        const blobs = blobsFor(db);
+        into = blobs.where;
+        return blobs;
+      });
+      out(`${where}: imported ${s.header.tables.map((t) => `${t.rows} ${t.name}`).join(', ')} (schema ${s.header.schema}) and ${blobsSaid(s, `into ${into}`)}`);
     });
 }

@@ -34,9 +34,9 @@ export type TransferTable = (typeof TRANSFER_TABLES)[number];
  * NOT_TRANSFERRED are tables a fleet moves without:
  * - leadership, coordinators: who leads the coordinators running on the
  *   source; those on the target elect their own.
- * - blobs, blob_chunks, blob_uploads: release contents kept in the database. They are
- *   copied apart from the rows, like DATA/blobs (see copyBlobs in
- *   transfer-file.ts), not as JSON lines.
+ * - blobs, blob_chunks, blob_uploads: release contents kept in the database.
+ *   They travel as the blobs the releases name, read from and written to
+ *   whichever BlobStore each side uses (transfer-blobs.ts), not as rows.
  * - schema_version, sqlite_sequence: each backend's own bookkeeping.
  */
 export const NOT_TRANSFERRED = new Set(['leadership', 'coordinators', 'blobs', 'blob_chunks', 'blob_uploads', 'schema_version', 'sqlite_sequence']);
