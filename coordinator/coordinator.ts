@@ -39,7 +39,7 @@ export interface CoordinatorOptions {
   migrate?: boolean;
   /** host:port; port 0 picks a free one (see `address` after start). */
   listen: string;
-  /** Several coordinators on one database: this one's name (default the host name) and where agents and the CLI reach it (default the listen address). */
+  /** Several coordinators on one database: this one's name (default HOST:PORT, the host name and the port it listens on) and where agents and the CLI reach it (default the listen address). */
   name?: string;
   advertise?: string;
   /** How long a leader's lease lasts unrenewed (renewed every fifth of it). @default 5000 */
@@ -211,7 +211,8 @@ export class Coordinator {
   private async lead(opts: CoordinatorOptions): Promise<void> {
     const leaseMs = opts.leaseMs ?? 5_000;
     const leadership = new Leadership(this.store.db, {
-      name: opts.name ?? hostname(),
+      // Host and port: two coordinators on one machine are told apart, and a restart keeps its name.
+      name: opts.name ?? `${hostname()}:${this.address.slice(this.address.lastIndexOf(':') + 1)}`,
       address: opts.advertise ?? this.address,
       ttlMs: leaseMs,
       renewMs: leaseMs / 5,

@@ -49,6 +49,28 @@ describe('Leadership on PostgreSQL', () => {
     for (const d of dbs) await d.close();
   });
 
+  it('a coordinator restarted under its own name and address takes its lease back at once; its old process cannot write', async () => {
+    const { dbs, a } = await twoCoordinators(60_000);
+    await a.start();
+    // The same coordinator, restarted (a new process: a new holder) at the same address, with the old lease not run out.
+    const again = new Leadership(dbs[1]!, { name: 'c0', address: '127.0.0.1:7000', ttlMs: 60_000, renewMs: 100, log: silentLogger() });
+    await again.start();
+    expect(again.leading).toBe(true);
+    expect(again.epoch).toBe(2);
+    await expect(dbs[0]!.tx(() => a.fence())).rejects.toMatchObject({ code: 'NOT_LEADER' });
+    // The old process, were it alive, does not take it back: only a start takes a lease by name.
+    await new Promise((r) => setTimeout(r, 300));
+    expect([a.leading, again.leading]).toEqual([false, true]);
+    // Under another name (or at another address), the lease is waited out.
+    const other = new Leadership(dbs[1]!, { name: 'c0', address: '127.0.0.1:7999', ttlMs: 60_000, renewMs: 100, log: silentLogger() });
+    await other.start();
+    expect(other.leading).toBe(false);
+    await other.stop();
+    await again.stop();
+    await a.stop();
+    for (const d of dbs) await d.close();
+  });
+
   it('a leader that was paused past its lease cannot write once another took over; a write fenced before the takeover lands before it', async () => {
     // a renews once and then never again, as a process stopped by SIGSTOP.
     const { dbs, a, b } = await twoCoordinators(600, 3_600_000);

@@ -43,6 +43,8 @@ export class Leadership {
   /** Unique to this process: a restarted coordinator is a new holder, so an old paused one cannot pass for it. */
   readonly holder: string;
   private epochHeld = 0;
+  /** Renewals tried: the first may take the lease of this coordinator's previous process. */
+  private tries = 0;
   /** performance.now() after which this process no longer counts itself leader unless renewed. */
   private until = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -92,6 +94,13 @@ export class Leadership {
     return this.renewing;
   }
 
+  /**
+   * tryRenew takes or keeps the lease: its own, one that ran out, or one
+   * held under this coordinator's own name and address when it starts (it
+   * restarted: the process before it is gone, and its writes are fenced by
+   * holder and epoch, so there is no lease to wait out). Only at start: two
+   * live processes given one name and address must not take turns.
+   */
   private async tryRenew(): Promise<void> {
     const started = performance.now();
     try {
@@ -102,8 +111,9 @@ export class Leadership {
            epoch = CASE WHEN leadership.holder = excluded.holder THEN leadership.epoch ELSE leadership.epoch + 1 END,
            expires_ms = excluded.expires_ms
          WHERE leadership.holder = excluded.holder OR leadership.expires_ms < @now
+            OR (@first = 1 AND leadership.name = excluded.name AND leadership.address = excluded.address)
          RETURNING epoch`,
-        { holder: this.holder, name: this.opts.name, address: this.opts.address, expires: now + this.ttlMs, now },
+        { holder: this.holder, name: this.opts.name, address: this.opts.address, expires: now + this.ttlMs, now, first: this.tries++ === 0 ? 1 : 0 },
       );
       await this.db.run(
         `INSERT INTO coordinators(name, address, seen_ms) VALUES (?, ?, ?)

@@ -76,7 +76,7 @@ export function registerDaemons(program: Command): void {
     .option('--blobs <dir>', 'keep release blobs in this directory, one every coordinator mounts (default: in the PostgreSQL database with --database, else DATA/blobs)')
     .option('--no-migrate', 'do not run pending database migrations at start: refuse to start on an older schema (for a DBA who runs fleetswap coordinator migrate by hand)')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
-    .option('--name <name>', 'with --database: this coordinator\'s name among those sharing it (default: the host name)')
+    .option('--name <name>', 'with --database: this coordinator\'s name among those sharing it (default: HOST:PORT, the host name and the port it listens on)')
     .option('--advertise <host:port>', 'with --database: where agents and the CLI reach this coordinator, told to them by the others (default: --listen)')
     .option('--alpha <rate>', 'the false-rollback rate of each judged phase, however often it is judged', String(DEFAULT_JUDGE.alpha))
     .option('--judge-window <duration>', 'vitals are judged as per-host means over windows this long', `${DEFAULT_JUDGE.bucketMs / 1000}s`)

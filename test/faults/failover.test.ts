@@ -1,3 +1,4 @@
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +81,9 @@ describe('the leading coordinator SIGKILLed in each rollout phase', () => {
     targets = nodes.map((n) => n.address).join(',');
     admin = new AdminClient(targets, TEST_TOKEN, { insecure: true });
     for (const id of IDS) {
-      const a = await anAgent(targets, join(dir, 'hosts', id), { id, vitalsIntervalMs: 200, backoff: { baseMs: 200, maxMs: 2_000 } });
+      // A reload that takes 3 s while SLOW exists: a rollback then lasts long enough to be killed in.
+      const reloadCmd = `test -f ${join(dir, 'SLOW')} && sleep 3; true`;
+      const a = await anAgent(targets, join(dir, 'hosts', id), { id, reloadCmd, vitalsIntervalMs: 200, backoff: { baseMs: 200, maxMs: 2_000 } });
       applied.set(id, []);
       a.onDirectiveDone = (r: HostReport) => applied.get(id)!.push(r.generation);
       agents.push(a);
@@ -165,6 +168,29 @@ describe('the leading coordinator SIGKILLed in each rollout phase', () => {
     }
     for (const s of sent.values()) expect(s.dropped).toBe(0);
   });
+
+  it('killed while an aborted rollout puts hosts back: the next leader finishes putting them back', async () => {
+    const before = (await status()).rollout!;
+    const v5 = await aRelease(admin, await aTree(join(dir, 'builds', 'v5'), { 'index.html': 'v5' }), 'v5');
+    const deploy = await runCli(['deploy', v5.label, '--canary', '2', '--bake', '60s', '--coordinator', targets, '--insecure'], { FLEETSWAP_TOKEN: TEST_TOKEN });
+    expect(deploy.code, deploy.stderr).toBe(0);
+    await waitState(['judging']);
+    await writeFile(join(dir, 'SLOW'), '');
+    try {
+      const abort = await runCli(['abort', '--reason', 'failover test', '--coordinator', targets, '--insecure'], { FLEETSWAP_TOKEN: TEST_TOKEN });
+      expect(abort.code, abort.stderr).toBe(0);
+      await waitState(['rolling_back']);
+      const t = await killLeader();
+      expect(t.took).toBeLessThan(TAKEOVER_LIMIT_MS);
+      const done = await waitState(['aborted', 'failed', 'complete', 'rolled_back']);
+      expect(done).toMatchObject({ id: before.id + 1, state: 'aborted' });
+    } finally {
+      await rm(join(dir, 'SLOW'), { force: true });
+    }
+    for (const id of IDS) expect(await checkLive(join(dir, 'hosts', id))).toBe(before.release_id);
+    const audit = await runCli(['audit', '--verify', '--coordinator', targets, '--insecure'], { FLEETSWAP_TOKEN: TEST_TOKEN });
+    expect(audit.code, audit.stdout + audit.stderr).toBe(0);
+  }, 120_000);
 
   it('a leader paused (SIGSTOP) while another took over wakes as a follower: it writes nothing, sends nothing', async () => {
     const name = await waitFor('a leader', leaderName);
