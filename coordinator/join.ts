@@ -100,7 +100,15 @@ export class JoinRule {
   /** join makes the rule's answer the host's desired release, with its history and audit entries. */
   private async join(host: HostRow, answer: RuleAnswer, reason: string): Promise<void> {
     const at = this.now();
+    let raced = false;
     const record = async (): Promise<void> => {
+      // The hello and the tick may both find a host with no release; the
+      // second to get here finds the first's answer already recorded.
+      const current = await this.store.hosts.get(host.id);
+      if ((current?.desired_release ?? '') !== host.desired_release) {
+        raced = true;
+        throw new JoinRaced();
+      }
       await this.store.desired.record({ at_ms: at, actor: COORDINATOR_ACTOR, reason, action: JOIN, from_release: host.desired_release || host.live_release, to_release: answer.release, hosts: [host.id] });
       await this.audit.append({
         actor: COORDINATOR_ACTOR,
@@ -110,17 +118,22 @@ export class JoinRule {
         detail: { release: answer.release, rollout: answer.rollout.id, select: answer.rollout.selector, live: host.live_release },
       });
     };
-    this.log.info({ host: host.id, release: answer.release, rollout: answer.rollout.id, live: host.live_release || undefined }, 'host joined: given the release its rollout put live');
-    if (host.live_release && !host.desired_release) {
-      // It arrived serving something of its own: record what it should serve. If that is another
-      // release, it is version drift, and the drift policy (revert or report) decides, as for any host.
-      await this.store.tx(async () => {
-        await record();
-        await this.store.hosts.setDesiredRelease(host.id, answer.release);
-      });
-      return;
+    try {
+      if (host.live_release && !host.desired_release) {
+        // It arrived serving something of its own: record what it should serve. If that is another
+        // release, it is version drift, and the drift policy (revert or report) decides, as for any host.
+        await this.store.tx(async () => {
+          await record();
+          await this.store.hosts.setDesiredRelease(host.id, answer.release);
+        });
+      } else {
+        await this.give(host, answer.release, record);
+      }
+    } catch (err) {
+      if (raced) return;
+      throw err;
     }
-    await this.give(host, answer.release, record);
+    this.log.info({ host: host.id, release: answer.release, rollout: answer.rollout.id, live: host.live_release || undefined }, 'host joined: given the release its rollout put live');
   }
 
   /** give stages and switches an empty host; while halted it stages now and switches at unhalt. */
@@ -170,3 +183,6 @@ const ROLLBACK_TO = /^rollback to (\S+) ago/;
 function covers(selector: Record<string, string>, tags: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => tags[k] === v);
 }
+
+/** JoinRaced undoes a join another path recorded first (thrown inside its transaction, so nothing of it lands). */
+class JoinRaced extends Error {}

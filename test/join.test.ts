@@ -1,6 +1,6 @@
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import { COORDINATOR_ACTOR } from '../coordinator/audit.js';
 import type { DriftReport } from '../shared/drift.js';
@@ -236,5 +236,31 @@ describe('a host that joins after a rollback to a past moment', () => {
       ['b-2', v1],
       ['c-1', v1],
     ]);
+  });
+});
+
+describe('two paths joining one host', () => {
+  const WEB = { role: 'web' };
+
+  it('two joins of one host at once (as its hello and the tick may race) record it once', async () => {
+    // Recorded as seen but never given anything; both paths read it before either writes.
+    const dir = await tempDir();
+    const f = await fleetOf(dir);
+    onTestFinished(async () => {
+      await f.close();
+      await cleanup(dir);
+    });
+    await f.start('web-1', WEB);
+    await f.push('v1');
+    const d = await f.cli('deploy', 'v1', ...TWO_PHASE, '--select', 'role=web', '--watch');
+    expect(d.code, d.stderr + d.stdout).toBe(0);
+    const c = f.coordinator;
+    await c.store.hosts.upsertSeen({ id: 'web-race', tags: WEB, slot_count: 3, slots: [], live_release: '', last_generation: 0, unsigned_allowed: true, at_ms: Date.now() });
+    const row = (await c.store.hosts.get('web-race'))!;
+    const hello = { host_id: 'web-race', tags: WEB, slot_count: 3, slots: [], live_release: '', last_generation: 0, agent_version: '', last_report: null, unsigned_allowed: true };
+    await Promise.all([c.join.onHello(row, hello), c.join.onHello(row, hello)]);
+    const joins = (await f.history()).filter((h) => h.action === 'join' && h.hosts.includes('web-race'));
+    expect(joins).toHaveLength(1);
+    expect((await f.audit()).filter((e) => e.action === 'join' && e.target === 'web-race')).toHaveLength(1);
   });
 });

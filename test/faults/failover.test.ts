@@ -152,6 +152,9 @@ describe('the leading coordinator SIGKILLed in each rollout phase', () => {
     expect(audit.code, audit.stdout + audit.stderr).toBe(0);
 
     // Every vitals sample an agent sent is stored, once.
+    for (const a of agents) a.stopVitals();
+    // A sample being taken when they stopped is still sent: count once they are quiet.
+    await new Promise((r) => setTimeout(r, 1_000));
     const sent = new Map(agents.map((a, i) => [IDS[i] as string, a.stopVitals()]));
     const db = new pg.Client({ connectionString: url });
     await db.connect();
