@@ -69,7 +69,6 @@ export interface CoordinatorOptions {
 }
 
 const DRIFT_TICK_MS = 1_000;
-
 export const DEFAULT_UPLOAD_BYTES_PER_SECOND = 256 * 1024 * 1024;
 
 /** Coordinator wires the store, the blob store, the rollout engine and the gRPC server. */
@@ -86,7 +85,7 @@ export class Coordinator {
   readonly refusals = new Refusals();
   readonly revocation: Revocation;
   /** On PostgreSQL, where several coordinators may share the database: which one leads. Absent on SQLite (one coordinator, always leading). */
-  leadership: Leadership | undefined;
+  private leadership: Leadership | undefined;
   private readonly server: grpc.Server;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
