@@ -12,7 +12,7 @@ const RSS_TARGET_MIB = 1024;
 
 export const vitalsScenario: Scenario = {
   name: 'vitals',
-  description: 'N agents send vitals at 1 sample/s for 60 s: coordinator CPU and RSS, samples sent versus stored, SQLite write rate',
+  description: 'N agents send vitals at 1 sample/s for 60 s: coordinator CPU and RSS, samples sent versus stored, database write rate',
   defaultAgents: 2000,
   run: runVitals,
 };
@@ -60,7 +60,7 @@ async function runVitals({ agents, progress }: ScenarioOptions): Promise<Scenari
         `coordinator: ${figures.coordinator.cpu_percent}% of one core, RSS ${bytes(after.rss_bytes)} (peak ${bytes(peakRss)})`,
         `samples: ${sent.taken} taken, ${sent.sent} sent, ${counters.received} received, ${counters.stored} stored, ${counters.refused} refused, ` +
           `${sent.dropped} dropped by agents, ${lost} lost in transit`,
-        `SQLite: ${figures.sqlite_rows_per_s} rows/s written during the window`,
+        `database: ${figures.sqlite_rows_per_s} rows/s written during the window`,
       ],
     };
   } finally {
