@@ -32,6 +32,8 @@ export interface FleetOptions {
   /** Agents watch their live trees for drift. @default false */
   driftWatch?: boolean;
   verifyIntervalMs?: number;
+  /** Coordinators beside the first, on the same database (needs --database postgres); agents and the client get every address. @default 0 */
+  standbys?: number;
 }
 
 interface Waiter {
@@ -78,6 +80,8 @@ export class BenchFleet {
   client: AdminClient;
   address = '';
   private coordinator: ChildProcess | undefined;
+  /** Every coordinator process started, standbys included: stop ends them all. */
+  private readonly children: ChildProcess[] = [];
   private postgres: { cluster: PgCluster; url: string } | undefined;
 
   private constructor(
@@ -96,6 +100,14 @@ export class BenchFleet {
         fleet.postgres = { cluster, url: await cluster.aDatabase('bench') };
       }
       await fleet.startCoordinator('127.0.0.1:0');
+      if (opts.standbys) {
+        if (!fleet.postgres) throw new Error('standby coordinators share a PostgreSQL database: run with --database postgres');
+        const addresses = [fleet.address];
+        for (let i = 1; i <= opts.standbys; i++) addresses.push((await fleet.launchCoordinator('127.0.0.1:0', i)).address);
+        fleet.address = addresses.join(',');
+        fleet.client.close();
+        fleet.client = new AdminClient(fleet.address, await bootstrapToken(join(dir, 'coordinator')), { insecure: true });
+      }
       const count = opts.workers ?? Math.min(MAX_WORKERS, Math.ceil(n / AGENTS_PER_WORKER));
       const ids = Array.from({ length: n }, (_, i) => `web-${String(i + 1).padStart(4, '0')}`);
       fleet.agentsStartedAt = now();
@@ -113,19 +125,34 @@ export class BenchFleet {
     return fleet;
   }
 
-  /** startCoordinator runs `fleetswap coordinator` with its log in a file, and waits until it listens. */
+  /** startCoordinator runs the fleet's (first) coordinator and points the client at it. */
   private async startCoordinator(listen: string): Promise<void> {
-    const logPath = join(this.dir, 'coordinator.log');
+    const { child, address } = await this.launchCoordinator(listen, 0);
+    this.coordinator = child;
+    this.address = address;
+    this.client.close();
+    this.client = new AdminClient(address, await bootstrapToken(join(this.dir, 'coordinator')), { insecure: true });
+  }
+
+  /**
+   * launchCoordinator runs `fleetswap coordinator` number `n` (0: the
+   * fleet's own; others are standbys on the same database, named cN) with
+   * its log in a file, and waits until it listens.
+   */
+  private async launchCoordinator(listen: string, n: number): Promise<{ child: ChildProcess; address: string }> {
+    const suffix = n === 0 ? '' : `-${n}`;
+    const logPath = join(this.dir, `coordinator${suffix}.log`);
     const log = await open(logPath, 'a');
     // The log is appended across restarts: wait for one more "listening" line than there was.
     const listening = async () => (await readFile(logPath, 'utf8')).split('\n').filter((l) => l.includes('"coordinator listening"'));
     const before = (await listening()).length;
-    const child = spawn(process.execPath, [BIN, 'coordinator', '--data', join(this.dir, 'coordinator'), '--listen', listen, '--allow-unsigned', '--insecure'], {
+    const named = this.postgres ? ['--name', `c${n}`] : [];
+    const child = spawn(process.execPath, [BIN, 'coordinator', '--data', join(this.dir, `coordinator${suffix}`), '--listen', listen, ...named, '--allow-unsigned', '--insecure'], {
       stdio: ['ignore', log.fd, log.fd],
       env: this.postgres ? { ...process.env, FLEETSWAP_DATABASE: this.postgres.url } : process.env,
     });
     await log.close();
-    this.coordinator = child;
+    this.children.push(child);
     let address = '';
     await until('the coordinator to listen', async () => {
       if (child.exitCode !== null) throw new Error(`coordinator exited ${child.exitCode}: ${await readFile(logPath, 'utf8')}`);
@@ -133,9 +160,18 @@ export class BenchFleet {
       if (lines.length > before) address = (JSON.parse(lines.at(-1) as string) as { address: string }).address;
       return address !== '';
     }, 30_000);
-    this.address = address;
-    this.client.close();
-    this.client = new AdminClient(address, await bootstrapToken(join(this.dir, 'coordinator')), { insecure: true });
+    return { child, address };
+  }
+
+  /** killFirst SIGKILLs the fleet's first coordinator (the leader when standbys started after it) and says when. */
+  async killFirst(): Promise<number> {
+    const child = this.coordinator;
+    if (!child) throw new Error('no coordinator running');
+    const exited = new Promise((r) => child.once('exit', r));
+    const killedAt = now();
+    child.kill('SIGKILL');
+    await exited;
+    return killedAt;
   }
 
   private startWorker(hosts: { id: string; root: string }[], opts: FleetOptions): Promise<void> {
@@ -202,9 +238,10 @@ export class BenchFleet {
    * expect resolves with every host's first `kind` report for `releaseId`.
    * Call it before the admin call that causes them, so that no early report
    * is missed. A FAILED or REVERTED report for the release rejects at once:
-   * a benchmark of a broken rollout would only measure a timeout.
+   * a benchmark of a broken rollout would only measure a timeout. `onAck`
+   * is told of each first report as it comes.
    */
-  expect(kind: ReportKind, releaseId: string, timeoutMs: number): Promise<Ack[]> {
+  expect(kind: ReportKind, releaseId: string, timeoutMs: number, onAck?: (at: number) => void): Promise<Ack[]> {
     return new Promise((resolvePromise, reject) => {
       const acks = new Map<string, Ack>();
       const finish = (err?: Error) => {
@@ -220,6 +257,7 @@ export class BenchFleet {
             finish(new Error(`${host} reported ${report.kind} for ${releaseId.slice(0, 12)}: ${report.error_code} ${report.error}`));
           } else if (report.kind === kind && !acks.has(host)) {
             acks.set(host, { host, at, report });
+            onAck?.(at);
             if (acks.size === this.agents) finish();
           }
         },
@@ -274,8 +312,8 @@ export class BenchFleet {
           }),
       ),
     );
-    const c = this.coordinator;
-    if (c && c.exitCode === null) {
+    for (const c of this.children) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
       const exited = new Promise((r) => c.once('exit', r));
       c.kill('SIGTERM');
       await exited;
