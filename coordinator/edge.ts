@@ -73,9 +73,9 @@ const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
 /**
  * FOLLOWER_SERVES says which admin methods a follower answers itself (reads
  * of the shared database, nothing only the leader's memory holds); every
- * other one, and every agent stream, is
- * refused with NOT_LEADER naming the leader, for the client to go there. A
- * method added to proto/ without an entry here does not compile.
+ * other one, and every agent stream, is refused with NOT_LEADER naming the
+ * leader, for the client to go there. A method added to proto/ without an
+ * entry here does not compile.
  */
 const FOLLOWER_SERVES: Readonly<Record<AdminMethod, boolean>> = {
   ListReleases: true,
