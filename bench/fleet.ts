@@ -199,12 +199,7 @@ export class BenchFleet {
 
   /** restartCoordinator SIGKILLs the coordinator and starts it again on the same address and data. */
   async restartCoordinator(): Promise<{ killedAt: number; listeningAt: number }> {
-    const child = this.coordinator;
-    if (!child) throw new Error('no coordinator running');
-    const exited = new Promise((r) => child.once('exit', r));
-    const killedAt = now();
-    child.kill('SIGKILL');
-    await exited;
+    const killedAt = await this.killFirst();
     await this.startCoordinator(this.address);
     return { killedAt, listeningAt: now() };
   }

@@ -55,17 +55,22 @@ describe('coordinator backup (SQLite)', () => {
     const restored = join(dir, 'backup-restored');
     await cp(join(data, 'blobs'), join(restored, 'blobs'), { recursive: true });
     await cp(file, join(restored, 'state.db'));
-    const c = await aCoordinator(restored, { database: undefined });
-    const client = new AdminClient(c.address);
-    try {
-      expect(await fleetView(client)).toEqual(before);
-      expect((await runCli(['audit', '--verify', '--coordinator', c.address])).code).toBe(0);
-    } finally {
-      client.close();
-      await c.stop();
-    }
+    await expectSameFleet(restored, undefined, before);
   });
 });
+
+/** expectSameFleet starts a coordinator on a restored copy and checks it shows `before` and its audit chain verifies. */
+async function expectSameFleet(dataDir: string, database: string | undefined, before: Awaited<ReturnType<typeof fleetView>>): Promise<void> {
+  const c = await aCoordinator(dataDir, { database });
+  const client = new AdminClient(c.address);
+  try {
+    expect(await fleetView(client)).toEqual(before);
+    expect((await runCli(['audit', '--verify', '--coordinator', c.address])).code).toBe(0);
+  } finally {
+    client.close();
+    await c.stop();
+  }
+}
 
 describe('pg_dump and pg_restore (PostgreSQL)', () => {
   it('a custom-format dump taken while the coordinator runs, restored into a new database, gives a coordinator the same fleet', async () => {
@@ -74,8 +79,7 @@ describe('pg_dump and pg_restore (PostgreSQL)', () => {
     const before = await fleetView(fleet.client);
     const file = join(dir, 'fleet.dump');
     try {
-      // README's commands, as written there.
-      // As README says: without who led the coordinators that were running on the source.
+      // README's commands, as written there: without the lease tables of the coordinators running on the source.
       await run(pgBin('pg_dump'), ['-Fc', '--exclude-table-data=leadership', '--exclude-table-data=coordinators', '--file', file, source]);
     } finally {
       await fleet.stop();
@@ -83,15 +87,7 @@ describe('pg_dump and pg_restore (PostgreSQL)', () => {
     const target = await createDatabase(cluster().url, `dump_dst_${process.pid}`);
     await run(pgBin('pg_restore'), ['--no-owner', '--exit-on-error', '-d', target, file]);
 
-    const c = await aCoordinator(join(dir, 'dump-restored'), { database: target });
-    const client = new AdminClient(c.address);
-    try {
-      expect(await fleetView(client)).toEqual(before);
-      expect((await runCli(['audit', '--verify', '--coordinator', c.address])).code).toBe(0);
-    } finally {
-      client.close();
-      await c.stop();
-    }
+    await expectSameFleet(join(dir, 'dump-restored'), target, before);
   });
 });
 
