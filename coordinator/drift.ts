@@ -139,9 +139,10 @@ export class DriftMonitor {
   }
 
   async onReport(hostId: string, r: Report__Output): Promise<void> {
-    // Every host reports on every deploy: only a host with an open event needs more than this one query.
+    // Every host reports on every deploy: only a host with an open event needs more than this.
+    if (r.kind === 'STAGED') return;
     const open = await this.store.driftEvents.open(hostId);
-    if (open.length === 0 || r.kind === 'STAGED') return;
+    if (open.length === 0) return;
     const host = await this.store.hosts.get(hostId);
     if (!host) return;
     const at = this.now();

@@ -1,5 +1,8 @@
 import type { AuditEntry__Output as AuditEntryWire } from '../../shared/gen/fleetswap/v1/AuditEntry.js';
 import type { Db } from './db.js';
+import { memoized, remember } from './memo.js';
+
+const LAST = 'audit:last';
 
 /**
  * An audit entry as kept: as it goes on the wire (detail is JSON text, so its
@@ -14,6 +17,7 @@ export class AuditTable {
 
   async append(e: AuditRow): Promise<void> {
     await this.db.run(`INSERT INTO audit(id, at_ms, actor, action, target, reason, detail, prev, hash) VALUES (@id, @at_ms, @actor, @action, @target, @reason, @detail, @prev, @hash)`, e);
+    remember(this.db, LAST, e);
   }
 
   /** page is up to `limit` entries after id `after`, in order. */
@@ -21,8 +25,9 @@ export class AuditTable {
     return this.db.all<AuditRow>(`SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?`, [after, limit]);
   }
 
+  /** last is the log's head, read once per transaction (store/memo.ts): each report appends an entry after it. */
   last(): Promise<AuditRow | undefined> {
-    return this.db.get<AuditRow>(`SELECT * FROM audit ORDER BY id DESC LIMIT 1`);
+    return memoized(this.db, LAST, () => this.db.get<AuditRow>(`SELECT * FROM audit ORDER BY id DESC LIMIT 1`));
   }
 
   /** entries reads the log in order, in pages, so a long log is never one array. */

@@ -39,6 +39,8 @@ export interface Db {
   afterCommit(fn: () => void): void;
   /** inTx says whether the calling async context is inside a transaction. */
   inTx(): boolean;
+  /** memo is the transaction's own cache (store/memo.ts), or undefined outside a transaction. */
+  memo(): Map<string, unknown> | undefined;
   /**
    * snapshot runs fn in a read-only transaction: every query in it sees the
    * database as of one moment, while other connections (a running
@@ -68,6 +70,12 @@ export interface Db {
 export interface TxScope<C> {
   conn: C;
   committed: (() => void)[];
+  memo: Map<string, unknown>;
+}
+
+/** scopeOn starts a transaction's scope on a connection. */
+export function scopeOn<C>(conn: C): TxScope<C> {
+  return { conn, committed: [], memo: new Map() };
 }
 
 /**
@@ -83,6 +91,10 @@ export class Scopes<C> {
 
   run<T>(scope: TxScope<C>, fn: () => Promise<T>): Promise<T> {
     return this.als.run(scope, fn);
+  }
+
+  memo(): Map<string, unknown> | undefined {
+    return this.current()?.memo;
   }
 
   afterCommit(fn: () => void): void {

@@ -1,5 +1,6 @@
 import type { DriftPath } from '../../shared/drift.js';
 import type { Db } from './db.js';
+import { forget, memoized } from './memo.js';
 import { json, type Raw } from './sql.js';
 
 export interface DriftEventRow {
@@ -16,11 +17,14 @@ export interface DriftEventRow {
   resolved_at_ms: number | null;
 }
 
+const OPEN_HOSTS = 'drift:open-hosts';
+
 /** DriftEvents is the `drift_events` table: each drift finding, what was done about it, and when it was resolved. */
 export class DriftEvents {
   constructor(private readonly db: Db) {}
 
   async insert(e: Omit<DriftEventRow, 'id'>): Promise<number> {
+    forget(this.db, OPEN_HOSTS);
     const row = await this.db.get<{ id: number }>(
       `INSERT INTO drift_events(host, kind, release_id, paths, path_count, detail, detected_at_ms, action, resolved_at_ms)
        VALUES (@host, @kind, @release_id, @paths, @path_count, @detail, @detected_at_ms, @action, @resolved_at_ms)
@@ -36,15 +40,27 @@ export class DriftEvents {
     if (cols.length === 0) return;
     const values: Raw = { ...change, id };
     if (change.paths) values.paths = JSON.stringify(change.paths);
+    forget(this.db, OPEN_HOSTS);
     await this.db.run(`UPDATE drift_events SET ${cols.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`, values);
   }
 
   async open(host?: string): Promise<DriftEventRow[]> {
+    if (host !== undefined && !(await this.mayBeOpen(host))) return [];
     const rows =
       host === undefined
         ? await this.db.all(`SELECT * FROM drift_events WHERE resolved_at_ms IS NULL ORDER BY id`)
         : await this.db.all(`SELECT * FROM drift_events WHERE resolved_at_ms IS NULL AND host = ? ORDER BY id`, [host]);
     return rows.map(driftFrom);
+  }
+
+  /**
+   * mayBeOpen: within a transaction, the hosts with an open event are read
+   * once (store/memo.ts). A batch of reports comes mostly from hosts with none.
+   */
+  private async mayBeOpen(host: string): Promise<boolean> {
+    if (!this.db.inTx()) return true;
+    const load = async () => new Set((await this.db.all<{ host: string }>(`SELECT DISTINCT host FROM drift_events WHERE resolved_at_ms IS NULL`)).map((r) => r.host));
+    return (await memoized(this.db, OPEN_HOSTS, load)).has(host);
   }
 
   /** recent is each host's newest events (open or resolved), newest first. */

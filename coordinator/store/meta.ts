@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { memoized, remember } from './memo.js';
 import { json } from './sql.js';
 
 /** The keys kept in `meta`: one setting each, stored as JSON. */
@@ -16,11 +17,14 @@ export interface HaltRow {
 export class Meta {
   constructor(private readonly db: Db) {}
 
+  /** get reads a setting once per transaction (store/memo.ts): every report asks whether the fleet is halted. */
   async get<T>(key: MetaKey, fallback: T): Promise<T> {
-    return json((await this.db.get<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, [key]))?.value, fallback);
+    const row = await memoized(this.db, `meta:${key}`, () => this.db.get<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, [key]));
+    return json(row?.value, fallback);
   }
 
   async set(key: MetaKey, value: unknown): Promise<void> {
+    remember(this.db, `meta:${key}`, { value: JSON.stringify(value) });
     await this.db.run(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, [key, JSON.stringify(value)]);
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { FleetswapError } from '../../shared/errors.js';
-import { runCommitted, Scopes, type Baseline, type Db, type Row, type RunResult } from './db.js';
+import { runCommitted, scopeOn, Scopes, type Baseline, type Db, type Row, type RunResult } from './db.js';
 import { bind, toNumbered, type Numbered, type Params } from './placeholders.js';
 
 // 64-bit integers (times in ms, sizes, counts) come back as numbers, as they
@@ -107,7 +107,7 @@ export class PgDb implements Db {
   private async transaction<T>(begin: string, fn: () => Promise<T>): Promise<T> {
     if (this.scopes.current()) return fn();
     const conn = await this.pool.connect().catch((err: unknown) => Promise.reject(unavailable(err)));
-    const scope = { conn, committed: [] as (() => void)[] };
+    const scope = scopeOn(conn);
     let broken: Error | undefined;
     // A connection lost while checked out (between the transaction's queries)
     // is reported on the client; the next query fails with it anyway.
@@ -135,6 +135,10 @@ export class PgDb implements Db {
 
   inTx(): boolean {
     return this.scopes.current() !== undefined;
+  }
+
+  memo(): Map<string, unknown> | undefined {
+    return this.scopes.memo();
   }
 
   async clockMs(): Promise<number> {

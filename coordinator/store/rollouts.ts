@@ -2,6 +2,7 @@ import type { RolloutKind, RolloutState } from '../../shared/domain.js';
 import type { RolloutPlan__Output as RolloutPlan } from '../../shared/gen/fleetswap/v1/RolloutPlan.js';
 import type { Verdict__Output as Verdict } from '../../shared/gen/fleetswap/v1/Verdict.js';
 import type { Db } from './db.js';
+import { forget, memoized } from './memo.js';
 import { json, type Raw } from './sql.js';
 
 export interface RolloutRow {
@@ -35,11 +36,14 @@ export type RolloutChange = Partial<Pick<RolloutRow, 'state' | 'message' | 'dead
   updated_at_ms: number;
 };
 
+const MEMO = 'rollouts:';
+
 /** Rollouts is the `rollouts` table: one row per deploy or rollback, its state, plan, phase and last verdict. */
 export class Rollouts {
   constructor(private readonly db: Db) {}
 
   async insert(r: Omit<RolloutRow, 'id' | 'wave' | 'phase_started_ms' | 'paused_from' | 'ends_as' | 'verdict'>): Promise<number> {
+    forget(this.db, MEMO);
     const row = await this.db.get<{ id: number }>(
       `INSERT INTO rollouts(kind, state, release_id, from_release, actor, reason, selector, message, created_at_ms, updated_at_ms, deadline_ms, switch_timeout_ms, plan)
        VALUES (@kind, @state, @release_id, @from_release, @actor, @reason, @selector, @message, @created_at_ms, @updated_at_ms, @deadline_ms, @switch_timeout_ms, @plan)
@@ -55,10 +59,12 @@ export class Rollouts {
     const sets = [...cols.map((k) => `${k} = @${k}`), 'updated_at_ms = @updated_at_ms'].join(', ');
     const values: Raw = { ...change, id };
     if ('verdict' in change) values.verdict = change.verdict ? JSON.stringify(change.verdict) : null;
+    forget(this.db, MEMO);
     await this.db.run(`UPDATE rollouts SET ${sets} WHERE id = @id`, values);
   }
 
   async setPlan(id: number, plan: RolloutPlan): Promise<void> {
+    forget(this.db, MEMO);
     await this.db.run(`UPDATE rollouts SET plan = ? WHERE id = ?`, [JSON.stringify(plan), id]);
   }
 
@@ -89,8 +95,9 @@ export class Rollouts {
     return this.one(`SELECT * FROM rollouts WHERE kind = 'deploy' AND release_id = ? AND state NOT IN ('staging') AND from_release != '' ORDER BY id DESC LIMIT 1`, releaseId);
   }
 
+  /** one reads a rollout once per transaction (store/memo.ts): each host's report reads the active one. */
   private async one(sql: string, ...params: unknown[]): Promise<RolloutRow | undefined> {
-    const r = await this.db.get(sql, params);
+    const r = await memoized(this.db, `${MEMO}${sql}\0${params.join('\0')}`, () => this.db.get(sql, params));
     return r ? rolloutFrom(r) : undefined;
   }
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Conn, Statement } from 'better-sqlite3';
 import { FleetswapError } from '../../shared/errors.js';
-import { runCommitted, Scopes, type Baseline, type Db, type Row, type RunResult } from './db.js';
+import { runCommitted, scopeOn, Scopes, type Baseline, type Db, type Row, type RunResult } from './db.js';
 import type { Params } from './placeholders.js';
 
 /**
@@ -94,7 +94,7 @@ export class SqliteDb implements Db {
     await this.outside();
     let end!: () => void;
     this.open = new Promise((res) => (end = res));
-    const scope = { conn: null, committed: [] as (() => void)[] };
+    const scope = scopeOn(null);
     let out: T;
     try {
       this.stmt(begin).run();
@@ -120,6 +120,10 @@ export class SqliteDb implements Db {
 
   inTx(): boolean {
     return this.scopes.current() !== undefined;
+  }
+
+  memo(): Map<string, unknown> | undefined {
+    return this.scopes.memo();
   }
 
   async clockMs(): Promise<number> {
