@@ -14,6 +14,7 @@ import type { ServiceDeps } from './deps.js';
 import type { HostRow } from './store.js';
 import type { AgentCall } from './fleet.js';
 import { hostActor } from './audit.js';
+import { GroupCommit } from './group-commit.js';
 import { ManifestServer } from './manifests.js';
 import { agentOf } from './peers.js';
 
@@ -35,6 +36,8 @@ const HOST_ACTIONS: Record<ReportKind, string> = {
 export function agentService(deps: ServiceDeps): AgentServiceHandlers {
   const { store, blobs, fleet, engine, vitals, drift, join, audit, refusals, now, log } = deps;
   const manifests = new ManifestServer(store);
+  // Hellos and reports that arrive together are committed together, and the rollout moved on once.
+  const commits = new GroupCommit(store, () => engine.settle());
   const rate = new VitalsRate(now);
   const fetching = new Map<string, number>();
   // Hosts whose hello is being recorded: the check that no other stream has
@@ -63,44 +66,46 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
   };
 
   const greet = async (call: AgentCall, hello: Hello__Output): Promise<string> => {
-    const known = await store.hosts.get(hello.host_id);
+    const id = hello.host_id;
+    const known = await store.hosts.get(id);
     const issued = known ? Math.max(known.directive_generation, known.last_generation) : 0;
-    await store.tx(async () => {
-      await store.hosts.upsertSeen({
-        id: hello.host_id,
-        tags: hello.tags,
-        slot_count: hello.slot_count,
-        slots: hello.slots,
-        live_release: hello.live_release,
-        last_generation: hello.last_generation,
-        unsigned_allowed: hello.unsigned_allowed,
-        at_ms: now(),
-      });
-      // Legitimate after a restore from an older backup (the host's next directive is numbered
-      // above its claim, so it is not ignored); otherwise a forged claim. Either way it moves
-      // only this host's counter, and someone should know.
-      if (hello.last_generation > issued) {
-        refusals.count('generation-claim');
-        await audit.append({ actor: hostActor(hello.host_id), action: 'generation-claim', target: hello.host_id, reason: `claims generation ${hello.last_generation}, beyond the ${issued} issued to it (a coordinator restored from a backup, or a forged claim)` });
-      }
-    });
-    const lastReport = hello.last_report ? await reportFrom(hello.host_id, hello.last_report) : undefined;
-    if (hello.unsigned_allowed) log.warn({ host: hello.host_id }, 'agent stages releases nobody signed (--allow-unsigned)');
-    fleet.attach(hello.host_id, call);
-    // Headers tell the agent its hello was accepted, so it resets its backoff.
-    call.sendMetadata(new grpc.Metadata());
-    log.info({ host: hello.host_id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
+    if (hello.unsigned_allowed) log.warn({ host: id }, 'agent stages releases nobody signed (--allow-unsigned)');
     try {
-      // A host that joins with nothing live is given its release first: it converges, it does not drift.
-      const joined = await join.onHello(await seen(hello.host_id), hello);
-      await engine.onHello(await seen(hello.host_id), { ...hello, last_report: lastReport ?? null });
-      if (!joined) await drift.onHello(await seen(hello.host_id));
+      await commits.run(async () => {
+        await store.hosts.upsertSeen({
+          id,
+          tags: hello.tags,
+          slot_count: hello.slot_count,
+          slots: hello.slots,
+          live_release: hello.live_release,
+          last_generation: hello.last_generation,
+          unsigned_allowed: hello.unsigned_allowed,
+          at_ms: now(),
+        });
+        // Legitimate after a restore from an older backup (the host's next directive is numbered
+        // above its claim, so it is not ignored); otherwise a forged claim. Either way it moves
+        // only this host's counter, and someone should know.
+        if (hello.last_generation > issued) {
+          refusals.count('generation-claim');
+          await audit.append({ actor: hostActor(id), action: 'generation-claim', target: id, reason: `claims generation ${hello.last_generation}, beyond the ${issued} issued to it (a coordinator restored from a backup, or a forged claim)` });
+        }
+        const lastReport = hello.last_report ? await reportFrom(id, hello.last_report) : undefined;
+        // Attached before the commit: what the commit sends this host goes out on this stream.
+        fleet.attach(id, call);
+        // Headers tell the agent its hello was accepted, so it resets its backoff.
+        call.sendMetadata(new grpc.Metadata());
+        // A host that joins with nothing live is given its release first: it converges, it does not drift.
+        const joined = await join.onHello(await seen(id), hello);
+        await engine.noteHello(await seen(id), { ...hello, last_report: lastReport ?? null });
+        if (!joined) await drift.onHello(await seen(id));
+      });
     } catch (err) {
       // The stream is failed with the error: the host is not left connected behind it.
-      fleet.detach(hello.host_id, call);
+      fleet.detach(id, call);
       throw err;
     }
-    return hello.host_id;
+    log.info({ host: id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
+    return id;
   };
 
   /** seen is a host recorded by its hello: it is there, or the database lost it under us. */
@@ -124,7 +129,7 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
 
   const onReport = async (hostId: string, raw: Report__Output): Promise<void> => {
     const r = await reportFrom(hostId, raw);
-    await store.tx(async () => {
+    await commits.run(async () => {
       await store.hosts.updateReport({
         id: hostId,
         slots: r.slots,
@@ -134,7 +139,7 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
         last_staging: r.stats,
         last_error: r.error ? `${r.error_code}: ${r.error}` : '',
       });
-      await engine.onReport(hostId, r);
+      await engine.noteReport(hostId, r);
       await drift.onReport(hostId, r);
       await audit.append({ actor: hostActor(hostId), action: HOST_ACTIONS[r.kind], target: r.release_id, reason: r.error ? `${r.error_code}: ${r.error}` : '', detail: { generation: r.generation, live: r.live_release } });
     });

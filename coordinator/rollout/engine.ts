@@ -109,12 +109,38 @@ export class RolloutEngine {
 
   // ---- what hosts say, and the clock ----
 
+  /** onHello records a host's hello and moves the active rollout on. */
   onHello(host: HostRow, hello: Hello__Output): Promise<void> {
+    return this.step(async () => {
+      await this.progress.onHello(host, hello);
+      await this.progress.settle();
+    });
+  }
+
+  /** onReport records a host's report and moves the active rollout on. */
+  onReport(hostId: string, report: Report__Output): Promise<void> {
+    return this.step(async () => {
+      await this.progress.onReport(hostId, report);
+      await this.progress.settle();
+    });
+  }
+
+  /**
+   * noteHello and noteReport record what a host said without moving the
+   * rollout on: hellos and reports committed together (coordinator/group-commit.ts)
+   * are settled once, at the end of their transaction.
+   */
+  noteHello(host: HostRow, hello: Hello__Output): Promise<void> {
     return this.step(() => this.progress.onHello(host, hello));
   }
 
-  onReport(hostId: string, report: Report__Output): Promise<void> {
+  noteReport(hostId: string, report: Report__Output): Promise<void> {
     return this.step(() => this.progress.onReport(hostId, report));
+  }
+
+  /** settle moves the active rollout on from everything its hosts said (Progress.evaluate). */
+  settle(): Promise<void> {
+    return this.step(() => this.progress.settle());
   }
 
   tick(): Promise<void> {

@@ -50,7 +50,12 @@ export class Progress {
     this.judges.clear();
   }
 
-  /** onHello sends a returning host the directive it missed, so a host that was away converges. */
+  /**
+   * onHello sends a returning host the directive it missed, so a host that
+   * was away converges, and records what its hello shows of the active
+   * rollout. Like onReport it does not move the rollout on: settle does, once
+   * for every hello and report committed together (coordinator/group-commit.ts).
+   */
   async onHello(host: HostRow, hello: Hello__Output): Promise<void> {
     const { store, dispatch } = this.core;
     if (host.directive_generation > hello.last_generation) await dispatch.resend(host);
@@ -67,11 +72,11 @@ export class Progress {
     if (rh.switch === 'reverting' && hello.live_release === rh.prev_release) {
       await store.rolloutHosts.update(active.id, host.id, { switch: 'reverted' });
     }
-    await this.evaluate(active.id);
     // A report whose stream died before it arrived comes again with the hello.
     if (hello.last_report && hello.last_report.generation === host.directive_generation) await this.onReport(host.id, hello.last_report);
   }
 
+  /** onReport records what a host's report means for the active rollout; settle moves it on. */
   async onReport(hostId: string, report: Report__Output): Promise<void> {
     const { store } = this.core;
     const active = await store.rollouts.active();
@@ -82,7 +87,6 @@ export class Progress {
     if (rh.switch === 'reverting') {
       if (report.kind === 'ACTIVATED' && report.release_id === rh.prev_release) await store.rolloutHosts.update(active.id, hostId, { switch: 'reverted' });
       else if (report.kind === 'FAILED' || report.kind === 'REVERTED') await store.rolloutHosts.update(active.id, hostId, { switch: 'failed', error: `revert failed: ${error}` });
-      await this.evaluate(active.id);
       return;
     }
     if (report.release_id !== (rh.target || active.release_id)) return;
@@ -99,7 +103,12 @@ export class Progress {
     } else if (rh.switch === 'done' && report.kind === 'REVERTED') {
       await store.rolloutHosts.update(active.id, hostId, { switch: 'failed', error });
     }
-    await this.evaluate(active.id);
+  }
+
+  /** settle moves the active rollout on from what its hosts have said (evaluate), once however many said it. */
+  async settle(): Promise<void> {
+    const active = await this.core.store.rollouts.active();
+    if (active) await this.evaluate(active.id);
   }
 
   /** tick enforces deadlines and judges: a rollout never waits forever on a silent host. */
