@@ -1,4 +1,5 @@
 import { isDuration, parseDuration } from '../../shared/duration.js';
+import { groupBy } from '../../shared/group-by.js';
 import { FleetswapError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoints.js';
 import { planOf } from '../../shared/plan.js';
@@ -79,22 +80,25 @@ export class Actions {
       const waves = Math.max(0, ...[...cohorts.values()].map((c) => (c?.kind === 'wave' ? c.n : 0)));
       // Offline hosts are told to switch with the last wave; they converge when they return.
       const lastCohort = waves > 0 ? wave(waves) : CANARY;
-      for (const h of selected) {
-        const isOnline = fleet.isConnected(h.id);
-        await store.rolloutHosts.insert({
-          rollout_id: rolloutId,
-          host_id: h.id,
-          stage: isOnline ? 'pending' : 'skipped',
-          switch: 'queued',
-          error: isOnline ? '' : 'offline at deploy; converges when it returns',
-          stats: null,
-          cohort: cohorts.get(h.id) ?? lastCohort,
-          prev_release: h.live_release,
-          switched_at_ms: 0,
-          target: '',
-        });
-        if (isOnline) await this.core.dispatch.issue(h.id, 'STAGE', release.id);
-      }
+      const staging = new Set(online.map((h) => h.id));
+      await store.rolloutHosts.insert(
+        selected.map((h) => {
+          const isOnline = staging.has(h.id);
+          return {
+            rollout_id: rolloutId,
+            host_id: h.id,
+            stage: isOnline ? 'pending' : 'skipped',
+            switch: 'queued',
+            error: isOnline ? '' : 'offline at deploy; converges when it returns',
+            stats: null,
+            cohort: cohorts.get(h.id) ?? lastCohort,
+            prev_release: h.live_release,
+            switched_at_ms: 0,
+            target: '',
+          };
+        }),
+      );
+      await this.core.dispatch.issueAll([...staging], 'STAGE', release.id);
       plan.spread = keys.join(',');
       await store.rollouts.setPlan(rolloutId, plan);
       return rolloutId;
@@ -156,24 +160,29 @@ export class Actions {
           hosts: hosts.map((h) => h.id),
         });
       }
-      for (const h of selected) {
-        const target = targets.get(h.id) as string;
-        const isOnline = fleet.isConnected(h.id);
-        await store.rolloutHosts.insert({
-          rollout_id: rolloutId,
-          host_id: h.id,
-          stage: isOnline ? 'staged' : 'skipped',
-          switch: h.live_release === target ? 'done' : 'pending',
-          error: isOnline ? '' : 'offline; converges when it returns',
-          stats: null,
-          cohort: null,
-          prev_release: h.live_release,
-          switched_at_ms: 0,
-          target: target === main ? '' : target,
-        });
+      const online = new Set(selected.filter((h) => fleet.isConnected(h.id)).map((h) => h.id));
+      await store.rolloutHosts.insert(
+        selected.map((h) => {
+          const target = targets.get(h.id) as string;
+          return {
+            rollout_id: rolloutId,
+            host_id: h.id,
+            stage: online.has(h.id) ? 'staged' : 'skipped',
+            switch: h.live_release === target ? 'done' : 'pending',
+            error: online.has(h.id) ? '' : 'offline; converges when it returns',
+            stats: null,
+            cohort: null,
+            prev_release: h.live_release,
+            switched_at_ms: 0,
+            target: target === main ? '' : target,
+          };
+        }),
+      );
+      // Offline hosts get theirs when they next say hello.
+      for (const [target, hosts] of groupBy(selected, (h) => targets.get(h.id) as string)) {
         const opts = { desired: target, override: req.override ?? undefined };
-        if (isOnline) await this.core.dispatch.issue(h.id, 'ACTIVATE', target, opts);
-        else await this.core.dispatch.record(h.id, 'ACTIVATE', target, opts);
+        await this.core.dispatch.issueAll(hosts.filter((h) => online.has(h.id)).map((h) => h.id), 'ACTIVATE', target, opts);
+        await this.core.dispatch.recordAll(hosts.filter((h) => !online.has(h.id)).map((h) => h.id), 'ACTIVATE', target, opts);
       }
       return rolloutId;
     });

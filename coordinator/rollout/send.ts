@@ -37,6 +37,28 @@ export class Dispatch {
     return d;
   }
 
+  /**
+   * issueAll stores one directive for many hosts (each with its own next
+   * generation) in a statement per few hundred hosts, and sends them all once
+   * the transaction has committed: a cohort's switch or a rollback at 1,000
+   * hosts is not 1,000 round trips to the database.
+   */
+  async issueAll(hostIds: readonly string[], kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<void> {
+    const directives = await this.recordAll(hostIds, kind, releaseId, opts);
+    if (directives.length === 0 || !(await this.maySend(kind))) return;
+    this.store.afterCommit(() => {
+      for (const [hostId, d] of directives) this.fleet.send(hostId, d);
+    });
+  }
+
+  /** recordAll stores one directive for many hosts without sending it: each gets it when it next says hello. */
+  async recordAll(hostIds: readonly string[], kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<[string, Directive__Output][]> {
+    if (hostIds.length === 0) return [];
+    const override = opts.override ?? null;
+    const generations = await this.store.hosts.directAll(hostIds, { kind, release_id: releaseId, override }, opts.desired);
+    return hostIds.map((id) => [id, { generation: generations.get(id) as number, kind, release_id: releaseId, override }]);
+  }
+
   /** resend sends a host its stored directive again (a returning host, a resume, an unhalt). */
   async resend(host: HostRow): Promise<void> {
     if (host.directive_kind) await this.sendAfterCommit(host.id, storedDirective(host));

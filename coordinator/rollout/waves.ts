@@ -1,7 +1,8 @@
 import { failpoint } from '../../shared/failpoints.js';
+import { groupBy } from '../../shared/group-by.js';
 import { COORDINATOR_ACTOR } from '../audit.js';
 import { sameCohort, wave as waveCohort, type Cohort } from '../cohorts.js';
-import type { CohortCounts, RolloutRow } from '../store.js';
+import type { CohortCounts, RolloutHostRow, RolloutRow } from '../store.js';
 import type { Core } from './core.js';
 import { seconds } from './text.js';
 
@@ -61,15 +62,12 @@ export class Waves {
         to_release: r.release_id,
         hosts: rows.map((h) => h.host_id),
       });
-      for (const h of rows) {
-        // A host offline at deploy is told too: it converges when it returns.
-        if (h.stage === 'skipped') {
-          await dispatch.record(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
-          continue;
-        }
-        await dispatch.issue(h.host_id, 'ACTIVATE', r.release_id, { desired: r.release_id });
-        await store.rolloutHosts.update(r.id, h.host_id, { switch: 'pending' });
-      }
+      // A host offline at deploy is told too: it converges when it returns.
+      const offline = ids(rows.filter((h) => h.stage === 'skipped'));
+      const online = ids(rows.filter((h) => h.stage !== 'skipped'));
+      await dispatch.recordAll(offline, 'ACTIVATE', r.release_id, { desired: r.release_id });
+      await dispatch.issueAll(online, 'ACTIVATE', r.release_id, { desired: r.release_id });
+      await store.rolloutHosts.setSwitch(r.id, online, 'pending');
       await this.core.transition(r, cohort.kind === 'canary' ? 'canary' : 'wave', why, {
         wave: n,
         phase_started_ms: 0,
@@ -100,11 +98,9 @@ export class Waves {
     let sent = 0;
     await store.tx(async () => {
       const back = (await store.rolloutHosts.of(r.id)).filter((h) => h.switch !== 'queued' && h.switch !== 'reverted' && h.prev_release && h.prev_release !== r.release_id);
-      for (const h of back) {
-        if (fleet.isConnected(h.host_id)) sent++;
-        await dispatch.issue(h.host_id, 'ACTIVATE', h.prev_release, { desired: h.prev_release });
-        await store.rolloutHosts.update(r.id, h.host_id, { switch: 'reverting' });
-      }
+      sent = back.filter((h) => fleet.isConnected(h.host_id)).length;
+      for (const [prev, hosts] of groupBy(back, (h) => h.prev_release)) await dispatch.issueAll(ids(hosts), 'ACTIVATE', prev, { desired: prev });
+      await store.rolloutHosts.setSwitch(r.id, ids(back), 'reverting');
       if (back.length > 0) {
         await store.desired.record({
           at_ms: this.core.now(),
@@ -124,6 +120,8 @@ export class Waves {
     this.core.log.warn({ rollout: r.id, release: r.release_id, hosts: sent }, why);
   }
 }
+
+const ids = (rows: readonly RolloutHostRow[]): string[] => rows.map((h) => h.host_id);
 
 /** hasCohort: a cohort with at least one taking-part host. */
 function hasCohort(counts: readonly CohortCounts[], c: Cohort): boolean {

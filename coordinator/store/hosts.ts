@@ -5,7 +5,7 @@ import type { StagingStats__Output as StagingStats } from '../../shared/gen/flee
 import type { Override } from '../../shared/override.js';
 import { FleetswapError } from '../../shared/errors.js';
 import type { Db } from './db.js';
-import { greater, json, type Raw } from './sql.js';
+import { greater, inChunks, json, marks, type Raw } from './sql.js';
 
 export interface HostRow {
   id: string;
@@ -105,6 +105,28 @@ export class Hosts {
       { generation: d.generation, kind: d.kind, release_id: d.release_id, override: d.override ? JSON.stringify(d.override) : null, hostId, desired: desired ?? null },
     );
     if (d.release_id) await this.db.run(`INSERT INTO host_releases(host_id, release_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, [hostId, d.release_id]);
+  }
+
+  /**
+   * directAll is nextGeneration and setDirective for many hosts at once (a
+   * cohort's switch, a rollback): each host's next generation, one directive
+   * kind and release for all. It returns each host's generation.
+   */
+  async directAll(hostIds: readonly string[], d: Omit<Directive, 'generation'>, desired?: string): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const override = d.override ? JSON.stringify(d.override) : null;
+    for (const ids of inChunks(hostIds)) {
+      const rows = await this.db.all<{ id: string; directive_generation: number }>(
+        `UPDATE hosts SET directive_generation = ${greater('directive_generation', 'last_generation')} + 1, directive_kind = ?, directive_release = ?,
+           directive_override = ?, desired_release = coalesce(?, desired_release) WHERE id IN (${marks(ids.length)}) RETURNING id, directive_generation`,
+        [d.kind, d.release_id, override, desired ?? null, ...ids],
+      );
+      for (const r of rows) out.set(r.id, r.directive_generation);
+      if (d.release_id) await this.db.run(`INSERT INTO host_releases(host_id, release_id) VALUES ${marks(ids.length, '(?, ?)')} ON CONFLICT DO NOTHING`, ids.flatMap((id) => [id, d.release_id]));
+    }
+    const missing = hostIds.find((id) => !out.has(id));
+    if (missing !== undefined) throw new FleetswapError('INTERNAL', `no host ${missing} to direct`);
+    return out;
   }
 
   /** setDesiredRelease records a host's desired release with no directive: it runs it already, or drift puts it right. */

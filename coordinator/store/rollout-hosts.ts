@@ -2,7 +2,7 @@ import type { StageState, SwitchState } from '../../shared/domain.js';
 import type { StagingStats__Output as StagingStats } from '../../shared/gen/fleetswap/v1/StagingStats.js';
 import { cohortName, parseCohort, type Cohort } from '../cohorts.js';
 import type { Db } from './db.js';
-import { json, type Raw } from './sql.js';
+import { inChunks, json, marks, type Raw } from './sql.js';
 
 export interface RolloutHostRow {
   rollout_id: number;
@@ -29,12 +29,22 @@ export interface CohortCounts {
 export class RolloutHosts {
   constructor(private readonly db: Db) {}
 
-  async insert(h: RolloutHostRow): Promise<void> {
-    await this.db.run(
-      `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at_ms, target)
-       VALUES (@rollout_id, @host_id, @stage, @switch, @error, @stats, @cohort, @prev_release, @switched_at_ms, @target)`,
-      { ...h, stats: h.stats ? JSON.stringify(h.stats) : null, cohort: cohortName(h.cohort) },
-    );
+  /** insert adds hosts to a rollout, many to a statement. */
+  async insert(rows: readonly RolloutHostRow[]): Promise<void> {
+    for (const chunk of inChunks(rows)) {
+      await this.db.run(
+        `INSERT INTO rollout_hosts(rollout_id, host_id, stage, switch, error, stats, cohort, prev_release, switched_at_ms, target)
+         VALUES ${marks(chunk.length, `(${marks(10)})`)}`,
+        chunk.flatMap((h) => [h.rollout_id, h.host_id, h.stage, h.switch, h.error, h.stats ? JSON.stringify(h.stats) : null, cohortName(h.cohort), h.prev_release, h.switched_at_ms, h.target]),
+      );
+    }
+  }
+
+  /** setSwitch sets many hosts' switch state at once (a cohort told to switch, hosts told to go back). */
+  async setSwitch(rolloutId: number, hostIds: readonly string[], state: SwitchState): Promise<void> {
+    for (const ids of inChunks(hostIds)) {
+      await this.db.run(`UPDATE rollout_hosts SET switch = ? WHERE rollout_id = ? AND host_id IN (${marks(ids.length)})`, [state, rolloutId, ...ids]);
+    }
   }
 
   /** update sets what is given and keeps the rest (one statement: a missing field is NULL, and coalesce keeps the column). */
