@@ -38,7 +38,8 @@ function run(cmd: string, args: string[]): Promise<Run> {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (err) => reject(new Error(`cannot run ${cmd} (apt-get install systemd): ${err.message}`)));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // 'close', not 'exit': at exit the pipes may still hold output not yet read (seen: a rating missing under load).
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 

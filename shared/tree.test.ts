@@ -215,6 +215,7 @@ function runAsNobody(args: string[]): Promise<{ code: number; stdout: string; st
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // 'close', not 'exit': at exit the pipes may still hold output not yet read.
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }

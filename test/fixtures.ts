@@ -172,7 +172,8 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    // 'close', not 'exit': at exit the pipes may still hold output not yet read.
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
   });
 }
 
