@@ -127,6 +127,8 @@ export class Agent {
   onDirectiveDone: ((r: HostReport) => void) | undefined;
   /** Called each time the coordinator accepts this agent's hello; for the simulator's reconnect figures. */
   onConnected: (() => void) | undefined;
+  /** Called with each directive as it arrives, before it is checked; for the simulator's failover figures. */
+  onDirective: ((d: Directive__Output) => void) | undefined;
 
   constructor(readonly opts: AgentOptions) {
     const now = opts.now ?? Date.now;
@@ -375,6 +377,7 @@ export class Agent {
    * download it has made pointless.
    */
   private receive(d: Directive__Output): void {
+    this.onDirective?.(d);
     if (!isGeneration(d.generation) || d.generation === 0) {
       // A generation no coordinator hands out: applying it would make every later directive look old.
       this.log.warn({ release: d.release_id.slice(0, 64), generation: String(d.generation) }, 'directive refused: its generation is out of range');

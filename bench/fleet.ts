@@ -75,6 +75,8 @@ export class BenchFleet {
   readonly connectedAt = new Map<string, number>();
   /** Every accepted hello, in order: reconnect storms are read from here. */
   readonly connections: { host: string; at: number }[] = [];
+  /** When each directive reached an agent (its host and the monotonic time), in order. */
+  readonly directives: { host: string; at: number }[] = [];
   /** When the first worker was told to start its agents. */
   agentsStartedAt = 0;
   client: AdminClient;
@@ -182,6 +184,7 @@ export class BenchFleet {
         this.connectedAt.set(m.host, m.at);
         this.connections.push({ host: m.host, at: m.at });
       }
+      else if (m.type === 'directive') this.directives.push({ host: m.host, at: m.at });
       else if (m.type === 'report') for (const w of this.waiters) w.offer(m.host, m.at, m.report);
     });
     return new Promise((res, rej) => {

@@ -18,6 +18,7 @@ export type FromWorker =
   | { type: 'started' }
   | { type: 'connected'; host: string; at: number }
   | { type: 'report'; host: string; at: number; report: HostReport }
+  | { type: 'directive'; host: string; at: number }
   | { type: 'live'; releases: string[] }
   | { type: 'quiet'; taken: number; sent: number; dropped: number }
   | { type: 'stopped' };

@@ -40,6 +40,7 @@ async function handle(m: ToWorker): Promise<void> {
         });
         agent.onConnected = () => send({ type: 'connected', host: h.id, at: now() });
         agent.onDirectiveDone = (report) => send({ type: 'report', host: h.id, at: now(), report });
+        agent.onDirective = () => send({ type: 'directive', host: h.id, at: now() });
         agents.push(agent);
       }
       await Promise.all(agents.map((a) => a.start()));
