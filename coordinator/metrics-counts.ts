@@ -6,19 +6,26 @@ const SETTLE_MS = 60_000;
 /** CountRows counts an append-only table's rows in an id range, by key. */
 export type CountRows = (after: number, upTo: number) => Promise<(CountedTo & { key: string })[]>;
 
+/** A count of the rows in (from, upTo], as read at atMs. */
+interface Reading {
+  atMs: number;
+  upTo: number;
+  counts: Map<string, number>;
+}
+
 /**
  * RowCounts keeps an append-only table's row counts by key (drift events by
  * kind, verdicts by phase and outcome) for counters that survive restarts,
- * reading only the newest rows at each scrape. Ids are not always visible in
- * order (two PostgreSQL transactions commit in either order), so the counts
- * of rows up to an id are fixed only once that id was seen SETTLE_MS ago;
- * the rows after it are counted afresh at every scrape.
+ * reading only the newest rows at each scrape: the table is read whole once,
+ * then only past what was read before. Ids are not always visible in order
+ * (two PostgreSQL transactions commit in either order), so a reading is
+ * provisional until SETTLE_MS later, when its range is counted again (rows
+ * that showed late included) and fixed. A total never goes down.
  */
 export class RowCounts {
-  private fixed = new Map<string, number>();
+  private readonly fixed = new Map<string, number>();
   private fixedTo = 0;
-  /** The largest id each scrape saw, and when. */
-  private marks: { atMs: number; id: number }[] = [];
+  private pending: Reading | undefined;
 
   constructor(
     private readonly count: CountRows,
@@ -27,20 +34,22 @@ export class RowCounts {
 
   async totals(): Promise<Map<string, number>> {
     const at = this.now();
-    const settled = this.marks.filter((m) => at - m.atMs >= SETTLE_MS).at(-1);
-    if (settled && settled.id > this.fixedTo) {
-      for (const r of await this.count(this.fixedTo, settled.id)) this.fixed.set(r.key, (this.fixed.get(r.key) ?? 0) + r.n);
-      this.fixedTo = settled.id;
-      this.marks = this.marks.filter((m) => m.id > settled.id);
+    if (this.pending && at - this.pending.atMs >= SETTLE_MS) {
+      add(this.fixed, await this.count(this.fixedTo, this.pending.upTo));
+      this.fixedTo = this.pending.upTo;
+      this.pending = undefined;
     }
-    const fresh = await this.count(this.fixedTo, Number.MAX_SAFE_INTEGER);
+    const fresh = await this.count(this.pending?.upTo ?? this.fixedTo, Number.MAX_SAFE_INTEGER);
     const out = new Map(this.fixed);
-    let last = this.fixedTo;
-    for (const r of fresh) {
-      out.set(r.key, (out.get(r.key) ?? 0) + r.n);
-      last = Math.max(last, r.last);
-    }
-    if (last > (this.marks.at(-1)?.id ?? this.fixedTo)) this.marks.push({ atMs: at, id: last });
+    if (this.pending) add(out, this.pending.counts);
+    add(out, fresh);
+    if (!this.pending && fresh.length > 0) this.pending = { atMs: at, upTo: Math.max(...fresh.map((r) => r.last)), counts: add(new Map(), fresh) };
     return out;
   }
+}
+
+function add(to: Map<string, number>, rows: Iterable<{ key: string; n: number }> | Map<string, number>): Map<string, number> {
+  const entries = rows instanceof Map ? [...rows].map(([key, n]) => ({ key, n })) : rows;
+  for (const r of entries) to.set(r.key, (to.get(r.key) ?? 0) + r.n);
+  return to;
 }
