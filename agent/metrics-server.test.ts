@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFleetswapError } from '../shared/errors.js';
 import { isPrivate, parseListen } from '../shared/listen.js';
 import { silentLogger } from '../shared/log.js';
-import { cleanup, runCli, tempDir } from '../test/fixtures.js';
+import { BIN, cleanup, freePort, runCli, tempDir, waitFor } from '../test/fixtures.js';
 import { promtoolCheckMetrics } from '../test/prometheus.js';
 import { AgentMetrics } from './metrics.js';
 import { MetricsServer } from './metrics-server.js';
@@ -174,6 +175,27 @@ describe('--metrics-listen', () => {
       expect(install.code).toBe(2);
       expect(install.stderr).toMatch(/^fleetswap: bad --metrics-listen "0\.0\.0\.0": /);
       expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await cleanup(dir);
+    }
+  });
+
+  it('is kept by `agent install`, and the agent its config starts serves /metrics', async () => {
+    const dir = await tempDir();
+    const address = `127.0.0.1:${await freePort()}`;
+    try {
+      const etc = join(dir, 'etc');
+      const install = await runCli(['agent', 'install', '--id', 'h1', '--root', join(dir, 'root'), '--insecure', '--allow-unsigned', '--unit-dir', join(dir, 'units'), '--config-dir', etc, '--metrics-listen', address]);
+      expect(install.stderr).toBe('');
+      const config = JSON.parse(await readFile(join(etc, 'agent.json'), 'utf8')) as Record<string, unknown>;
+      expect(config.metricsListen).toBe(address);
+      const agent = spawn(process.execPath, [BIN, 'agent', '--config', join(etc, 'agent.json'), '--coordinator', '127.0.0.1:1'], { stdio: 'ignore' });
+      try {
+        const res = await waitFor('the agent serving /metrics', () => fetch(`http://${address}/metrics`).catch(() => undefined));
+        expect(await res.text()).toContain('fleetswap_agent_connected 0');
+      } finally {
+        agent.kill('SIGKILL');
+      }
     } finally {
       await cleanup(dir);
     }
