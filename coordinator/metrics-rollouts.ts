@@ -21,11 +21,11 @@ import type { MetricsQueries } from './store/metrics-queries.js';
 // an aggregate query per rollout in progress, plus a read of its hosts'
 // rows while reports arrive.
 //
-// These count what happened while this coordinator led: a coordinator that
-// starts, or takes the lead, begins from what is stored then (a rollout in
-// progress is watched from there on, its earlier reports left out), so two
-// coordinators never count one report twice. Like any Prometheus counter,
-// they start from zero with the process.
+// These count what happened while this coordinator led: one begins from
+// what is stored when its metrics are made, or at its first scrape after it
+// takes the lead (a rollout in progress is watched from there on, its
+// earlier reports left out), so two coordinators never count one report
+// twice. Like any Prometheus counter, they start from zero with the process.
 
 const PHASE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 43200];
 const STAGING_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];

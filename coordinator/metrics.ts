@@ -46,6 +46,8 @@ export class CoordinatorMetrics {
   private readonly q: MetricsQueries;
   private readonly rollouts: RolloutObservations;
   private rendering: Promise<string> | undefined;
+  /** Watching rollouts from what is stored when made (a failure is retried at the first scrape). */
+  private readonly begun: Promise<void>;
   private readonly driftCounts: RowCounts;
   private readonly verdictCounts: RowCounts;
 
@@ -79,6 +81,8 @@ export class CoordinatorMetrics {
     this.driftCounts = new RowCounts(async (after, upTo) => (await this.q.driftEvents(after, upTo)).map((r) => ({ ...r, key: r.kind })));
     this.verdictCounts = new RowCounts(async (after, upTo) => (await this.q.verdicts(after, upTo)).map((r) => ({ ...r, key: verdictKey(r) })));
     moveWatch.listen(source.store, (m) => this.rollouts.moved(m));
+    // From now on, not from the first scrape: a rollout between the two is counted.
+    this.begun = source.leading ? this.rollouts.look().catch(() => undefined) : Promise.resolve();
 
     this.leader = new Gauge({ name: 'fleetswap_leader', help: '1 if this coordinator leads (acts on the fleet), 0 if it follows another sharing its database.', registers });
     this.epoch = new Gauge({ name: 'fleetswap_leader_epoch', help: "The leader's lease epoch, which grows each time the lead changes hands (0 on SQLite: one coordinator, no lease).", registers });
@@ -116,6 +120,7 @@ export class CoordinatorMetrics {
   }
 
   private async collect(): Promise<void> {
+    await this.begun;
     const { source } = this;
     const leading = source.leading;
     this.leader.set(leading ? 1 : 0);

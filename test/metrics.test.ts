@@ -56,8 +56,6 @@ describe('metrics from a real coordinator and agents, scraped by a real Promethe
     agentTarget = `127.0.0.1:${await freePort()}`;
     agentProcess = anAgentProcess({ coordinator: coordinator.address, id: 'web-3', root: root('web-3'), extra: ['--metrics-listen', agentTarget] });
     await waitFor('3 agents connected', () => coordinator.fleet.connectedCount() === 3);
-    // Before the deploy: the coordinator's metrics count from what it sees from here on.
-    await coordinatorMetrics.render();
     releaseId = (await aRelease(client, await aTree(join(dir, 'build'), FILES), 'v1')).id;
     const rollout = await deployAndWait(client, 'v1');
     expect(rollout.state).toBe('complete');
