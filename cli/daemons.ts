@@ -188,8 +188,8 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     events: metrics,
   });
   metrics?.watch(agent);
-  const { MetricsServer } = await import('../agent/metrics-server.js');
-  const server = metricsAt && metrics ? await MetricsServer.start(metricsAt, metrics, log.child({ host: flags.id })) : undefined;
+  // Bound before the agent starts: an address in use stops it in one line.
+  const server = metricsAt && metrics ? await (await import('../agent/metrics-server.js')).MetricsServer.start(metricsAt, metrics, log.child({ host: flags.id })) : undefined;
   await agent.start();
   const sig = await untilSignal();
   log.info({ host: flags.id, signal: sig }, 'stopping');
