@@ -10,7 +10,7 @@ export interface Switched {
   switchMs: number;
   /** The reload command and health probe after it (0 with neither). */
   checkMs: number;
-  /** False when the check failed and the agent switched straight back. */
+  /** False when the check failed (the agent then switches straight back, if a slot was live before). */
   ok: boolean;
 }
 

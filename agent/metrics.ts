@@ -89,10 +89,10 @@ export class AgentMetrics implements AgentEvents {
     this.blobs = new Counter({ name: 'fleetswap_agent_staging_blobs_total', help: 'Blobs staged, by where they came from: fetched, or reused from a slot.', labelNames: ['from'], registers });
     this.switchSeconds = new Histogram({ name: 'fleetswap_agent_switch_duration_seconds', help: 'Time of a switch proper: current renamed to the new slot, ROOT fsynced, the slot marked live.', buckets: SWITCH_BUCKETS, registers });
     this.checkSeconds = new Histogram({ name: 'fleetswap_agent_switch_check_duration_seconds', help: 'Time of the reload command and health probe after a switch.', buckets: CHECK_BUCKETS, registers });
-    this.switches = new Counter({ name: 'fleetswap_agent_switches_total', help: 'Switches of current, by outcome: live, or switched back after a failed reload or health check.', labelNames: ['outcome'], registers });
+    this.switches = new Counter({ name: 'fleetswap_agent_switches_total', help: 'Switches of current, by outcome: live, or check_failed: the reload or health check after it failed (the agent then switches back, when there is a slot to go back to).', labelNames: ['outcome'], registers });
     this.driftFindings = new Counter({ name: 'fleetswap_agent_drift_findings_total', help: 'Drift findings about the live tree, by kind: content (files differ), symlink (current moved by hand), clean (whole again).', labelNames: ['kind'], registers });
     for (const from of ['fetched', 'reused']) this.blobs.inc({ from }, 0);
-    for (const outcome of ['live', 'switched_back']) this.switches.inc({ outcome }, 0);
+    for (const outcome of ['live', 'check_failed']) this.switches.inc({ outcome }, 0);
     for (const kind of DRIFT_KINDS) this.driftFindings.inc({ kind }, 0);
   }
 
@@ -119,7 +119,7 @@ export class AgentMetrics implements AgentEvents {
     this.labels.set(s.release_id, s.label);
     this.switchSeconds.observe(s.switchMs / 1000);
     this.checkSeconds.observe(s.checkMs / 1000);
-    this.switches.inc({ outcome: s.ok ? 'live' : 'switched_back' });
+    this.switches.inc({ outcome: s.ok ? 'live' : 'check_failed' });
   }
 
   drift(kind: DriftKind): void {

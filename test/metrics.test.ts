@@ -29,6 +29,9 @@ describe('metrics from a real coordinator and agents, scraped by a real Promethe
   let agentProcess: AgentProcess;
   let prometheus: PrometheusServer | undefined;
   let releaseId = '';
+  /** web-2's health check: passes until a test says otherwise. */
+  let healthy = true;
+  let health: Server;
   const agents: { agent: Agent; metrics: AgentMetrics }[] = [];
   const root = (id: string) => join(dir, 'hosts', id);
   const scrapeCoordinator = async () => new Metrics(await coordinatorMetrics.render());
@@ -47,9 +50,12 @@ describe('metrics from a real coordinator and agents, scraped by a real Promethe
     await new Promise<void>((r) => metricsServer.listen(0, '127.0.0.1', r));
     coordinatorTarget = `127.0.0.1:${(metricsServer.address() as { port: number }).port}`;
     client = new AdminClient(coordinator.address);
+    health = createServer((_req, res) => res.writeHead(healthy ? 200 : 500).end());
+    await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
+    const healthUrl = `http://127.0.0.1:${(health.address() as { port: number }).port}/`;
     for (const id of ['web-1', 'web-2']) {
       const metrics = new AgentMetrics();
-      const agent = await anAgent(coordinator.address, root(id), { id, events: metrics, verifyIntervalMs: 1_000 });
+      const agent = await anAgent(coordinator.address, root(id), { id, events: metrics, verifyIntervalMs: 1_000, healthUrl: id === 'web-2' ? healthUrl : undefined, healthTimeoutMs: 1_000 });
       metrics.watch(agent);
       agents.push({ agent, metrics });
     }
@@ -67,6 +73,7 @@ describe('metrics from a real coordinator and agents, scraped by a real Promethe
     for (const { agent } of agents) await agent.stop();
     client.close();
     await new Promise((r) => metricsServer.close(r));
+    await new Promise((r) => health.close(r));
     await coordinator.stop();
     await cleanup(dir);
   });
@@ -120,6 +127,22 @@ describe('metrics from a real coordinator and agents, scraped by a real Promethe
     expect(a.value('fleetswap_agent_staging_blobs_total', { from: 'reused' })).toBeGreaterThanOrEqual(1);
     expect(a.value('fleetswap_agent_switches_total', { outcome: 'live' })).toBe(2);
     expect(new Metrics(await agents[1]!.metrics.render()).value('fleetswap_agent_drift_findings_total', { kind: 'content' })).toBe(0);
+  });
+
+  it('counts a switch whose health check failed on the agent, and the rollback it caused on the coordinator', async () => {
+    healthy = false;
+    await aRelease(client, await aTree(join(dir, 'build-v2'), { ...FILES, 'index.html': 'two' }), 'v2');
+    const rollout = await deployAndWait(client, 'v2');
+    expect(rollout.state).toBe('rolled_back');
+    healthy = true;
+    const a = new Metrics(await agents[1]!.metrics.render());
+    expect(a.value('fleetswap_agent_switches_total', { outcome: 'check_failed' })).toBe(1);
+    expect(a.value('fleetswap_agent_switch_check_duration_seconds_count')).toBe(2);
+    expect(a.all('fleetswap_agent_live_info')[0]?.labels).toMatchObject({ label: 'v1' });
+    const c = await scrapeCoordinator();
+    expect(c.value('fleetswap_rollouts_total', { kind: 'deploy', outcome: 'rolled_back' })).toBe(1);
+    expect(c.value('fleetswap_rollouts_total', { kind: 'deploy', outcome: 'complete' })).toBe(1);
+    expect(c.value('fleetswap_hosts_by_release', { release: 'v1' })).toBe(3);
   });
 
   it('is scraped by Prometheus, and queried back through its API', async () => {
