@@ -15,6 +15,7 @@ import { DEFAULT_FLEET, checkFleet, type TrustedKey } from '../shared/signing.js
 import { channelCredentials, type Transport } from '../shared/tls.js';
 import { DirectiveApplier, type HostReport } from './apply.js';
 import { AGENT_DEFAULTS } from './defaults.js';
+import type { AgentEvents } from './events.js';
 import { DriftWatcher } from './drift-watch.js';
 import { ErrorLogCounter } from './error-log.js';
 import { Floor } from './floor.js';
@@ -72,6 +73,8 @@ export interface AgentOptions {
   fleet?: string;
   /** TLS with this host's certificate from the fleet CA, or plaintext when the operator said --insecure; one is required. */
   transport?: Transport;
+  /** Told of each staging, switch and drift finding (agent/metrics.ts, for --metrics-listen). @default none */
+  events?: AgentEvents;
 }
 
 type State = 'created' | 'running' | 'stopped';
@@ -177,6 +180,7 @@ export class Agent {
           this.stream.write({ drift });
           return true;
         },
+        found: (kind) => this.opts.events?.drift(kind),
         busy: () => this.running !== undefined,
         log: this.log,
         now: this.opts.now ?? Date.now,
@@ -225,6 +229,16 @@ export class Agent {
 
   liveRelease(): string {
     return this.slots.liveRelease();
+  }
+
+  /** connected: the coordinator accepted this agent's hello on the stream now open. */
+  connected(): boolean {
+    return this.accepted;
+  }
+
+  /** vitalsFigures is what the vitals sampler has taken, sent and dropped since start, and how many samples wait to be sent. */
+  vitalsFigures(): { taken: number; sent: number; dropped: number; buffered: number } {
+    return { ...(this.vitals?.stats() ?? { taken: 0, sent: 0, dropped: 0 }), buffered: this.vitals?.buffered() ?? 0 };
   }
 
   private unsignedAllowed(): boolean {

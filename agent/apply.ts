@@ -57,6 +57,7 @@ export class DirectiveApplier {
       if (kind === 'REPAIR') return await this.repair(d, signal, log, admit);
       if (this.slots.find(d.release_id) === undefined) {
         stats = await this.stager.stage(d.release_id, signal, admit);
+        this.opts.events?.staged(stats);
         log.info({ ...stats }, 'release staged');
       }
       if (kind === 'STAGE') {
@@ -84,6 +85,7 @@ export class DirectiveApplier {
   private async repair(d: Directive__Output, signal: AbortSignal, log: Logger, admit: (r: Admitted) => void): Promise<HostReport> {
     const drifted = this.slots.liveRelease() === d.release_id ? this.slots.liveIndex() : undefined;
     const stats = await this.stager.stage(d.release_id, signal, admit);
+    this.opts.events?.staged(stats);
     if (drifted !== undefined) await this.slots.markEvidence(drifted, `drifted; replaced at ${new Date(this.opts.now?.() ?? Date.now()).toISOString()}`);
     await this.activate(d.release_id, log);
     log.warn({ evidence: drifted, ...stats }, 'drifted live tree rebuilt and switched; the drifted slot is kept as evidence');
@@ -103,13 +105,18 @@ export class DirectiveApplier {
     if (previous === index) return;
     const admitted = await this.stager.admitted(releaseId);
     const overrideKey = this.floor.check(admitted, override);
+    const started = performance.now();
     await switchLive(this.layout, index);
     await this.slots.markLive(index);
+    const live = performance.now();
     log.info({ slot: index }, 'switched live');
     if (overrideKey) log.warn({ key: overrideKey.id, floor: this.floor.current()?.release_id }, 'went below the irreversible floor with an override signed by a release key');
+    const timed = (ok: boolean) => this.opts.events?.switched({ release_id: releaseId, label: admitted.label, slot: index, switchMs: live - started, checkMs: performance.now() - live, ok });
     try {
       await this.checkAfterSwitch(releaseId);
+      timed(true);
     } catch (err) {
+      timed(false);
       if (previous === undefined) throw err;
       const back = this.slots.info().find((s) => s.index === previous)?.release_id ?? '';
       // Going back is a switch like any other: to a release this host still trusts.

@@ -17,6 +17,8 @@ export interface DriftWatchOptions {
   slots: Slots;
   /** Sends a finding; false while the coordinator is away (the finding is kept and sent on reconnect). */
   send: (report: DriftReport) => boolean;
+  /** Told of each finding once, when it is made (a finding sent again after a reconnect is not a new one). */
+  found?: (kind: DriftKind) => void;
   /** True while the agent applies a directive: its own switches are not drift. */
   busy: () => boolean;
   log: Logger;
@@ -186,6 +188,7 @@ export class DriftWatcher {
   }
 
   private message(kind: DriftKind, release: string, paths: DriftPath[], count: number, detail: string): DriftReport {
+    this.opts.found?.(kind);
     return {
       kind,
       release_id: release,

@@ -72,6 +72,11 @@ export class VitalsSampler {
     clearInterval(this.timer);
   }
 
+  /** buffered is how many samples wait to be sent (the coordinator is away, or slow to accept them). */
+  buffered(): number {
+    return this.buffer.length;
+  }
+
   /** stats counts every sample taken, sent, and dropped for overflow, since start. */
   stats(): { taken: number; sent: number; dropped: number } {
     return { ...this.totals };

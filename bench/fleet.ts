@@ -61,6 +61,11 @@ let database: 'sqlite' | 'postgres' = 'sqlite';
 export function useDatabase(kind: 'sqlite' | 'postgres'): void {
   database = kind;
 }
+
+/** databaseKind is the run's --database, for a scenario that opens a store itself (metrics). */
+export function databaseKind(): 'sqlite' | 'postgres' {
+  return database;
+}
 const MAX_WORKERS = 4;
 
 /**

@@ -3,6 +3,7 @@ import { FleetswapError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { parseDuration } from '../shared/duration.js';
 import { HOST_ID_RE } from '../shared/ids.js';
+import { parseListen } from '../shared/listen.js';
 import { DEFAULT_FLEET, checkFleet, loadTrustedKey, type TrustedKey } from '../shared/signing.js';
 import { loadTls, type Transport } from '../shared/tls.js';
 
@@ -130,6 +131,8 @@ export interface AgentFlags extends TrustFlags {
   incidentGap: string;
   vitalsInterval: string;
   verifyInterval: string;
+  /** ADDRESS:PORT for GET /metrics; unset, no listener. */
+  metricsListen?: string;
 }
 
 /** errorPattern compiles --error-pattern once, at start (or install), so a bad one fails there and not at the first log line; none given is the agent's default. */
@@ -157,7 +160,10 @@ export function incidentGapMs(text: string): number {
 export async function runAgent(flags: AgentFlags, tags: Record<string, string>): Promise<void> {
   if (!flags.id || !HOST_ID_RE.test(flags.id)) throw new FleetswapError('BAD_USAGE', `--id is required: letters, digits, ".", "_" or "-" (got ${JSON.stringify(flags.id ?? '')})`);
   if (!flags.root) throw new FleetswapError('BAD_USAGE', '--root is required: the directory that holds current and slots/');
+  // Refused before anything starts: a mistyped address must not leave an agent running unwatched.
+  const metricsAt = flags.metricsListen === undefined ? undefined : parseListen(flags.metricsListen, '--metrics-listen');
   const { Agent } = await import('../agent/agent.js');
+  const metrics = metricsAt && new (await import('../agent/metrics.js')).AgentMetrics();
   const slots = Number(flags.slots);
   const log = createLogger('agent');
   const agent = new Agent({
@@ -179,9 +185,14 @@ export async function runAgent(flags: AgentFlags, tags: Record<string, string>):
     fleet: checkFleet(flags.fleet ?? DEFAULT_FLEET),
     transport: await transportOf(flags),
     log,
+    events: metrics,
   });
+  metrics?.watch(agent);
+  // Bound before the agent starts: an address in use stops it in one line.
+  const server = metricsAt && metrics ? await (await import('../agent/metrics-server.js')).MetricsServer.start(metricsAt, metrics, log.child({ host: flags.id })) : undefined;
   await agent.start();
   const sig = await untilSignal();
   log.info({ host: flags.id, signal: sig }, 'stopping');
+  await server?.stop();
   await agent.stop();
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { FleetswapError } from '../shared/errors.js';
 import { writeFileDurably } from '../shared/fsync.js';
 import { HOST_ID_RE } from '../shared/ids.js';
+import { parseListen } from '../shared/listen.js';
 import { DEFAULT_FLEET, checkFleet } from '../shared/signing.js';
 import { CRL_NEEDS_TLS } from '../shared/tls.js';
 import { parseTags } from './config.js';
@@ -194,6 +195,7 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
   // What the agent would refuse at start is refused here, before a unit is written.
   errorPattern(o.errorPattern);
   incidentGapMs(o.incidentGap);
+  if (o.metricsListen !== undefined) parseListen(o.metricsListen, '--metrics-listen');
   const root = resolve(o.root);
   const config = {
     coordinator: o.coordinator,
@@ -207,6 +209,7 @@ export async function installAgent(o: InstallAgentOptions): Promise<string[]> {
     ...(o.errorPattern ? { errorPattern: o.errorPattern } : {}),
     vitalsInterval: o.vitalsInterval,
     verifyInterval: o.verifyInterval,
+    ...(o.metricsListen ? { metricsListen: o.metricsListen } : {}),
     ...signingConfig(o),
     ...transportConfig(o),
   };

@@ -277,7 +277,8 @@ export async function hostStates(store: Store, fleet: Fleet, hosts: readonly Hos
   return new Map(hosts.map((h) => [h.id, stateOf(h, open.get(h.id) ?? [], fleet.isConnected(h.id))]));
 }
 
-function stateOf(h: HostRow, open: DriftEventRow[], connected: boolean): DriftState {
+/** stateOf is a host's standing in the drift report, `hosts` and the metrics: from its row, its open drift events and its stream. */
+export function stateOf(h: Pick<HostRow, 'live_release' | 'desired_release' | 'directive_generation' | 'last_generation'>, open: readonly Pick<DriftEventRow, 'kind' | 'action'>[], connected: boolean): DriftState {
   if (!connected) return 'offline';
   if (open.some((e) => e.action === 'reverting' || e.action.startsWith('reverting '))) return 'converging';
   if (open.some((e) => e.kind === 'content-drift')) return 'content-drift';

@@ -4,11 +4,12 @@ import { connectScenario } from './connect.js';
 import { deltaVsRsyncScenario } from './delta-vs-rsync.js';
 import { driftScenario } from './drift.js';
 import { failoverScenario } from './failover.js';
+import { metricsScenario } from './metrics.js';
 import { reconnectStormScenario } from './reconnect-storm.js';
 import type { Scenario } from './scenario.js';
 import { switchScenario } from './switch.js';
 import { vitalsScenario } from './vitals.js';
 
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
-  [switchScenario, connectScenario, reconnectStormScenario, vitalsScenario, deltaVsRsyncScenario, agentFootprintScenario, canaryScenario, driftScenario, failoverScenario].map((s) => [s.name, s]),
+  [switchScenario, connectScenario, reconnectStormScenario, vitalsScenario, deltaVsRsyncScenario, agentFootprintScenario, canaryScenario, driftScenario, failoverScenario, metricsScenario].map((s) => [s.name, s]),
 );

@@ -51,6 +51,7 @@ function withAgentSettings(cmd: Command): Command {
     .option('--trust-key <file>', 'a release public key: only releases it signed are staged, repeatable', collect)
     .option('--allow-unsigned', 'with no --trust-key, stage releases nobody signed (logged and reported)')
     .addOption(fleetOption())
+    .option('--metrics-listen <address:port>', 'serve Prometheus metrics at http://ADDRESS:PORT/metrics (off unless given; bind 127.0.0.1 or a private address: no TLS, no authentication)')
     .option(
       '--verify-interval <duration>',
       'how often the whole live tree is verified against its manifest (0s: never; file events are watched regardless)',

@@ -2,6 +2,7 @@ import { FleetswapError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { RolloutState } from '../../shared/domain.js';
 import { COORDINATOR_ACTOR, type AuditRecord } from '../audit.js';
+import { moveWatch } from '../move-watch.js';
 import type { RolloutChange, RolloutRow, Store } from '../store.js';
 import { isoFromMs } from '../times.js';
 import { checkMove } from './moves.js';
@@ -36,6 +37,7 @@ export class Core {
   async transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at_ms'> = {}): Promise<void> {
     checkMove(r, to);
     await this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at_ms: this.now() });
+    moveWatch.heard(this.store, r, to, change, this.now());
     Object.assign(r, change, { state: to, message });
     this.log.info({ rollout: r.id, release: r.release_id, state: to }, message);
   }
