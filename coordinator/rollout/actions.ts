@@ -115,11 +115,12 @@ export class Actions {
     const current = mostCommon(selected.map(running));
     const targets = await this.rollbackTargets(req.to, selected, current);
     // Any host leaving an irreversible release counts, not only the majority's release.
-    for (const h of selected) {
-      for (const id of new Set([running(h), h.live_release])) {
-        const leaving = id && id !== targets.get(h.id) ? await store.releases.byId(id) : undefined;
-        if (leaving?.irreversible) refuseIrreversible(leaving.label, leaving.irreversible, req);
-      }
+    // Each release is looked up once: a fleet runs a handful, not one per host.
+    const leaving = new Set<string>();
+    for (const h of selected) for (const id of [running(h), h.live_release]) if (id && id !== targets.get(h.id)) leaving.add(id);
+    for (const id of leaving) {
+      const release = await store.releases.byId(id);
+      if (release?.irreversible) refuseIrreversible(release.label, release.irreversible, req);
     }
     // The override is signed for one release: a rollback elsewhere would only be refused by every host.
     const stray = req.override ? [...targets.values()].find((t) => t !== req.override?.target) : undefined;
