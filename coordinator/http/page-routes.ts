@@ -59,6 +59,8 @@ export function pageRoutes(app: FastifyInstance, ctx: Ctx, assets: Map<string, A
   };
 
   app.get('/', async (_req, reply) => reply.redirect('/fleet', 303));
+  // Browsers ask for it whatever the page says; there is none.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).header('cache-control', 'max-age=86400').send());
   app.get('/signin', async (req, reply) => send(req, reply, page('pages/signin.html'), 'no-store'));
   for (const [path, name] of Object.entries(PAGES)) {
     app.get(path, async (req, reply) => ((await signedInOrAway(req, reply)) ? send(req, reply, page(name), 'no-store') : reply));

@@ -13,7 +13,7 @@ function draw() {
     rows.map((r) =>
       el(
         'tr',
-        { 'data-rollout': r.id },
+        { 'data-rollout': r.id, 'data-release': r.release_label, 'data-kind': r.kind },
         el('td', {}, el('a', { href: `/rollouts/${r.id}`, text: `#${r.id}` })),
         el('td', { text: r.kind }),
         el('td', { class: 'mono', text: r.release_label }),
