@@ -27,6 +27,8 @@ export const MAX_LINE_HOSTS = 100;
 const MAX_BUCKETS = 240;
 /** Samples arrive late by up to this much; buckets older are not read again. */
 const SETTLE_MS = 10_000;
+/** A bucket is drawn once it ended this long ago: before, most hosts' samples for it are still on their way, and its mean is of a few. */
+const SHOW_AFTER_MS = 2_000;
 
 /** One bucket's sums for one metric and line. */
 class Sum {
@@ -123,7 +125,7 @@ export class RolloutSeries {
   /** series is the charts as last updated: every bucket from the rollout's start to the last update. */
   series(): Series {
     const t: number[] = [];
-    for (let at = this.bucketOf(this.fromMs); at < this.readTo; at += this.stepMs) t.push(at);
+    for (let at = this.bucketOf(this.fromMs); at + this.stepMs <= this.readTo - SHOW_AFTER_MS; at += this.stepMs) t.push(at);
     const metrics = Object.fromEntries(
       SERIES_METRICS.map((m) => [
         m,

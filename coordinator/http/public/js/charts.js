@@ -22,6 +22,11 @@ const PALETTE = ['#d9580d', '#1f63c6', '#2e7d32', '#8e24aa', '#c62828', '#00838f
 
 const widthOf = (node) => Math.max(280, Math.floor(node.getBoundingClientRect().width || 480));
 
+/** The time axis in UTC, as every time on the dashboard: hh:mm:ss. */
+const utcAxis = { values: (_u, splits) => splits.map((s) => (s === null ? '' : new Date(s * 1000).toISOString().slice(11, 19))) };
+/** p-values on a log axis: 1, 0.1, 0.01, then 1e-3 and below (uPlot leaves the ticks it skips null). */
+const pAxis = { size: 60, values: (_u, splits) => splits.map((p) => (p === null ? '' : p >= 0.01 ? String(p) : p.toExponential(0))) };
+
 /** MetricCharts keeps one uPlot chart per metric in `container`. */
 export class MetricCharts {
   constructor(container) {
@@ -49,7 +54,7 @@ export class MetricCharts {
             legend: { live: false },
             cursor: { drag: { x: false, y: false } },
             scales: { x: { time: true } },
-            axes: [{}, { size: 50 }],
+            axes: [utcAxis, { size: 50 }],
             series: [{}, ...LINES.map((l) => ({ label: l.label, stroke: l.stroke, width: l.width, dash: l.dash, spanGaps: false, points: { show: false } }))],
           },
           data,
@@ -115,7 +120,7 @@ export class PChart {
           legend: { live: false },
           cursor: { drag: { x: false, y: false } },
           scales: { x: { time: true }, y: { distr: 3, range: [1e-6, 1] } },
-          axes: [{}, { size: 60 }],
+          axes: [utcAxis, pAxis],
           series: [{}, ...keys.map((k, i) => ({ label: k.replace('/', ' vs '), stroke: PALETTE[i % PALETTE.length], width: 1.5, points: { show: false } }))],
         },
         data,

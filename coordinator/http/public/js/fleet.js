@@ -127,6 +127,7 @@ function summary(hosts) {
     el(
       'div',
       { class: 'tiles', id: 'by-state' },
+      el('span', { class: 'label', text: 'by state' }),
       el('div', { class: 'tile total' }, el('b', { text: String(hosts.length) }), el('span', { text: 'hosts' })),
       [...byState].map(([s, n]) =>
         tile(n, words(s), `s-${s}${PROBLEMS.has(s) && n > 0 ? ' loud' : ''}`, () => {
@@ -140,6 +141,7 @@ function summary(hosts) {
     el(
       'div',
       { class: 'tiles releases', id: 'by-release' },
+      el('span', { class: 'label', text: 'by live release' }),
       releases.map(([id, n]) =>
         tile(n, id ? labelOf(labels, id) : 'nothing live', 'release', () => {
           view.release = view.release === id ? '' : id;
