@@ -4,7 +4,7 @@ import type { AdminClient } from '../cli/admin-client.js';
 import { CSP } from '../coordinator/http/headers.js';
 import type { MetricsSource } from '../coordinator/http/options.js';
 import { ALL_AT_ONCE } from '../shared/plan.js';
-import { DashboardClient, aToken, json, request, type Answer } from './dashboard.js';
+import { DashboardClient, aToken, follow, json, request, type Answer } from './dashboard.js';
 import { TEST_TOKEN, aCoordinator, aRelease, aTree, cleanup, deployAndWait, tempDir, waitFor } from './fixtures.js';
 import { aTlsFleet, type TlsFleet } from './hostile/tls-fleet.js';
 import { openDatabase } from './database.js';
@@ -177,6 +177,17 @@ describe('dashboard over HTTPS', () => {
       ['resume', 'fine after all'],
     ]);
     expect(json<{ error: string }>(await dev.post(`/api/rollouts/${r.id}/explode`, { reason: 'x' })).error).toBe('no action "explode": promote, pause, resume or abort');
+    // Followed live: a page at most once a second, and the feed ends when the session's token is revoked.
+    const temp = await as(await aToken(admin, 'watcher', 'viewer'));
+    const feed = follow(`${base}/api/rollouts/current/live`, { cookie: temp.cookie, ca });
+    expect(await feed.status).toBe(200);
+    await waitFor('three pages', () => feed.events.filter((e) => e.event === 'page').length >= 3, 10_000);
+    const pages = feed.events.filter((e) => e.event === 'page');
+    expect(json<{ rollout: { id: number } }>({ body: pages[0]!.data } as Answer).rollout.id).toBe(r.id);
+    for (let i = 1; i < pages.length; i++) expect(pages[i]!.at - pages[i - 1]!.at).toBeGreaterThanOrEqual(900);
+    await admin.call('RevokeToken', { name: 'watcher', actor: 'tests' });
+    await feed.ended;
+    expect(feed.events.at(-1)?.event).toBe('signed-out');
     const aborted = await dev.post(`/api/rollouts/${r.id}/abort`, { reason: 'test over' });
     expect(aborted.status, aborted.body).toBe(200);
     await cleanup(dir);

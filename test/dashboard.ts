@@ -74,3 +74,42 @@ export async function aToken(admin: AdminClient, name: string, role: 'viewer' | 
 }
 
 export const json = <T>(a: Answer): T => JSON.parse(a.body) as T;
+
+export interface FeedEvent {
+  event: string;
+  data: string;
+  at: number;
+}
+
+/** follow opens a live feed (server-sent events) and collects its events as they come; `ended` resolves when the server ends it. */
+export function follow(url: string, o: { cookie: string; ca?: Buffer }): { events: FeedEvent[]; status: Promise<number>; ended: Promise<void>; close(): void } {
+  const u = new URL(url);
+  const make = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  const events: FeedEvent[] = [];
+  let close = () => undefined as void;
+  let resolveStatus: (n: number) => void = () => undefined;
+  const status = new Promise<number>((r) => (resolveStatus = r));
+  const ended = new Promise<void>((resolveEnded) => {
+    const req = make(u, { headers: { cookie: o.cookie, accept: 'text/event-stream' }, ca: o.ca, servername: u.protocol === 'https:' ? '' : undefined }, (res) => {
+      resolveStatus(res.statusCode ?? 0);
+      let buf = '';
+      res.on('data', (c: Buffer) => {
+        buf += c.toString();
+        let cut: number;
+        while ((cut = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, cut);
+          buf = buf.slice(cut + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event !== undefined && data !== undefined) events.push({ event, data, at: Date.now() });
+        }
+      });
+      res.on('end', () => resolveEnded());
+      res.on('error', () => resolveEnded());
+    });
+    req.on('error', () => resolveEnded());
+    req.end();
+    close = () => void req.destroy();
+  });
+  return { events, status, ended, close: () => close() };
+}
