@@ -116,7 +116,9 @@ export function registerDaemons(program: Command): void {
       .description('write a systemd unit and config file for the coordinator')
       .requiredOption('--data <dir>', 'state directory')
       .option('--database <url>', 'PostgreSQL shared with other coordinators (postgres://...): written to CONFIG-DIR/coordinator.env (mode 0600), not the unit or config, since it holds a password')
-      .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN),
+      .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
+      .option('--http-listen <host:port>', 'serve the web dashboard and /metrics here; default: off')
+      .option('--metrics-allow <cidr>', 'an address or CIDR range that may read /metrics without a token, repeatable', collect),
     'coordinator',
   ).action(async (opts: Parameters<typeof installCoordinator>[0]) => {
     for (const line of await installCoordinator(opts)) out(line);
