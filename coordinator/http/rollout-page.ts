@@ -1,6 +1,7 @@
 import { TERMINAL_ROLLOUT_STATES } from '../../shared/domain.js';
 import type { HaltState__Output as HaltState } from '../../shared/gen/fleetswap/v1/HaltState.js';
 import type { Rollout__Output as Rollout } from '../../shared/gen/fleetswap/v1/Rollout.js';
+import type { Verdict__Output as Verdict } from '../../shared/gen/fleetswap/v1/Verdict.js';
 import type { VerdictRow } from '../store/verdicts.js';
 import type { AuditTrail } from './audit-trail.js';
 import { lineHosts, RolloutSeries, stepFor, type SampleReader, type Series } from './series.js';
@@ -28,7 +29,7 @@ export interface RolloutPage {
   timeline: TimelineItem[];
   /** Verdicts stored when their outcome changed, oldest first. */
   verdicts: Pick<VerdictRow, 'at_ms' | 'phase' | 'outcome' | 'reason'>[];
-  /** Each verdict's p-values as this coordinator saw them form (since it started showing this rollout). */
+  /** Each verdict's p-values as this coordinator saw them form, a second apart (since it started, if that was later). */
   looks: Look[];
   series: Series | null;
 }
@@ -54,11 +55,40 @@ interface Kept {
  */
 export class RolloutPages {
   private readonly kept = new Map<number, Kept>();
+  private timer: NodeJS.Timeout | undefined;
+  private watching = false;
 
   constructor(
     private readonly deps: DashboardDeps,
     private readonly trail: AuditTrail,
   ) {}
+
+  /**
+   * start records the active rollout's verdict once a second, whether or not
+   * a page shows it, so its p-values can be drawn from the start of judging
+   * (one row read: the engine keeps only the newest verdict on the rollout).
+   */
+  start(): void {
+    this.timer = setInterval(() => void this.watch(), 1_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      const r = await this.deps.store.rollouts.active();
+      if (r?.verdict) this.look(this.keep(r.id), r.verdict);
+    } catch {
+      // The next second tries again; a page asked for meanwhile says what is wrong.
+    } finally {
+      this.watching = false;
+    }
+  }
 
   /** currentId is the active rollout, else the newest; 0 when there is none. */
   async currentId(): Promise<number> {
@@ -71,7 +101,7 @@ export class RolloutPages {
     const rollout = await engine.view(id);
     const kept = this.keep(id);
     const at = now();
-    this.look(kept, rollout);
+    if (rollout.verdict) this.look(kept, rollout.verdict);
     const [labels, halt, verdicts, entries] = await Promise.all([store.releases.labels(), engine.haltState(), store.verdicts.of(id), this.trail.entriesOf(id)]);
     return {
       rollout,
@@ -96,9 +126,8 @@ export class RolloutPages {
     return k;
   }
 
-  private look(kept: Kept, r: Rollout): void {
-    const v = r.verdict;
-    if (!v || v.at === kept.lastLookAt) return;
+  private look(kept: Kept, v: Verdict): void {
+    if (v.at === kept.lastLookAt) return;
     kept.lastLookAt = v.at;
     kept.looks.push({ at_ms: Date.parse(v.at), phase: v.phase, outcome: v.outcome, p: Object.fromEntries(v.metrics.map((m) => [`${m.metric}/${m.versus}`, m.p])) });
     if (kept.looks.length > MAX_LOOKS) kept.looks.splice(0, kept.looks.length - MAX_LOOKS);

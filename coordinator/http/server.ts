@@ -61,6 +61,7 @@ export class HttpServer {
   url = '';
   private app: FastifyInstance | undefined;
   private feeds: LiveFeeds | undefined;
+  private pages: RolloutPages | undefined;
 
   private constructor(metrics: MetricsSource | undefined) {
     this.metrics = metrics;
@@ -87,6 +88,7 @@ export class HttpServer {
     const cookie = tls ? '__Host-fleetswap-session' : 'fleetswap-session';
     const feeds = new LiveFeeds(deps.log);
     const audit = new AuditTrail(deps.audit);
+    const pages = new RolloutPages(deps, audit);
     const ctx: Ctx = {
       deps,
       guard: new Guard({ sessions, auth: deps.auth, tls, cookie, requireLeader: deps.requireLeader }),
@@ -97,7 +99,7 @@ export class HttpServer {
       sessionMaxMs: opts.sessionMaxMs,
       metricsAllow: opts.metricsAllow,
       server,
-      pages: new RolloutPages(deps, audit),
+      pages,
       audit,
       feeds,
     };
@@ -125,11 +127,14 @@ export class HttpServer {
     server.url = `${tls ? 'https' : 'http'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
     server.app = app;
     server.feeds = feeds;
+    server.pages = pages;
+    pages.start();
     deps.log.info({ url: server.url, tls }, 'dashboard listening');
     return server;
   }
 
   async stop(): Promise<void> {
+    this.pages?.stop();
     this.feeds?.stop();
     await this.app?.close();
   }
