@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     await (agents.pop() as Agent).stop();
     await appendFile(join(dir, 'hosts', 'web-07', 'current', 'index.html'), '<!-- hotfix by hand -->\n');
     say('letting the canaries build a past');
-    await new Promise((r) => setTimeout(r, 35_000));
+    await new Promise((r) => setTimeout(r, 65_000));
     const r = await deploy('v43', { canary: '3', waves: '25%,100%', bake: '3m', wave_bake: '1m', watch_for: '2m' });
     say(`rollout #${r.id}: judging for a while`);
     await new Promise((res) => setTimeout(res, 40_000));
