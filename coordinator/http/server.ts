@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { FleetswapError } from '../../shared/errors.js';
@@ -39,7 +40,7 @@ export interface Ctx {
   cookie: string;
   tls: boolean;
   sessionMaxMs: number;
-  metricsAllow: import('node:net').BlockList;
+  metricsAllow: BlockList;
   server: HttpServer;
   pages: RolloutPages;
   audit: AuditTrail;

@@ -1,5 +1,5 @@
 import uPlot from '/static/vendor/uPlot.esm.js';
-import { el } from './lib.js';
+import { el, num } from './lib.js';
 
 // uPlot charts for the rollout page: one per judged metric (canary on the
 // new release, the canaries before they switched, the baseline), and one of
@@ -85,12 +85,7 @@ function evidenceRows(tests) {
   );
 }
 
-const fmt = (x) => {
-  const v = Number(x);
-  if (!Number.isFinite(v)) return String(x);
-  if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(1);
-  return String(Math.round(v * 1000) / 1000);
-};
+const fmt = (x) => num(x, 3);
 
 /** PChart draws every test's p-value over time, on a log scale. */
 export class PChart {

@@ -113,6 +113,7 @@ export function duration(ms) {
 export function num(x, digits = 2) {
   if (x === null || x === undefined || Number.isNaN(Number(x))) return '-';
   const v = Number(x);
+  if (!Number.isFinite(v)) return String(v);
   if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(1);
   return String(Math.round(v * 10 ** digits) / 10 ** digits);
 }

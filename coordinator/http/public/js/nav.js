@@ -78,7 +78,8 @@ export function toast(text, bad = false) {
   setTimeout(() => t.remove(), bad ? 12000 : 5000);
 }
 
-/** failed shows an error where the page's content goes. */
+/** failed shows an error where the page's content goes (as a row when that is a table's body). */
 export function failed(container, err) {
-  show(container, el('p', { class: 'error', text: errorText(err) }));
+  const text = el('p', { class: 'error', text: errorText(err) });
+  show(container, container.tagName === 'TBODY' ? el('tr', {}, el('td', { colspan: 20 }, text)) : text);
 }

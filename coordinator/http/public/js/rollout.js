@@ -1,7 +1,7 @@
 import { act } from './actions.js';
 import { MetricCharts, PChart } from './charts.js';
-import { api, byId, bytes, collator, duration, el, errorText, labelOf, show, signInAgain, time, words } from './lib.js';
-import { can, failed, showHalt, startPage } from './nav.js';
+import { api, byId, bytes, collator, duration, el, errorText, labelOf, num, show, signInAgain, time, words } from './lib.js';
+import { can, showHalt, startPage } from './nav.js';
 
 // The rollout page: the active rollout (or the one in the path), its
 // headline (the engine's own sentence: why it paused, failed or rolled
@@ -47,7 +47,7 @@ function render(page) {
   headline.className = `headline r-${r.state}`;
   byId('body').hidden = false;
   actions(r, L);
-  verdict(r, page.now_ms);
+  verdict(r);
   timeline(page.timeline);
   if (page.series) {
     byId('chart-note').textContent = `${page.series.hosts.canary} canary host(s) and a baseline of ${page.series.hosts.baseline} host(s), in ${page.series.step_ms / 1000}-second buckets (UTC).`;
@@ -86,7 +86,7 @@ function actions(r, L) {
   show(area, buttons);
 }
 
-function verdict(r, nowMs) {
+function verdict(r) {
   const v = r.verdict;
   const box = byId('verdict');
   if (!v) return show(box, el('p', { class: 'meta', text: r.kind === 'rollback' ? 'A rollback is not judged.' : 'No verdict yet: judging starts when the canaries are live.' }));
@@ -121,15 +121,9 @@ function verdict(r, nowMs) {
       ? el('p', { class: 'meta' }, v.cohorts.map((c) => `${c.cohort}: ${c.reporting}/${c.hosts} hosts reporting, ${fix(c.errors_per_min)} errors/min, load ${fix(c.load1)}, CPU ${fix(c.cpu_pct)}%`).join(' · '))
       : null,
   );
-  void nowMs;
 }
 
-const fix = (x) => {
-  const v = Number(x);
-  if (!Number.isFinite(v)) return String(x);
-  if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(1);
-  return String(Math.round(v * 1000) / 1000);
-};
+const fix = (x) => num(x, 3);
 
 function timeline(items) {
   show(
@@ -236,7 +230,6 @@ async function main() {
     render(await api(`/api/rollouts/${encodeURIComponent(ref)}`));
     follow();
   } catch (err) {
-    failed(byId('headline'), err);
     byId('headline').textContent = errorText(err);
   }
   document.documentElement.dataset.ready = 'true';
