@@ -44,6 +44,8 @@ const KEPT_ROLLOUTS = 8;
 interface Kept {
   series: RolloutSeries | undefined;
   seriesAt: number;
+  /** The update in progress: a page built meanwhile waits for it rather than draw half-read buckets. */
+  updating: Promise<void>;
   looks: Look[];
   lastLookAt: string;
 }
@@ -119,7 +121,7 @@ export class RolloutPages {
   private keep(id: number): Kept {
     let k = this.kept.get(id);
     if (k) this.kept.delete(id);
-    else k = { series: undefined, seriesAt: 0, looks: [], lastLookAt: '' };
+    else k = { series: undefined, seriesAt: 0, updating: Promise.resolve(), looks: [], lastLookAt: '' };
     // Most recently used last: the first is the one to forget.
     this.kept.set(id, k);
     while (this.kept.size > KEPT_ROLLOUTS) this.kept.delete(this.kept.keys().next().value as number);
@@ -150,8 +152,11 @@ export class RolloutPages {
     const every = this.deps.leading() ? 1_000 : 5_000;
     if (at - kept.seriesAt >= every && !(ended && kept.seriesAt > to + 10_000)) {
       kept.seriesAt = at;
-      await s.update(to, this.reader(at));
+      const series = s;
+      // One that failed is not waited on again: this one reads its buckets anew.
+      kept.updating = kept.updating.catch(() => undefined).then(() => series.update(to, this.reader(at)));
     }
+    await kept.updating;
     return s.series();
   }
 
