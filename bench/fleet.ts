@@ -34,6 +34,8 @@ export interface FleetOptions {
   verifyIntervalMs?: number;
   /** Coordinators beside the first, on the same database (needs --database postgres); agents and the client get every address. @default 0 */
   standbys?: number;
+  /** More flags for every coordinator (e.g. --http-listen 127.0.0.1:0: see dashboardUrl). @default none */
+  coordinatorArgs?: string[];
 }
 
 interface Waiter {
@@ -86,6 +88,9 @@ export class BenchFleet {
   agentsStartedAt = 0;
   client: AdminClient;
   address = '';
+  /** The first coordinator's dashboard, when it was started with --http-listen. */
+  dashboardUrl = '';
+  private coordinatorArgs: string[] = [];
   private coordinator: ChildProcess | undefined;
   /** Every coordinator process started, standbys included: stop ends them all. */
   private readonly children: ChildProcess[] = [];
@@ -101,6 +106,7 @@ export class BenchFleet {
   static async start(n: number, opts: FleetOptions = {}): Promise<BenchFleet> {
     const dir = await mkdtemp(join(opts.base ?? tmpdir(), 'fleetswap-bench-'));
     const fleet = new BenchFleet(dir, n);
+    fleet.coordinatorArgs = opts.coordinatorArgs ?? [];
     try {
       if (database === 'postgres') {
         const cluster = await startPostgres();
@@ -134,9 +140,10 @@ export class BenchFleet {
 
   /** startCoordinator runs the fleet's (first) coordinator and points the client at it. */
   private async startCoordinator(listen: string): Promise<void> {
-    const { child, address } = await this.launchCoordinator(listen, 0);
+    const { child, address, dashboardUrl } = await this.launchCoordinator(listen, 0);
     this.coordinator = child;
     this.address = address;
+    this.dashboardUrl = dashboardUrl;
     this.client.close();
     this.client = new AdminClient(address, await bootstrapToken(join(this.dir, 'coordinator')), { insecure: true });
   }
@@ -146,7 +153,7 @@ export class BenchFleet {
    * fleet's own; others are standbys on the same database, named cN) with
    * its log in a file, and waits until it listens.
    */
-  private async launchCoordinator(listen: string, n: number): Promise<{ child: ChildProcess; address: string }> {
+  private async launchCoordinator(listen: string, n: number): Promise<{ child: ChildProcess; address: string; dashboardUrl: string }> {
     const suffix = n === 0 ? '' : `-${n}`;
     const logPath = join(this.dir, `coordinator${suffix}.log`);
     const log = await open(logPath, 'a');
@@ -154,7 +161,7 @@ export class BenchFleet {
     const listening = async () => (await readFile(logPath, 'utf8')).split('\n').filter((l) => l.includes('"coordinator listening"'));
     const before = (await listening()).length;
     const named = this.postgres ? ['--name', `c${n}`] : [];
-    const child = spawn(process.execPath, [BIN, 'coordinator', '--data', join(this.dir, `coordinator${suffix}`), '--listen', listen, ...named, '--allow-unsigned', '--insecure'], {
+    const child = spawn(process.execPath, [BIN, 'coordinator', '--data', join(this.dir, `coordinator${suffix}`), '--listen', listen, ...named, '--allow-unsigned', '--insecure', ...this.coordinatorArgs], {
       stdio: ['ignore', log.fd, log.fd],
       env: this.postgres ? { ...process.env, FLEETSWAP_DATABASE: this.postgres.url } : process.env,
     });
@@ -167,7 +174,9 @@ export class BenchFleet {
       if (lines.length > before) address = (JSON.parse(lines.at(-1) as string) as { address: string }).address;
       return address !== '';
     }, 30_000);
-    return { child, address };
+    // The dashboard, when asked for, starts before the coordinator says it listens.
+    const dashboard = (await readFile(logPath, 'utf8')).split('\n').filter((l) => l.includes('"dashboard listening"')).at(-1);
+    return { child, address, dashboardUrl: dashboard ? (JSON.parse(dashboard) as { url: string }).url : '' };
   }
 
   /** killFirst SIGKILLs the fleet's first coordinator (the leader when standbys started after it) and says when. */

@@ -49,6 +49,9 @@ export interface CoordinatorFlags extends TrustFlags {
   adminTokenFile?: string;
   uploadRate: string;
   crl?: string;
+  /** The dashboard and /metrics; unset, off. */
+  httpListen?: string;
+  metricsAllow?: string[];
 }
 
 /** databaseUrl checks --database is a PostgreSQL URL: anything else would be taken for a host name by the driver. */
@@ -109,7 +112,9 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   if ((opts.name || opts.advertise) && !database) throw new FleetswapError('BAD_USAGE', '--name and --advertise are for several coordinators sharing a PostgreSQL --database');
   if (opts.advertise) parseAddress(opts.advertise, '--advertise');
   if (opts.blobs !== undefined) await blobsDir(opts.blobs);
-  const c = await Coordinator.start({ dataDir: opts.data, database, blobsDir: opts.blobs, migrate: opts.migrate, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate) });
+  if (opts.metricsAllow && !opts.httpListen) throw new FleetswapError('BAD_USAGE', '--metrics-allow is for /metrics on the dashboard\'s listener: give --http-listen HOST:PORT too');
+  const http = opts.httpListen ? { listen: opts.httpListen, metricsAllow: opts.metricsAllow } : undefined;
+  const c = await Coordinator.start({ dataDir: opts.data, database, blobsDir: opts.blobs, migrate: opts.migrate, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate), http });
   const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -42,7 +42,7 @@ async function writeBuild(dir: string, version: string, files: number, errorRate
  * judgement and goes out in waves, a bad build rolled back automatically
  * from its canary, and an instant manual rollback.
  */
-export async function runDemo(opts: { agents: number; keep: boolean; out: (s: string) => void }): Promise<void> {
+export async function runDemo(opts: { agents: number; keep: boolean; out: (s: string) => void; httpListen?: string; stay?: boolean }): Promise<void> {
   const { out } = opts;
   const dir = await mkdtemp(join(tmpdir(), 'fleetswap-demo-'));
   // Signed releases, as in production: the coordinator and every agent trust one release key.
@@ -63,6 +63,7 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
     judge: DEMO_JUDGE,
     signing: { trusted },
     transport: await tlsOf('coordinator', 'coordinator', ['127.0.0.1']),
+    http: opts.httpListen ? { listen: opts.httpListen } : undefined,
   });
   const agents: Agent[] = [];
   const apps: ErrorApp[] = [];
@@ -71,6 +72,10 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
   try {
     out(`fleetswap demo in ${dir}`);
     out(`1. coordinator listening on ${coordinator.address} over TLS (CA in ${caDir}; state in ${join(dir, 'coordinator')}); release key ${keys.id} trusted by it and every agent`);
+    if (coordinator.http) {
+      out(`   dashboard: ${coordinator.http.url} — sign in with the demo's admin token, ${await bootstrapToken(join(dir, 'coordinator'))}`);
+      out(`   (the browser does not know the demo's CA, ${join(caDir, 'ca.crt')}: accept its warning, or trust that file)`);
+    }
     for (let i = 1; i <= opts.agents; i++) {
       const root = join(dir, 'hosts', `web-${i}`);
       const errorLog = join(dir, 'hosts', `web-${i}.error.log`);
@@ -129,6 +134,13 @@ export async function runDemo(opts: { agents: number; keep: boolean; out: (s: st
     out(`6. rollback to ${final.release_label}: ${final.state} in ${Date.now() - started} ms, no download (v1 was still in a slot)`);
     out(`   every host now serves ${final.release_label}: ${agents.every((a) => a.liveRelease() === final.release_id) ? 'yes' : 'NO'}`);
     out('7. try it yourself: fleetswap --help; README.md has a quick-start for real hosts');
+    if (opts.stay) {
+      out(`   the fleet keeps running${coordinator.http ? ` (dashboard: ${coordinator.http.url})` : ''}: Ctrl-C ends the demo`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
   } finally {
     for (const app of apps) app.stop();
     client.close();

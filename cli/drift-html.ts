@@ -28,7 +28,7 @@ const PATHS_PER_EVENT = 20;
 
 const COLUMNS = ['host', 'tags', 'desired', 'live', 'state', 'changed paths', 'first detected', 'last action', 'resolved at'];
 
-const STYLE = `
+export const DRIFT_STYLE = `
 :root{--ink:#1d232b;--mute:#5e6875;--line:#d9dee4;--bg:#f6f7f9;
 --content-drift:#c62828;--version-drift:#d9580d;--no-release:#8e24aa;--converging:#1f63c6;--offline:#5f6b78;--in-sync:#2e7d32}
 *{box-sizing:border-box}
@@ -103,7 +103,7 @@ tbody.host{break-inside:avoid}
 // Reads the filter from the URL hash (#state=a,b&q=text), keeps the hash in
 // step with the controls so a filtered view can be linked, and marks the
 // page data-filter="ready" once it has run (the browser test looks for it).
-const SCRIPT = `
+export const DRIFT_SCRIPT = `
 (function () {
   var root = document.documentElement;
   root.classList.add('js');
@@ -157,16 +157,10 @@ function cspHash(text: string): string {
 
 // Only this page's own style and script may run; nothing may be fetched, no form
 // may send anywhere, and no <base> may redirect relative links (neither falls back to default-src).
-const CSP = `default-src 'none'; style-src ${cspHash(STYLE)}; script-src ${cspHash(SCRIPT)}; img-src data:; form-action 'none'; base-uri 'none'`;
+const CSP = `default-src 'none'; style-src ${cspHash(DRIFT_STYLE)}; script-src ${cspHash(DRIFT_SCRIPT)}; img-src data:; form-action 'none'; base-uri 'none'`;
 
 /** driftHtml renders the report as one self-contained HTML page. */
 export function driftHtml(report: DriftReport): string {
-  const hosts = sortHosts(report.hosts);
-  const s = report.summary;
-  const drifted = DRIFT_STATES.filter((st) => DRIFTED.has(st)).reduce((n, st) => n + (s[st] ?? 0), 0);
-  const none = s['no-release'] ?? 0;
-  const problems = [drifted > 0 ? `${drifted} of ${s.hosts} hosts drifted` : '', none > 0 ? `${none} with no release` : ''].filter(Boolean);
-  const verdict = problems.length > 0 ? `<span class="verdict bad">${problems.join(', ')}</span>` : `<span class="verdict good">no drift on ${s.hosts} hosts</span>`;
   const title = `fleet drift — ${report.coordinator} — ${when(report.generated_at)} UTC`;
   return `<!doctype html>
 <html lang="en">
@@ -175,10 +169,29 @@ export function driftHtml(report: DriftReport): string {
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
-<style>${STYLE}</style>
+<style>${DRIFT_STYLE}</style>
 </head>
 <body>
-<h1>Fleet drift</h1>
+${driftBody(report)}
+<script>${DRIFT_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+/**
+ * driftBody is the report itself (heading, tiles, filter, table), the page's
+ * body without its script: the dashboard's drift page shows the same, with
+ * DRIFT_STYLE and DRIFT_SCRIPT served as files.
+ */
+export function driftBody(report: DriftReport): string {
+  const hosts = sortHosts(report.hosts);
+  const s = report.summary;
+  const drifted = DRIFT_STATES.filter((st) => DRIFTED.has(st)).reduce((n, st) => n + (s[st] ?? 0), 0);
+  const none = s['no-release'] ?? 0;
+  const problems = [drifted > 0 ? `${drifted} of ${s.hosts} hosts drifted` : '', none > 0 ? `${none} with no release` : ''].filter(Boolean);
+  const verdict = problems.length > 0 ? `<span class="verdict bad">${problems.join(', ')}</span>` : `<span class="verdict good">no drift on ${s.hosts} hosts</span>`;
+  return `<h1>Fleet drift</h1>
 <p class="meta">${verdict} · generated ${time(report.generated_at)} UTC by coordinator <b>${esc(report.coordinator)}</b> · all times UTC</p>
 <div class="tiles">
 <div class="tile total"><b>${s.hosts}</b><span>hosts</span></div>
@@ -194,11 +207,7 @@ ${DRIFT_STATES.map((st) => tile(st, s[st] ?? 0)).join('\n')}
 ${hosts.map(hostRows).join('\n')}
 <tbody id="none" hidden><tr class="empty"><td colspan="${COLUMNS.length}">no hosts match the filter</td></tr></tbody>
 ${hosts.length === 0 ? `<tbody><tr class="empty"><td colspan="${COLUMNS.length}">no hosts in the report</td></tr></tbody>` : ''}
-</table>
-<script>${SCRIPT}</script>
-</body>
-</html>
-`;
+</table>`;
 }
 
 /** sortHosts puts drifted hosts on top: by DRIFT_STATES order, then host id (web-2 before web-10). */

@@ -206,6 +206,16 @@ describe.concurrent('agent install and coordinator install', () => {
     expect(plain.stderr).toBe('fleetswap: --crl needs TLS (--ca, --cert, --key): a plaintext coordinator knows no certificates\n');
   });
 
+  it('passes --http-listen and --metrics-allow to the coordinator config, checked first', async () => {
+    const etc = join(dir, 'http', 'etc');
+    const base = ['coordinator', 'install', '--data', join(dir, 'http', 'data'), '--allow-unsigned', '--insecure', '--unit-dir', join(dir, 'http', 'units'), '--config-dir', etc];
+    const install = await runCli([...base, '--http-listen', '127.0.0.1:7401', '--metrics-allow', '10.0.0.0/8', '--metrics-allow', '192.168.1.5']);
+    expect(install.stderr).toBe('');
+    expect(JSON.parse(await readFile(join(etc, 'coordinator.json'), 'utf8'))).toMatchObject({ httpListen: '127.0.0.1:7401', metricsAllow: ['10.0.0.0/8', '192.168.1.5'] });
+    const bad = await runCli([...base, '--http-listen', '127.0.0.1:7401', '--metrics-allow', 'everyone']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'fleetswap: bad --metrics-allow "everyone": give an address or a CIDR range, e.g. 10.0.0.0/8 or 127.0.0.1\n']);
+  });
+
   it('puts --database (its password) in an environment file only root reads, not in the unit, the config or the command line', async () => {
     const data = join(dir, 'second', 'data');
     const units = join(dir, 'second', 'units');

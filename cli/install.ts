@@ -7,6 +7,7 @@ import { HOST_ID_RE } from '../shared/ids.js';
 import { parseListen } from '../shared/listen.js';
 import { DEFAULT_FLEET, checkFleet } from '../shared/signing.js';
 import { CRL_NEEDS_TLS } from '../shared/tls.js';
+import { compileHttpOptions } from '../coordinator/http/options.js';
 import { parseTags } from './config.js';
 
 // systemd lexes unit values itself (systemd.syntax(7)): whitespace splits
@@ -221,6 +222,8 @@ export interface InstallCoordinatorOptions extends UnitPlacement, TrustFlags {
   listen: string;
   crl?: string;
   database?: string;
+  httpListen?: string;
+  metricsAllow?: string[];
 }
 
 /**
@@ -244,12 +247,22 @@ export async function installCoordinator(o: InstallCoordinatorOptions): Promise<
   if (o.crl && o.insecure) throw new FleetswapError('BAD_USAGE', CRL_NEEDS_TLS);
   const data = resolve(o.data);
   const env = o.database ? databaseEnv(o.database) : undefined;
+  if (o.httpListen) compileHttpOptions({ listen: o.httpListen, metricsAllow: o.metricsAllow });
+  else if (o.metricsAllow) throw new FleetswapError('BAD_USAGE', '--metrics-allow is for /metrics on the dashboard\'s listener: give --http-listen HOST:PORT too');
   return install(o, {
     role: 'coordinator',
     description: 'fleetswap coordinator',
     writableFlag: '--data',
     writable: data,
-    config: { data, listen: o.listen, ...signingConfig(o), ...transportConfig(o), ...(o.crl ? { crl: resolve(o.crl) } : {}) },
+    config: {
+      data,
+      listen: o.listen,
+      ...signingConfig(o),
+      ...transportConfig(o),
+      ...(o.crl ? { crl: resolve(o.crl) } : {}),
+      ...(o.httpListen ? { httpListen: o.httpListen } : {}),
+      ...(o.metricsAllow ? { metricsAllow: o.metricsAllow } : {}),
+    },
     env,
   });
 }

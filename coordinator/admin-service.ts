@@ -11,7 +11,7 @@ import { toServiceError } from '../shared/rpc-errors.js';
 import type { UploadBatch } from './blobs/blob-store.js';
 import type { ServiceDeps } from './deps.js';
 import { tokenActor } from './audit.js';
-import { parseRole, type Auth } from './auth.js';
+import { parseRole, type Auth, type Caller } from './auth.js';
 import { driftReport, hostStates, parseDriftPolicy } from './drift.js';
 import { registerRelease, toWireRelease } from './releases.js';
 import { isoFromMs } from './times.js';
@@ -23,10 +23,13 @@ const MAX_AUDIT_PAGE = 5_000;
 /**
  * A handler behind the allowlist. Only unary() and clientStream() make one,
  * and handlers() must give one for every rpc of AdminService: no method
- * can be served unguarded.
+ * can be served unguarded. A unary one also carries its operation (`run`),
+ * for the dashboard (coordinator/http/), which signs its callers in itself,
+ * to do exactly what the rpc does once it has checked the same role.
  */
-type Guarded<H> = H & { readonly guarded: true };
-type GuardedHandlers = { [M in AdminMethod]: Guarded<AdminServiceHandlers[M]> };
+type GuardedUnary<Req, Res> = grpc.handleUnaryCall<Req, Res> & { readonly guarded: true; readonly run: (req: Req) => Promise<Res> };
+type Guarded<H> = H extends grpc.handleUnaryCall<infer Req, infer Res> ? GuardedUnary<Req, Res> : H & { readonly guarded: true };
+export type AdminOperations = { [M in AdminMethod]: Guarded<AdminServiceHandlers[M]> };
 
 /**
  * authorize checks a call against the method allowlist (and what the
@@ -37,13 +40,17 @@ type GuardedHandlers = { [M in AdminMethod]: Guarded<AdminServiceHandlers[M]> };
  */
 async function authorize(auth: Auth, call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getPath' | 'metadata'>, req?: object): Promise<void> {
   const path = call.getPath();
-  const caller = await auth.authorize(path.slice(path.lastIndexOf('/') + 1), call.metadata, req);
+  actAs(await auth.authorize(path.slice(path.lastIndexOf('/') + 1), call.metadata, req), req);
+}
+
+/** actAs makes the caller's token the actor of a request (and a push's pusher), whatever the request said. */
+export function actAs(caller: Caller, req?: object): void {
   if (req && 'actor' in req) req.actor = tokenActor(caller.name);
   if (req && 'pushed_by' in req) req.pushed_by = tokenActor(caller.name);
 }
 
 /** unary adapts a plain (possibly async) handler behind the guard, turning thrown errors into one-line statuses. */
-function unary<Req extends object, Res>(auth: Auth, fn: (req: Req) => Res | Promise<Res>): Guarded<grpc.handleUnaryCall<Req, Res>> {
+function unary<Req extends object, Res>(auth: Auth, fn: (req: Req) => Res | Promise<Res>): GuardedUnary<Req, Res> {
   const handle: grpc.handleUnaryCall<Req, Res> = (call, cb) => {
     Promise.resolve()
       .then(async () => {
@@ -55,11 +62,11 @@ function unary<Req extends object, Res>(auth: Auth, fn: (req: Req) => Res | Prom
         (err: unknown) => cb(toServiceError(err)),
       );
   };
-  return Object.assign(handle, { guarded: true as const });
+  return Object.assign(handle, { guarded: true as const, run: async (req: Req) => fn(req) });
 }
 
 /** clientStream puts a client-streaming handler behind the guard (there is no request to check beyond the method). */
-function clientStream<Req, Res>(auth: Auth, fn: grpc.handleClientStreamingCall<Req, Res>): Guarded<grpc.handleClientStreamingCall<Req, Res>> {
+function clientStream<Req, Res>(auth: Auth, fn: grpc.handleClientStreamingCall<Req, Res>): grpc.handleClientStreamingCall<Req, Res> & { readonly guarded: true } {
   const handle: grpc.handleClientStreamingCall<Req, Res> = (call, cb) => {
     // What the client sends meanwhile waits in the stream (HTTP/2 flow control holds the rest).
     authorize(auth, call).then(
@@ -72,10 +79,11 @@ function clientStream<Req, Res>(auth: Auth, fn: grpc.handleClientStreamingCall<R
 
 /** adminService implements AdminService from proto/fleetswap.proto: what the CLI calls, each method behind its role. */
 export function adminService(deps: ServiceDeps): AdminServiceHandlers {
-  return handlers(deps);
+  return adminOperations(deps);
 }
 
-function handlers(deps: ServiceDeps): GuardedHandlers {
+/** adminOperations are AdminService's handlers, each with its operation to run once the caller is authorised (see actAs). */
+export function adminOperations(deps: ServiceDeps): AdminOperations {
   const { store, blobs, fleet, engine, vitals, drift, audit, auth, now, log } = deps;
   // Each action commits in one transaction with its audit entry; directives go out after that commit.
   const operatorAction = (action: string, req: RolloutAction__Output, act: () => Promise<Rollout__Output>): Promise<{ rollout: Rollout__Output }> =>

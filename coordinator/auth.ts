@@ -84,7 +84,8 @@ export interface Caller {
 
 const BOOTSTRAP_NAME = 'bootstrap-admin';
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+/** tokenHash is how a token is kept and looked up: its sha256. */
+export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** Auth issues, checks and revokes API tokens. Tokens are kept as hashes; a token is shown once, when it is made. */
 export class Auth {
@@ -105,7 +106,7 @@ export class Auth {
     const token = given ?? newToken();
     // Written before it is kept: a write that fails must not leave an admin token nobody holds.
     if (given === undefined) await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    await this.store.tokens.insert({ name: BOOTSTRAP_NAME, role: 'admin', hash: hashOf(token), created_at_ms: this.now(), created_by: 'coordinator (first start)', revoked_at_ms: null });
+    await this.store.tokens.insert({ name: BOOTSTRAP_NAME, role: 'admin', hash: tokenHash(token), created_at_ms: this.now(), created_by: 'coordinator (first start)', revoked_at_ms: null });
     this.log.warn({ file }, `first start: an admin token was ${given !== undefined ? 'taken from' : 'written to'} ${file}; make named tokens (fleetswap token create) and revoke ${BOOTSTRAP_NAME}`);
   }
 
@@ -117,20 +118,28 @@ export class Auth {
    */
   async authorize(method: string, metadata: grpc.Metadata, request?: object): Promise<Caller> {
     if (!isAdminMethod(method)) throw new FleetswapError('NOT_AUTHORISED', `${method} is not allowed to anyone`);
-    const need = METHOD_ROLES[method];
     const header = metadata.get('authorization')[0];
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!token) throw new FleetswapError('NOT_AUTHORISED', 'no API token: set FLEETSWAP_TOKEN or --token-file (a new coordinator writes its first admin token to DATA/admin.token)');
-    const row = await this.store.tokens.byHash(hashOf(token));
+    return this.check(method, tokenHash(token), request);
+  }
+
+  /**
+   * check is authorize for a token known by its hash: the dashboard keeps
+   * only the hash with a session, and asks again on every request, so a
+   * revoked token ends its sessions at once.
+   */
+  async check(method: AdminMethod, hash: string, request?: object): Promise<Caller> {
+    const caller = await this.holder(hash);
+    permit(caller, method, request);
+    return caller;
+  }
+
+  /** holder is who holds the token with this hash, if it is known and not revoked. */
+  async holder(hash: string): Promise<Caller> {
+    const row = await this.store.tokens.byHash(hash);
     if (!row) throw new FleetswapError('NOT_AUTHORISED', 'unknown API token');
     if (row.revoked_at_ms !== null) throw new FleetswapError('NOT_AUTHORISED', `token ${row.name} was revoked at ${isoFromMs(row.revoked_at_ms)}`);
-    if (ROLES.indexOf(row.role) < ROLES.indexOf(need)) {
-      throw new FleetswapError('NOT_AUTHORISED', `${describe(method)} needs the ${need} role; token ${row.name} is a ${row.role}`);
-    }
-    const more = request ? REQUEST_ROLES[method]?.(request) : undefined;
-    if (more && ROLES.indexOf(row.role) < ROLES.indexOf(more.role)) {
-      throw new FleetswapError('NOT_AUTHORISED', `${more.what} needs the ${more.role} role; token ${row.name} is a ${row.role}`);
-    }
     return { name: row.name, role: row.role };
   }
 
@@ -141,7 +150,7 @@ export class Auth {
     if (RESERVED_TOKEN_NAMES.has(name)) throw new FleetswapError('BAD_USAGE', `token name ${name} is reserved (the audit log uses it for someone else): pick another`);
     if (await this.store.tokens.byName(name)) throw new FleetswapError('BAD_USAGE', `a token named ${name} exists (revoked tokens keep their name): pick another`);
     const token = newToken();
-    const row: TokenRow = { name, role, hash: hashOf(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };
+    const row: TokenRow = { name, role, hash: tokenHash(token), created_at_ms: this.now(), created_by: by, revoked_at_ms: null };
     await this.store.tokens.insert(row);
     return { token, row };
   }
@@ -198,6 +207,22 @@ export async function bootstrapToken(dataDir: string): Promise<string> {
 
 function newToken(): string {
   return `fst_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * permit refuses a caller whose role is below what `method` needs
+ * (METHOD_ROLES), or below what the request asks of it (REQUEST_ROLES).
+ */
+export function permit(caller: Caller, method: AdminMethod, request?: object): void {
+  const need = METHOD_ROLES[method];
+  if (!mayAct(caller.role, need)) throw new FleetswapError('NOT_AUTHORISED', `${describe(method)} needs the ${need} role; token ${caller.name} is a ${caller.role}`);
+  const more = request ? REQUEST_ROLES[method]?.(request) : undefined;
+  if (more && !mayAct(caller.role, more.role)) throw new FleetswapError('NOT_AUTHORISED', `${more.what} needs the ${more.role} role; token ${caller.name} is a ${caller.role}`);
+}
+
+/** mayAct: a token of role `has` may do what needs role `need` (viewer < deployer < admin). */
+export function mayAct(has: Role, need: Role): boolean {
+  return ROLES.indexOf(has) >= ROLES.indexOf(need);
 }
 
 /** describe names a method the way the CLI spells its command. */

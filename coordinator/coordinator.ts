@@ -27,6 +27,9 @@ import { DEFAULT_FLEET, checkFleet } from '../shared/signing.js';
 import { RolloutEngine, type Clock } from './rollout.js';
 import { Store } from './store.js';
 import { VitalsSink, type VitalsOptions } from './vitals.js';
+import type { ServiceDeps } from './deps.js';
+import type { HttpServer } from './http/server.js';
+import { compileHttpOptions, type HttpOptions } from './http/options.js';
 
 export interface CoordinatorOptions {
   /** Blobs, the SQLite database (unless `database` is given), the first admin token. */
@@ -66,6 +69,8 @@ export interface CoordinatorOptions {
   helloTimeoutMs?: number;
   /** The fleet CA's revocation list (`fleetswap ca revoke` writes it), re-read when it changes; TLS only. @default nothing revoked */
   crl?: string;
+  /** The dashboard and /metrics (`--http-listen`), over this coordinator's TLS certificate when it has one. @default off */
+  http?: HttpOptions;
 }
 
 const DRIFT_TICK_MS = 1_000;
@@ -87,6 +92,10 @@ export class Coordinator {
   /** On PostgreSQL, where several coordinators may share the database: which one leads. Absent on SQLite (one coordinator, always leading). */
   private leadership: Leadership | undefined;
   private readonly server: grpc.Server;
+  /** What the gRPC handlers are built from; the dashboard is built from the same. */
+  private readonly deps: ServiceDeps;
+  /** The dashboard and /metrics, with --http-listen. */
+  http: HttpServer | undefined;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   /** The tick in progress, if any: stop waits for it before closing the database. */
@@ -119,7 +128,8 @@ export class Coordinator {
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false, fleet: checkFleet(opts.signing?.fleet ?? DEFAULT_FLEET) };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears, and anyone can fetch code (every release, config included)');
-    const deps = { cluster: this, refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, revocation: this.revocation, signing, now, log: this.log };
+    const deps: ServiceDeps = { cluster: this, refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, revocation: this.revocation, signing, now, log: this.log };
+    this.deps = deps;
     const svc = services();
     this.server.addService(withMessageLimits(svc.agent.service), agentService(deps));
     this.server.addService(withMessageLimits(svc.admin.service), adminService(deps));
@@ -129,6 +139,8 @@ export class Coordinator {
     const { transport } = opts;
     if (!transport) throw new FleetswapError('BAD_USAGE', 'the coordinator needs --ca, --cert and --key (fleetswap ca init / ca issue), or --insecure for plaintext');
     if (opts.crl && 'insecure' in transport) throw new FleetswapError('BAD_USAGE', CRL_NEEDS_TLS);
+    // A bad --http-listen or --metrics-allow stops the start before anything is opened.
+    if (opts.http) compileHttpOptions(opts.http);
     const log = opts.log ?? createLogger('coordinator');
     await mkdir(opts.dataDir, { recursive: true });
     // Checked before anything is opened: a refused start leaves DATA as it was.
@@ -158,6 +170,20 @@ export class Coordinator {
     c.address = `${opts.listen.slice(0, opts.listen.lastIndexOf(':'))}:${port}`;
     await c.vitals.start();
     if (opts.database) await c.lead(opts).catch(closing);
+    if (opts.http) {
+      const http = opts.http;
+      // Loaded only when asked for: a coordinator without a dashboard does not load fastify.
+      const { HttpServer } = await import('./http/server.js');
+      const { adminOperations } = await import('./admin-service.js');
+      c.http = await HttpServer.start({ ...c.deps, ops: adminOperations(c.deps), requireLeader: () => c.requireLeader(), leading: () => c.leading, name: c.address }, http).catch(async (err: unknown) => {
+        c.server.forceShutdown();
+        await c.leadership?.stop();
+        await c.vitals.stop();
+        return closing(err);
+      });
+      const { CoordinatorMetrics } = await import('./metrics.js');
+      c.http.metrics ??= new CoordinatorMetrics(c);
+    }
     const tls = 'tls' in c.transport ? c.transport.tls : undefined;
     if (tls) c.revocation.watch(() => closeRevoked(c.fleet, tls.ca, c.revocation));
     // Drift is a matter of seconds (its grace is 30 s by default); reading every host 4 times a second is not needed.
@@ -228,6 +254,7 @@ export class Coordinator {
   }
 
   async stop(): Promise<void> {
+    await this.http?.stop();
     clearInterval(this.timer);
     await this.ticking;
     await this.leadership?.stop();

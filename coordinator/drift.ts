@@ -4,7 +4,7 @@ import { DRIFT_STATES, type DriftState } from '../shared/drift.js';
 import type { HostDirective } from '../shared/domain.js';
 import type { DriftEvent__Output } from '../shared/gen/fleetswap/v1/DriftEvent.js';
 import type { DriftHost__Output } from '../shared/gen/fleetswap/v1/DriftHost.js';
-import type { DriftReportReply } from '../shared/gen/fleetswap/v1/DriftReportReply.js';
+import type { DriftReportReply__Output } from '../shared/gen/fleetswap/v1/DriftReportReply.js';
 import type { Report__Output } from '../shared/gen/fleetswap/v1/Report.js';
 import type { CheckedDrift } from './agent-limits.js';
 import type { Fleet } from './fleet.js';
@@ -231,7 +231,7 @@ const FIRST_PATHS = 5;
  * the paths of an open content drift, and its recent events (resolved ones
  * too), drifted hosts first.
  */
-export async function driftReport(store: Store, fleet: Fleet, now: Clock): Promise<DriftReportReply> {
+export async function driftReport(store: Store, fleet: Fleet, now: Clock): Promise<DriftReportReply__Output> {
   const labels = await store.releases.labels();
   const name = (id: string) => (id ? (labels[id] ?? id.slice(0, 12)) : '');
   const events = new Map<string, DriftEventRow[]>();

@@ -77,7 +77,7 @@ const ADMIN_SERVICE = '/fleetswap.v1.AdminService/';
  * leader, for the client to go there. A method added to proto/ without an
  * entry here does not compile.
  */
-const FOLLOWER_SERVES: Readonly<Record<AdminMethod, boolean>> = {
+export const FOLLOWER_SERVES: Readonly<Record<AdminMethod, boolean>> = {
   ListReleases: true,
   // Answered anywhere, so that it can say who leads (or that none does yet);
   // the CLI asks the leader again for its view of the fleet (admin-client.ts).

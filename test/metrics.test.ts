@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import { AgentMetrics } from '../agent/metrics.js';
-import { CoordinatorMetrics } from '../coordinator/metrics.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
 import { AdminClient, REPO, aCoordinator, aRelease, aTree, anAgent, anAgentProcess, cleanup, deployAndWait, freePort, tempDir, waitFor, type AgentProcess } from './fixtures.js';
 import { Metrics, PrometheusServer, promtoolCheckConfig, promtoolCheckMetrics, promtoolCheckRules } from './prometheus.js';
@@ -13,8 +12,8 @@ import { Metrics, PrometheusServer, promtoolCheckConfig, promtoolCheckMetrics, p
 // in-process agents and one agent process started with --metrics-listen; a
 // deploy, a drift; the figures read back from both sides, checked by
 // promtool, and scraped by a real Prometheus, which is queried through its
-// API. The coordinator's /metrics is served here by a small node:http server
-// calling CoordinatorMetrics.render(), as the coordinator's HTTP listener does.
+// API. The coordinator's /metrics is its HTTP listener's (--http-listen),
+// readable from 127.0.0.1 by --metrics-allow, as a Prometheus server's would be.
 
 const FILES = { 'index.html': 'one', 'app/main.js': 'x'.repeat(20_000), 'config/app.json': '{}' };
 
@@ -22,8 +21,6 @@ describe('metrics from a real coordinator and agents, scraped by a real Promethe
   let dir: string;
   let coordinator: Coordinator;
   let client: AdminClient;
-  let coordinatorMetrics: CoordinatorMetrics;
-  let metricsServer: Server;
   let coordinatorTarget: string;
   let agentTarget: string;
   let agentProcess: AgentProcess;
@@ -34,21 +31,17 @@ describe('metrics from a real coordinator and agents, scraped by a real Promethe
   let health: Server;
   const agents: { agent: Agent; metrics: AgentMetrics }[] = [];
   const root = (id: string) => join(dir, 'hosts', id);
-  const scrapeCoordinator = async () => new Metrics(await coordinatorMetrics.render());
+  const scrapeCoordinator = async () => {
+    const res = await fetch(`http://${coordinatorTarget}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    return new Metrics(await res.text());
+  };
   const scrapeAgentProcess = async () => new Metrics(await (await fetch(`http://${agentTarget}/metrics`)).text());
 
   beforeAll(async () => {
     dir = await tempDir();
-    coordinator = await aCoordinator(join(dir, 'data'), { drift: { graceMs: 1_000 } });
-    coordinatorMetrics = new CoordinatorMetrics(coordinator);
-    metricsServer = createServer((_req, res) => {
-      void coordinatorMetrics.render().then((body) => {
-        res.writeHead(200, { 'Content-Type': coordinatorMetrics.contentType });
-        res.end(body);
-      });
-    });
-    await new Promise<void>((r) => metricsServer.listen(0, '127.0.0.1', r));
-    coordinatorTarget = `127.0.0.1:${(metricsServer.address() as { port: number }).port}`;
+    coordinator = await aCoordinator(join(dir, 'data'), { drift: { graceMs: 1_000 }, http: { listen: '127.0.0.1:0', metricsAllow: ['127.0.0.1'] } });
+    coordinatorTarget = new URL(coordinator.http!.url).host;
     client = new AdminClient(coordinator.address);
     health = createServer((_req, res) => res.writeHead(healthy ? 200 : 500).end());
     await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
@@ -72,7 +65,6 @@ describe('metrics from a real coordinator and agents, scraped by a real Promethe
     agentProcess.child.kill('SIGKILL');
     for (const { agent } of agents) await agent.stop();
     client.close();
-    await new Promise((r) => metricsServer.close(r));
     await new Promise((r) => health.close(r));
     await coordinator.stop();
     await cleanup(dir);
@@ -177,10 +169,10 @@ describe('what ships in deploy/', () => {
 
   it('the dashboard and the alerts name only metrics the coordinator and agents export', async () => {
     const exported = new Set<string>();
-    const coordinator = await aCoordinator();
+    const coordinator = await aCoordinator(undefined, { http: { listen: '127.0.0.1:0', metricsAllow: ['127.0.0.1'] } });
     try {
-      const cm = new CoordinatorMetrics(coordinator);
-      for (const text of [await cm.render(), await new AgentMetrics().render()]) for (const line of text.split('\n')) if (line.startsWith('# TYPE ')) exported.add(line.split(' ')[2] as string);
+      const served = await (await fetch(`${coordinator.http!.url}/metrics`)).text();
+      for (const text of [served, await new AgentMetrics().render()]) for (const line of text.split('\n')) if (line.startsWith('# TYPE ')) exported.add(line.split(' ')[2] as string);
     } finally {
       await coordinator.stop();
     }

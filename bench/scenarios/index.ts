@@ -1,6 +1,7 @@
 import { agentFootprintScenario } from './agent-footprint.js';
 import { canaryScenario } from './canary.js';
 import { connectScenario } from './connect.js';
+import { dashboardScenario } from './dashboard.js';
 import { deltaVsRsyncScenario } from './delta-vs-rsync.js';
 import { driftScenario } from './drift.js';
 import { failoverScenario } from './failover.js';
@@ -11,5 +12,5 @@ import { switchScenario } from './switch.js';
 import { vitalsScenario } from './vitals.js';
 
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
-  [switchScenario, connectScenario, reconnectStormScenario, vitalsScenario, deltaVsRsyncScenario, agentFootprintScenario, canaryScenario, driftScenario, failoverScenario, metricsScenario].map((s) => [s.name, s]),
+  [switchScenario, connectScenario, reconnectStormScenario, vitalsScenario, deltaVsRsyncScenario, agentFootprintScenario, canaryScenario, driftScenario, failoverScenario, metricsScenario, dashboardScenario].map((s) => [s.name, s]),
 );

@@ -86,6 +86,8 @@ export function registerDaemons(program: Command): void {
     .option('--upload-rate <MiB/s>', 'the most one push may upload per second, in MiB', '256')
     .option('--admin-token-file <file>', 'on first start, the admin token is written here (or read from here, if it exists: mode 0600, one token) (default: DATA/admin.token)')
     .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
+    .option('--http-listen <host:port>', 'serve the web dashboard and /metrics here (over the coordinator\'s TLS certificate; plain HTTP only with --insecure); default: off')
+    .option('--metrics-allow <cidr>', 'an address or CIDR range that may read /metrics without a token (the Prometheus servers), repeatable', collect)
     .option('--config <file>', 'JSON file with any of these settings (flags win)')
     .action(async (opts: { config?: string }, cmd: Command) => {
       applyConfigFile(cmd, opts.config);
@@ -115,7 +117,9 @@ export function registerDaemons(program: Command): void {
       .description('write a systemd unit and config file for the coordinator')
       .requiredOption('--data <dir>', 'state directory')
       .option('--database <url>', 'PostgreSQL shared with other coordinators (postgres://...): written to CONFIG-DIR/coordinator.env (mode 0600), not the unit or config, since it holds a password')
-      .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN),
+      .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
+      .option('--http-listen <host:port>', 'serve the web dashboard and /metrics here; default: off')
+      .option('--metrics-allow <cidr>', 'an address or CIDR range that may read /metrics without a token, repeatable', collect),
     'coordinator',
   ).action(async (opts: Parameters<typeof installCoordinator>[0]) => {
     for (const line of await installCoordinator(opts)) out(line);

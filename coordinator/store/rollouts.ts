@@ -80,6 +80,11 @@ export class Rollouts {
     return this.one(`SELECT * FROM rollouts WHERE state NOT IN ('complete', 'rolled_back', 'aborted', 'failed', 'superseded') ORDER BY id DESC LIMIT 1`);
   }
 
+  /** recent is up to `limit` rollouts with ids below `beforeId`, newest first: the dashboard's list, a page at a time. */
+  async recent(limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<RolloutRow[]> {
+    return (await this.db.all(`SELECT * FROM rollouts WHERE id < ? ORDER BY id DESC LIMIT ?`, [beforeId, limit])).map(rolloutFrom);
+  }
+
   /** completed is every rollout that ended complete, newest first: what the join rule reads. */
   async completed(): Promise<RolloutRow[]> {
     return (await this.db.all(`SELECT * FROM rollouts WHERE state = 'complete' ORDER BY id DESC`)).map(rolloutFrom);
