@@ -275,6 +275,8 @@ export class Actions {
     const { store } = this.core;
     await this.core.refuseWhileHalted('abort');
     const r = await this.actionTarget(a, 'abort');
+    // Hosts are already being put back: there is nothing left for an abort to do but wait.
+    if (r.state === 'rolling_back') throw new FleetswapError('REFUSED', `rollout #${r.id} is already rolling back (${r.message}); it ends ${r.ends_as || 'rolled_back'} once every host is back`);
     const why = `aborted ${byWhom(a)}`;
     if (r.kind === 'rollback') {
       await this.core.transition(r, 'aborted', why);

@@ -95,9 +95,9 @@ describe('reaching each phase', () => {
 type Outcome = RolloutState | 'REFUSED';
 type Row = [phase: string, promote: Outcome, pause: Outcome, resume: Outcome, abort: Outcome];
 
-// What each operator action does in each phase. (abort while rolling_back is left out: it
-// reaches an illegal move today, a bug noted in issue 12's report.)
+// What each operator action does in each phase.
 const ACTIONS: Row[] = [
+  ['rolling_back', 'REFUSED', 'REFUSED', 'REFUSED', 'REFUSED'],
   ['staging', 'REFUSED', 'paused', 'REFUSED', 'aborted'],
   ['canary', 'REFUSED', 'paused', 'REFUSED', 'rolling_back'],
   ['judging', 'wave', 'paused', 'REFUSED', 'rolling_back'],
@@ -114,6 +114,14 @@ const ACTIONS: Row[] = [
 const cells = ACTIONS.flatMap(([phase, ...outcomes]) =>
   (['promote', 'pause', 'resume', 'abort'] as const).map((action, i) => ({ phase, action, outcome: outcomes[i] as Outcome })),
 );
+
+describe('abort with nothing to go back to', () => {
+  it.each(['canary', 'judging'])('a first deploy aborted in %s ends aborted: its hosts had no release before', async (phase) => {
+    const t = await anEngine({ hosts: [1, 2, 3, 4].map((n) => ({ id: `h${n}`, live: '' })) });
+    await reach[phase]!(t);
+    expect((await t.abort()).state).toBe('aborted');
+  });
+});
 
 describe('operator actions in each phase', () => {
   it.each(cells)('$action in $phase: $outcome', async ({ phase, action, outcome }) => {

@@ -6,10 +6,10 @@ import { checkMove } from './moves.js';
 // the table that is not a change to this list fails.
 const LEGAL: Record<RolloutState, RolloutState[]> = {
   staging: ['canary', 'wave', 'failed', 'paused', 'aborted', 'superseded'],
-  canary: ['judging', 'rolling_back', 'rolled_back', 'paused', 'superseded'],
-  judging: ['wave', 'rolling_back', 'rolled_back', 'paused', 'superseded'],
-  wave: ['wave', 'watching', 'complete', 'rolling_back', 'rolled_back', 'paused', 'superseded'],
-  watching: ['complete', 'rolling_back', 'rolled_back', 'paused', 'superseded'],
+  canary: ['judging', 'rolling_back', 'rolled_back', 'paused', 'superseded', 'aborted'],
+  judging: ['wave', 'rolling_back', 'rolled_back', 'paused', 'superseded', 'aborted'],
+  wave: ['wave', 'watching', 'complete', 'rolling_back', 'rolled_back', 'paused', 'superseded', 'aborted'],
+  watching: ['complete', 'rolling_back', 'rolled_back', 'paused', 'superseded', 'aborted'],
   paused: ['staging', 'canary', 'judging', 'wave', 'watching', 'rolling_back', 'rolled_back', 'aborted', 'superseded'],
   rolling_back: ['rolled_back', 'aborted'],
   switching: ['complete', 'failed', 'aborted', 'superseded'],

@@ -12,15 +12,16 @@ export const DEFAULT_DECISION_GRACE_MS = 60_000;
 /**
  * ALLOWED lists the legal rollout transitions. A deploy goes staging ->
  * canary -> judging -> wave (one per wave) -> watching -> complete; any
- * switched phase can end in rolling_back -> rolled_back | aborted. A
+ * switched phase can end in rolling_back -> rolled_back | aborted, or
+ * straight in aborted when no host has a release to go back to. A
  * rollback goes switching -> complete. Any active rollout can be superseded.
  */
 export const ALLOWED: Readonly<Record<RolloutState, readonly RolloutState[]>> = {
   staging: ['canary', 'wave', 'failed', 'paused', 'aborted', 'superseded'],
-  canary: ['judging', 'rolling_back', 'rolled_back', 'paused', 'superseded'],
-  judging: ['wave', 'rolling_back', 'rolled_back', 'paused', 'superseded'],
-  wave: ['wave', 'watching', 'complete', 'rolling_back', 'rolled_back', 'paused', 'superseded'],
-  watching: ['complete', 'rolling_back', 'rolled_back', 'paused', 'superseded'],
+  canary: ['judging', 'rolling_back', 'rolled_back', 'paused', 'superseded', 'aborted'],
+  judging: ['wave', 'rolling_back', 'rolled_back', 'paused', 'superseded', 'aborted'],
+  wave: ['wave', 'watching', 'complete', 'rolling_back', 'rolled_back', 'paused', 'superseded', 'aborted'],
+  watching: ['complete', 'rolling_back', 'rolled_back', 'paused', 'superseded', 'aborted'],
   paused: ['staging', 'canary', 'judging', 'wave', 'watching', 'rolling_back', 'rolled_back', 'aborted', 'superseded'],
   rolling_back: ['rolled_back', 'aborted'],
   switching: ['complete', 'failed', 'aborted', 'superseded'],

@@ -51,7 +51,7 @@ export class TestClock {
 export interface TestHost {
   id: string;
   tags?: Record<string, string>;
-  /** The release label the host runs; v1 unless told. */
+  /** The release label the host runs; v1 unless told, '' for nothing live (a new host). */
   live?: string;
   /** Connected; true unless told. */
   online?: boolean;
@@ -106,8 +106,9 @@ export class TestRollout {
     }
     const hosts: TestHost[] = typeof setup.hosts === 'number' || setup.hosts === undefined ? Array.from({ length: setup.hosts ?? 3 }, (_, i) => ({ id: `h${i + 1}` })) : setup.hosts;
     for (const h of hosts) {
-      const live = releaseId(h.live ?? 'v1');
-      await t.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots: [{ index: 0, release_id: live, evidence: false }], live_release: live, last_generation: 0, unsigned_allowed: false, at_ms: t.clock.now() });
+      const live = h.live === '' ? '' : releaseId(h.live ?? 'v1');
+      const slots = live ? [{ index: 0, release_id: live, evidence: false }] : [];
+      await t.store.hosts.upsertSeen({ id: h.id, tags: h.tags ?? {}, slot_count: 3, slots, live_release: live, last_generation: 0, unsigned_allowed: false, at_ms: t.clock.now() });
       await t.store.hosts.setDesiredRelease(h.id, live);
       if (h.online ?? true) t.fleet.connected.add(h.id);
     }
