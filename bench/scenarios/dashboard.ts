@@ -14,18 +14,21 @@ import { target, type Scenario, type ScenarioOptions, type ScenarioResult } from
 // second and a canary rollout being judged; the coordinator's CPU over a
 // window with no dashboard open, then over one with DASHBOARDS rollout pages
 // open in chromium (each following the live feed); then the fleet page's
-// time from navigation to drawn (every host in the table), a few times.
+// time from navigation to drawn (every host in the table), a few times; then
+// /metrics scraped over HTTP as Prometheus would, SCRAPES times.
 
 const WINDOW_MS = 30_000;
 const DASHBOARDS = 5;
 const FLEET_LOADS = 5;
 const FLEET_PAGE_TARGET_MS = 1_000;
 const CPU_DELTA_TARGET = 5;
+const SCRAPES = 50;
+const SCRAPE_TARGET_MS = 50;
 const CHROMIUM = process.env.FLEETSWAP_CHROMIUM ?? '/usr/bin/chromium';
 
 export const dashboardScenario: Scenario = {
   name: 'dashboard',
-  description: `N agents (vitals at 1 Hz) and a canary being judged: coordinator CPU with ${DASHBOARDS} rollout pages open against none, and the fleet page's time to drawn in chromium`,
+  description: `N agents (vitals at 1 Hz) and a canary being judged: coordinator CPU with ${DASHBOARDS} rollout pages open against none, the fleet page's time to drawn in chromium, and a /metrics scrape over HTTP`,
   defaultAgents: 1000,
   run: runDashboard,
 };
@@ -91,17 +94,39 @@ async function runDashboard({ agents, progress }: ScenarioOptions): Promise<Scen
     }
     if (rows !== agents) throw new Error(`the fleet page drew ${rows} hosts of ${agents}`);
     const load = summarize(loads);
-    const figures = { agents, window_ms: WINDOW_MS, dashboards: DASHBOARDS, coordinator_cpu_percent: { without_dashboards: without, with_dashboards: withPages, delta: round(withPages - without) }, fleet_page_ms: load };
+
+    progress(`scraping /metrics ${SCRAPES} times`);
+    const scrape = async (): Promise<number> => {
+      const t0 = now();
+      const res = await fetch(`${fleet.dashboardUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      if (!res.ok || !text.includes('fleetswap_hosts_by_state')) throw new Error(`/metrics answered ${res.status}: ${text.slice(0, 200)}`);
+      return now() - t0;
+    };
+    for (let i = 0; i < 3; i++) await scrape();
+    const scrapes: number[] = [];
+    for (let i = 0; i < SCRAPES; i++) scrapes.push(await scrape());
+    const scraped = summarize(scrapes);
+    const figures = {
+      agents,
+      window_ms: WINDOW_MS,
+      dashboards: DASHBOARDS,
+      coordinator_cpu_percent: { without_dashboards: without, with_dashboards: withPages, delta: round(withPages - without) },
+      fleet_page_ms: load,
+      metrics_scrape_ms: scraped,
+    };
     return {
       figures,
       targets: [
         target('fleet page, navigation to every host drawn (median)', load.median, '<', FLEET_PAGE_TARGET_MS, 'ms'),
         target(`coordinator CPU with ${DASHBOARDS} rollout pages open, minus none (points of one core)`, figures.coordinator_cpu_percent.delta, '<=', CPU_DELTA_TARGET, 'percent'),
+        target(`/metrics scrape over HTTP at ${agents} hosts (median)`, scraped.median, '<', SCRAPE_TARGET_MS, 'ms'),
       ],
       summary: [
         `${agents} agents at 1 sample/s, a canary of ${canary.plan?.canary_hosts ?? '?'} hosts being judged`,
         `coordinator: ${without}% of one core with no dashboard, ${withPages}% with ${DASHBOARDS} rollout pages open (${figures.coordinator_cpu_percent.delta} points)`,
         `fleet page (${agents} hosts): drawn ${round(load.median)} ms after navigation (median of ${FLEET_LOADS}; max ${round(load.max)} ms)`,
+        `/metrics over HTTP: ${round(scraped.median)} ms median, ${round(scraped.p99)} ms p99, ${round(scraped.max)} ms max (${SCRAPES} scrapes)`,
       ],
     };
   } finally {

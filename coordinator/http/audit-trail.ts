@@ -62,7 +62,8 @@ export class AuditTrail {
     await this.catchUp();
     // end(0) only gives back a break already found; a log shorter than the head lost its tail.
     const broken = this.chain.end(0) ?? (this.checkedTo < head ? { id: this.checkedTo + 1, what: 'removed' as const, message: `entries from #${this.checkedTo + 1} to #${head} were removed` } : undefined);
-    return { whole: broken === undefined, checked_to: this.checkedTo, head, ...(broken ? { broken } : {}) };
+    // Entries committed while catching up were checked too: the head shown is the newest known.
+    return { whole: broken === undefined, checked_to: this.checkedTo, head: Math.max(head, this.checkedTo), ...(broken ? { broken } : {}) };
   }
 
   /** verifyAll checks the whole log again from its first entry, and follows it afresh from there. */
