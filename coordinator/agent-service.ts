@@ -92,8 +92,6 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
         const lastReport = hello.last_report ? await reportFrom(id, hello.last_report) : undefined;
         // Attached before the commit: what the commit sends this host goes out on this stream.
         fleet.attach(id, call);
-        // Headers tell the agent its hello was accepted, so it resets its backoff.
-        call.sendMetadata(new grpc.Metadata());
         // A host that joins with nothing live is given its release first: it converges, it does not drift.
         const joined = await join.onHello(await seen(id), hello);
         await engine.noteHello(await seen(id), { ...hello, last_report: lastReport ?? null });
@@ -104,6 +102,9 @@ export function agentService(deps: ServiceDeps): AgentServiceHandlers {
       fleet.detach(id, call);
       throw err;
     }
+    // Headers tell the agent its hello was accepted (it resets its backoff): only once it is
+    // recorded. A directive the commit sent has carried them already; this is then a no-op.
+    call.sendMetadata(new grpc.Metadata());
     log.info({ host: id, release: hello.live_release, generation: hello.last_generation }, 'agent connected');
     return id;
   };
