@@ -12,6 +12,7 @@ import type { UploadBatch } from './blobs/blob-store.js';
 import type { ServiceDeps } from './deps.js';
 import { tokenActor } from './audit.js';
 import { parseRole, type Auth, type Caller } from './auth.js';
+import { recordEvent } from './events.js';
 import { driftReport, hostStates, parseDriftPolicy } from './drift.js';
 import { registerRelease, toWireRelease } from './releases.js';
 import { isoFromMs } from './times.js';
@@ -183,6 +184,7 @@ export function adminOperations(deps: ServiceDeps): AdminOperations {
       await store.tx(async () => {
         const h = await engine.halt(req);
         await audit.append({ actor: req.actor, action: 'halt', target: 'fleet', reason: req.reason });
+        await recordEvent(store, now(), { kind: 'halt', severity: 'critical', actor: req.actor, reason: `fleet halted: ${req.reason}` });
         return h;
       }),
     ),
@@ -190,7 +192,10 @@ export function adminOperations(deps: ServiceDeps): AdminOperations {
       await store.tx(async () => {
         const was = (await engine.haltState()).halted;
         const h = await engine.unhalt(req);
-        if (was) await audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
+        if (was) {
+          await audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
+          await recordEvent(store, now(), { kind: 'unhalt', severity: 'warning', actor: req.actor, reason: `halt lifted${req.reason ? `: ${req.reason}` : ''}` });
+        }
         return h;
       }),
     ),

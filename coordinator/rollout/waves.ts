@@ -1,3 +1,4 @@
+import { recordEvent, rolloutFields } from '../events.js';
 import { failpoint } from '../../shared/failpoints.js';
 import { groupBy } from '../../shared/group-by.js';
 import { COORDINATOR_ACTOR } from '../audit.js';
@@ -115,7 +116,10 @@ export class Waves {
       } else {
         await this.core.transition(r, endsAs, why, { paused_from: '' });
       }
-      if (endsAs === 'rolled_back') await this.core.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
+      if (endsAs === 'rolled_back') {
+        await this.core.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
+        await recordEvent(store, this.core.now(), { kind: 'rollout.rolled_back', severity: 'critical', actor, reason: why, ...(await rolloutFields(store, r)), detail: { to: r.from_release, hosts: back.length } });
+      }
     });
     this.core.log.warn({ rollout: r.id, release: r.release_id, hosts: sent }, why);
   }
