@@ -41,6 +41,12 @@ export const METHOD_ROLES: Readonly<Record<AdminMethod, Role>> = {
   CreateToken: 'admin',
   ListTokens: 'admin',
   RevokeToken: 'admin',
+  Events: 'viewer',
+  // The list never holds a secret; adding or removing a receiver decides where the coordinator sends requests.
+  ListNotify: 'viewer',
+  AddNotify: 'admin',
+  RemoveNotify: 'admin',
+  TestNotify: 'deployer',
 };
 
 const forcesIrreversible = (req: object) => 'force_irreversible' in req && req.force_irreversible === true;

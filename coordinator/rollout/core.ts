@@ -46,7 +46,7 @@ export class Core {
         actor,
         reason: message,
         ...(await rolloutFields(this.store, r)),
-        detail: { from: r.state, to, wave: change.wave ?? r.wave },
+        detail: { from: r.state, to, wave: change.wave ?? r.wave, rollout_kind: r.kind, from_release: r.from_release },
       });
     });
     moveWatch.heard(this.store, r, to, change, this.now());
