@@ -232,6 +232,9 @@ export function mayAct(has: Role, need: Role): boolean {
 }
 
 /** describe names a method the way the CLI spells its command. */
+/** SPOKEN: methods whose CLI command reads otherwise than their name. */
+const SPOKEN: Readonly<Record<string, string>> = { AddNotify: 'notify add', RemoveNotify: 'notify remove', TestNotify: 'notify test', ListNotify: 'notify list' };
+
 function describe(method: string): string {
-  return method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return SPOKEN[method] ?? method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
