@@ -189,12 +189,13 @@ describe('notifications', () => {
       [['add', 'all', '--url', all.url, '--format', 'generic'], /a receiver named all exists/],
       [['remove', 'nobody'], /no receiver named "nobody"/],
     ];
-    for (const [args, msg] of refusals) {
-      const res = await cli(...args);
+    const answers = await Promise.all(refusals.map(([args]) => cli(...args)));
+    refusals.forEach(([args, msg], i) => {
+      const res = answers[i]!;
       expect(res.code, args.join(' ')).toBe(2);
       expect(res.stderr).toMatch(msg);
       expect(res.stderr.trim().split('\n')).toHaveLength(1);
-    }
+    });
     expect((await cli('list', '--json')).stdout).toBe(before.stdout);
 
     const added = await cli('add', 'ops', '--url', `${all.url}/T000/B000/XXXXsecretpath`, '--format', 'slack', '--events', 'rollout.*,halt', '--min-severity', 'warning', '--select', 'role=web', '--secret-file', secretFile);

@@ -46,6 +46,7 @@ export class Notifier {
   private fanning: Promise<void> | undefined;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly store: Store,
@@ -75,6 +76,7 @@ export class Notifier {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.fanning;
     await Promise.all([...this.inFlight]);
   }
@@ -159,6 +161,6 @@ export class Notifier {
     const { body, contentType } = payloadOf(r.format, e, this.ctx);
     const headers: Record<string, string> = { 'content-type': contentType };
     if (r.secret) Object.assign(headers, signatureHeaders(r.secret, `${this.ctx.source}-event-${e.id}`, Math.floor(this.now() / 1000), body));
-    return post(r.url, body, headers);
+    return post(r.url, body, headers, { signal: this.stopping.signal });
   }
 }

@@ -21,7 +21,8 @@ export interface Sent {
  * a receiver cannot send the coordinator's signed requests elsewhere). It
  * never throws.
  */
-export function post(url: string, body: string, headers: Record<string, string>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Sent> {
+export function post(url: string, body: string, headers: Record<string, string>, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Sent> {
+  const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
   return new Promise<Sent>((resolve) => {
     let done = false;
     const finish = (s: Sent): void => {
@@ -52,6 +53,8 @@ export function post(url: string, body: string, headers: Record<string, string>,
     });
     const timer = setTimeout(() => finish({ ok: false, outcome: `timed out after ${timeoutMs / 1000} s` }), timeoutMs);
     req.on('error', (err: Error) => finish({ ok: false, outcome: err.message }));
+    // A coordinator stopping does not wait for a slow receiver: the row stays pending.
+    opts.signal?.addEventListener('abort', () => finish({ ok: false, outcome: 'the coordinator stopped' }), { once: true });
     req.end(body);
   });
 }
