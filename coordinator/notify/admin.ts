@@ -33,7 +33,8 @@ export async function addNotify(d: Deps, req: AddNotifyRequest__Output): Promise
   const row = receiverFrom(req, d.now());
   return await d.store.tx(async () => {
     if (await d.store.receivers.get(row.name)) throw new FleetswapError('BAD_USAGE', `a receiver named ${row.name} exists: notify remove it first`);
-    await d.store.receivers.insert(row);
+    // Owed what happens from now on, not the stream's past.
+    await d.store.receivers.insert({ ...row, fanned_to: await d.store.events.lastId() });
     // The URL is not audited whole: a Slack webhook's path is its secret.
     await d.audit.append({ actor: req.actor, action: 'notify-add', target: row.name, detail: { url: viewOf(row).url, format: row.format, events: row.events, min_severity: row.min_severity, select: row.selector, signed: row.secret !== '' } });
     return viewOf(row);

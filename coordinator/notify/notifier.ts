@@ -92,20 +92,28 @@ export class Notifier {
       .finally(() => (this.fanning = undefined));
   }
 
-  /** fanOut moves the cursor over new events, a page per transaction, queueing each for the receivers it matches. */
+  /**
+   * fanOut queues each receiver's new matching events, a page per
+   * transaction, moving its fanned_to past them. Nothing new: no transaction
+   * at all (a read), so an idle notifier writes nothing.
+   */
   private async fanOut(): Promise<ReceiverRow[]> {
-    let receivers: ReceiverRow[] = [];
     for (;;) {
-      const more = await this.store.tx(async () => {
-        receivers = await this.store.receivers.all();
-        const cursor = await this.store.meta.get<number>('notify_fanout', 0);
-        const events = await this.store.events.page(cursor, FAN_OUT_PAGE);
-        if (events.length === 0) return false;
-        for (const e of events) for (const r of receivers) if (r.created_at_ms <= e.at_ms && matches(r, e)) await this.store.receivers.enqueue(r.name, e.id, e.at_ms);
-        await this.store.meta.set('notify_fanout', events.at(-1)?.id ?? cursor);
+      const receivers = await this.store.receivers.all();
+      if (receivers.length === 0) return receivers;
+      const from = Math.min(...receivers.map((r) => r.fanned_to));
+      if ((await this.store.events.lastId()) <= from) return receivers;
+      const full = await this.store.tx(async () => {
+        const events = await this.store.events.page(from, FAN_OUT_PAGE);
+        for (const r of await this.store.receivers.all()) {
+          const owed = events.filter((e) => e.id > r.fanned_to);
+          if (owed.length === 0) continue;
+          for (const e of owed) if (matches(r, e)) await this.store.receivers.enqueue(r.name, e.id, e.at_ms);
+          await this.store.receivers.fannedTo(r.name, owed.at(-1)!.id);
+        }
         return events.length === FAN_OUT_PAGE;
       });
-      if (!more || this.stopped) return receivers;
+      if (!full || this.stopped) return await this.store.receivers.all();
     }
   }
 

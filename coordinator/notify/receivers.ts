@@ -37,7 +37,7 @@ export function receiverFrom(req: AddNotifyRequest__Output, atMs: number): Recei
   for (const [k, v] of Object.entries(req.select)) if (!k || !v) throw bad('bad --select: each is key=value, neither empty');
   if (req.secret.length > MAX_SECRET) throw bad(`the secret is longer than ${MAX_SECRET} characters`);
   if (req.secret && !req.secret.trim()) throw bad('the secret is only whitespace');
-  return { name: req.name, url: url.href, format: req.format as ReceiverRow['format'], events, min_severity: minSeverity, selector: { ...req.select }, secret: req.secret.trim(), created_at_ms: atMs, created_by: req.actor, delivered: 0, last_error: '' };
+  return { name: req.name, url: url.href, format: req.format as ReceiverRow['format'], events, min_severity: minSeverity, selector: { ...req.select }, secret: req.secret.trim(), created_at_ms: atMs, created_by: req.actor, delivered: 0, last_error: '', fanned_to: 0 };
 }
 
 function validFilter(f: string): boolean {

@@ -3,7 +3,7 @@ import { memoized, remember } from './memo.js';
 import { json } from './sql.js';
 
 /** The keys kept in `meta`: one setting each, stored as JSON. */
-export type MetaKey = 'halt' | 'drift_policy' | 'notify_fanout';
+export type MetaKey = 'halt' | 'drift_policy';
 
 /** The kill switch as kept: in force or not, who set or lifted it, why, and when (0: never). */
 export interface HaltRow {
