@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
 import type { Event__Output } from '../shared/gen/fleetswap/v1/Event.js';
-import { AdminClient, aCoordinator, aCoordinatorProcess, aRelease, aTree, anAgent, cleanup, deployAndWait, freePort, runCli, tempDir, waitFor } from './fixtures.js';
+import { AdminClient, BIN, aCoordinator, aCoordinatorProcess, aRelease, aTree, anAgent, cleanup, deployAndWait, freePort, runCli, tempDir, waitFor } from './fixtures.js';
 import { Receiver, verify, type Received } from './receiver.js';
 
 // Notifications end to end: a real coordinator and agents, real deploys and
@@ -123,6 +124,22 @@ describe('notifications', () => {
     const events = await allEvents(client);
     await waitFor('all caught up', () => all.got.length >= events.length);
     expect(dbOnly.got).toEqual([]);
+  });
+
+  it('events --follow prints what happens as it happens', async () => {
+    const last = (await allEvents(client)).at(-1)?.id ?? 0;
+    const child = spawn(process.execPath, [BIN, 'events', '--follow', '--since', String(last), '--coordinator', coordinator.address], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    child.stdout.on('data', (d: Buffer) => (printed += d.toString()));
+    try {
+      await client.call('Halt', { actor: '', reason: 'watch \u001b[31mthis' });
+      await waitFor('the halt printed', () => /CRITICAL halt token:[^ ]+: fleet halted: watch \\x1b\[31mthis/.test(printed), 10_000);
+      await client.call('Unhalt', { actor: '', reason: '' });
+      await waitFor('the unhalt printed', () => /WARNING unhalt .*: halt lifted  https:\/\/dash\.example\.com\/fleet\n/.test(printed), 10_000);
+      expect(printed.trim().split('\n')).toHaveLength(2);
+    } finally {
+      child.kill();
+    }
   });
 
   it('a receiver that is down, then answers 503, then is back gets every event in order; the pending ones show in status', async () => {
