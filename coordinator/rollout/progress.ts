@@ -1,10 +1,10 @@
-import { recordEvent, rolloutFields } from '../events.js';
 import { failpoint } from '../../shared/failpoints.js';
 import { TERMINAL_ROLLOUT_STATES } from '../../shared/domain.js';
 import type { Hello__Output } from '../../shared/gen/fleetswap/v1/Hello.js';
 import type { Report__Output } from '../../shared/gen/fleetswap/v1/Report.js';
 import type { VitalsSample__Output } from '../../shared/gen/fleetswap/v1/VitalsSample.js';
 import { CANARY, wave as waveCohort } from '../cohorts.js';
+import { recordEvent, rolloutFields } from '../events.js';
 import { Judge, type JudgeConfig } from '../judge.js';
 import type { HostRow, RolloutHostRow, RolloutRow } from '../store.js';
 import type { Core } from './core.js';

@@ -1,8 +1,8 @@
-import { recordEvent, rolloutFields } from '../events.js';
 import { failpoint } from '../../shared/failpoints.js';
 import { groupBy } from '../../shared/group-by.js';
 import { COORDINATOR_ACTOR } from '../audit.js';
 import { sameCohort, wave as waveCohort, type Cohort } from '../cohorts.js';
+import { recordEvent, rolloutFields } from '../events.js';
 import type { CohortCounts, RolloutHostRow, RolloutRow } from '../store.js';
 import type { Core } from './core.js';
 import { seconds } from './text.js';
