@@ -52,6 +52,8 @@ export interface CoordinatorFlags extends TrustFlags {
   /** The dashboard and /metrics; unset, off. */
   httpListen?: string;
   metricsAllow?: string[];
+  dashboardUrl?: string;
+  notifyGiveUp: string;
 }
 
 /** databaseUrl checks --database is a PostgreSQL URL: anything else would be taken for a host name by the driver. */
@@ -64,6 +66,18 @@ export function databaseUrl(url: string): string {
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new FleetswapError('BAD_USAGE', `bad --database: ${u.protocol} is not postgres:// (leave it out for SQLite under --data)`);
   return url;
+}
+
+/** dashboardUrl checks --dashboard-url: the dashboard's address as people reach it, put in notifications' links. */
+function dashboardUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new FleetswapError('BAD_USAGE', `bad --dashboard-url ${JSON.stringify(url)}: give https://HOST[:PORT]`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new FleetswapError('BAD_USAGE', `bad --dashboard-url: http or https, not ${u.protocol.replace(/:$/, '')}`);
+  return u.href.replace(/\/+$/, '');
 }
 
 /** parseAddress checks a host:port another process will dial. */
@@ -114,7 +128,8 @@ export async function runCoordinator(opts: CoordinatorFlags): Promise<void> {
   if (opts.blobs !== undefined) await blobsDir(opts.blobs);
   if (opts.metricsAllow && !opts.httpListen) throw new FleetswapError('BAD_USAGE', '--metrics-allow is for /metrics on the dashboard\'s listener: give --http-listen HOST:PORT too');
   const http = opts.httpListen ? { listen: opts.httpListen, metricsAllow: opts.metricsAllow } : undefined;
-  const c = await Coordinator.start({ dataDir: opts.data, database, blobsDir: opts.blobs, migrate: opts.migrate, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate), http });
+  const notify = { giveUpMs: parseDuration(opts.notifyGiveUp), dashboardUrl: opts.dashboardUrl === undefined ? undefined : dashboardUrl(opts.dashboardUrl) };
+  const c = await Coordinator.start({ notify, dataDir: opts.data, database, blobsDir: opts.blobs, migrate: opts.migrate, listen: opts.listen, name: opts.name, advertise: opts.advertise, log, judge, drift, signing, adminTokenFile: opts.adminTokenFile, transport: await transportOf(opts), crl: opts.crl, uploadBytesPerSecond: uploadRate(opts.uploadRate), http });
   const halt = await c.engine.haltState();
   if (halt.halted) log.warn({ since: halt.at, actor: halt.actor, reason: halt.reason }, 'the fleet is HALTED: nothing switches until fleetswap unhalt');
   const sig = await untilSignal();

@@ -243,6 +243,10 @@ export function statusText(s: StatusReply__Output): string {
     const v = s.vitals;
     lines.push(`vitals: ${v.received} samples received, ${v.stored} stored, ${v.refused} refused, ${v.dropped_by_agents} dropped by agents`);
   }
+  // Notifications: what each receiver is still owed, and what was given up (after --notify-give-up).
+  for (const r of s.notify) {
+    lines.push(line`notify ${r.name}: ${r.delivered} delivered, ${r.pending} pending, ${r.failed} given up` + (r.pending > 0 && r.last_error ? line` (last error: ${r.last_error})` : ''));
+  }
   for (const [id, n] of Object.entries(s.live_counts).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${n} running ${id ? named(id, s.labels) : 'nothing yet'}`);
   }

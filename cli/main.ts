@@ -7,6 +7,7 @@ import { registerDaemons } from './commands/daemons.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDrift } from './commands/drift.js';
 import { registerHosts } from './commands/hosts.js';
+import { registerNotify } from './commands/notify.js';
 import { registerPush, registerReleases } from './commands/releases.js';
 import { registerHistory, registerRollout } from './commands/rollout.js';
 import { registerTokens } from './commands/tokens.js';
@@ -34,6 +35,7 @@ registerHistory(program);
 registerTokens(program); // token
 registerAudit(program);
 registerDrift(program);
+registerNotify(program); // events, notify
 registerDemo(program);
 
 async function main(): Promise<void> {

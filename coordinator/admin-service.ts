@@ -13,7 +13,9 @@ import type { ServiceDeps } from './deps.js';
 import { tokenActor } from './audit.js';
 import { parseRole, type Auth, type Caller } from './auth.js';
 import { driftReport, hostStates, parseDriftPolicy } from './drift.js';
+import { recordEvent } from './events.js';
 import { registerRelease, toWireRelease } from './releases.js';
+import { addNotify, eventsPage, listNotify, removeNotify, testNotify } from './notify/admin.js';
 import { isoFromMs } from './times.js';
 
 // A page of the audit log: one reply stays small whatever the log's size.
@@ -183,6 +185,7 @@ export function adminOperations(deps: ServiceDeps): AdminOperations {
       await store.tx(async () => {
         const h = await engine.halt(req);
         await audit.append({ actor: req.actor, action: 'halt', target: 'fleet', reason: req.reason });
+        await recordEvent(store, now(), { kind: 'halt', severity: 'critical', actor: req.actor, reason: `fleet halted: ${req.reason}` });
         return h;
       }),
     ),
@@ -190,7 +193,10 @@ export function adminOperations(deps: ServiceDeps): AdminOperations {
       await store.tx(async () => {
         const was = (await engine.haltState()).halted;
         const h = await engine.unhalt(req);
-        if (was) await audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
+        if (was) {
+          await audit.append({ actor: req.actor, action: 'unhalt', target: 'fleet', reason: req.reason });
+          await recordEvent(store, now(), { kind: 'unhalt', severity: 'warning', actor: req.actor, reason: `halt lifted${req.reason ? `: ${req.reason}` : ''}` });
+        }
         return h;
       }),
     ),
@@ -243,6 +249,7 @@ export function adminOperations(deps: ServiceDeps): AdminOperations {
         now_ms: now(),
         no_release: hosts.filter((h) => !h.desired_release).length,
         ...(await deps.cluster.view()),
+        notify: await listNotify(deps),
       };
     }),
 
@@ -268,6 +275,15 @@ export function adminOperations(deps: ServiceDeps): AdminOperations {
       );
       return { hosts, labels: await store.releases.labels(), halt: await engine.haltState() };
     }),
+
+    Events: unary(auth, async (req) => await eventsPage(deps, req.after_id, req.limit)),
+    AddNotify: unary(auth, async (req) => await addNotify(deps, req)),
+    ListNotify: unary(auth, async () => ({ receivers: await listNotify(deps) })),
+    RemoveNotify: unary(auth, async (req) => {
+      await removeNotify(deps, req);
+      return {};
+    }),
+    TestNotify: unary(auth, async (req) => await testNotify(deps, req)),
 
     History: unary(auth, async () => ({ changes: (await store.desired.all()).map(({ at_ms, ...c }) => ({ ...c, at: isoFromMs(at_ms) })), labels: await store.releases.labels() })),
   };

@@ -41,6 +41,12 @@ export const METHOD_ROLES: Readonly<Record<AdminMethod, Role>> = {
   CreateToken: 'admin',
   ListTokens: 'admin',
   RevokeToken: 'admin',
+  Events: 'viewer',
+  // The list never holds a secret; adding or removing a receiver decides where the coordinator sends requests.
+  ListNotify: 'viewer',
+  AddNotify: 'admin',
+  RemoveNotify: 'admin',
+  TestNotify: 'deployer',
 };
 
 const forcesIrreversible = (req: object) => 'force_irreversible' in req && req.force_irreversible === true;
@@ -226,6 +232,9 @@ export function mayAct(has: Role, need: Role): boolean {
 }
 
 /** describe names a method the way the CLI spells its command. */
+/** SPOKEN: methods whose CLI command reads otherwise than their name. */
+const SPOKEN: Readonly<Record<string, string>> = { AddNotify: 'notify add', RemoveNotify: 'notify remove', TestNotify: 'notify test', ListNotify: 'notify list' };
+
 function describe(method: string): string {
-  return method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return SPOKEN[method] ?? method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }

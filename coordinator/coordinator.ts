@@ -28,6 +28,7 @@ import { RolloutEngine, type Clock } from './rollout.js';
 import { Store } from './store.js';
 import { VitalsSink, type VitalsOptions } from './vitals.js';
 import type { ServiceDeps } from './deps.js';
+import { Notifier, type NotifierOptions } from './notify/notifier.js';
 import type { HttpServer } from './http/server.js';
 import { compileHttpOptions, type HttpOptions } from './http/options.js';
 
@@ -71,6 +72,8 @@ export interface CoordinatorOptions {
   crl?: string;
   /** The dashboard and /metrics (`--http-listen`), over this coordinator's TLS certificate when it has one. @default off */
   http?: HttpOptions;
+  /** Notifications: the dashboard's public address for links (`--dashboard-url`; default the --http-listen one), how long a delivery is retried (`--notify-give-up`). */
+  notify?: Omit<NotifierOptions, 'leading'>;
 }
 
 const DRIFT_TICK_MS = 1_000;
@@ -89,6 +92,7 @@ export class Coordinator {
   readonly auth: Auth;
   readonly refusals = new Refusals();
   readonly revocation: Revocation;
+  readonly notifier: Notifier;
   /** On PostgreSQL, where several coordinators may share the database: which one leads. Absent on SQLite (one coordinator, always leading). */
   private leadership: Leadership | undefined;
   private readonly server: grpc.Server;
@@ -124,11 +128,12 @@ export class Coordinator {
     this.drift = new DriftMonitor(this.store, this.fleet, this.engine, now, this.log, opts.drift);
     this.join = new JoinRule(this.store, this.engine, this.audit, now, this.log);
     this.revocation = new Revocation(opts.crl && 'tls' in this.transport ? { file: opts.crl, caPem: this.transport.tls.ca } : undefined, this.audit, now, this.log);
+    this.notifier = new Notifier(this.store, now, this.log, { ...opts.notify, leading: () => this.leading });
     this.server = new grpc.Server({ ...serverOptions, interceptors: [edgeInterceptor(this)] });
     const signing: SigningPolicy = { trusted: opts.signing?.trusted ?? [], allowUnsigned: opts.signing?.allowUnsigned ?? false, fleet: checkFleet(opts.signing?.fleet ?? DEFAULT_FLEET) };
     if (signing.allowUnsigned) this.log.warn('accepting unsigned releases (--allow-unsigned)');
     if ('insecure' in this.transport) this.log.warn('PLAINTEXT: --insecure, no TLS: anyone on the network can read and forge what this coordinator says and hears, and anyone can fetch code (every release, config included)');
-    const deps: ServiceDeps = { cluster: this, refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, revocation: this.revocation, signing, now, log: this.log };
+    const deps: ServiceDeps = { cluster: this, refusals: this.refusals, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000, uploadBytesPerSecond: opts.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND, transport: this.transport, store: this.store, blobs: this.blobs, fleet: this.fleet, engine: this.engine, vitals: this.vitals, drift: this.drift, join: this.join, audit: this.audit, auth: this.auth, revocation: this.revocation, notifier: this.notifier, signing, now, log: this.log };
     this.deps = deps;
     const svc = services();
     this.server.addService(withMessageLimits(svc.agent.service), agentService(deps));
@@ -183,7 +188,9 @@ export class Coordinator {
       });
       const { CoordinatorMetrics } = await import('./metrics.js');
       c.http.metrics ??= new CoordinatorMetrics(c);
+      c.notifier.useDashboard(c.http.url);
     }
+    c.notifier.start();
     const tls = 'tls' in c.transport ? c.transport.tls : undefined;
     if (tls) c.revocation.watch(() => closeRevoked(c.fleet, tls.ca, c.revocation));
     // Drift is a matter of seconds (its grace is 30 s by default); reading every host 4 times a second is not needed.
@@ -255,6 +262,7 @@ export class Coordinator {
 
   async stop(): Promise<void> {
     await this.http?.stop();
+    await this.notifier.stop();
     clearInterval(this.timer);
     await this.ticking;
     await this.leadership?.stop();

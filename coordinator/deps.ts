@@ -9,6 +9,7 @@ import type { JoinRule } from './join.js';
 import type { SigningPolicy } from './releases.js';
 import type { Revocation } from './revocation.js';
 import type { Fleet } from './fleet.js';
+import type { Notifier } from './notify/notifier.js';
 import type { Refusals } from './refusals.js';
 import type { Clock, RolloutEngine } from './rollout.js';
 import type { Store } from './store.js';
@@ -37,6 +38,8 @@ export interface ServiceDeps {
   /** The fleet CA's revocation list (--crl): agentPeer refuses revoked certificates with it. */
   revocation: Revocation;
   signing: SigningPolicy;
+  /** Delivers the event stream to notification receivers (leader only); its context makes dashboard links. */
+  notifier: Notifier;
   /** The most one upload may send per second. */
   uploadBytesPerSecond: number;
   /** How long a new stream may go without a hello before it is closed. */

@@ -7,6 +7,8 @@ import type { DriftHost__Output } from '../shared/gen/fleetswap/v1/DriftHost.js'
 import type { DriftReportReply__Output } from '../shared/gen/fleetswap/v1/DriftReportReply.js';
 import type { Report__Output } from '../shared/gen/fleetswap/v1/Report.js';
 import type { CheckedDrift } from './agent-limits.js';
+import { hostActor } from './audit.js';
+import { recordEvent } from './events.js';
 import type { Fleet } from './fleet.js';
 import type { Clock } from './rollout.js';
 import type { DriftEventRow, HostRow, Store } from './store.js';
@@ -98,7 +100,7 @@ export class DriftMonitor {
     if (d.kind === 'clean') {
       // A full verification found the tree whole again (put right by hand, under `report`).
       for (const e of await this.store.driftEvents.open(hostId)) {
-        if (e.kind === 'content-drift' && e.release_id === d.release_id) await this.store.driftEvents.update(e.id, { resolved_at_ms: this.now(), action: `${e.action}; verified clean` });
+        if (e.kind === 'content-drift' && e.release_id === d.release_id) await this.resolve(host, e, `${e.action}; verified clean`);
       }
       return;
     }
@@ -109,7 +111,7 @@ export class DriftMonitor {
     if (open) {
       await this.store.driftEvents.update(open.id, { paths: mergePaths(open.paths, d.paths), path_count: Math.max(open.path_count, d.path_count), detail: d.detail || open.detail });
     } else {
-      await this.store.driftEvents.insert({
+      await this.found(host, {
         host: hostId,
         kind,
         release_id: d.release_id,
@@ -150,9 +152,9 @@ export class DriftMonitor {
       if (e.action === REPORTED) continue;
       if (r.kind === 'REPAIRED' && e.kind === 'content-drift') {
         const evidence = r.slots.filter((s) => s.evidence && s.release_id === e.release_id).map((s) => s.index);
-        await this.store.driftEvents.update(e.id, { resolved_at_ms: at, action: `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}` });
+        await this.resolve(host, e, `reverted: rebuilt into a fresh slot${evidence.length ? `; drifted tree kept as evidence in slot ${evidence.join(', ')}` : ''}`, at);
       } else if ((r.kind === 'ACTIVATED' || r.kind === 'REPAIRED') && r.live_release === host.desired_release && e.kind !== 'content-drift') {
-        await this.store.driftEvents.update(e.id, { resolved_at_ms: at, action: 'reverted: switched back to its desired release' });
+        await this.resolve(host, e, 'reverted: switched back to its desired release', at);
       } else if (r.kind === 'FAILED' && (r.release_id === host.desired_release || r.release_id === e.release_id)) {
         await this.store.driftEvents.update(e.id, { action: `revert failed: ${r.error_code}: ${r.error}` });
       }
@@ -191,7 +193,7 @@ export class DriftMonitor {
     const open = (await this.store.driftEvents.open(host.id)).find((e) => e.kind === 'version-drift');
     const chosen = action ?? (policy === 'report' ? REPORTED : 'reverting');
     if (!open) {
-      await this.store.driftEvents.insert({
+      await this.found(host, {
         host: host.id,
         kind: 'version-drift',
         release_id: host.live_release,
@@ -210,8 +212,33 @@ export class DriftMonitor {
   private async resolveVersionDrift(host: HostRow): Promise<void> {
     for (const e of await this.store.driftEvents.open(host.id)) {
       if (e.kind === 'content-drift') continue;
-      await this.store.driftEvents.update(e.id, { resolved_at_ms: this.now(), action: e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release' });
+      await this.resolve(host, e, e.action === REPORTED ? `${REPORTED}; back on its desired release` : 'reverted: switched back to its desired release');
     }
+  }
+
+  /** found opens a drift event and tells the event stream, together. */
+  private async found(host: HostRow, e: Omit<DriftEventRow, 'id'>): Promise<void> {
+    await this.store.tx(async () => {
+      await this.store.driftEvents.insert(e);
+      await recordEvent(this.store, this.now(), {
+        kind: 'drift.found',
+        severity: 'warning',
+        actor: hostActor(host.id),
+        reason: `${e.kind} on ${host.id}${e.detail ? `: ${e.detail}` : ''} (${e.action})`,
+        release_id: e.release_id,
+        host: host.id,
+        scope: host.tags,
+        detail: { drift: e.kind, paths: e.path_count },
+      });
+    });
+  }
+
+  /** resolve closes a drift event and tells the event stream, together. */
+  private async resolve(host: HostRow, e: DriftEventRow, action: string, at = this.now()): Promise<void> {
+    await this.store.tx(async () => {
+      await this.store.driftEvents.update(e.id, { resolved_at_ms: at, action });
+      await recordEvent(this.store, at, { kind: 'drift.resolved', severity: 'info', actor: hostActor(host.id), reason: `${e.kind} on ${host.id} resolved: ${action}`, release_id: e.release_id, host: host.id, scope: host.tags, detail: { drift: e.kind } });
+    });
   }
 
   /** clean tells a host to remove the drifted trees it keeps as evidence. */

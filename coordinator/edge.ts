@@ -103,6 +103,12 @@ export const FOLLOWER_SERVES: Readonly<Record<AdminMethod, boolean>> = {
   DriftClean: false,
   CreateToken: false,
   RevokeToken: false,
+  // Reads of the shared database; receivers are added, removed and tried on the leader, which delivers.
+  Events: true,
+  ListNotify: true,
+  AddNotify: false,
+  RemoveNotify: false,
+  TestNotify: false,
 };
 
 /** leaderOnly: a call to `path` needs the leader (an agent's stream, or an admin method a follower does not serve). */

@@ -5,6 +5,7 @@ import { AuditTable } from './store/audit.js';
 import { Blobs } from './store/blobs.js';
 import { DesiredChanges } from './store/desired.js';
 import { DriftEvents } from './store/drift-events.js';
+import { Events, Receivers } from './store/events.js';
 import { Hosts } from './store/hosts.js';
 import { Meta } from './store/meta.js';
 import { PgDb } from './store/pg-db.js';
@@ -27,6 +28,7 @@ import { Vitals } from './store/vitals.js';
 
 export type { AuditRow } from './store/audit.js';
 export type { DriftEventRow } from './store/drift-events.js';
+export type { EventRow, OutboxRow, ReceiverRow, Severity } from './store/events.js';
 export { storedDirective, type HostRow } from './store/hosts.js';
 export type { ReleaseRow, StoredRelease } from './store/releases.js';
 export type { CohortCounts, RolloutHostRow } from './store/rollout-hosts.js';
@@ -67,6 +69,8 @@ export class Store {
   readonly driftEvents: DriftEvents;
   readonly meta: Meta;
   readonly blobs: Blobs;
+  readonly events: Events;
+  readonly receivers: Receivers;
   private readonly lane = new Lane();
   private fence: (() => Promise<void>) | undefined;
 
@@ -83,6 +87,8 @@ export class Store {
     this.driftEvents = new DriftEvents(db);
     this.meta = new Meta(db);
     this.blobs = new Blobs(db);
+    this.events = new Events(db);
+    this.receivers = new Receivers(db);
   }
 
   /** open brings a database's schema up to date and hands back its Store; the database is closed if that fails. */

@@ -107,7 +107,7 @@ describe('coordinator export and import between SQLite and PostgreSQL', () => {
     }
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
-    expect(exported.stdout).toMatch(/2 releases, 2 hosts, .*1 rollouts, 2 rollout_hosts, .*[1-9]\d* vitals; written to .* with 3 blobs \(9 bytes\) from .*move-sqlite\/blobs\n$/);
+    expect(exported.stdout).toMatch(/2 releases, 2 hosts, .*1 rollouts, 2 rollout_hosts, .*[1-9]\d* vitals, \d+ events, 0 notify_receivers, 0 notify_outbox; written to .* with 3 blobs \(9 bytes\) from .*move-sqlite\/blobs\n$/);
 
     // Into an empty PostgreSQL database (not even migrated: import does that).
     const pgUrl = await cluster().aDatabase('move');

@@ -88,6 +88,8 @@ export function registerDaemons(program: Command): void {
     .option('--drift-grace <duration>', 'how long a host may run another release than its desired one, with nothing in flight, before it counts as drift', '30s')
     .option('--http-listen <host:port>', 'serve the web dashboard and /metrics here (over the coordinator\'s TLS certificate; plain HTTP only with --insecure); default: off')
     .option('--metrics-allow <cidr>', 'an address or CIDR range that may read /metrics without a token (the Prometheus servers), repeatable', collect)
+    .option('--dashboard-url <url>', 'the dashboard\'s address as people reach it, for links in notifications and fleetswap events (default: the --http-listen address)')
+    .option('--notify-give-up <duration>', 'how long a notification is retried before it is given up (and counted in status)', '24h')
     .option('--config <file>', 'JSON file with any of these settings (flags win)')
     .action(async (opts: { config?: string }, cmd: Command) => {
       applyConfigFile(cmd, opts.config);

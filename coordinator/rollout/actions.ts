@@ -233,7 +233,7 @@ export class Actions {
     if (r.state === 'judging' || isBaking(r)) {
       await this.progress.waves.nextWave(r, `promoted ${byWhom(a)}`);
     } else if (r.state === 'watching') {
-      await this.core.transition(r, 'complete', `watch ended ${byWhom(a)}`);
+      await this.core.transition(r, 'complete', `watch ended ${byWhom(a)}`, {}, a.actor);
     } else {
       throw new FleetswapError('REFUSED', `rollout #${r.id} is ${r.state}: only a judged phase (judging, a baking wave, watching) can be promoted`);
     }
@@ -264,7 +264,7 @@ export class Actions {
       await this.core.transition(r, to, `resumed ${byWhom(a)}`, {
         deadline_ms: this.core.now() + phaseTimeout(r, to, this.core.decisionGraceMs),
         paused_from: '',
-      });
+      }, a.actor);
     });
     await this.progress.evaluate(r.id);
     return r.id;
@@ -279,7 +279,7 @@ export class Actions {
     if (r.state === 'rolling_back') throw new FleetswapError('REFUSED', `rollout #${r.id} is already rolling back (${r.message}); it ends ${r.ends_as || 'rolled_back'} once every host is back`);
     const why = `aborted ${byWhom(a)}`;
     if (r.kind === 'rollback') {
-      await this.core.transition(r, 'aborted', why);
+      await this.core.transition(r, 'aborted', why, {}, a.actor);
       return r.id;
     }
     const release = await store.releases.byId(r.release_id);

@@ -2,6 +2,7 @@ import { FleetswapError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { RolloutState } from '../../shared/domain.js';
 import { COORDINATOR_ACTOR, type AuditRecord } from '../audit.js';
+import { phaseSeverity, recordEvent, rolloutFields } from '../events.js';
 import { moveWatch } from '../move-watch.js';
 import type { RolloutChange, RolloutRow, Store } from '../store.js';
 import { isoFromMs } from '../times.js';
@@ -34,9 +35,20 @@ export class Core {
   }
 
   /** transition is the only way a rollout changes state: a move ALLOWED does not list throws. */
-  async transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at_ms'> = {}): Promise<void> {
+  async transition(r: RolloutRow, to: RolloutState, message: string, change: Omit<RolloutChange, 'state' | 'message' | 'updated_at_ms'> = {}, actor = COORDINATOR_ACTOR): Promise<void> {
     checkMove(r, to);
-    await this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at_ms: this.now() });
+    await this.store.tx(async () => {
+      await this.store.rollouts.update(r.id, { ...change, state: to, message, updated_at_ms: this.now() });
+      // The event stream hears every move, in the move's transaction.
+      await recordEvent(this.store, this.now(), {
+        kind: to === 'paused' ? 'rollout.paused' : 'rollout.phase',
+        severity: phaseSeverity(to),
+        actor,
+        reason: message,
+        ...(await rolloutFields(this.store, r)),
+        detail: { from: r.state, to, wave: change.wave ?? r.wave, rollout_kind: r.kind, from_release: r.from_release },
+      });
+    });
     moveWatch.heard(this.store, r, to, change, this.now());
     Object.assign(r, change, { state: to, message });
     this.log.info({ rollout: r.id, release: r.release_id, state: to }, message);
@@ -46,7 +58,7 @@ export class Core {
   async pause(r: RolloutRow, p: Pauser): Promise<void> {
     const why = p.by === 'operator' ? `paused by ${p.actor || 'an operator'}${p.reason ? `: ${p.reason}` : ''}` : p.why;
     await this.store.tx(async () => {
-      await this.transition(r, 'paused', why, { paused_from: r.state, deadline_ms: 0 });
+      await this.transition(r, 'paused', why, { paused_from: r.state, deadline_ms: 0 }, p.by === 'operator' ? p.actor : COORDINATOR_ACTOR);
       if (p.by === 'coordinator') await this.audit({ actor: COORDINATOR_ACTOR, action: 'pause', target: `rollout #${r.id}`, reason: why });
     });
   }

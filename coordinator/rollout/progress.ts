@@ -4,6 +4,7 @@ import type { Hello__Output } from '../../shared/gen/fleetswap/v1/Hello.js';
 import type { Report__Output } from '../../shared/gen/fleetswap/v1/Report.js';
 import type { VitalsSample__Output } from '../../shared/gen/fleetswap/v1/VitalsSample.js';
 import { CANARY, wave as waveCohort } from '../cohorts.js';
+import { recordEvent, rolloutFields } from '../events.js';
 import { Judge, type JudgeConfig } from '../judge.js';
 import type { HostRow, RolloutHostRow, RolloutRow } from '../store.js';
 import type { Core } from './core.js';
@@ -228,7 +229,16 @@ export class Progress {
     const changed = !r.verdict || r.verdict.outcome !== verdict.outcome || r.verdict.phase !== verdict.phase;
     await store.tx(async () => {
       await store.rollouts.update(r.id, { verdict, updated_at_ms: r.updated_at_ms });
-      if (changed) await store.verdicts.insert(r.id, { ...verdict, at_ms: now });
+      if (changed) {
+        await store.verdicts.insert(r.id, { ...verdict, at_ms: now });
+        await recordEvent(store, now, {
+          kind: 'rollout.verdict',
+          severity: verdict.outcome === 'fail' ? 'critical' : 'info',
+          reason: `${verdict.phase}: ${verdict.outcome}: ${verdict.reason}`,
+          ...(await rolloutFields(store, r)),
+          detail: { phase: verdict.phase, outcome: verdict.outcome },
+        });
+      }
     });
     if (changed) this.core.log.info({ rollout: r.id, release: r.release_id, verdict: verdict.outcome, phase: verdict.phase }, verdict.reason);
     r.verdict = verdict;

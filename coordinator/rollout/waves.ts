@@ -2,6 +2,7 @@ import { failpoint } from '../../shared/failpoints.js';
 import { groupBy } from '../../shared/group-by.js';
 import { COORDINATOR_ACTOR } from '../audit.js';
 import { sameCohort, wave as waveCohort, type Cohort } from '../cohorts.js';
+import { recordEvent, rolloutFields } from '../events.js';
 import type { CohortCounts, RolloutHostRow, RolloutRow } from '../store.js';
 import type { Core } from './core.js';
 import { seconds } from './text.js';
@@ -115,7 +116,10 @@ export class Waves {
       } else {
         await this.core.transition(r, endsAs, why, { paused_from: '' });
       }
-      if (endsAs === 'rolled_back') await this.core.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
+      if (endsAs === 'rolled_back') {
+        await this.core.audit({ actor, action: 'auto-rollback', target: `rollout #${r.id}`, reason: why, detail: { release: r.release_id, to: r.from_release } });
+        await recordEvent(store, this.core.now(), { kind: 'rollout.rolled_back', severity: 'critical', actor, reason: why, ...(await rolloutFields(store, r)), detail: { to: r.from_release, hosts: back.length } });
+      }
     });
     this.core.log.warn({ rollout: r.id, release: r.release_id, hosts: sent }, why);
   }

@@ -1,6 +1,7 @@
 import { LEADERSHIP_SCHEMA } from '../leadership.js';
 import { SQLITE_MIGRATIONS } from '../migrations.js';
 import { blobsSchema } from './blobs.js';
+import { eventsSchema } from './events.js';
 import { FleetswapError } from '../../shared/errors.js';
 import type { Baseline, Db, Dialect } from './db.js';
 import { POSTGRES_BASELINE, POSTGRES_BASELINE_SQL } from './schema-postgres.js';
@@ -24,6 +25,8 @@ const SHARED: readonly (string | ((dialect: Dialect) => string))[] = [
   // 14: one sample per host and time: agents send their last samples again
   // to a new leader, and those that were stored already are skipped.
   `CREATE UNIQUE INDEX vitals_host_ts ON vitals(host, ts_ms)`,
+  // 15: the event stream, notification receivers and their outbox (store/events.ts).
+  eventsSchema,
 ];
 
 /** scriptsFor is the whole list as a dialect runs it. */

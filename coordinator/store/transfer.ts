@@ -26,6 +26,10 @@ export const TRANSFER_TABLES = [
   'audit',
   'tokens',
   'vitals',
+  // The event stream, the receivers (secrets included: a fleet moves with them) and what they are still owed.
+  'events',
+  'notify_receivers',
+  'notify_outbox',
 ] as const;
 
 export type TransferTable = (typeof TRANSFER_TABLES)[number];

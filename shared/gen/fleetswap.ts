@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AddNotifyRequest as _fleetswap_v1_AddNotifyRequest, AddNotifyRequest__Output as _fleetswap_v1_AddNotifyRequest__Output } from './fleetswap/v1/AddNotifyRequest.js';
 import type { AdminServiceClient as _fleetswap_v1_AdminServiceClient, AdminServiceDefinition as _fleetswap_v1_AdminServiceDefinition } from './fleetswap/v1/AdminService.js';
 import type { AgentMessage as _fleetswap_v1_AgentMessage, AgentMessage__Output as _fleetswap_v1_AgentMessage__Output } from './fleetswap/v1/AgentMessage.js';
 import type { AgentServiceClient as _fleetswap_v1_AgentServiceClient, AgentServiceDefinition as _fleetswap_v1_AgentServiceDefinition } from './fleetswap/v1/AgentService.js';
@@ -26,6 +27,9 @@ import type { DriftPolicyRule as _fleetswap_v1_DriftPolicyRule, DriftPolicyRule_
 import type { DriftReport as _fleetswap_v1_DriftReport, DriftReport__Output as _fleetswap_v1_DriftReport__Output } from './fleetswap/v1/DriftReport.js';
 import type { DriftReportReply as _fleetswap_v1_DriftReportReply, DriftReportReply__Output as _fleetswap_v1_DriftReportReply__Output } from './fleetswap/v1/DriftReportReply.js';
 import type { Empty as _fleetswap_v1_Empty, Empty__Output as _fleetswap_v1_Empty__Output } from './fleetswap/v1/Empty.js';
+import type { Event as _fleetswap_v1_Event, Event__Output as _fleetswap_v1_Event__Output } from './fleetswap/v1/Event.js';
+import type { EventsReply as _fleetswap_v1_EventsReply, EventsReply__Output as _fleetswap_v1_EventsReply__Output } from './fleetswap/v1/EventsReply.js';
+import type { EventsRequest as _fleetswap_v1_EventsRequest, EventsRequest__Output as _fleetswap_v1_EventsRequest__Output } from './fleetswap/v1/EventsRequest.js';
 import type { FetchBlobsRequest as _fleetswap_v1_FetchBlobsRequest, FetchBlobsRequest__Output as _fleetswap_v1_FetchBlobsRequest__Output } from './fleetswap/v1/FetchBlobsRequest.js';
 import type { HaltRequest as _fleetswap_v1_HaltRequest, HaltRequest__Output as _fleetswap_v1_HaltRequest__Output } from './fleetswap/v1/HaltRequest.js';
 import type { HaltState as _fleetswap_v1_HaltState, HaltState__Output as _fleetswap_v1_HaltState__Output } from './fleetswap/v1/HaltState.js';
@@ -33,6 +37,7 @@ import type { Hello as _fleetswap_v1_Hello, Hello__Output as _fleetswap_v1_Hello
 import type { HistoryReply as _fleetswap_v1_HistoryReply, HistoryReply__Output as _fleetswap_v1_HistoryReply__Output } from './fleetswap/v1/HistoryReply.js';
 import type { Host as _fleetswap_v1_Host, Host__Output as _fleetswap_v1_Host__Output } from './fleetswap/v1/Host.js';
 import type { ListHostsReply as _fleetswap_v1_ListHostsReply, ListHostsReply__Output as _fleetswap_v1_ListHostsReply__Output } from './fleetswap/v1/ListHostsReply.js';
+import type { ListNotifyReply as _fleetswap_v1_ListNotifyReply, ListNotifyReply__Output as _fleetswap_v1_ListNotifyReply__Output } from './fleetswap/v1/ListNotifyReply.js';
 import type { ListReleasesReply as _fleetswap_v1_ListReleasesReply, ListReleasesReply__Output as _fleetswap_v1_ListReleasesReply__Output } from './fleetswap/v1/ListReleasesReply.js';
 import type { ListTokensReply as _fleetswap_v1_ListTokensReply, ListTokensReply__Output as _fleetswap_v1_ListTokensReply__Output } from './fleetswap/v1/ListTokensReply.js';
 import type { ManifestReply as _fleetswap_v1_ManifestReply, ManifestReply__Output as _fleetswap_v1_ManifestReply__Output } from './fleetswap/v1/ManifestReply.js';
@@ -40,6 +45,8 @@ import type { ManifestRequest as _fleetswap_v1_ManifestRequest, ManifestRequest_
 import type { MetricEvidence as _fleetswap_v1_MetricEvidence, MetricEvidence__Output as _fleetswap_v1_MetricEvidence__Output } from './fleetswap/v1/MetricEvidence.js';
 import type { MissingBlobsReply as _fleetswap_v1_MissingBlobsReply, MissingBlobsReply__Output as _fleetswap_v1_MissingBlobsReply__Output } from './fleetswap/v1/MissingBlobsReply.js';
 import type { MissingBlobsRequest as _fleetswap_v1_MissingBlobsRequest, MissingBlobsRequest__Output as _fleetswap_v1_MissingBlobsRequest__Output } from './fleetswap/v1/MissingBlobsRequest.js';
+import type { NotifyNameRequest as _fleetswap_v1_NotifyNameRequest, NotifyNameRequest__Output as _fleetswap_v1_NotifyNameRequest__Output } from './fleetswap/v1/NotifyNameRequest.js';
+import type { NotifyReceiver as _fleetswap_v1_NotifyReceiver, NotifyReceiver__Output as _fleetswap_v1_NotifyReceiver__Output } from './fleetswap/v1/NotifyReceiver.js';
 import type { Override as _fleetswap_v1_Override, Override__Output as _fleetswap_v1_Override__Output } from './fleetswap/v1/Override.js';
 import type { RegisterReleaseReply as _fleetswap_v1_RegisterReleaseReply, RegisterReleaseReply__Output as _fleetswap_v1_RegisterReleaseReply__Output } from './fleetswap/v1/RegisterReleaseReply.js';
 import type { RegisterReleaseRequest as _fleetswap_v1_RegisterReleaseRequest, RegisterReleaseRequest__Output as _fleetswap_v1_RegisterReleaseRequest__Output } from './fleetswap/v1/RegisterReleaseRequest.js';
@@ -58,6 +65,7 @@ import type { SlotInfo as _fleetswap_v1_SlotInfo, SlotInfo__Output as _fleetswap
 import type { StagingStats as _fleetswap_v1_StagingStats, StagingStats__Output as _fleetswap_v1_StagingStats__Output } from './fleetswap/v1/StagingStats.js';
 import type { StatusReply as _fleetswap_v1_StatusReply, StatusReply__Output as _fleetswap_v1_StatusReply__Output } from './fleetswap/v1/StatusReply.js';
 import type { StatusRequest as _fleetswap_v1_StatusRequest, StatusRequest__Output as _fleetswap_v1_StatusRequest__Output } from './fleetswap/v1/StatusRequest.js';
+import type { TestNotifyReply as _fleetswap_v1_TestNotifyReply, TestNotifyReply__Output as _fleetswap_v1_TestNotifyReply__Output } from './fleetswap/v1/TestNotifyReply.js';
 import type { TokenInfo as _fleetswap_v1_TokenInfo, TokenInfo__Output as _fleetswap_v1_TokenInfo__Output } from './fleetswap/v1/TokenInfo.js';
 import type { UploadBlobsReply as _fleetswap_v1_UploadBlobsReply, UploadBlobsReply__Output as _fleetswap_v1_UploadBlobsReply__Output } from './fleetswap/v1/UploadBlobsReply.js';
 import type { Verdict as _fleetswap_v1_Verdict, Verdict__Output as _fleetswap_v1_Verdict__Output } from './fleetswap/v1/Verdict.js';
@@ -72,6 +80,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   fleetswap: {
     v1: {
+      AddNotifyRequest: MessageTypeDefinition<_fleetswap_v1_AddNotifyRequest, _fleetswap_v1_AddNotifyRequest__Output>
       /**
        * AdminService is what the fleetswap CLI calls.
        */
@@ -105,6 +114,9 @@ export interface ProtoGrpcType {
       DriftReport: MessageTypeDefinition<_fleetswap_v1_DriftReport, _fleetswap_v1_DriftReport__Output>
       DriftReportReply: MessageTypeDefinition<_fleetswap_v1_DriftReportReply, _fleetswap_v1_DriftReportReply__Output>
       Empty: MessageTypeDefinition<_fleetswap_v1_Empty, _fleetswap_v1_Empty__Output>
+      Event: MessageTypeDefinition<_fleetswap_v1_Event, _fleetswap_v1_Event__Output>
+      EventsReply: MessageTypeDefinition<_fleetswap_v1_EventsReply, _fleetswap_v1_EventsReply__Output>
+      EventsRequest: MessageTypeDefinition<_fleetswap_v1_EventsRequest, _fleetswap_v1_EventsRequest__Output>
       FetchBlobsRequest: MessageTypeDefinition<_fleetswap_v1_FetchBlobsRequest, _fleetswap_v1_FetchBlobsRequest__Output>
       HaltRequest: MessageTypeDefinition<_fleetswap_v1_HaltRequest, _fleetswap_v1_HaltRequest__Output>
       HaltState: MessageTypeDefinition<_fleetswap_v1_HaltState, _fleetswap_v1_HaltState__Output>
@@ -112,6 +124,7 @@ export interface ProtoGrpcType {
       HistoryReply: MessageTypeDefinition<_fleetswap_v1_HistoryReply, _fleetswap_v1_HistoryReply__Output>
       Host: MessageTypeDefinition<_fleetswap_v1_Host, _fleetswap_v1_Host__Output>
       ListHostsReply: MessageTypeDefinition<_fleetswap_v1_ListHostsReply, _fleetswap_v1_ListHostsReply__Output>
+      ListNotifyReply: MessageTypeDefinition<_fleetswap_v1_ListNotifyReply, _fleetswap_v1_ListNotifyReply__Output>
       ListReleasesReply: MessageTypeDefinition<_fleetswap_v1_ListReleasesReply, _fleetswap_v1_ListReleasesReply__Output>
       ListTokensReply: MessageTypeDefinition<_fleetswap_v1_ListTokensReply, _fleetswap_v1_ListTokensReply__Output>
       ManifestReply: MessageTypeDefinition<_fleetswap_v1_ManifestReply, _fleetswap_v1_ManifestReply__Output>
@@ -119,6 +132,8 @@ export interface ProtoGrpcType {
       MetricEvidence: MessageTypeDefinition<_fleetswap_v1_MetricEvidence, _fleetswap_v1_MetricEvidence__Output>
       MissingBlobsReply: MessageTypeDefinition<_fleetswap_v1_MissingBlobsReply, _fleetswap_v1_MissingBlobsReply__Output>
       MissingBlobsRequest: MessageTypeDefinition<_fleetswap_v1_MissingBlobsRequest, _fleetswap_v1_MissingBlobsRequest__Output>
+      NotifyNameRequest: MessageTypeDefinition<_fleetswap_v1_NotifyNameRequest, _fleetswap_v1_NotifyNameRequest__Output>
+      NotifyReceiver: MessageTypeDefinition<_fleetswap_v1_NotifyReceiver, _fleetswap_v1_NotifyReceiver__Output>
       Override: MessageTypeDefinition<_fleetswap_v1_Override, _fleetswap_v1_Override__Output>
       RegisterReleaseReply: MessageTypeDefinition<_fleetswap_v1_RegisterReleaseReply, _fleetswap_v1_RegisterReleaseReply__Output>
       RegisterReleaseRequest: MessageTypeDefinition<_fleetswap_v1_RegisterReleaseRequest, _fleetswap_v1_RegisterReleaseRequest__Output>
@@ -138,6 +153,7 @@ export interface ProtoGrpcType {
       StagingStats: MessageTypeDefinition<_fleetswap_v1_StagingStats, _fleetswap_v1_StagingStats__Output>
       StatusReply: MessageTypeDefinition<_fleetswap_v1_StatusReply, _fleetswap_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_fleetswap_v1_StatusRequest, _fleetswap_v1_StatusRequest__Output>
+      TestNotifyReply: MessageTypeDefinition<_fleetswap_v1_TestNotifyReply, _fleetswap_v1_TestNotifyReply__Output>
       TokenInfo: MessageTypeDefinition<_fleetswap_v1_TokenInfo, _fleetswap_v1_TokenInfo__Output>
       UploadBlobsReply: MessageTypeDefinition<_fleetswap_v1_UploadBlobsReply, _fleetswap_v1_UploadBlobsReply__Output>
       Verdict: MessageTypeDefinition<_fleetswap_v1_Verdict, _fleetswap_v1_Verdict__Output>

@@ -4,6 +4,7 @@ import type { Rollout as _fleetswap_v1_Rollout, Rollout__Output as _fleetswap_v1
 import type { VitalsCounters as _fleetswap_v1_VitalsCounters, VitalsCounters__Output as _fleetswap_v1_VitalsCounters__Output } from '../../fleetswap/v1/VitalsCounters.js';
 import type { HaltState as _fleetswap_v1_HaltState, HaltState__Output as _fleetswap_v1_HaltState__Output } from '../../fleetswap/v1/HaltState.js';
 import type { CoordinatorMember as _fleetswap_v1_CoordinatorMember, CoordinatorMember__Output as _fleetswap_v1_CoordinatorMember__Output } from '../../fleetswap/v1/CoordinatorMember.js';
+import type { NotifyReceiver as _fleetswap_v1_NotifyReceiver, NotifyReceiver__Output as _fleetswap_v1_NotifyReceiver__Output } from '../../fleetswap/v1/NotifyReceiver.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusReply {
@@ -53,6 +54,10 @@ export interface StatusReply {
    * the leader's epoch (0: no leader, or a single coordinator)
    */
   'epoch'?: (number | string | Long);
+  /**
+   * each notification receiver: delivered, pending, given up
+   */
+  'notify'?: (_fleetswap_v1_NotifyReceiver)[];
 }
 
 export interface StatusReply__Output {
@@ -102,4 +107,8 @@ export interface StatusReply__Output {
    * the leader's epoch (0: no leader, or a single coordinator)
    */
   'epoch': (number);
+  /**
+   * each notification receiver: delivered, pending, given up
+   */
+  'notify': (_fleetswap_v1_NotifyReceiver__Output)[];
 }
