@@ -16,19 +16,20 @@ describe('Store', () => {
     expect(await store.schemaVersion()).toBe(MIGRATIONS.length);
     const seen = async (id: string, last_generation: number) =>
       await store.hosts.upsertSeen({ id, tags: {}, slot_count: 5, slots: [], live_release: '', last_generation, unsigned_allowed: false, at_ms: 0 });
+    const next = async (id: string) => (await store.hosts.directAll([id], { kind: 'STAGE', release_id: '', override: null })).get(id);
     await seen('web-1', 0);
     await seen('web-2', 0);
-    expect([await store.hosts.nextGeneration('web-1'), await store.hosts.nextGeneration('web-1')]).toEqual([1, 2]);
+    expect([await next('web-1'), await next('web-1')]).toEqual([1, 2]);
     await store.close();
     store = await Store.sqlite(path);
-    expect(await store.hosts.nextGeneration('web-1')).toBe(3);
+    expect(await next('web-1')).toBe(3);
     // web-2 remembers generation 40 (the database was restored from an older backup): its next is above that.
     await seen('web-2', 40);
     await seen('web-2', 7);
-    expect(await store.hosts.nextGeneration('web-2')).toBe(41);
+    expect(await next('web-2')).toBe(41);
     // A claim moves that host's counter alone.
-    expect(await store.hosts.nextGeneration('web-1')).toBe(4);
-    await expect(store.hosts.nextGeneration('nobody')).rejects.toThrow(/no host nobody/);
+    expect(await next('web-1')).toBe(4);
+    await expect(next('nobody')).rejects.toThrow(/no host nobody/);
     await store.close();
   });
 

@@ -23,18 +23,9 @@ export class Dispatch {
     private readonly fleet: FleetLink,
   ) {}
 
-  /** issue stores a new directive for a host (and its desired release, if given), to be sent after the commit. */
-  async issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<Directive__Output> {
-    const d = await this.record(hostId, kind, releaseId, opts);
-    await this.sendAfterCommit(hostId, d);
-    return d;
-  }
-
-  /** record stores a directive without sending it: the host gets it when it next says hello. */
-  async record(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<Directive__Output> {
-    const d: Directive__Output = { generation: await this.store.hosts.nextGeneration(hostId), kind, release_id: releaseId, override: opts.override ?? null };
-    await this.store.hosts.setDirective(hostId, d, opts.desired);
-    return d;
+  /** issue stores a new directive for one host (and its desired release, if given), to be sent after the commit. */
+  issue(hostId: string, kind: DirectiveKind, releaseId: string, opts: { desired?: string; override?: Override } = {}): Promise<void> {
+    return this.issueAll([hostId], kind, releaseId, opts);
   }
 
   /**

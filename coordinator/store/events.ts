@@ -105,9 +105,6 @@ export class Events {
 function eventFrom(r: Raw): EventRow {
   return {
     ...(r as unknown as EventRow),
-    id: Number(r.id),
-    at_ms: Number(r.at_ms),
-    rollout_id: Number(r.rollout_id),
     scope: json(r.scope, {}),
     detail: json(r.detail, {}),
   };
@@ -216,19 +213,8 @@ function receiverFrom(r: Raw): ReceiverRow {
     ...(r as unknown as ReceiverRow),
     events: json(r.events, []),
     selector: json(r.selector, {}),
-    created_at_ms: Number(r.created_at_ms),
-    delivered: Number(r.delivered),
-    fanned_to: Number(r.fanned_to),
   };
 }
 
-function outboxFrom(r: Raw): OutboxRow {
-  return {
-    ...(r as unknown as OutboxRow),
-    id: Number(r.id),
-    event_id: Number(r.event_id),
-    created_at_ms: Number(r.created_at_ms),
-    attempts: Number(r.attempts),
-    next_at_ms: Number(r.next_at_ms),
-  };
-}
+// Integers come back as numbers from both backends (store/pg-db.ts parses 64-bit ones).
+const outboxFrom = (r: Raw): OutboxRow => r as unknown as OutboxRow;

@@ -85,32 +85,13 @@ export class Hosts {
   }
 
   /**
-   * nextGeneration hands out the host's next directive generation. Counters
+   * directAll stores one directive for many hosts at once (a cohort's switch,
+   * a rollback; one host alike) and returns each host's generation. Counters
    * are per host: a generation a host claims (hello, report) can only move
-   * its own counter, never the fleet's. The next one is above both what was
-   * issued and what the host says it applied, so that after a restore from
-   * an older backup new directives are still newer than the ones it remembers.
-   */
-  async nextGeneration(hostId: string): Promise<number> {
-    const row = await this.db.get(`UPDATE hosts SET directive_generation = ${greater('directive_generation', 'last_generation')} + 1 WHERE id = ? RETURNING directive_generation`, [hostId]);
-    if (!row) throw new FleetswapError('INTERNAL', `no host ${hostId} to direct`);
-    return row.directive_generation as number;
-  }
-
-  /** setDirective stores the host's directive (and its desired release, if given); the release becomes one it may fetch. */
-  async setDirective(hostId: string, d: Directive, desired?: string): Promise<void> {
-    await this.db.run(
-      `UPDATE hosts SET directive_generation = @generation, directive_kind = @kind, directive_release = @release_id,
-         directive_override = @override, desired_release = coalesce(@desired, desired_release) WHERE id = @hostId`,
-      { generation: d.generation, kind: d.kind, release_id: d.release_id, override: d.override ? JSON.stringify(d.override) : null, hostId, desired: desired ?? null },
-    );
-    if (d.release_id) await this.db.run(`INSERT INTO host_releases(host_id, release_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, [hostId, d.release_id]);
-  }
-
-  /**
-   * directAll is nextGeneration and setDirective for many hosts at once (a
-   * cohort's switch, a rollback): each host's next generation, one directive
-   * kind and release for all. It returns each host's generation.
+   * its own counter, never the fleet's. Each host's next one is above both
+   * what was issued and what the host says it applied, so that after a
+   * restore from an older backup new directives are still newer than the
+   * ones it remembers. The release becomes one the host may fetch.
    */
   async directAll(hostIds: readonly string[], d: Omit<Directive, 'generation'>, desired?: string): Promise<Map<string, number>> {
     const out = new Map<string, number>();
